@@ -1,0 +1,1 @@
+//! Importer for GeoNames country dumps and admin code tables.

@@ -1,0 +1,262 @@
+//! Text normalisation shared by the gazetteer and the classifier.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Fold a string for matching: Unicode NFKD, combining marks removed, ASCII
+/// lower case, typographic apostrophes and dashes made plain, runs of
+/// white space collapsed to one space. "N’Djaména" → "n'djamena",
+/// "Tillabéri" → "tillaberi".
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.nfkd() {
+        if unicode_normalization::char::is_combining_mark(c) {
+            continue;
+        }
+        let c = match c {
+            '\u{2018}' | '\u{2019}' | '\u{02BC}' | '\u{00B4}' | '`' => '\'',
+            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+            'œ' | 'Œ' => {
+                out.push_str("oe");
+                space = false;
+                continue;
+            }
+            'æ' | 'Æ' => {
+                out.push_str("ae");
+                space = false;
+                continue;
+            }
+            c => c,
+        };
+        if c.is_whitespace() {
+            if !space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = true;
+            continue;
+        }
+        space = false;
+        for l in c.to_lowercase() {
+            out.push(l);
+        }
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+/// A key for looking names up: folded, with hyphens, apostrophes, dots and
+/// spaces removed ("N'Djamena", "Ndjamena" and "N Djamena" share a key).
+pub fn name_key(s: &str) -> String {
+    fold(s)
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_accents_case_and_apostrophes() {
+        assert_eq!(fold("N’Djaména"), "n'djamena");
+        assert_eq!(fold("Tillabéri  Région"), "tillaberi region");
+        assert_eq!(fold("Ségou–Mopti"), "segou-mopti");
+        assert_eq!(fold("cœur"), "coeur");
+    }
+
+    #[test]
+    fn name_keys_ignore_punctuation() {
+        assert_eq!(name_key("N'Djamena"), name_key("Ndjamena"));
+        assert_eq!(name_key("Centre-Nord"), name_key("Centre Nord"));
+        assert_ne!(name_key("Gao"), name_key("Goa"));
+    }
+}
+
+/// Fold one character the way [`fold`] does, calling `push` for every output
+/// character (none for combining marks). White space is reported as `' '`
+/// (runs are collapsed by the caller).
+#[inline]
+fn fold_char(c: char, mut push: impl FnMut(char)) {
+    if c.is_ascii() {
+        push(if c.is_ascii_whitespace() {
+            ' '
+        } else if c == '`' {
+            '\''
+        } else {
+            c.to_ascii_lowercase()
+        });
+        return;
+    }
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{02BC}' | '\u{00B4}' => push('\''),
+        '\u{2010}'..='\u{2015}' | '\u{2212}' => push('-'),
+        '\u{00AB}' | '\u{00BB}' | '\u{201C}' | '\u{201D}' | '\u{201E}' => push('"'),
+        '\u{00A0}' | '\u{202F}' | '\u{2009}' | '\u{2007}' => push(' '),
+        'œ' | 'Œ' => {
+            push('o');
+            push('e');
+        }
+        'æ' | 'Æ' => {
+            push('a');
+            push('e');
+        }
+        c if c.is_whitespace() => push(' '),
+        c => {
+            for d in std::iter::once(c).nfkd() {
+                if unicode_normalization::char::is_combining_mark(d) {
+                    continue;
+                }
+                for l in d.to_lowercase() {
+                    push(l);
+                }
+            }
+        }
+    }
+}
+
+/// Text folded like [`fold`] (but keeping segment breaks as `'\n'`), with a
+/// map from every byte of the folded text back to a byte offset of the
+/// original text, so that matches can be reported (and their case checked)
+/// as written.
+#[derive(Debug, Default, Clone)]
+pub struct FoldedText {
+    /// The folded text: lower case, no accents, single spaces, segments
+    /// separated by `'\n'`.
+    pub text: String,
+    /// `map[i]` is the offset in the original of the character that produced
+    /// folded byte `i`; `map[text.len()]` is the end of the original.
+    pub map: Vec<u32>,
+}
+
+impl FoldedText {
+    pub fn with_capacity(n: usize) -> Self {
+        FoldedText {
+            text: String::with_capacity(n + 8),
+            map: Vec::with_capacity(n + 8),
+        }
+    }
+
+    /// Append `s` (which starts at offset `base` of the original text),
+    /// folded; white space runs become one space, leading/trailing space of
+    /// the piece is dropped.
+    pub fn push_folded(&mut self, s: &str, base: usize) {
+        let mut pending_space: Option<u32> = None;
+        let seg_start = self.text.len();
+        for (i, c) in s.char_indices() {
+            let off = (base + i) as u32;
+            let text = &mut self.text;
+            let map = &mut self.map;
+            let mut space = false;
+            fold_char(c, |o| {
+                if o == ' ' {
+                    space = true;
+                    return;
+                }
+                if let Some(sp) = pending_space.take() {
+                    if text.len() > seg_start {
+                        text.push(' ');
+                        map.push(sp);
+                    }
+                }
+                text.push(o);
+                for _ in 0..o.len_utf8() {
+                    map.push(off);
+                }
+            });
+            if space && pending_space.is_none() {
+                pending_space = Some(off);
+            }
+        }
+    }
+
+    /// Append a hard break (between title and paragraphs).
+    pub fn push_break(&mut self, orig_off: usize) {
+        self.text.push('\n');
+        self.map.push(orig_off as u32);
+    }
+
+    /// Close the map (call once after the last piece).
+    pub fn finish(&mut self, orig_len: usize) {
+        self.map.push(orig_len as u32);
+    }
+
+    /// Offset in the original text of folded byte `i`.
+    #[inline]
+    pub fn orig(&self, i: usize) -> usize {
+        self.map[i.min(self.map.len() - 1)] as usize
+    }
+}
+
+/// Is the folded byte at `i` (or the start) a word boundary on its left?
+#[inline]
+pub fn boundary_before(s: &[u8], i: usize) -> bool {
+    i == 0 || !is_word_byte(s[i - 1])
+}
+
+/// Is position `end` (exclusive) a word boundary on its right?
+#[inline]
+pub fn boundary_after(s: &[u8], end: usize) -> bool {
+    end >= s.len() || !is_word_byte(s[end])
+}
+
+#[inline]
+pub fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b >= 0x80
+}
+
+const EN_STOP: &[&str] = &[
+    "the", "and", "of", "in", "to", "was", "were", "said", "has", "have", "with", "on", "by",
+    "at", "from", "that", "which", "their", "they", "after", "killed", "is", "are", "been",
+];
+const FR_STOP: &[&str] = &[
+    "le", "la", "les", "des", "du", "et", "dans", "une", "un", "au", "aux", "a", "est", "ont",
+    "sont", "par", "pour", "sur", "qui", "selon", "ete", "avait", "leur", "tues", "ces",
+];
+
+/// Guess "en" or "fr" from stop words of folded text.
+pub fn detect_language(folded: &str) -> &'static str {
+    let (mut en, mut fr) = (0u32, 0u32);
+    for w in folded
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(400)
+    {
+        if EN_STOP.contains(&w) {
+            en += 1;
+        }
+        if FR_STOP.contains(&w) {
+            fr += 1;
+        }
+    }
+    if fr > en {
+        "fr"
+    } else {
+        "en"
+    }
+}
+
+#[cfg(test)]
+mod folded_tests {
+    use super::*;
+
+    #[test]
+    fn folded_text_keeps_offsets() {
+        let s = "Téguey  et Bankilaré";
+        let mut f = FoldedText::with_capacity(s.len());
+        f.push_folded(s, 0);
+        f.finish(s.len());
+        assert_eq!(f.text, "teguey et bankilare");
+        let i = f.text.find("bankilare").unwrap();
+        assert_eq!(&s[f.orig(i)..], "Bankilaré");
+        assert_eq!(f.map.len(), f.text.len() + 1);
+    }
+
+    #[test]
+    fn detects_language() {
+        assert_eq!(detect_language("les soldats ont ete tues dans la region"), "fr");
+        assert_eq!(detect_language("the soldiers were killed in the region"), "en");
+    }
+}

@@ -1,0 +1,891 @@
+//! The configuration file (TOML): daemon settings, feeds, watch-lists, sites
+//! and channels. [`Config::load`] parses and validates; every error names the
+//! file and line, and the key or watch-list at fault.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+
+use sahel_nlp::{Gazetteer, PlaceKind};
+
+/// A configuration that failed to load: where and why.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{}: {}", self.file, l, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub daemon: DaemonConfig,
+    #[serde(default)]
+    pub alerts: AlertsConfig,
+    #[serde(default)]
+    pub dedup: DedupConfig,
+    #[serde(default, rename = "feed")]
+    pub feeds: Vec<FeedConfig>,
+    #[serde(default, rename = "watchlist")]
+    pub watchlists: Vec<WatchlistConfig>,
+    #[serde(default, rename = "site")]
+    pub sites: Vec<SiteConfig>,
+    #[serde(default, rename = "channel")]
+    pub channels: Vec<ChannelConfig>,
+    /// Where the configuration was read from (not a key).
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DaemonConfig {
+    /// Directory of the state database and the imported gazetteer.
+    #[serde(default = "default_state_dir")]
+    pub state_dir: PathBuf,
+    /// Address of the health, metrics and incidents HTTP endpoint; "" turns it off.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// Stories older than this are recorded but never alerted.
+    #[serde(default = "default_max_story_age", deserialize_with = "de_duration")]
+    pub max_story_age: Duration,
+    /// CSV files of incidents the user already knows (alert columns or ACLED export).
+    #[serde(default)]
+    pub known_incidents: Vec<PathBuf>,
+    /// A TSV file of the user's own places (the gazetteer format).
+    #[serde(default)]
+    pub places_file: Option<PathBuf>,
+    /// auto | text | json | journald
+    #[serde(default = "default_log_format")]
+    pub log_format: String,
+    /// Fetches under way at once, in all.
+    #[serde(default = "default_max_fetches")]
+    pub max_concurrent_fetches: usize,
+    /// Fetches under way at once to one host.
+    #[serde(default = "default_max_per_host")]
+    pub max_fetches_per_host: usize,
+    #[serde(default = "default_connect_timeout", deserialize_with = "de_duration")]
+    pub connect_timeout: Duration,
+    /// Whole-request limit for a feed or article fetch.
+    #[serde(default = "default_fetch_timeout", deserialize_with = "de_duration")]
+    pub fetch_timeout: Duration,
+    /// Largest body read from a feed or page ("10MB").
+    #[serde(default = "default_max_body", deserialize_with = "de_size")]
+    pub max_body_size: u64,
+    /// Longest backoff after failures.
+    #[serde(default = "default_max_backoff", deserialize_with = "de_duration")]
+    pub max_backoff: Duration,
+    /// On SIGTERM, how long in-flight deliveries may take before exit.
+    #[serde(default = "default_shutdown_grace", deserialize_with = "de_duration")]
+    pub shutdown_grace: Duration,
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("defaults")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// Send incident.updated alerts (watch-lists may override).
+    #[serde(default)]
+    pub updates: bool,
+    /// An update is significant when the death toll rises by at least this many...
+    #[serde(default = "default_update_min_increase")]
+    pub update_min_killed_increase: u32,
+    /// ...or by at least this share of the previous toll (0.5 = +50 %).
+    #[serde(default = "default_update_min_ratio")]
+    pub update_min_killed_ratio: f64,
+    /// A first claim of responsibility is significant.
+    #[serde(default = "default_true")]
+    pub update_on_claim: bool,
+    /// A delivery still failing after this long is marked failed.
+    #[serde(default = "default_give_up", deserialize_with = "de_duration")]
+    pub give_up_after: Duration,
+    /// First retry delay; doubles up to `max_retry_delay`.
+    #[serde(default = "default_retry_delay", deserialize_with = "de_duration")]
+    pub retry_delay: Duration,
+    #[serde(default = "default_max_retry_delay", deserialize_with = "de_duration")]
+    pub max_retry_delay: Duration,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("defaults")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DedupConfig {
+    /// Stories join incidents whose event date is at most this many days away.
+    #[serde(default = "default_window_days")]
+    pub window_days: u32,
+    /// Score from which a story joins an incident (see ARCHITECTURE.md).
+    #[serde(default = "default_match_threshold")]
+    pub match_threshold: f64,
+}
+
+impl Default for DedupConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("defaults")
+    }
+}
+
+/// `fetch_full_text`: true, false or "auto".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FullText {
+    #[default]
+    Never,
+    Always,
+    /// When the item's own text is short (a teaser).
+    Auto,
+}
+
+impl<'de> Deserialize<'de> for FullText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            B(bool),
+            S(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::B(true) => Ok(FullText::Always),
+            Raw::B(false) => Ok(FullText::Never),
+            Raw::S(s) if s == "auto" => Ok(FullText::Auto),
+            Raw::S(s) => Err(serde::de::Error::custom(format!(
+                "fetch_full_text must be true, false or \"auto\", not {s:?}"
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedConfig {
+    pub url: String,
+    pub name: String,
+    #[serde(default = "default_interval", deserialize_with = "de_duration")]
+    pub interval: Duration,
+    /// Move the interval between min and max by how often the feed publishes.
+    #[serde(default)]
+    pub adaptive: bool,
+    #[serde(default = "default_min_interval", deserialize_with = "de_duration")]
+    pub min_interval: Duration,
+    #[serde(default = "default_max_interval", deserialize_with = "de_duration")]
+    pub max_interval: Duration,
+    #[serde(default)]
+    pub fetch_full_text: FullText,
+    /// Language of the feed's stories when the feed does not declare it.
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceFilter {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub lat: Option<f64>,
+    #[serde(default)]
+    pub lon: Option<f64>,
+    #[serde(default = "default_radius")]
+    pub radius_km: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuietHours {
+    /// "22:00"
+    pub start: String,
+    /// "06:30"
+    pub end: String,
+    /// Offset from UTC of the clock above, e.g. "+01:00" (default UTC).
+    #[serde(default)]
+    pub utc_offset: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchlistConfig {
+    pub name: String,
+    #[serde(default)]
+    pub countries: Vec<String>,
+    #[serde(default)]
+    pub regions: Vec<String>,
+    #[serde(default)]
+    pub places: Vec<PlaceFilter>,
+    #[serde(default)]
+    pub actors: Vec<String>,
+    #[serde(default)]
+    pub victims: Vec<String>,
+    #[serde(default)]
+    pub attack_types: Vec<String>,
+    #[serde(default)]
+    pub min_killed: Option<u32>,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub exclude_keywords: Vec<String>,
+    #[serde(default)]
+    pub languages: Vec<String>,
+    #[serde(default)]
+    pub channels: Vec<String>,
+    /// Overrides `[alerts] updates` for this watch-list.
+    #[serde(default)]
+    pub updates: Option<bool>,
+    #[serde(default)]
+    pub quiet_hours: Option<QuietHours>,
+    /// At most this many alerts an hour; the excess becomes one digest.
+    #[serde(default)]
+    pub max_per_hour: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    pub name: String,
+    pub lat: f64,
+    pub lon: f64,
+    #[serde(default = "default_radius")]
+    pub radius_km: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookFormat {
+    Json,
+    Slack,
+    Discord,
+    Teams,
+    Ntfy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    Starttls,
+    Tls,
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookChannel {
+    pub name: String,
+    pub url: String,
+    #[serde(default = "default_format")]
+    pub format: WebhookFormat,
+    /// Environment variable holding the HMAC secret.
+    #[serde(default)]
+    pub secret_env: Option<String>,
+    /// File holding the HMAC secret.
+    #[serde(default)]
+    pub secret_file: Option<PathBuf>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default = "default_send_timeout", deserialize_with = "de_duration")]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailChannel {
+    pub name: String,
+    pub smtp_host: String,
+    #[serde(default = "default_smtp_port")]
+    pub smtp_port: u16,
+    #[serde(default = "default_tls")]
+    pub tls: TlsMode,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password_env: Option<String>,
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
+    pub from: String,
+    pub to: Vec<String>,
+    #[serde(default = "default_send_timeout", deserialize_with = "de_duration")]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonlChannel {
+    pub name: String,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogChannel {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum ChannelConfig {
+    Webhook(WebhookChannel),
+    Email(EmailChannel),
+    Jsonl(JsonlChannel),
+    Log(LogChannel),
+}
+
+impl ChannelConfig {
+    pub fn name(&self) -> &str {
+        match self {
+            ChannelConfig::Webhook(c) => &c.name,
+            ChannelConfig::Email(c) => &c.name,
+            ChannelConfig::Jsonl(c) => &c.name,
+            ChannelConfig::Log(c) => &c.name,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ChannelConfig::Webhook(_) => "webhook",
+            ChannelConfig::Email(_) => "email",
+            ChannelConfig::Jsonl(_) => "jsonl",
+            ChannelConfig::Log(_) => "log",
+        }
+    }
+}
+
+/// The channel alerts go to when no channel is configured at all.
+pub const IMPLICIT_LOG_CHANNEL: &str = "log";
+
+pub const ATTACK_TYPES: &[&str] = &[
+    "ambush",
+    "raid",
+    "massacre",
+    "ied",
+    "suicide attack",
+    "air strike",
+    "drone strike",
+    "abduction",
+    "shelling",
+    "armed attack",
+];
+pub const VICTIMS: &[&str] = &["military", "civilian", "mixed"];
+pub const LANGUAGES: &[&str] = &["en", "fr"];
+
+fn default_state_dir() -> PathBuf {
+    PathBuf::from("/var/lib/sahel-watch")
+}
+fn default_listen() -> String {
+    "127.0.0.1:9464".into()
+}
+fn default_max_story_age() -> Duration {
+    Duration::from_secs(7 * 86400)
+}
+fn default_log_format() -> String {
+    "auto".into()
+}
+fn default_max_fetches() -> usize {
+    32
+}
+fn default_max_per_host() -> usize {
+    2
+}
+fn default_connect_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_fetch_timeout() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_max_body() -> u64 {
+    10 * 1024 * 1024
+}
+fn default_max_backoff() -> Duration {
+    Duration::from_secs(6 * 3600)
+}
+fn default_shutdown_grace() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_update_min_increase() -> u32 {
+    5
+}
+fn default_update_min_ratio() -> f64 {
+    0.5
+}
+fn default_true() -> bool {
+    true
+}
+fn default_give_up() -> Duration {
+    Duration::from_secs(2 * 86400)
+}
+fn default_retry_delay() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_max_retry_delay() -> Duration {
+    Duration::from_secs(3600)
+}
+fn default_window_days() -> u32 {
+    14
+}
+fn default_match_threshold() -> f64 {
+    1.0
+}
+fn default_interval() -> Duration {
+    Duration::from_secs(600)
+}
+fn default_min_interval() -> Duration {
+    Duration::from_secs(120)
+}
+fn default_max_interval() -> Duration {
+    Duration::from_secs(3600)
+}
+fn default_radius() -> f64 {
+    50.0
+}
+fn default_format() -> WebhookFormat {
+    WebhookFormat::Json
+}
+fn default_smtp_port() -> u16 {
+    587
+}
+fn default_tls() -> TlsMode {
+    TlsMode::Starttls
+}
+fn default_send_timeout() -> Duration {
+    Duration::from_secs(20)
+}
+
+fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let s = String::deserialize(d)?;
+    humantime::parse_duration(&s)
+        .map_err(|e| serde::de::Error::custom(format!("{s:?} is not a duration like \"10m\" or \"7d\": {e}")))
+}
+
+/// "10MB", "512KiB", "1048576" → bytes.
+pub fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num.parse().ok()?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" | "k" => 1000,
+        "kib" => 1024,
+        "mb" | "m" => 1_000_000,
+        "mib" => 1024 * 1024,
+        "gb" | "g" => 1_000_000_000,
+        "gib" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    n.checked_mul(mult)
+}
+
+fn de_size<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        N(u64),
+        S(String),
+    }
+    match Raw::deserialize(d)? {
+        Raw::N(n) => Ok(n),
+        Raw::S(s) => parse_size(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("{s:?} is not a size like \"10MB\""))),
+    }
+}
+
+impl Config {
+    /// The built-in configuration: the five countries, alerts to the log.
+    pub fn builtin() -> Config {
+        let mut c: Config = toml::from_str(
+            r#"
+            [[watchlist]]
+            name = "default"
+            countries = ["ML", "BF", "NE", "TD", "MR"]
+            "#,
+        )
+        .expect("built-in config");
+        c.path = None;
+        c
+    }
+
+    /// Read, parse and validate a configuration file.
+    pub fn load(path: &Path, gazetteer: &Gazetteer) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: path.display().to_string(),
+            line: None,
+            message: format!("cannot read: {e}"),
+        })?;
+        Config::parse(&text, &path.display().to_string(), gazetteer).map(|mut c| {
+            c.path = Some(path.to_path_buf());
+            c
+        })
+    }
+
+    /// Parse and validate configuration text; `file` names it in errors.
+    pub fn parse(text: &str, file: &str, gazetteer: &Gazetteer) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of_offset(text, s.start));
+            ConfigError {
+                file: file.to_string(),
+                line,
+                message: e.message().trim().to_string(),
+            }
+        })?;
+        config.validate(text, file, gazetteer)?;
+        Ok(config)
+    }
+
+    /// The channel names alerts are routed to when watch-lists name none.
+    pub fn effective_channels(&self) -> Vec<String> {
+        if self.channels.is_empty() {
+            vec![IMPLICIT_LOG_CHANNEL.to_string()]
+        } else {
+            self.channels.iter().map(|c| c.name().to_string()).collect()
+        }
+    }
+
+    pub fn channel(&self, name: &str) -> Option<&ChannelConfig> {
+        self.channels.iter().find(|c| c.name() == name)
+    }
+
+    /// Every country any watch-list watches; the five defaults when a
+    /// watch-list names none (it then watches them all).
+    pub fn watched_countries(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for w in &self.watchlists {
+            if w.countries.is_empty() {
+                for c in sahel_nlp::DEFAULT_COUNTRIES {
+                    out.push(c.to_string());
+                }
+            }
+            for c in &w.countries {
+                out.push(c.to_ascii_uppercase());
+            }
+        }
+        if out.is_empty() {
+            out = sahel_nlp::DEFAULT_COUNTRIES.iter().map(|s| s.to_string()).collect();
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn validate(&self, text: &str, file: &str, gaz: &Gazetteer) -> Result<(), ConfigError> {
+        let err = |line: Option<usize>, message: String| ConfigError {
+            file: file.to_string(),
+            line,
+            message,
+        };
+        let d = &self.daemon;
+        if !d.listen.is_empty() && d.listen.parse::<SocketAddr>().is_err() {
+            return Err(err(
+                find_key_line(text, "daemon", 0, "listen"),
+                format!("daemon.listen: {:?} is not an address like \"127.0.0.1:9464\"", d.listen),
+            ));
+        }
+        if !["auto", "text", "json", "journald"].contains(&d.log_format.as_str()) {
+            return Err(err(
+                find_key_line(text, "daemon", 0, "log_format"),
+                format!("daemon.log_format: {:?} is not one of auto, text, json, journald", d.log_format),
+            ));
+        }
+        if d.max_concurrent_fetches == 0 || d.max_fetches_per_host == 0 {
+            return Err(err(None, "daemon: fetch concurrency limits must be at least 1".into()));
+        }
+
+        let mut names = HashSet::new();
+        for (i, f) in self.feeds.iter().enumerate() {
+            let line = |key: &str| find_key_line(text, "feed", i, key);
+            if !names.insert(f.name.as_str()) {
+                return Err(err(line("name"), format!("feed {:?}: a feed of that name is already defined", f.name)));
+            }
+            match url::Url::parse(&f.url) {
+                Ok(u) if u.scheme() == "http" || u.scheme() == "https" || u.scheme() == "file" => {}
+                Ok(u) => {
+                    return Err(err(line("url"), format!("feed {:?}: url scheme {:?} is not http or https", f.name, u.scheme())))
+                }
+                Err(e) => return Err(err(line("url"), format!("feed {:?}: url {:?}: {e}", f.name, f.url))),
+            }
+            if f.interval < Duration::from_secs(1) {
+                return Err(err(line("interval"), format!("feed {:?}: interval must be at least 1s", f.name)));
+            }
+            if f.adaptive && f.min_interval > f.max_interval {
+                return Err(err(line("min_interval"), format!("feed {:?}: min_interval is above max_interval", f.name)));
+            }
+            if let Some(l) = &f.language {
+                if !LANGUAGES.contains(&l.as_str()) {
+                    return Err(err(line("language"), format!("feed {:?}: language {l:?} is not en or fr", f.name)));
+                }
+            }
+        }
+
+        let mut names = HashSet::new();
+        for (i, c) in self.channels.iter().enumerate() {
+            let line = |key: &str| find_key_line(text, "channel", i, key);
+            let name = c.name();
+            if name == IMPLICIT_LOG_CHANNEL && !matches!(c, ChannelConfig::Log(_)) {
+                return Err(err(line("name"), format!("channel {name:?}: the name \"log\" is kept for a log channel")));
+            }
+            if !names.insert(name) {
+                return Err(err(line("name"), format!("channel {name:?}: a channel of that name is already defined")));
+            }
+            match c {
+                ChannelConfig::Webhook(w) => {
+                    match url::Url::parse(&w.url) {
+                        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
+                        _ => return Err(err(line("url"), format!("channel {name:?}: url {:?} is not an http(s) URL", w.url))),
+                    }
+                    if w.secret_env.is_some() && w.secret_file.is_some() {
+                        return Err(err(line("secret_env"), format!("channel {name:?}: give secret_env or secret_file, not both")));
+                    }
+                    if (w.secret_env.is_some() || w.secret_file.is_some()) && w.format != WebhookFormat::Json {
+                        return Err(err(line("secret_env"), format!("channel {name:?}: only format = \"json\" bodies are signed")));
+                    }
+                }
+                ChannelConfig::Email(e) => {
+                    if e.password_env.is_some() && e.password_file.is_some() {
+                        return Err(err(line("password_env"), format!("channel {name:?}: give password_env or password_file, not both")));
+                    }
+                    if e.tls == TlsMode::None && !is_loopback_host(&e.smtp_host) {
+                        return Err(err(
+                            line("tls"),
+                            format!("channel {name:?}: tls = \"none\" is only allowed to a loopback host, not {:?}", e.smtp_host),
+                        ));
+                    }
+                    if e.from.parse::<lettre::message::Mailbox>().is_err() {
+                        return Err(err(line("from"), format!("channel {name:?}: from {:?} is not an email address", e.from)));
+                    }
+                    if e.to.is_empty() {
+                        return Err(err(line("to"), format!("channel {name:?}: to lists no recipient")));
+                    }
+                    for t in &e.to {
+                        if t.parse::<lettre::message::Mailbox>().is_err() {
+                            return Err(err(line("to"), format!("channel {name:?}: recipient {t:?} is not an email address")));
+                        }
+                    }
+                }
+                ChannelConfig::Jsonl(_) | ChannelConfig::Log(_) => {}
+            }
+        }
+
+        let mut names = HashSet::new();
+        for (i, w) in self.watchlists.iter().enumerate() {
+            let line = |key: &str| find_key_line(text, "watchlist", i, key);
+            let wl = &w.name;
+            if !names.insert(wl.as_str()) {
+                return Err(err(line("name"), format!("watchlist {wl:?}: a watch-list of that name is already defined")));
+            }
+            for c in &w.countries {
+                if c.len() != 2 || gaz.country(c).is_none() {
+                    return Err(err(line("countries"), format!("watchlist {wl:?}: unknown country code {c:?} (use ISO codes such as ML, BF, NE, TD, MR)")));
+                }
+            }
+            for r in &w.regions {
+                if gaz.region(r).is_none() {
+                    let hint = gaz
+                        .suggest(r, &[PlaceKind::Admin1, PlaceKind::Admin1New])
+                        .map(|s| format!(" (did you mean {s:?}?)"))
+                        .unwrap_or_default();
+                    return Err(err(line("regions"), format!("watchlist {wl:?}: unknown region {r:?}{hint}")));
+                }
+            }
+            for p in &w.places {
+                match (&p.name, p.lat, p.lon) {
+                    (Some(n), None, None) => {
+                        if gaz.lookup(n).is_empty() {
+                            let hint = gaz
+                                .suggest(n, &[PlaceKind::Place, PlaceKind::Admin2, PlaceKind::Admin1])
+                                .map(|s| format!(" (did you mean {s:?}?)"))
+                                .unwrap_or_default();
+                            return Err(err(line("places"), format!("watchlist {wl:?}: unknown place {n:?}{hint}")));
+                        }
+                    }
+                    (_, Some(lat), Some(lon)) => {
+                        if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+                            return Err(err(line("places"), format!("watchlist {wl:?}: coordinates {lat},{lon} are out of range")));
+                        }
+                    }
+                    _ => {
+                        return Err(err(line("places"), format!("watchlist {wl:?}: a place needs a name, or lat and lon")));
+                    }
+                }
+                if p.radius_km <= 0.0 {
+                    return Err(err(line("places"), format!("watchlist {wl:?}: radius_km must be positive")));
+                }
+            }
+            for a in &w.actors {
+                if crate::watchlist::canonical_actor(a).is_none() {
+                    let hint = crate::watchlist::suggest_actor(a)
+                        .map(|s| format!(" (did you mean {s:?}?)"))
+                        .unwrap_or_default();
+                    return Err(err(line("actors"), format!("watchlist {wl:?}: unknown actor {a:?}{hint}")));
+                }
+            }
+            for v in &w.victims {
+                if !VICTIMS.contains(&v.as_str()) {
+                    return Err(err(line("victims"), format!("watchlist {wl:?}: victims {v:?} is not one of {}", VICTIMS.join(", "))));
+                }
+            }
+            for t in &w.attack_types {
+                if !ATTACK_TYPES.contains(&t.as_str()) {
+                    return Err(err(line("attack_types"), format!("watchlist {wl:?}: attack type {t:?} is not one of {}", ATTACK_TYPES.join(", "))));
+                }
+            }
+            for l in &w.languages {
+                if !LANGUAGES.contains(&l.as_str()) {
+                    return Err(err(line("languages"), format!("watchlist {wl:?}: language {l:?} is not en or fr")));
+                }
+            }
+            for c in &w.channels {
+                let known = self.channels.iter().any(|ch| ch.name() == c)
+                    || (self.channels.is_empty() && c == IMPLICIT_LOG_CHANNEL);
+                if !known {
+                    return Err(err(line("channels"), format!("watchlist {wl:?}: no channel named {c:?} is defined")));
+                }
+            }
+            if let Some(q) = &w.quiet_hours {
+                if crate::watchlist::QuietWindow::parse(q).is_none() {
+                    return Err(err(
+                        line("quiet_hours"),
+                        format!("watchlist {wl:?}: quiet_hours needs start and end as \"HH:MM\" and utc_offset as \"+HH:MM\""),
+                    ));
+                }
+            }
+            if w.max_per_hour == Some(0) {
+                return Err(err(line("max_per_hour"), format!("watchlist {wl:?}: max_per_hour must be at least 1")));
+            }
+        }
+        for (i, s) in self.sites.iter().enumerate() {
+            if !(-90.0..=90.0).contains(&s.lat) || !(-180.0..=180.0).contains(&s.lon) || s.radius_km <= 0.0 {
+                return Err(err(
+                    find_key_line(text, "site", i, "lat"),
+                    format!("site {:?}: coordinates out of range or radius not positive", s.name),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+pub fn is_loopback_host(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .trim_matches(|c| c == '[' || c == ']')
+            .parse::<std::net::IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
+}
+
+fn line_of_offset(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// Line of `key` inside the `index`-th `[[table]]` (or `[table]`), else of
+/// the table header, for messages about values that parsed but are wrong.
+fn find_key_line(text: &str, table: &str, index: usize, key: &str) -> Option<usize> {
+    let arr = format!("[[{table}]]");
+    let single = format!("[{table}]");
+    let mut seen = 0usize;
+    let mut inside = false;
+    let mut header_line = None;
+    for (n, raw) in text.lines().enumerate() {
+        let l = raw.trim();
+        if l.starts_with('[') {
+            if l == arr || l == single {
+                inside = seen == index;
+                if inside {
+                    header_line = Some(n + 1);
+                }
+                seen += 1;
+            } else {
+                inside = false;
+            }
+            continue;
+        }
+        if inside {
+            if let Some(rest) = l.strip_prefix(key) {
+                if rest.trim_start().starts_with('=') {
+                    return Some(n + 1);
+                }
+            }
+        }
+    }
+    header_line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gaz() -> Gazetteer {
+        Gazetteer::embedded()
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let text = "[daemon]\nstate_dir = \"/tmp/x\"\nlisten_on = \"x\"\n";
+        let e = Config::parse(text, "c.toml", &gaz()).unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(e.to_string().contains("listen_on"), "{e}");
+        assert!(e.to_string().starts_with("c.toml:3:"), "{e}");
+    }
+
+    #[test]
+    fn bad_duration_names_line() {
+        let text = "[[feed]]\nname = \"a\"\nurl = \"https://a.example/rss\"\ninterval = \"ten minutes\"\n";
+        let e = Config::parse(text, "c.toml", &gaz()).unwrap_err();
+        assert_eq!(e.line, Some(4), "{e}");
+        assert!(e.message.contains("ten minutes"), "{e}");
+    }
+
+    #[test]
+    fn watchlist_naming_missing_channel_is_refused() {
+        let text = "[[watchlist]]\nname = \"w\"\ncountries = [\"NE\"]\nchannels = [\"nope\"]\n\n[[channel]]\nname = \"h\"\ntype = \"webhook\"\nurl = \"http://127.0.0.1:1/x\"\n";
+        let e = Config::parse(text, "c.toml", &gaz()).unwrap_err();
+        assert_eq!(e.line, Some(4), "{e}");
+        assert!(e.message.contains("\"nope\""), "{e}");
+    }
+
+    #[test]
+    fn tls_none_only_to_loopback() {
+        let text = "[[channel]]\nname = \"m\"\ntype = \"email\"\nsmtp_host = \"smtp.example.org\"\ntls = \"none\"\nfrom = \"a@example.org\"\nto = [\"b@example.org\"]\n";
+        let e = Config::parse(text, "c.toml", &gaz()).unwrap_err();
+        assert_eq!(e.line, Some(5), "{e}");
+        let ok = text.replace("smtp.example.org", "127.0.0.1");
+        Config::parse(&ok, "c.toml", &gaz()).unwrap();
+    }
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("10MB"), Some(10_000_000));
+        assert_eq!(parse_size("512KiB"), Some(524_288));
+        assert_eq!(parse_size("12 parsecs"), None);
+    }
+
+    #[test]
+    fn builtin_watches_five_countries() {
+        let c = Config::builtin();
+        assert_eq!(c.watched_countries(), vec!["BF", "ML", "MR", "NE", "TD"]);
+        assert_eq!(c.effective_channels(), vec!["log"]);
+    }
+}

@@ -1,0 +1,1 @@
+//! Sinks: deliver alerts from the outbox.

@@ -1,0 +1,1 @@
+//! Full text of articles whose feed items carry only a teaser.

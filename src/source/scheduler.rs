@@ -1,0 +1,1 @@
+//! Polls every feed on its own interval.

@@ -1,0 +1,845 @@
+//! The state database (embedded SQLite): stories seen, incidents, feed poll
+//! state and the alert outbox. Everything the daemon must not forget across a
+//! restart, a crash or a reboot lives here; nothing else does.
+//!
+//! The interface is narrow on purpose (a PostgreSQL backend is planned): the
+//! pipeline writes a story, its incident and its outbox rows in one
+//! [`Store::transaction`]; sources read and write [`FeedState`]; the
+//! delivery worker claims and settles [`OutboxRow`]s.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+/// Schema migrations, applied in order; `PRAGMA user_version` counts them.
+const MIGRATIONS: &[&str] = &[
+    // 1: initial schema
+    r#"
+    CREATE TABLE stories (
+        key          TEXT PRIMARY KEY,
+        feed         TEXT NOT NULL,
+        source       TEXT NOT NULL,
+        url          TEXT,
+        url_norm     TEXT,
+        title        TEXT NOT NULL,
+        published    INTEGER,
+        seen_at      INTEGER NOT NULL,
+        simhash      INTEGER NOT NULL,
+        band0        INTEGER NOT NULL,
+        band1        INTEGER NOT NULL,
+        band2        INTEGER NOT NULL,
+        band3        INTEGER NOT NULL,
+        is_attack    INTEGER NOT NULL,
+        confidence   REAL NOT NULL,
+        incident_id  TEXT,
+        analysis     TEXT NOT NULL
+    );
+    CREATE INDEX stories_url ON stories(url_norm);
+    CREATE INDEX stories_b0 ON stories(band0);
+    CREATE INDEX stories_b1 ON stories(band1);
+    CREATE INDEX stories_b2 ON stories(band2);
+    CREATE INDEX stories_b3 ON stories(band3);
+    CREATE INDEX stories_incident ON stories(incident_id);
+
+    CREATE TABLE incidents (
+        id            TEXT PRIMARY KEY,
+        country       TEXT,
+        admin1        TEXT,
+        admin2        TEXT,
+        location      TEXT,
+        lat           REAL,
+        lon           REAL,
+        event_day     INTEGER,
+        killed        INTEGER,
+        wounded       INTEGER,
+        victims       TEXT,
+        actors        TEXT NOT NULL,
+        attack_type   TEXT,
+        claimed       INTEGER NOT NULL,
+        confidence    REAL NOT NULL,
+        title         TEXT,
+        summary       TEXT,
+        revision      INTEGER NOT NULL,
+        first_seen    INTEGER NOT NULL,
+        last_seen     INTEGER NOT NULL,
+        known         INTEGER NOT NULL,
+        origin        TEXT NOT NULL,
+        simhashes     TEXT NOT NULL,
+        alerted_killed INTEGER,
+        alerted_claimed INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX incidents_day ON incidents(event_day);
+    CREATE INDEX incidents_region_day ON incidents(country, admin1, event_day);
+
+    CREATE TABLE feeds (
+        name          TEXT PRIMARY KEY,
+        url           TEXT NOT NULL,
+        etag          TEXT,
+        last_modified TEXT,
+        last_success  INTEGER,
+        last_error    TEXT,
+        last_error_at INTEGER,
+        failures      INTEGER NOT NULL DEFAULT 0,
+        next_poll     INTEGER,
+        items_seen    INTEGER NOT NULL DEFAULT 0,
+        interval_secs INTEGER
+    );
+
+    CREATE TABLE outbox (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        idem_key      TEXT NOT NULL,
+        channel       TEXT NOT NULL,
+        event         TEXT NOT NULL,
+        incident_id   TEXT NOT NULL,
+        payload       TEXT NOT NULL,
+        status        TEXT NOT NULL,
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        next_attempt  INTEGER NOT NULL,
+        created_at    INTEGER NOT NULL,
+        settled_at    INTEGER,
+        last_error    TEXT,
+        digest_group  TEXT,
+        UNIQUE(channel, idem_key)
+    );
+    CREATE INDEX outbox_due ON outbox(status, channel, next_attempt);
+    "#,
+];
+
+/// Poll state of one feed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FeedState {
+    pub name: String,
+    pub url: String,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub last_success: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
+    pub failures: u32,
+    pub next_poll: Option<DateTime<Utc>>,
+    pub items_seen: u64,
+    pub interval_secs: Option<u64>,
+}
+
+/// An incident with its merged facts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Incident {
+    pub id: String,
+    pub country: Option<String>,
+    pub admin1: Option<String>,
+    pub admin2: Option<String>,
+    pub location: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub event_date: Option<NaiveDate>,
+    pub killed: Option<u32>,
+    pub wounded: Option<u32>,
+    pub victims: Option<String>,
+    pub actors: Vec<String>,
+    pub attack_type: Option<String>,
+    pub claimed: bool,
+    pub confidence: f32,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub revision: u32,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    /// Imported from a user's list of known incidents: never alerted as new.
+    pub known: bool,
+    /// "story", or the file it was imported from.
+    pub origin: String,
+    /// SimHashes of the incident's stories (near-duplicate wire copies).
+    pub simhashes: Vec<u64>,
+    /// Toll and claim as of the last alert sent, to judge "significant" updates.
+    pub alerted_killed: Option<u32>,
+    pub alerted_claimed: bool,
+}
+
+/// A story as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredStory {
+    pub key: String,
+    pub feed: String,
+    pub source: String,
+    pub url: Option<String>,
+    pub title: String,
+    pub published: Option<DateTime<Utc>>,
+    pub is_attack: bool,
+    pub confidence: f32,
+    pub incident_id: Option<String>,
+}
+
+/// Delivery state of an outbox row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboxStatus {
+    Pending,
+    /// Held for a digest (quiet hours, rate cap) until `next_attempt`.
+    Held,
+    Delivered,
+    Failed,
+}
+
+impl OutboxStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => "pending",
+            OutboxStatus::Held => "held",
+            OutboxStatus::Delivered => "delivered",
+            OutboxStatus::Failed => "failed",
+        }
+    }
+    fn parse(s: &str) -> OutboxStatus {
+        match s {
+            "held" => OutboxStatus::Held,
+            "delivered" => OutboxStatus::Delivered,
+            "failed" => OutboxStatus::Failed,
+            _ => OutboxStatus::Pending,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub idem_key: String,
+    pub channel: String,
+    pub event: String,
+    pub incident_id: String,
+    pub payload: String,
+    pub status: OutboxStatus,
+    pub attempts: u32,
+    pub next_attempt: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub digest_group: Option<String>,
+}
+
+/// A new outbox row.
+#[derive(Debug, Clone)]
+pub struct NewOutbox<'a> {
+    pub idem_key: &'a str,
+    pub channel: &'a str,
+    pub event: &'a str,
+    pub incident_id: &'a str,
+    pub payload: &'a str,
+    /// `Some(until)` holds the row for a digest until then.
+    pub held_until: Option<DateTime<Utc>>,
+    pub digest_group: Option<&'a str>,
+}
+
+/// A story row to insert.
+#[derive(Debug, Clone)]
+pub struct NewStory<'a> {
+    pub key: &'a str,
+    pub feed: &'a str,
+    pub source: &'a str,
+    pub url: Option<&'a str>,
+    pub url_norm: Option<&'a str>,
+    pub title: &'a str,
+    pub published: Option<DateTime<Utc>>,
+    pub simhash: u64,
+    pub is_attack: bool,
+    pub confidence: f32,
+    pub incident_id: Option<&'a str>,
+    pub analysis_json: &'a str,
+}
+
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+fn ts(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+fn from_ts(v: Option<i64>) -> Option<DateTime<Utc>> {
+    v.and_then(|s| DateTime::from_timestamp(s, 0))
+}
+
+fn day_num(d: NaiveDate) -> i64 {
+    d.signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap())
+        .num_days()
+}
+
+fn from_day(v: Option<i64>) -> Option<NaiveDate> {
+    v.and_then(|d| NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::Duration::days(d)))
+}
+
+impl Store {
+    /// Open (creating) the database at `path` with owner-only permissions.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent() {
+            if !dir.as_os_str().is_empty() && !dir.exists() {
+                std::fs::create_dir_all(dir).with_context(|| format!("creating state directory {}", dir.display()))?;
+                set_mode(dir, 0o700);
+            }
+        }
+        let conn = Connection::open(path).with_context(|| format!("opening state database {}", path.display()))?;
+        set_mode(path, 0o600);
+        Self::init(conn).with_context(|| format!("state database {}", path.display()))
+    }
+
+    /// A throw-away database (replay).
+    pub fn open_in_memory() -> Result<Store> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<Store> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version as usize > MIGRATIONS.len() {
+            anyhow::bail!(
+                "schema version {version} is newer than this program knows ({}): refusing to touch it",
+                MIGRATIONS.len()
+            );
+        }
+        for (i, m) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(m).with_context(|| format!("migration {}", i + 1))?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(Store { conn: Mutex::new(conn) })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Run `f` in one transaction: all its writes land, or none.
+    pub fn transaction<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let out = f(&Tx { tx: &tx })?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Read-only access with the same helpers.
+    pub fn read<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        self.transaction(f)
+    }
+
+    // ---- feed state -------------------------------------------------------
+
+    pub fn feed_state(&self, name: &str) -> Result<Option<FeedState>> {
+        let conn = self.lock();
+        conn.query_row("SELECT * FROM feeds WHERE name = ?1", [name], feed_from_row)
+            .optional()
+            .map_err(Into::into)
+    }
+
+    pub fn feed_states(&self) -> Result<Vec<FeedState>> {
+        let conn = self.lock();
+        let mut st = conn.prepare("SELECT * FROM feeds ORDER BY name")?;
+        let rows = st.query_map([], feed_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn save_feed_state(&self, f: &FeedState) -> Result<()> {
+        let conn = self.lock();
+        conn.execute(
+            "INSERT INTO feeds (name, url, etag, last_modified, last_success, last_error, last_error_at, failures, next_poll, items_seen, interval_secs)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT(name) DO UPDATE SET url=excluded.url, etag=excluded.etag, last_modified=excluded.last_modified,
+               last_success=excluded.last_success, last_error=excluded.last_error, last_error_at=excluded.last_error_at,
+               failures=excluded.failures, next_poll=excluded.next_poll, items_seen=excluded.items_seen,
+               interval_secs=excluded.interval_secs",
+            params![
+                f.name,
+                f.url,
+                f.etag,
+                f.last_modified,
+                f.last_success.map(ts),
+                f.last_error,
+                f.last_error_at.map(ts),
+                f.failures,
+                f.next_poll.map(ts),
+                f.items_seen as i64,
+                f.interval_secs.map(|v| v as i64),
+            ],
+        )?;
+        Ok(())
+    }
+
+    // ---- outbox -----------------------------------------------------------
+
+    /// Rows of `channel` due now (pending and due, or held and due), oldest first.
+    pub fn due_outbox(&self, channel: &str, now: DateTime<Utc>, limit: usize) -> Result<Vec<OutboxRow>> {
+        let conn = self.lock();
+        let mut st = conn.prepare(
+            "SELECT * FROM outbox WHERE channel = ?1 AND status IN ('pending','held') AND next_attempt <= ?2
+             ORDER BY id LIMIT ?3",
+        )?;
+        let rows = st
+            .query_map(params![channel, ts(now), limit as i64], outbox_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// When the next row of `channel` becomes due, if any is waiting.
+    pub fn next_due(&self, channel: &str) -> Result<Option<DateTime<Utc>>> {
+        let conn = self.lock();
+        let v: Option<i64> = conn.query_row(
+            "SELECT MIN(next_attempt) FROM outbox WHERE channel = ?1 AND status IN ('pending','held')",
+            [channel],
+            |r| r.get(0),
+        )?;
+        Ok(from_ts(v))
+    }
+
+    pub fn mark_delivered(&self, ids: &[i64], now: DateTime<Utc>) -> Result<()> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        for id in ids {
+            tx.execute(
+                "UPDATE outbox SET status='delivered', settled_at=?2, attempts=attempts+1, last_error=NULL WHERE id=?1",
+                params![id, ts(now)],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn mark_retry(&self, id: i64, next: DateTime<Utc>, error: &str) -> Result<()> {
+        self.lock().execute(
+            "UPDATE outbox SET attempts=attempts+1, next_attempt=?2, last_error=?3 WHERE id=?1",
+            params![id, ts(next), error],
+        )?;
+        Ok(())
+    }
+
+    pub fn mark_failed(&self, id: i64, now: DateTime<Utc>, error: &str) -> Result<()> {
+        self.lock().execute(
+            "UPDATE outbox SET status='failed', attempts=attempts+1, settled_at=?2, last_error=?3 WHERE id=?1",
+            params![id, ts(now), error],
+        )?;
+        Ok(())
+    }
+
+    /// Rows waiting for delivery (pending or held), all channels.
+    pub fn outbox_depth(&self) -> Result<u64> {
+        let n: i64 = self.lock().query_row(
+            "SELECT COUNT(*) FROM outbox WHERE status IN ('pending','held')",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
+    pub fn outbox_rows(&self) -> Result<Vec<OutboxRow>> {
+        let conn = self.lock();
+        let mut st = conn.prepare("SELECT * FROM outbox ORDER BY id")?;
+        let rows = st.query_map([], outbox_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Counts of outbox rows by status.
+    pub fn outbox_counts(&self) -> Result<Vec<(String, String, u64)>> {
+        let conn = self.lock();
+        let mut st = conn.prepare("SELECT channel, status, COUNT(*) FROM outbox GROUP BY channel, status")?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    // ---- incidents (read side) -------------------------------------------
+
+    pub fn incident(&self, id: &str) -> Result<Option<Incident>> {
+        self.read(|tx| tx.incident(id))
+    }
+
+    /// The most recent incidents (by event date, then first seen), excluding imported ones
+    /// unless `include_known`.
+    pub fn recent_incidents(&self, limit: usize, include_known: bool) -> Result<Vec<Incident>> {
+        let conn = self.lock();
+        let mut st = conn.prepare(
+            "SELECT * FROM incidents WHERE (?2 OR known = 0)
+             ORDER BY COALESCE(event_day, 0) DESC, first_seen DESC LIMIT ?1",
+        )?;
+        let rows = st
+            .query_map(params![limit as i64, include_known], incident_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn stories_of(&self, incident_id: &str) -> Result<Vec<StoredStory>> {
+        self.read(|tx| tx.stories_of(incident_id))
+    }
+
+    pub fn counts(&self) -> Result<StoreCounts> {
+        let conn = self.lock();
+        let q = |sql: &str| -> rusqlite::Result<u64> { conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map(|v| v as u64) };
+        Ok(StoreCounts {
+            stories: q("SELECT COUNT(*) FROM stories")?,
+            attack_stories: q("SELECT COUNT(*) FROM stories WHERE is_attack = 1")?,
+            incidents: q("SELECT COUNT(*) FROM incidents WHERE known = 0")?,
+            known_incidents: q("SELECT COUNT(*) FROM incidents WHERE known = 1")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct StoreCounts {
+    pub stories: u64,
+    pub attack_stories: u64,
+    pub incidents: u64,
+    pub known_incidents: u64,
+}
+
+/// Writes and reads inside one transaction.
+pub struct Tx<'a> {
+    tx: &'a rusqlite::Transaction<'a>,
+}
+
+impl Tx<'_> {
+    /// Is a story with this key, or this normalised link, already stored?
+    pub fn story_seen(&self, key: &str, url_norm: Option<&str>) -> Result<bool> {
+        let by_key: bool = self
+            .tx
+            .query_row("SELECT 1 FROM stories WHERE key = ?1", [key], |_| Ok(true))
+            .optional()?
+            .unwrap_or(false);
+        if by_key {
+            return Ok(true);
+        }
+        if let Some(u) = url_norm {
+            let by_url: bool = self
+                .tx
+                .query_row("SELECT 1 FROM stories WHERE url_norm = ?1 LIMIT 1", [u], |_| Ok(true))
+                .optional()?
+                .unwrap_or(false);
+            return Ok(by_url);
+        }
+        Ok(false)
+    }
+
+    /// A stored story whose SimHash is within `max_distance` bits of `simhash`
+    /// (indexed by four 16-bit bands: any hash within 3 bits shares a band).
+    pub fn near_duplicate_story(&self, simhash: u64, max_distance: u32) -> Result<Option<(String, Option<String>)>> {
+        let bands = bands(simhash);
+        let mut st = self.tx.prepare_cached(
+            "SELECT key, simhash, incident_id FROM stories WHERE band0 = ?1 OR band1 = ?2 OR band2 = ?3 OR band3 = ?4",
+        )?;
+        let mut rows = st.query(params![bands[0], bands[1], bands[2], bands[3]])?;
+        while let Some(r) = rows.next()? {
+            let h: i64 = r.get(1)?;
+            if (h as u64 ^ simhash).count_ones() <= max_distance {
+                return Ok(Some((r.get(0)?, r.get(2)?)));
+            }
+        }
+        Ok(None)
+    }
+
+    pub fn insert_story(&self, s: &NewStory<'_>) -> Result<()> {
+        let b = bands(s.simhash);
+        self.tx.execute(
+            "INSERT OR IGNORE INTO stories (key, feed, source, url, url_norm, title, published, seen_at, simhash, band0, band1, band2, band3, is_attack, confidence, incident_id, analysis)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            params![
+                s.key,
+                s.feed,
+                s.source,
+                s.url,
+                s.url_norm,
+                s.title,
+                s.published.map(ts),
+                ts(Utc::now()),
+                s.simhash as i64,
+                b[0],
+                b[1],
+                b[2],
+                b[3],
+                s.is_attack,
+                s.confidence,
+                s.incident_id,
+                s.analysis_json,
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Incidents whose event day is in `[from, to]`, in `country` when given.
+    /// Uses the (country, admin1, event_day) and (event_day) indexes.
+    pub fn incident_candidates(&self, country: Option<&str>, from: NaiveDate, to: NaiveDate) -> Result<Vec<Incident>> {
+        let (a, b) = (day_num(from), day_num(to));
+        let rows = match country {
+            Some(c) => {
+                let mut st = self
+                    .tx
+                    .prepare_cached("SELECT * FROM incidents WHERE country = ?1 AND event_day BETWEEN ?2 AND ?3")?;
+                let v = st.query_map(params![c, a, b], incident_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+                v
+            }
+            None => {
+                let mut st = self
+                    .tx
+                    .prepare_cached("SELECT * FROM incidents WHERE event_day BETWEEN ?1 AND ?2")?;
+                let v = st.query_map(params![a, b], incident_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+                v
+            }
+        };
+        Ok(rows)
+    }
+
+    pub fn incident(&self, id: &str) -> Result<Option<Incident>> {
+        self.tx
+            .query_row("SELECT * FROM incidents WHERE id = ?1", [id], incident_from_row)
+            .optional()
+            .map_err(Into::into)
+    }
+
+    /// Insert or replace an incident (all facts).
+    pub fn put_incident(&self, i: &Incident) -> Result<()> {
+        self.tx.execute(
+            "INSERT OR REPLACE INTO incidents (id, country, admin1, admin2, location, lat, lon, event_day, killed, wounded, victims, actors, attack_type, claimed, confidence, title, summary, revision, first_seen, last_seen, known, origin, simhashes, alerted_killed, alerted_claimed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+            params![
+                i.id,
+                i.country,
+                i.admin1,
+                i.admin2,
+                i.location,
+                i.lat,
+                i.lon,
+                i.event_date.map(day_num),
+                i.killed,
+                i.wounded,
+                i.victims,
+                serde_json::to_string(&i.actors)?,
+                i.attack_type,
+                i.claimed,
+                i.confidence,
+                i.title,
+                i.summary,
+                i.revision,
+                ts(i.first_seen),
+                ts(i.last_seen),
+                i.known,
+                i.origin,
+                serde_json::to_string(&i.simhashes)?,
+                i.alerted_killed,
+                i.alerted_claimed,
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn stories_of(&self, incident_id: &str) -> Result<Vec<StoredStory>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT key, feed, source, url, title, published, is_attack, confidence, incident_id FROM stories
+             WHERE incident_id = ?1 ORDER BY COALESCE(published, seen_at), seen_at",
+        )?;
+        let rows = st
+            .query_map([incident_id], |r| {
+                Ok(StoredStory {
+                    key: r.get(0)?,
+                    feed: r.get(1)?,
+                    source: r.get(2)?,
+                    url: r.get(3)?,
+                    title: r.get(4)?,
+                    published: from_ts(r.get(5)?),
+                    is_attack: r.get(6)?,
+                    confidence: r.get(7)?,
+                    incident_id: r.get(8)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Queue an alert for one channel; a second row with the same channel and
+    /// idempotency key is ignored (returns false).
+    pub fn enqueue(&self, o: &NewOutbox<'_>, now: DateTime<Utc>) -> Result<bool> {
+        let (status, next) = match o.held_until {
+            Some(t) => (OutboxStatus::Held, t),
+            None => (OutboxStatus::Pending, now),
+        };
+        let n = self.tx.execute(
+            "INSERT OR IGNORE INTO outbox (idem_key, channel, event, incident_id, payload, status, next_attempt, created_at, digest_group)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![o.idem_key, o.channel, o.event, o.incident_id, o.payload, status.as_str(), ts(next), ts(now), o.digest_group],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Alerts queued for a digest group since `since` (rate caps count them).
+    pub fn alerts_since(&self, digest_group: &str, since: DateTime<Utc>) -> Result<u64> {
+        let n: i64 = self.tx.query_row(
+            "SELECT COUNT(DISTINCT idem_key) FROM outbox WHERE digest_group = ?1 AND created_at >= ?2 AND event != 'digest'",
+            params![digest_group, ts(since)],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+}
+
+fn bands(h: u64) -> [i64; 4] {
+    [
+        (h & 0xffff) as i64,
+        ((h >> 16) & 0xffff) as i64,
+        ((h >> 32) & 0xffff) as i64,
+        ((h >> 48) & 0xffff) as i64,
+    ]
+}
+
+fn feed_from_row(r: &Row<'_>) -> rusqlite::Result<FeedState> {
+    Ok(FeedState {
+        name: r.get("name")?,
+        url: r.get("url")?,
+        etag: r.get("etag")?,
+        last_modified: r.get("last_modified")?,
+        last_success: from_ts(r.get("last_success")?),
+        last_error: r.get("last_error")?,
+        last_error_at: from_ts(r.get("last_error_at")?),
+        failures: r.get("failures")?,
+        next_poll: from_ts(r.get("next_poll")?),
+        items_seen: r.get::<_, i64>("items_seen")? as u64,
+        interval_secs: r.get::<_, Option<i64>>("interval_secs")?.map(|v| v as u64),
+    })
+}
+
+fn incident_from_row(r: &Row<'_>) -> rusqlite::Result<Incident> {
+    let actors: String = r.get("actors")?;
+    let simhashes: String = r.get("simhashes")?;
+    Ok(Incident {
+        id: r.get("id")?,
+        country: r.get("country")?,
+        admin1: r.get("admin1")?,
+        admin2: r.get("admin2")?,
+        location: r.get("location")?,
+        lat: r.get("lat")?,
+        lon: r.get("lon")?,
+        event_date: from_day(r.get("event_day")?),
+        killed: r.get("killed")?,
+        wounded: r.get("wounded")?,
+        victims: r.get("victims")?,
+        actors: serde_json::from_str(&actors).unwrap_or_default(),
+        attack_type: r.get("attack_type")?,
+        claimed: r.get("claimed")?,
+        confidence: r.get("confidence")?,
+        title: r.get("title")?,
+        summary: r.get("summary")?,
+        revision: r.get("revision")?,
+        first_seen: from_ts(r.get("first_seen")?).unwrap_or_default(),
+        last_seen: from_ts(r.get("last_seen")?).unwrap_or_default(),
+        known: r.get("known")?,
+        origin: r.get("origin")?,
+        simhashes: serde_json::from_str(&simhashes).unwrap_or_default(),
+        alerted_killed: r.get("alerted_killed")?,
+        alerted_claimed: r.get("alerted_claimed")?,
+    })
+}
+
+fn outbox_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
+    let status: String = r.get("status")?;
+    Ok(OutboxRow {
+        id: r.get("id")?,
+        idem_key: r.get("idem_key")?,
+        channel: r.get("channel")?,
+        event: r.get("event")?,
+        incident_id: r.get("incident_id")?,
+        payload: r.get("payload")?,
+        status: OutboxStatus::parse(&status),
+        attempts: r.get("attempts")?,
+        next_attempt: from_ts(r.get("next_attempt")?).unwrap_or_default(),
+        created_at: from_ts(r.get("created_at")?).unwrap_or_default(),
+        last_error: r.get("last_error")?,
+        digest_group: r.get("digest_group")?,
+    })
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
+}
+
+#[cfg(not(unix))]
+fn set_mode(_path: &Path, _mode: u32) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_apply_once_and_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state/db.sqlite");
+        {
+            let s = Store::open(&p).unwrap();
+            s.save_feed_state(&FeedState { name: "a".into(), url: "http://x".into(), etag: Some("\"1\"".into()), ..Default::default() })
+                .unwrap();
+        }
+        let s = Store::open(&p).unwrap();
+        assert_eq!(s.feed_state("a").unwrap().unwrap().etag.as_deref(), Some("\"1\""));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let m = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(m, 0o600);
+            let m = std::fs::metadata(p.parent().unwrap()).unwrap().permissions().mode() & 0o777;
+            assert_eq!(m, 0o700);
+        }
+    }
+
+    #[test]
+    fn outbox_is_idempotent_per_channel_and_key() {
+        let s = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let row = NewOutbox {
+            idem_key: "I-1:incident.new:1",
+            channel: "hook",
+            event: "incident.new",
+            incident_id: "I-1",
+            payload: "{}",
+            held_until: None,
+            digest_group: None,
+        };
+        let first = s.transaction(|tx| tx.enqueue(&row, now)).unwrap();
+        let again = s.transaction(|tx| tx.enqueue(&row, now)).unwrap();
+        assert!(first);
+        assert!(!again);
+        let due = s.due_outbox("hook", now, 10).unwrap();
+        assert_eq!(due.len(), 1);
+        s.mark_delivered(&[due[0].id], now).unwrap();
+        assert!(s.due_outbox("hook", now, 10).unwrap().is_empty());
+        assert_eq!(s.outbox_depth().unwrap(), 0);
+    }
+
+    #[test]
+    fn near_duplicates_found_by_band() {
+        let s = Store::open_in_memory().unwrap();
+        let h: u64 = 0xdead_beef_1234_5678;
+        s.transaction(|tx| {
+            tx.insert_story(&NewStory {
+                key: "k1",
+                feed: "f",
+                source: "s",
+                url: None,
+                url_norm: None,
+                title: "t",
+                published: None,
+                simhash: h,
+                is_attack: true,
+                confidence: 0.9,
+                incident_id: Some("I-1"),
+                analysis_json: "{}",
+            })
+        })
+        .unwrap();
+        let near = s.transaction(|tx| tx.near_duplicate_story(h ^ 0b1011, 3)).unwrap();
+        assert_eq!(near, Some(("k1".to_string(), Some("I-1".to_string()))));
+        let far = s.transaction(|tx| tx.near_duplicate_story(!h, 3)).unwrap();
+        assert_eq!(far, None);
+    }
+}
