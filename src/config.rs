@@ -447,7 +447,7 @@ fn default_window_days() -> u32 {
     14
 }
 fn default_match_threshold() -> f64 {
-    1.0
+    1.2
 }
 fn default_interval() -> Duration {
     Duration::from_secs(600)
@@ -476,8 +476,11 @@ fn default_send_timeout() -> Duration {
 
 fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let s = String::deserialize(d)?;
-    humantime::parse_duration(&s)
-        .map_err(|e| serde::de::Error::custom(format!("{s:?} is not a duration like \"10m\" or \"7d\": {e}")))
+    humantime::parse_duration(&s).map_err(|e| {
+        serde::de::Error::custom(format!(
+            "{s:?} is not a duration like \"10m\" or \"7d\": {e}"
+        ))
+    })
 }
 
 /// "10MB", "512KiB", "1048576" → bytes.
@@ -583,7 +586,10 @@ impl Config {
             }
         }
         if out.is_empty() {
-            out = sahel_nlp::DEFAULT_COUNTRIES.iter().map(|s| s.to_string()).collect();
+            out = sahel_nlp::DEFAULT_COUNTRIES
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
         }
         out.sort();
         out.dedup();
@@ -600,41 +606,74 @@ impl Config {
         if !d.listen.is_empty() && d.listen.parse::<SocketAddr>().is_err() {
             return Err(err(
                 find_key_line(text, "daemon", 0, "listen"),
-                format!("daemon.listen: {:?} is not an address like \"127.0.0.1:9464\"", d.listen),
+                format!(
+                    "daemon.listen: {:?} is not an address like \"127.0.0.1:9464\"",
+                    d.listen
+                ),
             ));
         }
         if !["auto", "text", "json", "journald"].contains(&d.log_format.as_str()) {
             return Err(err(
                 find_key_line(text, "daemon", 0, "log_format"),
-                format!("daemon.log_format: {:?} is not one of auto, text, json, journald", d.log_format),
+                format!(
+                    "daemon.log_format: {:?} is not one of auto, text, json, journald",
+                    d.log_format
+                ),
             ));
         }
         if d.max_concurrent_fetches == 0 || d.max_fetches_per_host == 0 {
-            return Err(err(None, "daemon: fetch concurrency limits must be at least 1".into()));
+            return Err(err(
+                None,
+                "daemon: fetch concurrency limits must be at least 1".into(),
+            ));
         }
 
         let mut names = HashSet::new();
         for (i, f) in self.feeds.iter().enumerate() {
             let line = |key: &str| find_key_line(text, "feed", i, key);
             if !names.insert(f.name.as_str()) {
-                return Err(err(line("name"), format!("feed {:?}: a feed of that name is already defined", f.name)));
+                return Err(err(
+                    line("name"),
+                    format!("feed {:?}: a feed of that name is already defined", f.name),
+                ));
             }
             match url::Url::parse(&f.url) {
                 Ok(u) if u.scheme() == "http" || u.scheme() == "https" || u.scheme() == "file" => {}
                 Ok(u) => {
-                    return Err(err(line("url"), format!("feed {:?}: url scheme {:?} is not http or https", f.name, u.scheme())))
+                    return Err(err(
+                        line("url"),
+                        format!(
+                            "feed {:?}: url scheme {:?} is not http or https",
+                            f.name,
+                            u.scheme()
+                        ),
+                    ))
                 }
-                Err(e) => return Err(err(line("url"), format!("feed {:?}: url {:?}: {e}", f.name, f.url))),
+                Err(e) => {
+                    return Err(err(
+                        line("url"),
+                        format!("feed {:?}: url {:?}: {e}", f.name, f.url),
+                    ))
+                }
             }
             if f.interval < Duration::from_secs(1) {
-                return Err(err(line("interval"), format!("feed {:?}: interval must be at least 1s", f.name)));
+                return Err(err(
+                    line("interval"),
+                    format!("feed {:?}: interval must be at least 1s", f.name),
+                ));
             }
             if f.adaptive && f.min_interval > f.max_interval {
-                return Err(err(line("min_interval"), format!("feed {:?}: min_interval is above max_interval", f.name)));
+                return Err(err(
+                    line("min_interval"),
+                    format!("feed {:?}: min_interval is above max_interval", f.name),
+                ));
             }
             if let Some(l) = &f.language {
                 if !LANGUAGES.contains(&l.as_str()) {
-                    return Err(err(line("language"), format!("feed {:?}: language {l:?} is not en or fr", f.name)));
+                    return Err(err(
+                        line("language"),
+                        format!("feed {:?}: language {l:?} is not en or fr", f.name),
+                    ));
                 }
             }
         }
@@ -644,27 +683,51 @@ impl Config {
             let line = |key: &str| find_key_line(text, "channel", i, key);
             let name = c.name();
             if name == IMPLICIT_LOG_CHANNEL && !matches!(c, ChannelConfig::Log(_)) {
-                return Err(err(line("name"), format!("channel {name:?}: the name \"log\" is kept for a log channel")));
+                return Err(err(
+                    line("name"),
+                    format!("channel {name:?}: the name \"log\" is kept for a log channel"),
+                ));
             }
             if !names.insert(name) {
-                return Err(err(line("name"), format!("channel {name:?}: a channel of that name is already defined")));
+                return Err(err(
+                    line("name"),
+                    format!("channel {name:?}: a channel of that name is already defined"),
+                ));
             }
             match c {
                 ChannelConfig::Webhook(w) => {
                     match url::Url::parse(&w.url) {
                         Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
-                        _ => return Err(err(line("url"), format!("channel {name:?}: url {:?} is not an http(s) URL", w.url))),
+                        _ => {
+                            return Err(err(
+                                line("url"),
+                                format!("channel {name:?}: url {:?} is not an http(s) URL", w.url),
+                            ))
+                        }
                     }
                     if w.secret_env.is_some() && w.secret_file.is_some() {
-                        return Err(err(line("secret_env"), format!("channel {name:?}: give secret_env or secret_file, not both")));
+                        return Err(err(
+                            line("secret_env"),
+                            format!("channel {name:?}: give secret_env or secret_file, not both"),
+                        ));
                     }
-                    if (w.secret_env.is_some() || w.secret_file.is_some()) && w.format != WebhookFormat::Json {
-                        return Err(err(line("secret_env"), format!("channel {name:?}: only format = \"json\" bodies are signed")));
+                    if (w.secret_env.is_some() || w.secret_file.is_some())
+                        && w.format != WebhookFormat::Json
+                    {
+                        return Err(err(
+                            line("secret_env"),
+                            format!("channel {name:?}: only format = \"json\" bodies are signed"),
+                        ));
                     }
                 }
                 ChannelConfig::Email(e) => {
                     if e.password_env.is_some() && e.password_file.is_some() {
-                        return Err(err(line("password_env"), format!("channel {name:?}: give password_env or password_file, not both")));
+                        return Err(err(
+                            line("password_env"),
+                            format!(
+                                "channel {name:?}: give password_env or password_file, not both"
+                            ),
+                        ));
                     }
                     if e.tls == TlsMode::None && !is_loopback_host(&e.smtp_host) {
                         return Err(err(
@@ -673,14 +736,28 @@ impl Config {
                         ));
                     }
                     if e.from.parse::<lettre::message::Mailbox>().is_err() {
-                        return Err(err(line("from"), format!("channel {name:?}: from {:?} is not an email address", e.from)));
+                        return Err(err(
+                            line("from"),
+                            format!(
+                                "channel {name:?}: from {:?} is not an email address",
+                                e.from
+                            ),
+                        ));
                     }
                     if e.to.is_empty() {
-                        return Err(err(line("to"), format!("channel {name:?}: to lists no recipient")));
+                        return Err(err(
+                            line("to"),
+                            format!("channel {name:?}: to lists no recipient"),
+                        ));
                     }
                     for t in &e.to {
                         if t.parse::<lettre::message::Mailbox>().is_err() {
-                            return Err(err(line("to"), format!("channel {name:?}: recipient {t:?} is not an email address")));
+                            return Err(err(
+                                line("to"),
+                                format!(
+                                    "channel {name:?}: recipient {t:?} is not an email address"
+                                ),
+                            ));
                         }
                     }
                 }
@@ -693,7 +770,10 @@ impl Config {
             let line = |key: &str| find_key_line(text, "watchlist", i, key);
             let wl = &w.name;
             if !names.insert(wl.as_str()) {
-                return Err(err(line("name"), format!("watchlist {wl:?}: a watch-list of that name is already defined")));
+                return Err(err(
+                    line("name"),
+                    format!("watchlist {wl:?}: a watch-list of that name is already defined"),
+                ));
             }
             for c in &w.countries {
                 if c.len() != 2 || gaz.country(c).is_none() {
@@ -706,7 +786,10 @@ impl Config {
                         .suggest(r, &[PlaceKind::Admin1, PlaceKind::Admin1New])
                         .map(|s| format!(" (did you mean {s:?}?)"))
                         .unwrap_or_default();
-                    return Err(err(line("regions"), format!("watchlist {wl:?}: unknown region {r:?}{hint}")));
+                    return Err(err(
+                        line("regions"),
+                        format!("watchlist {wl:?}: unknown region {r:?}{hint}"),
+                    ));
                 }
             }
             for p in &w.places {
@@ -714,23 +797,40 @@ impl Config {
                     (Some(n), None, None) => {
                         if gaz.lookup(n).is_empty() {
                             let hint = gaz
-                                .suggest(n, &[PlaceKind::Place, PlaceKind::Admin2, PlaceKind::Admin1])
+                                .suggest(
+                                    n,
+                                    &[PlaceKind::Place, PlaceKind::Admin2, PlaceKind::Admin1],
+                                )
                                 .map(|s| format!(" (did you mean {s:?}?)"))
                                 .unwrap_or_default();
-                            return Err(err(line("places"), format!("watchlist {wl:?}: unknown place {n:?}{hint}")));
+                            return Err(err(
+                                line("places"),
+                                format!("watchlist {wl:?}: unknown place {n:?}{hint}"),
+                            ));
                         }
                     }
                     (_, Some(lat), Some(lon)) => {
                         if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
-                            return Err(err(line("places"), format!("watchlist {wl:?}: coordinates {lat},{lon} are out of range")));
+                            return Err(err(
+                                line("places"),
+                                format!(
+                                    "watchlist {wl:?}: coordinates {lat},{lon} are out of range"
+                                ),
+                            ));
                         }
                     }
                     _ => {
-                        return Err(err(line("places"), format!("watchlist {wl:?}: a place needs a name, or lat and lon")));
+                        return Err(err(
+                            line("places"),
+                            format!("watchlist {wl:?}: a place needs a name, or lat and lon"),
+                        ));
                     }
                 }
                 if p.radius_km <= 0.0 {
-                    return Err(err(line("places"), format!("watchlist {wl:?}: radius_km must be positive")));
+                    return Err(err(
+                        line("places"),
+                        format!("watchlist {wl:?}: radius_km must be positive"),
+                    ));
                 }
             }
             for a in &w.actors {
@@ -738,29 +838,50 @@ impl Config {
                     let hint = crate::watchlist::suggest_actor(a)
                         .map(|s| format!(" (did you mean {s:?}?)"))
                         .unwrap_or_default();
-                    return Err(err(line("actors"), format!("watchlist {wl:?}: unknown actor {a:?}{hint}")));
+                    return Err(err(
+                        line("actors"),
+                        format!("watchlist {wl:?}: unknown actor {a:?}{hint}"),
+                    ));
                 }
             }
             for v in &w.victims {
                 if !VICTIMS.contains(&v.as_str()) {
-                    return Err(err(line("victims"), format!("watchlist {wl:?}: victims {v:?} is not one of {}", VICTIMS.join(", "))));
+                    return Err(err(
+                        line("victims"),
+                        format!(
+                            "watchlist {wl:?}: victims {v:?} is not one of {}",
+                            VICTIMS.join(", ")
+                        ),
+                    ));
                 }
             }
             for t in &w.attack_types {
                 if !ATTACK_TYPES.contains(&t.as_str()) {
-                    return Err(err(line("attack_types"), format!("watchlist {wl:?}: attack type {t:?} is not one of {}", ATTACK_TYPES.join(", "))));
+                    return Err(err(
+                        line("attack_types"),
+                        format!(
+                            "watchlist {wl:?}: attack type {t:?} is not one of {}",
+                            ATTACK_TYPES.join(", ")
+                        ),
+                    ));
                 }
             }
             for l in &w.languages {
                 if !LANGUAGES.contains(&l.as_str()) {
-                    return Err(err(line("languages"), format!("watchlist {wl:?}: language {l:?} is not en or fr")));
+                    return Err(err(
+                        line("languages"),
+                        format!("watchlist {wl:?}: language {l:?} is not en or fr"),
+                    ));
                 }
             }
             for c in &w.channels {
                 let known = self.channels.iter().any(|ch| ch.name() == c)
                     || (self.channels.is_empty() && c == IMPLICIT_LOG_CHANNEL);
                 if !known {
-                    return Err(err(line("channels"), format!("watchlist {wl:?}: no channel named {c:?} is defined")));
+                    return Err(err(
+                        line("channels"),
+                        format!("watchlist {wl:?}: no channel named {c:?} is defined"),
+                    ));
                 }
             }
             if let Some(q) = &w.quiet_hours {
@@ -772,14 +893,23 @@ impl Config {
                 }
             }
             if w.max_per_hour == Some(0) {
-                return Err(err(line("max_per_hour"), format!("watchlist {wl:?}: max_per_hour must be at least 1")));
+                return Err(err(
+                    line("max_per_hour"),
+                    format!("watchlist {wl:?}: max_per_hour must be at least 1"),
+                ));
             }
         }
         for (i, s) in self.sites.iter().enumerate() {
-            if !(-90.0..=90.0).contains(&s.lat) || !(-180.0..=180.0).contains(&s.lon) || s.radius_km <= 0.0 {
+            if !(-90.0..=90.0).contains(&s.lat)
+                || !(-180.0..=180.0).contains(&s.lon)
+                || s.radius_km <= 0.0
+            {
                 return Err(err(
                     find_key_line(text, "site", i, "lat"),
-                    format!("site {:?}: coordinates out of range or radius not positive", s.name),
+                    format!(
+                        "site {:?}: coordinates out of range or radius not positive",
+                        s.name
+                    ),
                 ));
             }
         }
@@ -852,7 +982,8 @@ mod tests {
 
     #[test]
     fn bad_duration_names_line() {
-        let text = "[[feed]]\nname = \"a\"\nurl = \"https://a.example/rss\"\ninterval = \"ten minutes\"\n";
+        let text =
+            "[[feed]]\nname = \"a\"\nurl = \"https://a.example/rss\"\ninterval = \"ten minutes\"\n";
         let e = Config::parse(text, "c.toml", &gaz()).unwrap_err();
         assert_eq!(e.line, Some(4), "{e}");
         assert!(e.message.contains("ten minutes"), "{e}");

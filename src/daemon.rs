@@ -1,1 +1,379 @@
-//! daemon
+//! The daemon: wires the stages together and talks to systemd.
+//!
+//! ```text
+//!  Scheduler ──FeedBatch──▶ pipeline task ──(SQLite tx: story, incident, outbox)──▶ Delivery
+//!  (source)    mpsc          (spawn_blocking)                        wake()         (sink)
+//! ```
+//! The main loop owns the signals (SIGHUP reload, SIGTERM/SIGINT stop) and
+//! the systemd watchdog: it pings only while every stage's heartbeat is fresh,
+//! so a stuck stage gets the service restarted.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use chrono::Utc;
+use sd_notify::NotifyState;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn};
+
+use crate::config::{ChannelConfig, Config};
+use crate::metrics::{Health, Metrics};
+use crate::pipeline::{load_gazetteer, Pipeline, Settings};
+use crate::sink::worker::Delivery;
+use crate::source::scheduler::Scheduler;
+use crate::source::FeedBatch;
+use crate::store::Store;
+
+/// The state database of a configuration.
+pub fn db_path(config: &Config) -> PathBuf {
+    config.daemon.state_dir.join("sahel-watch.sqlite")
+}
+
+/// A heartbeat older than this means the stage is stuck.
+const STALE_SECS: i64 = 120;
+
+fn notify(states: &[NotifyState<'_>]) {
+    if let Err(e) = sd_notify::notify(states) {
+        warn!("cannot notify systemd: {e}");
+    }
+}
+
+/// Run until SIGTERM or SIGINT.
+pub async fn run(config_path: &Path) -> Result<()> {
+    let gaz0 = sahel_nlp::Gazetteer::embedded();
+    let config =
+        Config::load(config_path, &gaz0).map_err(|e| anyhow::anyhow!("refusing to start: {e}"))?;
+    let gazetteer = load_gazetteer(&config)?;
+    let store = Arc::new(Store::open(&db_path(&config))?);
+    import_known(&store, &config, &gazetteer)?;
+
+    let metrics = Metrics::default();
+    let health = Arc::new(Health::default());
+    let pipeline = Arc::new(Pipeline::new(
+        store.clone(),
+        Settings::new(&config, gazetteer, true),
+        metrics.clone(),
+    ));
+    let delivery = Delivery::new(store.clone(), &config, metrics.clone(), health.clone())?;
+    let scheduler = Scheduler::new(store.clone(), &config, metrics.clone(), health.clone())?;
+    let shutdown = CancellationToken::new();
+    let (tx, rx) = mpsc::channel::<FeedBatch>(64);
+
+    let http = if config.daemon.listen.is_empty() {
+        None
+    } else {
+        let listener = tokio::net::TcpListener::bind(&config.daemon.listen)
+            .await
+            .with_context(|| format!("daemon.listen: cannot listen on {}", config.daemon.listen))?;
+        info!(addr = %listener.local_addr()?, "health and metrics endpoint listening");
+        let state = crate::http::AppState {
+            store: store.clone(),
+            metrics: metrics.clone(),
+            health: health.clone(),
+        };
+        let token = shutdown.clone();
+        Some(tokio::spawn(crate::http::serve(listener, state, token)))
+    };
+
+    let pipe_task = tokio::spawn(pipeline_task(
+        pipeline.clone(),
+        rx,
+        delivery.clone(),
+        health.clone(),
+        metrics.clone(),
+        shutdown.clone(),
+    ));
+    let delivery_task = tokio::spawn(delivery.clone().run(shutdown.clone()));
+    let sched_task = tokio::spawn(scheduler.clone().run(tx, shutdown.clone()));
+    health.pipeline.beat();
+
+    info!(
+        feeds = config.feeds.len(),
+        watchlists = config.watchlists.len(),
+        channels = config.effective_channels().len(),
+        state = %db_path(&config).display(),
+        "sahel-watch started"
+    );
+    notify(&[NotifyState::Ready, NotifyState::Status("polling")]);
+
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let watchdog = sd_notify::watchdog_enabled();
+    let mut tick =
+        tokio::time::interval(watchdog.map(|d| d / 2).unwrap_or(Duration::from_secs(15)));
+    let mut stuck_logged = false;
+    loop {
+        tokio::select! {
+            _ = hup.recv() => {
+                let mono = NotifyState::monotonic_usec_now().unwrap_or(NotifyState::MonotonicUsec(0));
+                notify(&[NotifyState::Reloading, mono]);
+                match reload(config_path, &pipeline, &scheduler, &delivery, &store) {
+                    Ok(()) => info!(config = %config_path.display(), "configuration reloaded"),
+                    Err(e) => error!("configuration not reloaded, keeping the old one: {e:#}"),
+                }
+                notify(&[NotifyState::Ready]);
+            }
+            _ = term.recv() => { info!("SIGTERM: stopping"); break; }
+            _ = int.recv() => { info!("SIGINT: stopping"); break; }
+            _ = tick.tick() => {
+                let fresh = |h: &crate::metrics::Heartbeat| h.age_secs().is_some_and(|a| a < STALE_SECS);
+                let alive = fresh(&health.poller) && fresh(&health.delivery) && fresh(&health.pipeline);
+                if alive {
+                    stuck_logged = false;
+                    if watchdog.is_some() {
+                        notify(&[NotifyState::Watchdog]);
+                    }
+                } else if !stuck_logged {
+                    stuck_logged = true;
+                    error!(
+                        poller = ?health.poller.age_secs(),
+                        pipeline = ?health.pipeline.age_secs(),
+                        delivery = ?health.delivery.age_secs(),
+                        "a stage has stopped beating; withholding the watchdog ping"
+                    );
+                }
+            }
+        }
+    }
+    notify(&[NotifyState::Stopping]);
+    shutdown.cancel();
+    let grace = config.daemon.shutdown_grace + Duration::from_secs(2);
+    let all = async {
+        let _ = sched_task.await;
+        let _ = pipe_task.await;
+        let _ = delivery_task.await;
+        if let Some(h) = http {
+            let _ = h.await;
+        }
+    };
+    if tokio::time::timeout(grace, all).await.is_err() {
+        warn!("stages did not stop within {grace:?}; exiting with work still queued");
+    }
+    info!(queued = store.outbox_depth().unwrap_or(0), "stopped");
+    Ok(())
+}
+
+fn import_known(store: &Store, config: &Config, gaz: &sahel_nlp::Gazetteer) -> Result<()> {
+    for k in &config.daemon.known_incidents {
+        let incidents = crate::known::load(k, gaz)?;
+        let n = crate::known::import(store, &incidents)?;
+        info!(file = %k.display(), incidents = n, "known incidents imported");
+    }
+    Ok(())
+}
+
+fn reload(
+    path: &Path,
+    pipeline: &Pipeline,
+    scheduler: &Scheduler,
+    delivery: &Delivery,
+    store: &Store,
+) -> Result<()> {
+    let config = Config::load(path, &sahel_nlp::Gazetteer::embedded())?;
+    let gazetteer = load_gazetteer(&config)?;
+    import_known(store, &config, &gazetteer)?;
+    delivery.reload(&config)?;
+    pipeline.reload(Settings::new(&config, gazetteer, true));
+    scheduler.reload(&config);
+    Ok(())
+}
+
+/// Receive feed batches and run each story through the pipeline.
+async fn pipeline_task(
+    pipeline: Arc<Pipeline>,
+    mut rx: mpsc::Receiver<FeedBatch>,
+    delivery: Arc<Delivery>,
+    health: Arc<Health>,
+    metrics: Metrics,
+    shutdown: CancellationToken,
+) {
+    loop {
+        health.pipeline.beat();
+        let batch = tokio::select! {
+            b = rx.recv() => match b { Some(b) => b, None => break },
+            _ = tokio::time::sleep(Duration::from_secs(10)) => continue,
+            _ = shutdown.cancelled() => break,
+        };
+        let p = pipeline.clone();
+        let feed = batch.feed.clone();
+        let stories = batch.stories;
+        let result = tokio::task::spawn_blocking(move || {
+            let mut alerts = 0usize;
+            for s in &stories {
+                match p.process(s, Utc::now()) {
+                    Ok(o) => {
+                        alerts += o.alerts.len();
+                        if !o.alerts.is_empty() {
+                            info!(story = %s.title, feed = %s.feed, status = ?o.status, "attack story");
+                        }
+                    }
+                    Err(e) => return Err(e.context(format!("story {:?} of feed {:?}", s.key, s.feed))),
+                }
+            }
+            Ok(alerts)
+        })
+        .await;
+        match result {
+            Ok(Ok(alerts)) => {
+                // the batch is stored: the scheduler may now record the feed's new state
+                let _ = batch.done.send(());
+                if alerts > 0 {
+                    delivery.wake();
+                }
+            }
+            Ok(Err(e)) => {
+                error!(feed = %feed, "processing failed, the feed will be fetched again: {e:#}")
+            }
+            Err(e) => error!(feed = %feed, "processing panicked: {e}"),
+        }
+        metrics
+            .queue_depth
+            .set(pipeline.store().outbox_depth().unwrap_or(0) as i64);
+    }
+}
+
+/// `check-config`: what a configuration does, secrets not shown.
+pub fn explain(c: &Config) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(s, "configuration OK");
+    let _ = writeln!(s, "state database: {}", db_path(c).display());
+    let _ = writeln!(
+        s,
+        "endpoint: {}",
+        if c.daemon.listen.is_empty() {
+            "off"
+        } else {
+            &c.daemon.listen
+        }
+    );
+    let _ = writeln!(
+        s,
+        "stories older than {} are recorded, not alerted",
+        humantime::format_duration(c.daemon.max_story_age)
+    );
+    let _ = writeln!(s, "\nfeeds ({}):", c.feeds.len());
+    for f in &c.feeds {
+        let _ = writeln!(
+            s,
+            "  {:<28} every {}{}{}  {}",
+            f.name,
+            humantime::format_duration(f.interval),
+            if f.adaptive { " (adaptive)" } else { "" },
+            if f.enabled { "" } else { " (disabled)" },
+            f.url
+        );
+    }
+    let _ = writeln!(s, "\nwatch-lists ({}):", c.watchlists.len());
+    for w in &c.watchlists {
+        let mut crit = Vec::new();
+        if !w.countries.is_empty() {
+            crit.push(format!("countries {}", w.countries.join(",")));
+        }
+        if !w.regions.is_empty() {
+            crit.push(format!("regions {}", w.regions.join(",")));
+        }
+        if !w.places.is_empty() {
+            crit.push(format!("{} place(s) with radius", w.places.len()));
+        }
+        if !w.actors.is_empty() {
+            crit.push(format!("actors {}", w.actors.join(",")));
+        }
+        if let Some(m) = w.min_killed {
+            crit.push(format!("at least {m} killed"));
+        }
+        if !w.keywords.is_empty() {
+            crit.push(format!("keywords {}", w.keywords.join(",")));
+        }
+        if crit.is_empty() {
+            crit.push("every attack in the watched countries".into());
+        }
+        let channels = if w.channels.is_empty() {
+            c.effective_channels()
+        } else {
+            w.channels.clone()
+        };
+        let _ = writeln!(
+            s,
+            "  {:<20} {} → {}",
+            w.name,
+            crit.join("; "),
+            channels.join(", ")
+        );
+    }
+    let _ = writeln!(s, "\nchannels ({}):", c.channels.len().max(1));
+    if c.channels.is_empty() {
+        let _ = writeln!(
+            s,
+            "  log                  alerts go to the log (no channel configured)"
+        );
+    }
+    for ch in &c.channels {
+        let detail = match ch {
+            ChannelConfig::Webhook(w) => {
+                let secret = match (&w.secret_env, &w.secret_file) {
+                    (Some(v), _) => format!(
+                        ", signed (secret from ${v}{})",
+                        if std::env::var_os(v).is_some() {
+                            ", set"
+                        } else {
+                            ", NOT SET"
+                        }
+                    ),
+                    (_, Some(f)) => format!(", signed (secret from file {})", f.display()),
+                    _ => String::new(),
+                };
+                format!("{:?} to {}{}", w.format, redact_url(&w.url), secret)
+            }
+            ChannelConfig::Email(e) => {
+                let pw = match (&e.password_env, &e.password_file) {
+                    (Some(v), _) => format!(
+                        ", password from ${v}{}",
+                        if std::env::var_os(v).is_some() {
+                            " (set)"
+                        } else {
+                            " (NOT SET)"
+                        }
+                    ),
+                    (_, Some(f)) => format!(", password from file {}", f.display()),
+                    _ => String::new(),
+                };
+                format!(
+                    "SMTP {}:{} ({:?}) to {}{}",
+                    e.smtp_host,
+                    e.smtp_port,
+                    e.tls,
+                    e.to.join(", "),
+                    pw
+                )
+            }
+            ChannelConfig::Jsonl(j) => format!("appends to {}", j.path.display()),
+            ChannelConfig::Log(_) => "writes to the log".into(),
+        };
+        let _ = writeln!(s, "  {:<20} {:<8} {}", ch.name(), ch.kind(), detail);
+    }
+    if !c.sites.is_empty() {
+        let _ = writeln!(s, "\nsites ({}):", c.sites.len());
+        for site in &c.sites {
+            let _ = writeln!(
+                s,
+                "  {:<20} {:.4},{:.4} within {} km",
+                site.name, site.lat, site.lon, site.radius_km
+            );
+        }
+    }
+    s
+}
+
+/// Webhook URLs often carry a token in their path (Slack, Discord): show the host only.
+fn redact_url(u: &str) -> String {
+    match url::Url::parse(u) {
+        Ok(p) => format!("{}://{}/…", p.scheme(), p.host_str().unwrap_or("?")),
+        Err(_) => "(invalid url)".into(),
+    }
+}

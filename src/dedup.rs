@@ -1,5 +1,653 @@
-//! Incident matching.
+//! Deduplication: does an attack story report an incident we already know?
+//!
+//! Candidates are the incidents of the story's country whose event date is
+//! within `dedup.window_days` (an indexed range query, never a full scan).
+//! Each candidate gets an explainable score (see ARCHITECTURE.md, "Matching
+//! rule"); the best candidate at or above `dedup.match_threshold` wins, else
+//! the story starts a new incident.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sahel_nlp::text::{fold, name_key};
+use sahel_nlp::{distance_km, Facts, Precision};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::store::{Incident, Tx};
+
+/// Two stories whose SimHashes differ in at most this many bits are copies
+/// of one text (wire copy, republication).
+pub const NEAR_DUPLICATE_BITS: u32 = 3;
+/// Looser bound for "same wire story, lightly edited" when matching incidents.
+pub const SIMILAR_TEXT_BITS: u32 = 8;
+
 /// Lower-case, accent-free, single-spaced title for hashing.
 pub fn normalize_title(t: &str) -> String {
-    sahel_nlp::text::fold(t)
+    fold(t)
+}
+
+/// 64-bit SimHash over word 3-shingles of the folded text.
+pub fn simhash(text: &str) -> u64 {
+    let folded = fold(text);
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() {
+        return 0;
+    }
+    let mut acc = [0i32; 64];
+    let n = words.len().saturating_sub(2).max(1);
+    for i in 0..n {
+        let shingle = &words[i..(i + 3).min(words.len())];
+        let h = fnv1a(shingle);
+        for (bit, a) in acc.iter_mut().enumerate() {
+            if h >> bit & 1 == 1 {
+                *a += 1;
+            } else {
+                *a -= 1;
+            }
+        }
+    }
+    acc.iter()
+        .enumerate()
+        .fold(0u64, |h, (bit, a)| if *a > 0 { h | 1 << bit } else { h })
+}
+
+fn fnv1a(words: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for w in words {
+        for b in w.bytes().chain(std::iter::once(b' ')) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+    }
+    // one more mixing round (FNV alone has weak high bits for short input)
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51afd7ed558ccd);
+    h ^= h >> 33;
+    h
+}
+
+/// What the matcher knows of a story.
+#[derive(Debug, Clone)]
+pub struct StoryEvidence<'a> {
+    pub facts: &'a Facts,
+    pub simhash: u64,
+    pub published: Option<DateTime<Utc>>,
+}
+
+/// The score of one candidate, with the reasons behind it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatchScore {
+    pub incident_id: String,
+    pub score: f64,
+    pub reasons: Vec<String>,
+}
+
+/// The event day used for matching: the extracted date, else the publication day.
+pub fn story_day(e: &StoryEvidence<'_>) -> Option<NaiveDate> {
+    e.facts.event_date.or(e.published.map(|p| p.date_naive()))
+}
+
+/// Score how well a story fits an incident. Positive evidence adds, conflicting
+/// evidence subtracts; a country conflict rules the candidate out.
+pub fn score(e: &StoryEvidence<'_>, inc: &Incident) -> Option<MatchScore> {
+    let f = e.facts;
+    let mut s = 0.0;
+    let mut why = Vec::new();
+    let mut add = |w: f64, r: String| {
+        s += w;
+        why.push(format!("{w:+.1} {r}"));
+    };
+    if let (Some(a), Some(b)) = (&f.country, &inc.country) {
+        if a != b {
+            return None;
+        }
+    }
+    // near-identical text: a copy of a story already in the incident
+    if let Some(d) = inc
+        .simhashes
+        .iter()
+        .map(|h| (h ^ e.simhash).count_ones())
+        .min()
+    {
+        if d <= SIMILAR_TEXT_BITS {
+            add(
+                3.0,
+                format!("text nearly identical to one of its stories ({d} bits apart)"),
+            );
+        }
+    }
+
+    // place
+    let story_precise =
+        effective_precision(f).is_some_and(|p| p >= Precision::Admin2) && f.location.is_some();
+    let inc_precise = matches!(inc.precision.as_deref(), Some("place") | Some("admin2"))
+        && inc.location.is_some();
+    let same_loc = match (&f.location, &inc.location) {
+        (Some(a), Some(b)) => name_key(a) == name_key(b),
+        _ => false,
+    };
+    let dist = match (f.lat.zip(f.lon), inc.lat.zip(inc.lon)) {
+        (Some((a, b)), Some((c, d))) => Some(distance_km(a, b, c, d)),
+        _ => None,
+    };
+    let same_admin1 = match (&f.admin1, &inc.admin1) {
+        (Some(a), Some(b)) => Some(name_key(a) == name_key(b)),
+        _ => None,
+    };
+    if same_loc && story_precise {
+        add(
+            2.0,
+            format!("same place ({})", f.location.as_deref().unwrap_or_default()),
+        );
+    } else if let (true, true, Some(d)) = (story_precise, inc_precise, dist) {
+        if d <= 15.0 {
+            add(1.5, format!("places {d:.0} km apart"));
+        } else if d <= 50.0 {
+            add(0.8, format!("places {d:.0} km apart"));
+        } else if d <= 120.0 {
+            add(-0.5, format!("places {d:.0} km apart"));
+        } else {
+            add(-1.5, format!("places {d:.0} km apart"));
+        }
+    } else if let (Some(a), Some(b)) = (&f.admin2, &inc.admin2) {
+        if name_key(a) == name_key(b) {
+            add(0.7, format!("same admin2 ({a})"));
+        }
+    }
+    match same_admin1 {
+        Some(true) => add(
+            0.4,
+            format!(
+                "same region ({})",
+                inc.admin1.as_deref().unwrap_or_default()
+            ),
+        ),
+        Some(false) => add(-2.0, "different regions".to_string()),
+        None => {}
+    }
+
+    // date
+    if let (Some(d1), Some(d2)) = (story_day(e), inc.event_date) {
+        let dd = (d1 - d2).num_days().abs();
+        let explicit = f.event_date.is_some();
+        let w = match dd {
+            0 => 1.0,
+            1 => 0.7,
+            2 => 0.2,
+            3 => -0.2,
+            4..=7 => -0.6,
+            _ => -1.2,
+        };
+        // a story without a date cue falls back to its publication day, which
+        // follow-ups publish days later: weigh that less
+        let w = if explicit || w > 0.0 { w } else { w / 3.0 };
+        add(w, format!("event dates {dd} day(s) apart"));
+    }
+
+    // tolls
+    if let (Some(k), Some(ik)) = (f.killed, inc.killed) {
+        if k == ik && k > 0 {
+            add(0.5, format!("same toll ({k} killed)"));
+        } else if k >= ik && (ik == 0 || k <= ik.saturating_mul(5)) {
+            add(0.2, format!("toll compatible ({ik} → {k})"));
+        }
+    }
+    // victims
+    if let (Some(v), Some(iv)) = (f.victims.map(victims_str), &inc.victims) {
+        if v == iv {
+            add(0.2, format!("same victims ({v})"));
+        } else if v != "mixed" && iv != "mixed" {
+            add(-0.6, format!("victims differ ({v} / {iv})"));
+        }
+    }
+    // actors
+    if !f.actors.is_empty() && !inc.actors.is_empty() {
+        let shared = f
+            .actors
+            .iter()
+            .any(|a| inc.actors.iter().any(|b| name_key(a) == name_key(b)));
+        if shared {
+            add(0.4, "an actor in common".to_string());
+        }
+    }
+    if let (Some(a), Some(b)) = (&f.attack_type, &inc.attack_type) {
+        if a == b && a != "armed attack" {
+            add(0.2, format!("same attack type ({a})"));
+        }
+    }
+    Some(MatchScore {
+        incident_id: inc.id.clone(),
+        score: s,
+        reasons: why,
+    })
+}
+
+pub fn victims_str(v: sahel_nlp::Victims) -> &'static str {
+    match v {
+        sahel_nlp::Victims::Military => "military",
+        sahel_nlp::Victims::Civilian => "civilian",
+        sahel_nlp::Victims::Mixed => "mixed",
+    }
+}
+
+/// The best incident for a story, if one scores at least `threshold`.
+/// All scored candidates come back too, best first, for explanation.
+pub fn best_match(
+    tx: &Tx<'_>,
+    e: &StoryEvidence<'_>,
+    window_days: u32,
+    threshold: f64,
+) -> anyhow::Result<(Option<MatchScore>, Vec<MatchScore>)> {
+    let Some(day) = story_day(e) else {
+        return Ok((None, Vec::new()));
+    };
+    let w = Duration::days(window_days as i64);
+    let cands = tx.incident_candidates(e.facts.country.as_deref(), day - w, day + w)?;
+    let mut scored: Vec<MatchScore> = cands.iter().filter_map(|i| score(e, i)).collect();
+    scored.sort_by(|a, b| b.score.total_cmp(&a.score));
+    // a vague story (no place) with exactly one plausible candidate: that one
+    let vague = e.facts.location.is_none()
+        || effective_precision(e.facts).is_none_or(|p| p <= Precision::Admin1);
+    if vague {
+        let plausible: Vec<&MatchScore> = scored.iter().filter(|m| m.score > 0.0).collect();
+        if plausible.len() == 1 && plausible[0].score < threshold {
+            let mut m = plausible[0].clone();
+            m.score += 0.5;
+            m.reasons.push(
+                "+0.5 the only plausible incident for a story without a precise place".into(),
+            );
+            scored.retain(|x| x.incident_id != m.incident_id);
+            scored.insert(0, m);
+        }
+    }
+    let best = scored.first().filter(|m| m.score >= threshold).cloned();
+    Ok((best, scored))
+}
+
+/// A stable id for a new incident: country, day, place and a short hash of
+/// the first story's key.
+pub fn incident_id(facts: &Facts, day: Option<NaiveDate>, first_story_key: &str) -> String {
+    let h = hex::encode(Sha256::digest(first_story_key.as_bytes()));
+    let place: String = facts
+        .location
+        .as_deref()
+        .or(facts.admin1.as_deref())
+        .map(|l| name_key(l).chars().take(24).collect())
+        .unwrap_or_else(|| "unknown".into());
+    format!(
+        "SW-{}-{}-{}-{}",
+        facts.country.as_deref().unwrap_or("XX"),
+        day.map(|d| d.format("%Y%m%d").to_string())
+            .unwrap_or_else(|| "00000000".into()),
+        place,
+        &h[..6]
+    )
+}
+
+/// The precision to trust for a story's place: a place named like its own
+/// region (Tahoua, Mopti, Gao, Kidal...) may mean the town or the region,
+/// so it counts as region-level.
+pub fn effective_precision(f: &Facts) -> Option<Precision> {
+    match (f.precision, &f.location, &f.admin1) {
+        (Some(p), Some(l), Some(a)) if p > Precision::Admin1 && name_key(l) == name_key(a) => {
+            Some(Precision::Admin1)
+        }
+        (p, _, _) => p,
+    }
+}
+
+fn precision_str(p: Option<Precision>) -> Option<String> {
+    p.map(|p| {
+        match p {
+            Precision::Place => "place",
+            Precision::Admin2 => "admin2",
+            Precision::Admin1 => "admin1",
+            Precision::Country => "country",
+        }
+        .to_string()
+    })
+}
+
+fn precision_rank(p: Option<&str>) -> u8 {
+    match p {
+        Some("place") => 3,
+        Some("admin2") => 2,
+        Some("admin1") => 1,
+        _ => 0,
+    }
+}
+
+/// A new incident from its first story.
+pub fn new_incident(
+    id: String,
+    facts: &Facts,
+    day: Option<NaiveDate>,
+    confidence: f32,
+    title: &str,
+    summary: &str,
+    simhash: u64,
+    now: DateTime<Utc>,
+) -> Incident {
+    Incident {
+        id,
+        country: facts.country.clone(),
+        admin1: facts.admin1.clone(),
+        admin2: facts.admin2.clone(),
+        location: facts.location.clone(),
+        precision: precision_str(effective_precision(facts)),
+        lat: facts.lat,
+        lon: facts.lon,
+        event_date: day,
+        killed: facts.killed,
+        wounded: facts.wounded,
+        victims: facts.victims.map(|v| victims_str(v).to_string()),
+        actors: facts.actors.clone(),
+        attack_type: facts.attack_type.clone(),
+        claimed: facts.claimed,
+        confidence,
+        title: Some(title.to_string()).filter(|t| !t.is_empty()),
+        summary: Some(summary.to_string()).filter(|s| !s.is_empty()),
+        revision: 1,
+        first_seen: now,
+        last_seen: now,
+        known: false,
+        origin: "story".into(),
+        simhashes: vec![simhash],
+        alerted_killed: None,
+        alerted_claimed: false,
+        alerted_revision: 0,
+    }
+}
+
+/// Fold a joining story's facts into an incident. Returns what changed
+/// ("killed 12 → 23", "claimed by JNIM", ...); the revision goes up when
+/// anything did.
+pub fn merge(
+    inc: &mut Incident,
+    facts: &Facts,
+    day: Option<NaiveDate>,
+    confidence: f32,
+    simhash: u64,
+    now: DateTime<Utc>,
+) -> Vec<String> {
+    let mut changes = Vec::new();
+    if inc.country.is_none() && facts.country.is_some() {
+        inc.country = facts.country.clone();
+    }
+    // a more precise place wins (same region, or the incident had none)
+    let better = precision_rank(precision_str(effective_precision(facts)).as_deref())
+        > precision_rank(inc.precision.as_deref());
+    let compatible = match (&facts.admin1, &inc.admin1) {
+        (Some(a), Some(b)) => name_key(a) == name_key(b),
+        _ => true,
+    };
+    if better && compatible && facts.location.is_some() {
+        changes.push(format!(
+            "place {} → {}",
+            inc.location.as_deref().unwrap_or("?"),
+            facts.location.as_deref().unwrap_or("?")
+        ));
+        inc.location = facts.location.clone();
+        inc.precision = precision_str(effective_precision(facts));
+        inc.lat = facts.lat;
+        inc.lon = facts.lon;
+        inc.admin2 = facts.admin2.clone().or(inc.admin2.take());
+        inc.admin1 = facts.admin1.clone().or(inc.admin1.take());
+    }
+    if inc.admin1.is_none() && facts.admin1.is_some() {
+        inc.admin1 = facts.admin1.clone();
+    }
+    if inc.admin2.is_none() && facts.admin2.is_some() && compatible {
+        inc.admin2 = facts.admin2.clone();
+    }
+    // the earliest date: later stories fall back to their publication day
+    if let Some(d) = day {
+        match inc.event_date {
+            Some(cur) if facts.event_date.is_some() && d < cur => {
+                changes.push(format!("date {cur} → {d}"));
+                inc.event_date = Some(d);
+            }
+            None => inc.event_date = Some(d),
+            _ => {}
+        }
+    }
+    // a later, higher toll wins
+    if let Some(k) = facts.killed {
+        if inc.killed.is_none_or(|c| k > c) {
+            changes.push(format!(
+                "killed {} → {k}",
+                inc.killed
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "?".into())
+            ));
+            inc.killed = Some(k);
+        }
+    }
+    if let Some(w) = facts.wounded {
+        if inc.wounded.is_none_or(|c| w > c) {
+            changes.push(format!(
+                "wounded {} → {w}",
+                inc.wounded
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "?".into())
+            ));
+            inc.wounded = Some(w);
+        }
+    }
+    if let Some(v) = facts.victims.map(victims_str) {
+        match inc.victims.as_deref() {
+            None => inc.victims = Some(v.to_string()),
+            Some(cur) if cur != v && cur != "mixed" && v != "mixed" => {
+                changes.push(format!("victims {cur} → mixed"));
+                inc.victims = Some("mixed".into());
+            }
+            _ => {}
+        }
+    }
+    for a in &facts.actors {
+        if !inc.actors.iter().any(|b| name_key(a) == name_key(b)) {
+            changes.push(format!("actor {a}"));
+            inc.actors.push(a.clone());
+        }
+    }
+    if facts.claimed && !inc.claimed {
+        let by = facts
+            .actors
+            .first()
+            .map(|a| format!(" by {a}"))
+            .unwrap_or_default();
+        changes.push(format!("claimed{by}"));
+        inc.claimed = true;
+    }
+    if let Some(t) = &facts.attack_type {
+        if inc
+            .attack_type
+            .as_deref()
+            .is_none_or(|c| c == "armed attack" && t != "armed attack")
+        {
+            if inc.attack_type.is_some() {
+                changes.push(format!("type {t}"));
+            }
+            inc.attack_type = Some(t.clone());
+        }
+    }
+    if confidence > inc.confidence {
+        inc.confidence = confidence;
+    }
+    if !inc.simhashes.contains(&simhash) {
+        inc.simhashes.push(simhash);
+        if inc.simhashes.len() > 32 {
+            inc.simhashes.remove(0);
+        }
+    }
+    inc.last_seen = now;
+    if !changes.is_empty() {
+        inc.revision += 1;
+    }
+    changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(loc: &str, admin1: &str, lat: f64, lon: f64, day: &str, killed: Option<u32>) -> Facts {
+        Facts {
+            country: Some("NE".into()),
+            admin1: Some(admin1.into()),
+            location: Some(loc.into()),
+            precision: Some(Precision::Place),
+            lat: Some(lat),
+            lon: Some(lon),
+            event_date: Some(day.parse().unwrap()),
+            killed,
+            victims: Some(sahel_nlp::Victims::Military),
+            ..Default::default()
+        }
+    }
+
+    fn incident_from(f: &Facts) -> Incident {
+        new_incident("I".into(), f, f.event_date, 0.9, "t", "s", 0, Utc::now())
+    }
+
+    #[test]
+    fn simhash_is_stable_and_similar_for_near_copies() {
+        let body = "Hundreds of armed men on motorbikes attacked an army unit on Thursday morning near the village, in the south-west of the country close to the border with Mali and Burkina Faso. Seven soldiers were killed in action and five more died in a road accident while driving to reinforce the unit, bringing the toll to twelve. The statement said around a hundred assailants were killed and their motorbikes and weapons destroyed. Ground troops and helicopters were used to repel the attack, and one helicopter was hit but landed safely. No group has claimed responsibility. Local affiliates of al Qaeda and Islamic State are active in the region and frequently attack soldiers and civilians.";
+        let a =
+            format!("At least 12 soldiers killed near Kandadji, the defence ministry said. {body}");
+        let b = format!("At least 12 soldiers killed near Kandadji, the ministry of defence said on Friday. {body}");
+        let (a, b) = (a.as_str(), b.as_str());
+        let c = "Floods have killed 339 people and affected more than a million since June, civil protection said on Tuesday in Niamey.";
+        assert_eq!(simhash(a), simhash(a));
+        let near = (simhash(a) ^ simhash(b)).count_ones();
+        assert!(near <= SIMILAR_TEXT_BITS, "near copies {near} bits apart");
+        assert!((simhash(a) ^ simhash(c)).count_ones() > 16);
+    }
+
+    #[test]
+    fn same_place_rising_toll_matches() {
+        let first = facts("Teguey", "Tillaberi", 14.13, 0.95, "2024-03-20", Some(12));
+        let inc = incident_from(&first);
+        let later = facts("Tegey", "Tillaberi", 14.13, 0.95, "2024-03-21", Some(23));
+        let m = score(
+            &StoryEvidence {
+                facts: &later,
+                simhash: u64::MAX,
+                published: None,
+            },
+            &inc,
+        )
+        .unwrap();
+        assert!(m.score >= 1.2, "{m:?}");
+    }
+
+    #[test]
+    fn consecutive_days_far_apart_in_one_region_do_not_match() {
+        let a = facts("Inates", "Tillaberi", 15.22, 1.63, "2024-03-20", Some(10));
+        let inc = incident_from(&a);
+        let b = facts("Torodi", "Tillaberi", 13.11, 1.80, "2024-03-21", Some(8));
+        let m = score(
+            &StoryEvidence {
+                facts: &b,
+                simhash: u64::MAX,
+                published: None,
+            },
+            &inc,
+        )
+        .unwrap();
+        assert!(m.score < 1.2, "{m:?}");
+    }
+
+    #[test]
+    fn different_regions_next_day_do_not_match() {
+        let a = facts("Boulkessi", "Mopti", 14.98, -1.64, "2025-06-01", Some(30));
+        let mut a2 = a.clone();
+        a2.country = Some("ML".into());
+        let inc = incident_from(&a2);
+        let mut b = facts("Timbuktu", "Tombouctou", 16.77, -3.0, "2025-06-02", Some(0));
+        b.country = Some("ML".into());
+        let m = score(
+            &StoryEvidence {
+                facts: &b,
+                simhash: u64::MAX,
+                published: None,
+            },
+            &inc,
+        )
+        .unwrap();
+        assert!(m.score < 0.0, "{m:?}");
+    }
+
+    #[test]
+    fn a_town_named_like_its_region_is_region_level() {
+        let precise = facts("Tillia", "Tahoua", 16.14, 4.79, "2021-03-21", Some(60));
+        let mut inc = incident_from(&precise);
+        inc.victims = Some("civilian".into());
+        let mut region = facts("Tahoua", "Tahoua", 14.89, 5.27, "2021-03-21", Some(137));
+        region.victims = Some(sahel_nlp::Victims::Civilian);
+        assert_eq!(effective_precision(&region), Some(Precision::Admin1));
+        let m = score(
+            &StoryEvidence {
+                facts: &region,
+                simhash: u64::MAX,
+                published: None,
+            },
+            &inc,
+        )
+        .unwrap();
+        assert!(m.score >= 1.2, "{m:?}");
+        // and it never replaces the precise place
+        merge(&mut inc, &region, region.event_date, 0.9, 7, Utc::now());
+        assert_eq!(inc.location.as_deref(), Some("Tillia"));
+        assert_eq!(inc.killed, Some(137));
+    }
+
+    #[test]
+    fn country_conflict_rules_out() {
+        let a = facts("Teguey", "Tillaberi", 14.13, 0.95, "2024-03-20", Some(12));
+        let inc = incident_from(&a);
+        let mut b = a.clone();
+        b.country = Some("ML".into());
+        assert!(score(
+            &StoryEvidence {
+                facts: &b,
+                simhash: 1,
+                published: None
+            },
+            &inc
+        )
+        .is_none());
+    }
+
+    #[test]
+    fn merge_takes_higher_toll_claim_and_precise_place() {
+        let mut vague = facts("Tillaberi", "Tillaberi", 14.2, 1.45, "2024-03-20", Some(12));
+        vague.precision = Some(Precision::Admin1);
+        let mut inc = incident_from(&vague);
+        let mut later = facts("Teguey", "Tillaberi", 14.13, 0.95, "2024-03-22", Some(23));
+        later.event_date = None;
+        later.claimed = true;
+        later.actors = vec!["Islamic State Sahel Province".into()];
+        let ch = merge(
+            &mut inc,
+            &later,
+            Some("2024-03-22".parse().unwrap()),
+            0.8,
+            5,
+            Utc::now(),
+        );
+        assert_eq!(inc.killed, Some(23));
+        assert_eq!(inc.location.as_deref(), Some("Teguey"));
+        assert_eq!(
+            inc.event_date,
+            Some("2024-03-20".parse().unwrap()),
+            "fallback dates never move an incident later"
+        );
+        assert!(inc.claimed);
+        assert_eq!(inc.revision, 2);
+        assert!(ch.iter().any(|c| c == "killed 12 → 23"), "{ch:?}");
+        assert!(ch.iter().any(|c| c.starts_with("claimed by")), "{ch:?}");
+    }
 }

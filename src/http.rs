@@ -1,1 +1,255 @@
-//! http
+//! The HTTP endpoint at `daemon.listen`: `/healthz`, `/metrics`,
+//! `/incidents` (JSON), `/incidents.atom` (a feed for analysts' readers) and
+//! `/incidents.geojson` (for a map).
+
+use std::sync::Arc;
+
+use atom_syndication::{Content, Entry, Feed, FixedDateTime, Link, Person, Text};
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use chrono::Utc;
+use tokio_util::sync::CancellationToken;
+
+use crate::metrics::{Health, Metrics};
+use crate::store::{Incident, Store};
+
+/// Heartbeats older than this make `/healthz` fail.
+const STALE_SECS: i64 = 120;
+const RECENT: usize = 100;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<Store>,
+    pub metrics: Metrics,
+    pub health: Arc<Health>,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/incidents", get(incidents_json))
+        .route("/incidents.atom", get(incidents_atom))
+        .route("/incidents.geojson", get(incidents_geojson))
+        .with_state(state)
+}
+
+/// Serve until `shutdown` is cancelled.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: CancellationToken,
+) {
+    let app = router(state);
+    if let Err(e) = axum::serve(listener, app)
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
+    {
+        tracing::error!("HTTP endpoint failed: {e}");
+    }
+}
+
+fn internal(e: anyhow::Error) -> Response {
+    (StatusCode::INTERNAL_SERVER_ERROR, format!("error: {e:#}\n")).into_response()
+}
+
+async fn healthz(State(s): State<AppState>) -> Response {
+    let age = |h: &crate::metrics::Heartbeat| h.age_secs();
+    let ok = |a: Option<i64>| a.is_some_and(|a| a < STALE_SECS);
+    let (p, d, q) = (
+        age(&s.health.poller),
+        age(&s.health.delivery),
+        age(&s.health.pipeline),
+    );
+    let body = serde_json::json!({
+        "status": if ok(p) && ok(d) && ok(q) { "ok" } else { "stale" },
+        "poller_heartbeat_age_secs": p,
+        "pipeline_heartbeat_age_secs": q,
+        "delivery_heartbeat_age_secs": d,
+        "outbox_depth": s.store.outbox_depth().ok(),
+    });
+    let code = if ok(p) && ok(d) && ok(q) {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        code,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+async fn metrics(State(s): State<AppState>) -> Response {
+    if let Ok(d) = s.store.outbox_depth() {
+        s.metrics.queue_depth.set(d as i64);
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        s.metrics.encode(),
+    )
+        .into_response()
+}
+
+fn recent(s: &AppState) -> anyhow::Result<Vec<(Incident, Vec<crate::store::StoredStory>)>> {
+    let list = s.store.recent_incidents(RECENT, false)?;
+    list.into_iter()
+        .map(|i| {
+            let st = s.store.stories_of(&i.id)?;
+            Ok((i, st))
+        })
+        .collect()
+}
+
+async fn incidents_json(State(s): State<AppState>) -> Response {
+    match recent(&s) {
+        Ok(v) => {
+            let body: Vec<_> = v
+                .into_iter()
+                .map(|(i, st)| serde_json::json!({"incident": i, "stories": st}))
+                .collect();
+            axum::Json(body).into_response()
+        }
+        Err(e) => internal(e),
+    }
+}
+
+fn headline(i: &Incident) -> String {
+    let place = i
+        .location
+        .clone()
+        .or(i.admin1.clone())
+        .unwrap_or_else(|| "unknown place".into());
+    let toll = i
+        .killed
+        .map(|k| format!(", {k} killed"))
+        .unwrap_or_default();
+    format!(
+        "{} in {} ({}){}",
+        i.attack_type.as_deref().unwrap_or("attack"),
+        place,
+        i.country.as_deref().unwrap_or("?"),
+        toll
+    )
+}
+
+/// An Atom feed of recent incidents (built with atom_syndication, which escapes).
+pub fn atom_feed(items: &[(Incident, Vec<crate::store::StoredStory>)]) -> String {
+    let updated: FixedDateTime = items
+        .iter()
+        .map(|(i, _)| i.last_seen)
+        .max()
+        .unwrap_or_else(Utc::now)
+        .fixed_offset();
+    let entries: Vec<Entry> = items
+        .iter()
+        .map(|(i, stories)| {
+            let mut html = String::new();
+            html.push_str(&format!(
+                "<p>{} — {} {}, {}</p>",
+                i.event_date.map(|d| d.to_string()).unwrap_or_default(),
+                i.location.as_deref().unwrap_or(""),
+                i.admin1.as_deref().unwrap_or(""),
+                i.country.as_deref().unwrap_or("")
+            ));
+            if let Some(s) = &i.summary {
+                html.push_str(&format!("<p>{}</p>", escape(s)));
+            }
+            html.push_str("<ul>");
+            for s in stories {
+                html.push_str(&format!(
+                    "<li><a href=\"{}\">{}</a> ({})</li>",
+                    escape(s.url.as_deref().unwrap_or("")),
+                    escape(&s.title),
+                    escape(&s.source)
+                ));
+            }
+            html.push_str("</ul>");
+            let mut e = Entry::default();
+            e.set_id(format!("urn:sahel-watch:incident:{}", i.id));
+            e.set_title(Text::plain(headline(i)));
+            e.set_updated(i.last_seen.fixed_offset());
+            e.set_published(Some(i.first_seen.fixed_offset()));
+            e.set_authors(vec![Person {
+                name: "sahel-watch".into(),
+                ..Default::default()
+            }]);
+            if let Some(u) = stories.iter().find_map(|s| s.url.clone()) {
+                e.set_links(vec![Link {
+                    href: u,
+                    ..Default::default()
+                }]);
+            }
+            e.set_content(Some(Content {
+                value: Some(html),
+                content_type: Some("html".into()),
+                ..Default::default()
+            }));
+            e
+        })
+        .collect();
+    let mut f = Feed::default();
+    f.set_id("urn:sahel-watch:incidents");
+    f.set_title(Text::plain("sahel-watch: recent incidents"));
+    f.set_updated(updated);
+    f.set_entries(entries);
+    f.to_string()
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+async fn incidents_atom(State(s): State<AppState>) -> Response {
+    match recent(&s) {
+        Ok(v) => (
+            [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+            atom_feed(&v),
+        )
+            .into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+/// A GeoJSON FeatureCollection of recent incidents with coordinates.
+pub fn geojson(items: &[(Incident, Vec<crate::store::StoredStory>)]) -> serde_json::Value {
+    let features: Vec<_> = items
+        .iter()
+        .filter_map(|(i, stories)| {
+            let (lat, lon) = i.lat.zip(i.lon)?;
+            Some(serde_json::json!({
+                "type": "Feature",
+                "id": i.id,
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": {
+                    "id": i.id, "country": i.country, "admin1": i.admin1, "location": i.location,
+                    "event_date": i.event_date, "killed": i.killed, "wounded": i.wounded,
+                    "victims": i.victims, "actors": i.actors, "attack_type": i.attack_type,
+                    "title": headline(i), "stories": stories.len(),
+                }
+            }))
+        })
+        .collect();
+    serde_json::json!({"type": "FeatureCollection", "features": features})
+}
+
+async fn incidents_geojson(State(s): State<AppState>) -> Response {
+    match recent(&s) {
+        Ok(v) => (
+            [(header::CONTENT_TYPE, "application/geo+json")],
+            geojson(&v).to_string(),
+        )
+            .into_response(),
+        Err(e) => internal(e),
+    }
+}

@@ -1,1 +1,395 @@
-fn main() {}
+//! The `sahel-watch` command line.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use sahel_watch::config::Config;
+use sahel_watch::pipeline::{self, UpdatePolicy};
+use sahel_watch::{daemon, logging, replay, sink, store::Store};
+
+#[derive(Parser)]
+#[command(
+    name = "sahel-watch",
+    version,
+    about = "Watches the news for violent attacks in the Sahel and alerts once per incident"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Updates {
+    /// An incident.updated line for every story that joins an incident.
+    All,
+    /// Only the significant updates the configuration asks for.
+    Configured,
+    /// No incident.updated lines.
+    None,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the daemon: poll feeds, classify, deduplicate, alert.
+    Run {
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Run the pipeline over feed files on a fresh state and print the alerts as JSON lines.
+    Replay {
+        /// Configuration whose watch-lists apply (default: the five countries).
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// CSV of incidents already known (alert columns or ACLED export); repeatable.
+        #[arg(long = "known-incidents")]
+        known_incidents: Vec<PathBuf>,
+        /// Which incident.updated lines to print.
+        #[arg(long, value_enum, default_value = "all")]
+        updates: Updates,
+        /// Feed files (RSS, Atom, JSON Feed).
+        #[arg(required = true)]
+        feeds: Vec<PathBuf>,
+    },
+    /// Classify one story (first line: title; the rest: text) and print the decision, facts and reasons.
+    Classify {
+        /// File with the story, or - for standard input.
+        input: String,
+        /// Publication time (RFC 3339); relative dates resolve against it (default: now).
+        #[arg(long)]
+        published: Option<String>,
+        /// Language (en or fr), detected when absent.
+        #[arg(long)]
+        lang: Option<String>,
+        /// A configuration whose gazetteer additions and countries apply.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Validate a configuration and explain what it does.
+    CheckConfig { file: PathBuf },
+    /// What the incident store knows.
+    Incidents {
+        #[arg(long, short)]
+        config: PathBuf,
+        #[command(subcommand)]
+        action: Option<IncidentsAction>,
+    },
+    /// Every feed with last success, last error, next poll and items seen.
+    Feeds {
+        #[arg(long, short)]
+        config: PathBuf,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Widen the gazetteer.
+    Gazetteer {
+        #[command(subcommand)]
+        action: GazetteerAction,
+    },
+    /// Send a sample alert through one channel.
+    TestAlert {
+        #[arg(long, short)]
+        config: PathBuf,
+        #[arg(long)]
+        channel: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum IncidentsAction {
+    /// Recent incidents.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Include imported (known) incidents.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One incident with its stories.
+    Show { id: String },
+}
+
+#[derive(Subcommand)]
+enum GazetteerAction {
+    /// Import GeoNames country dumps (XX.txt) into the state directory.
+    Import {
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// GeoNames admin1CodesASCII.txt (default: beside the first dump).
+        #[arg(long)]
+        admin1: Option<PathBuf>,
+        /// GeoNames admin2Codes.txt (default: beside the first dump, if present).
+        #[arg(long)]
+        admin2: Option<PathBuf>,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let log_format = match &cli.command {
+        Command::Run { config } => peek_log_format(config),
+        _ => "auto".to_string(),
+    };
+    logging::init(&log_format);
+    match dispatch(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("sahel-watch: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The log format before the configuration is validated (so that its errors are logged right).
+fn peek_log_format(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .and_then(|t| {
+            t.get("daemon")?
+                .get("log_format")?
+                .as_str()
+                .map(String::from)
+        })
+        .unwrap_or_else(|| "auto".into())
+}
+
+fn load_config(path: &Path) -> Result<Config> {
+    Ok(Config::load(path, &sahel_nlp::Gazetteer::embedded())?)
+}
+
+fn dispatch(cmd: Command) -> Result<ExitCode> {
+    match cmd {
+        Command::Run { config } => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(daemon::run(&config))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Replay {
+            config,
+            known_incidents,
+            updates,
+            feeds,
+        } => {
+            let config = match config {
+                Some(p) => load_config(&p)?,
+                None => Config::builtin(),
+            };
+            let opts = replay::ReplayOptions {
+                config,
+                known_incidents,
+                feeds,
+                updates: match updates {
+                    Updates::All => UpdatePolicy::EveryStory,
+                    Updates::Configured => UpdatePolicy::Configured,
+                    Updates::None => UpdatePolicy::Off,
+                },
+            };
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let s = replay::run(&opts, &mut out)?;
+            tracing::info!(
+                files = s.files,
+                files_failed = s.files_failed,
+                stories = s.stories,
+                attack_stories = s.attack_stories,
+                incidents = s.incidents,
+                alerts = s.alerts,
+                "replay done"
+            );
+            Ok(if s.files_failed > 0 {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Classify {
+            input,
+            published,
+            lang,
+            config,
+        } => {
+            let mut text = String::new();
+            if input == "-" {
+                std::io::stdin().read_to_string(&mut text)?;
+            } else {
+                text = std::fs::read_to_string(&input)
+                    .with_context(|| format!("{input}: cannot read"))?;
+            }
+            let text = text.trim_start();
+            let (title, body) = text.split_once('\n').unwrap_or((text, ""));
+            let published = match published {
+                Some(p) => Some(
+                    chrono::DateTime::parse_from_rfc3339(&p)
+                        .with_context(|| format!("--published {p:?} is not RFC 3339"))?,
+                ),
+                None => Some(chrono::Utc::now().fixed_offset()),
+            };
+            let config = match config {
+                Some(p) => load_config(&p)?,
+                None => Config::builtin(),
+            };
+            let gaz = pipeline::load_gazetteer(&config)?;
+            let engine = sahel_nlp::Engine::with_countries(gaz, &config.watched_countries());
+            let analysis = engine.analyze(&sahel_nlp::Document {
+                title: title.trim(),
+                body: body.trim(),
+                published,
+                language: lang.as_deref(),
+            });
+            println!("{}", serde_json::to_string_pretty(&analysis)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::CheckConfig { file } => {
+            let config = load_config(&file)?;
+            print!("{}", sahel_watch::daemon::explain(&config));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Incidents { config, action } => {
+            let config = load_config(&config)?;
+            let store = Store::open(&daemon::db_path(&config))?;
+            match action.unwrap_or(IncidentsAction::List {
+                limit: 50,
+                all: false,
+                json: false,
+            }) {
+                IncidentsAction::List { limit, all, json } => {
+                    let list = store.recent_incidents(limit, all)?;
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&list)?);
+                    } else {
+                        println!(
+                            "{:<44} {:<10} {:<3} {:<18} {:<20} {:>6} {:>7}  stories",
+                            "id", "date", "cc", "admin1", "location", "killed", "wounded"
+                        );
+                        for i in list {
+                            let n = store.stories_of(&i.id)?.len();
+                            println!(
+                                "{:<44} {:<10} {:<3} {:<18} {:<20} {:>6} {:>7}  {}{}",
+                                i.id,
+                                i.event_date.map(|d| d.to_string()).unwrap_or_default(),
+                                i.country.unwrap_or_default(),
+                                i.admin1.unwrap_or_default(),
+                                i.location.unwrap_or_default(),
+                                i.killed.map(|k| k.to_string()).unwrap_or_default(),
+                                i.wounded.map(|k| k.to_string()).unwrap_or_default(),
+                                n,
+                                if i.known { " (known)" } else { "" }
+                            );
+                        }
+                    }
+                }
+                IncidentsAction::Show { id } => {
+                    let Some(i) = store.incident(&id)? else {
+                        bail!("no incident {id:?}")
+                    };
+                    let stories = store.stories_of(&id)?;
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(
+                            &serde_json::json!({"incident": i, "stories": stories})
+                        )?
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Feeds { config, json } => {
+            let config = load_config(&config)?;
+            let store = Store::open(&daemon::db_path(&config))?;
+            let states = store.feed_states()?;
+            if json {
+                let rows: Vec<_> = config
+                    .feeds
+                    .iter()
+                    .map(|f| serde_json::json!({"name": f.name, "url": f.url, "state": states.iter().find(|s| s.name == f.name)}))
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                println!(
+                    "{:<28} {:<20} {:<20} {:>6} {:>8}  last error",
+                    "feed", "last success", "next poll", "fails", "items"
+                );
+                let fmt = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                    t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                        .unwrap_or_else(|| "-".into())
+                };
+                for f in &config.feeds {
+                    let s = states
+                        .iter()
+                        .find(|s| s.name == f.name)
+                        .cloned()
+                        .unwrap_or_default();
+                    println!(
+                        "{:<28} {:<20} {:<20} {:>6} {:>8}  {}",
+                        f.name,
+                        fmt(s.last_success),
+                        fmt(s.next_poll),
+                        s.failures,
+                        s.items_seen,
+                        s.last_error.unwrap_or_default()
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Gazetteer {
+            action:
+                GazetteerAction::Import {
+                    config,
+                    admin1,
+                    admin2,
+                    files,
+                },
+        } => {
+            let config = match config {
+                Some(p) => load_config(&p)?,
+                None => Config::builtin(),
+            };
+            let dir = files[0].parent().map(Path::to_path_buf).unwrap_or_default();
+            let admin1 = admin1.unwrap_or_else(|| dir.join("admin1CodesASCII.txt"));
+            let admin2 =
+                admin2.or_else(|| Some(dir.join("admin2Codes.txt")).filter(|p| p.exists()));
+            let places = sahel_nlp::geonames::import_files(&files, &admin1, admin2.as_deref())?;
+            let out = pipeline::imported_gazetteer_path(&config);
+            std::fs::create_dir_all(&config.daemon.state_dir)
+                .with_context(|| format!("creating {}", config.daemon.state_dir.display()))?;
+            let tmp = out.with_extension("tsv.tmp");
+            {
+                let mut w = std::io::BufWriter::new(
+                    std::fs::File::create(&tmp)
+                        .with_context(|| format!("writing {}", tmp.display()))?,
+                );
+                sahel_nlp::geonames::write_tsv(&places, &mut w)?;
+                std::io::Write::flush(&mut w)?;
+            }
+            std::fs::rename(&tmp, &out)?;
+            println!(
+                "imported {} places from {} file(s) into {}",
+                places.len(),
+                files.len(),
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::TestAlert { config, channel } => {
+            let config = load_config(&config)?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(sink::send_test_alert(&config, &channel))?;
+            println!("sample alert sent through channel {channel:?}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -38,37 +38,78 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn feed(name: &str) -> FeedLabel {
-        FeedLabel { feed: name.to_string() }
+        FeedLabel {
+            feed: name.to_string(),
+        }
     }
 
     pub fn channel(name: &str) -> ChannelLabel {
-        ChannelLabel { channel: name.to_string() }
+        ChannelLabel {
+            channel: name.to_string(),
+        }
     }
 
     /// A registry holding every metric, prefixed `sahel_watch_`.
     pub fn registry(&self) -> Registry {
         let mut r = Registry::with_prefix("sahel_watch");
         r.register("feed_polls", "Feed polls attempted", self.polls.clone());
-        r.register("feed_poll_errors", "Feed polls that failed", self.poll_errors.clone());
-        r.register("feed_not_modified", "Feed polls answered 304 Not Modified", self.not_modified.clone());
-        r.register("feed_bytes", "Bytes of feed bodies read", self.bytes.clone());
+        r.register(
+            "feed_poll_errors",
+            "Feed polls that failed",
+            self.poll_errors.clone(),
+        );
+        r.register(
+            "feed_not_modified",
+            "Feed polls answered 304 Not Modified",
+            self.not_modified.clone(),
+        );
+        r.register(
+            "feed_bytes",
+            "Bytes of feed bodies read",
+            self.bytes.clone(),
+        );
         r.register("feed_items", "Items parsed from feeds", self.items.clone());
-        r.register("feed_last_success_timestamp_seconds", "Unix time of the last successful poll", self.last_success.clone());
+        r.register(
+            "feed_last_success_timestamp_seconds",
+            "Unix time of the last successful poll",
+            self.last_success.clone(),
+        );
         r.register("stories", "New stories classified", self.stories.clone());
-        r.register("attack_stories", "Stories classified as attack stories", self.attack_stories.clone());
+        r.register(
+            "attack_stories",
+            "Stories classified as attack stories",
+            self.attack_stories.clone(),
+        );
         r.register("incidents", "New incidents created", self.incidents.clone());
-        r.register("alerts_queued", "Alert deliveries queued in the outbox", self.alerts_queued.clone());
+        r.register(
+            "alerts_queued",
+            "Alert deliveries queued in the outbox",
+            self.alerts_queued.clone(),
+        );
         r.register("alerts_sent", "Alerts delivered", self.alerts_sent.clone());
-        r.register("alerts_failed", "Alerts given up after retries", self.alerts_failed.clone());
-        r.register("delivery_errors", "Failed delivery attempts (retried)", self.delivery_errors.clone());
-        r.register("outbox_queue_depth", "Alert deliveries waiting in the outbox", self.queue_depth.clone());
+        r.register(
+            "alerts_failed",
+            "Alerts given up after retries",
+            self.alerts_failed.clone(),
+        );
+        r.register(
+            "delivery_errors",
+            "Failed delivery attempts (retried)",
+            self.delivery_errors.clone(),
+        );
+        r.register(
+            "outbox_queue_depth",
+            "Alert deliveries waiting in the outbox",
+            self.queue_depth.clone(),
+        );
         r
     }
 
     /// Prometheus text exposition of every metric.
     pub fn encode(&self) -> String {
         let mut out = String::new();
-        prometheus_client::encoding::text::encode(&mut out, &self.registry()).expect("writing to a String");
+        prometheus_client::encoding::text::encode(&mut out, &self.registry())
+            .expect("writing to a String");
         out
     }
 }
@@ -80,8 +121,10 @@ pub struct Heartbeat(std::sync::atomic::AtomicI64);
 
 impl Heartbeat {
     pub fn beat(&self) {
-        self.0
-            .store(chrono::Utc::now().timestamp(), std::sync::atomic::Ordering::Relaxed);
+        self.0.store(
+            chrono::Utc::now().timestamp(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 
     /// Seconds since the last beat (`None` before the first).

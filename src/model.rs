@@ -122,7 +122,12 @@ pub struct Alert {
 impl Alert {
     /// Receivers drop repeats by this key: incident id + event + revision.
     pub fn idempotency_key(&self) -> String {
-        format!("{}:{}:{}", self.incident.id, self.event.as_str(), self.revision)
+        format!(
+            "{}:{}:{}",
+            self.incident.id,
+            self.event.as_str(),
+            self.revision
+        )
     }
 
     /// One-line human summary, e.g. for email subjects and chat messages.

@@ -1,1 +1,549 @@
-//! pipeline
+//! The processing stage: one story in, zero or more alerts out.
+//!
+//! For each story: skip it if seen (key, normalised link, or near-identical
+//! text); classify and extract with `sahel_nlp`; for an attack story, match
+//! it against known incidents ([`crate::dedup`]); create or update the
+//! incident; route alerts through the watch-lists; and — in the same SQLite
+//! transaction — record the story, the incident and the outbox rows. A crash
+//! before the commit loses nothing (the feed is re-fetched); after it, the
+//! outbox still holds the alert.
+
+use std::sync::{Arc, RwLock};
+
+use anyhow::Result;
+use chrono::{DateTime, Duration, Utc};
+use sahel_nlp::{Analysis, Document, Engine, Gazetteer};
+use serde::Serialize;
+
+use crate::config::{AlertsConfig, Config, DedupConfig};
+use crate::dedup::{self, StoryEvidence, NEAR_DUPLICATE_BITS};
+use crate::metrics::Metrics;
+use crate::model::{Alert, AlertEvent, IncidentView, Story, StoryRef, ALERT_SCHEMA};
+use crate::source::parse::story_url_norm;
+use crate::store::{Incident, NewOutbox, NewStory, Store, Tx};
+use crate::watchlist::{MatchInput, Watchlists};
+
+/// Which `incident.updated` alerts to produce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdatePolicy {
+    /// As configured: significant updates, for watch-lists with updates on.
+    Configured,
+    /// One for every story that joins an incident (replay's default, so the
+    /// output accounts for every attack story).
+    EveryStory,
+    /// None.
+    Off,
+}
+
+/// What happened to a story.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum StoryStatus {
+    /// Already processed (same key or link).
+    Seen,
+    /// A copy of a stored story (near-identical text); joined its incident if any.
+    Copy {
+        of: String,
+        incident: Option<String>,
+    },
+    NotAttack,
+    /// An attack story older than `daemon.max_story_age`: recorded, not alerted.
+    TooOld,
+    NewIncident {
+        incident: String,
+    },
+    Joined {
+        incident: String,
+        score: f64,
+    },
+    /// Joined an incident the user imported as known: no alert.
+    Known {
+        incident: String,
+    },
+}
+
+#[derive(Debug)]
+pub struct Outcome {
+    pub status: StoryStatus,
+    pub analysis: Option<Analysis>,
+    /// Alerts produced (each also queued per channel when queueing is on).
+    pub alerts: Vec<Alert>,
+}
+
+/// The parts of the configuration the pipeline uses; swapped on reload.
+pub struct Settings {
+    pub engine: Arc<Engine>,
+    pub watchlists: Watchlists,
+    pub alerts: AlertsConfig,
+    pub dedup: DedupConfig,
+    pub max_story_age: Option<std::time::Duration>,
+    pub updates: UpdatePolicy,
+    /// Write outbox rows (the daemon) or only return alerts (replay).
+    pub queue: bool,
+}
+
+impl Settings {
+    pub fn new(config: &Config, gazetteer: Gazetteer, queue: bool) -> Settings {
+        let watchlists = Watchlists::compile(config, &gazetteer);
+        let engine = Arc::new(Engine::with_countries(
+            gazetteer,
+            &config.watched_countries(),
+        ));
+        Settings {
+            engine,
+            watchlists,
+            alerts: config.alerts.clone(),
+            dedup: config.dedup.clone(),
+            max_story_age: Some(config.daemon.max_story_age),
+            updates: UpdatePolicy::Configured,
+            queue,
+        }
+    }
+}
+
+pub struct Pipeline {
+    store: Arc<Store>,
+    settings: RwLock<Arc<Settings>>,
+    metrics: Metrics,
+}
+
+/// The document the engine sees for a story.
+pub fn document(story: &Story) -> Document<'_> {
+    Document {
+        title: &story.title,
+        body: &story.text,
+        published: story.published_local(),
+        language: story.language.as_deref(),
+    }
+}
+
+impl Pipeline {
+    pub fn new(store: Arc<Store>, settings: Settings, metrics: Metrics) -> Pipeline {
+        Pipeline {
+            store,
+            settings: RwLock::new(Arc::new(settings)),
+            metrics,
+        }
+    }
+
+    pub fn settings(&self) -> Arc<Settings> {
+        self.settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Swap in new settings (SIGHUP); stories in flight finish with the old ones.
+    pub fn reload(&self, settings: Settings) {
+        *self.settings.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(settings);
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// Process one story; `now` is the wall clock (replay passes the story's
+    /// publication time so that ages and holds are relative to it).
+    pub fn process(&self, story: &Story, now: DateTime<Utc>) -> Result<Outcome> {
+        let st = self.settings();
+        let url_norm = story_url_norm(story);
+        let hash = dedup::simhash(&format!("{}\n{}", story.title, story.text));
+        let word_count =
+            story.text.split_whitespace().count() + story.title.split_whitespace().count();
+
+        let outcome = self.store.transaction(|tx| {
+            if tx.story_seen(&story.key, url_norm.as_deref())? {
+                return Ok(Outcome {
+                    status: StoryStatus::Seen,
+                    analysis: None,
+                    alerts: vec![],
+                });
+            }
+            // the same text again under another guid or link (wire copies)
+            if word_count >= 25 {
+                if let Some((of, incident)) = tx.near_duplicate_story(hash, NEAR_DUPLICATE_BITS)? {
+                    return self.record_copy(
+                        tx,
+                        &st,
+                        story,
+                        url_norm.as_deref(),
+                        hash,
+                        of,
+                        incident,
+                        now,
+                    );
+                }
+            }
+            let analysis = st.engine.analyze(&document(story));
+            self.metrics.stories.inc();
+            let analysis_json = serde_json::to_string(&analysis)?;
+            let mut new_story = NewStory {
+                key: &story.key,
+                feed: &story.feed,
+                source: &story.source,
+                url: story.url.as_deref(),
+                url_norm: url_norm.as_deref(),
+                title: &story.title,
+                language: Some(analysis.language.as_str()),
+                published: story.published,
+                simhash: hash,
+                is_attack: analysis.is_attack,
+                confidence: analysis.confidence,
+                incident_id: None,
+                analysis_json: &analysis_json,
+            };
+            let facts = match (&analysis.facts, analysis.is_attack) {
+                (Some(f), true) => f.clone(),
+                _ => {
+                    tx.insert_story(&new_story)?;
+                    return Ok(Outcome {
+                        status: StoryStatus::NotAttack,
+                        analysis: Some(analysis),
+                        alerts: vec![],
+                    });
+                }
+            };
+            self.metrics.attack_stories.inc();
+            if let (Some(max), Some(p)) = (st.max_story_age, story.published) {
+                if now - p > Duration::from_std(max).unwrap_or(Duration::MAX) {
+                    tx.insert_story(&new_story)?;
+                    return Ok(Outcome {
+                        status: StoryStatus::TooOld,
+                        analysis: Some(analysis),
+                        alerts: vec![],
+                    });
+                }
+            }
+            let evidence = StoryEvidence {
+                facts: &facts,
+                simhash: hash,
+                published: story.published,
+            };
+            let day = dedup::story_day(&evidence);
+            let (best, _all) = dedup::best_match(
+                tx,
+                &evidence,
+                st.dedup.window_days,
+                st.dedup.match_threshold,
+            )?;
+            let (status, alerts) = match best {
+                Some(m) => {
+                    let mut inc = tx.incident(&m.incident_id)?.expect("candidate exists");
+                    let changes =
+                        dedup::merge(&mut inc, &facts, day, analysis.confidence, hash, now);
+                    new_story.incident_id = Some(&inc.id);
+                    tx.insert_story(&new_story)?;
+                    if inc.known {
+                        tx.put_incident(&inc)?;
+                        (
+                            StoryStatus::Known {
+                                incident: inc.id.clone(),
+                            },
+                            vec![],
+                        )
+                    } else {
+                        let alerts = self.alerts_for(tx, &st, &mut inc, changes, false, now)?;
+                        tx.put_incident(&inc)?;
+                        (
+                            StoryStatus::Joined {
+                                incident: inc.id.clone(),
+                                score: m.score,
+                            },
+                            alerts,
+                        )
+                    }
+                }
+                None => {
+                    let id = dedup::incident_id(&facts, day, &story.key);
+                    let mut inc = dedup::new_incident(
+                        id,
+                        &facts,
+                        day,
+                        analysis.confidence,
+                        &story.title,
+                        &summary_of(&story.text),
+                        hash,
+                        now,
+                    );
+                    new_story.incident_id = Some(&inc.id);
+                    tx.insert_story(&new_story)?;
+                    self.metrics.incidents.inc();
+                    let alerts = self.alerts_for(tx, &st, &mut inc, vec![], true, now)?;
+                    tx.put_incident(&inc)?;
+                    (
+                        StoryStatus::NewIncident {
+                            incident: inc.id.clone(),
+                        },
+                        alerts,
+                    )
+                }
+            };
+            Ok(Outcome {
+                status,
+                analysis: Some(analysis),
+                alerts,
+            })
+        })?;
+        Ok(outcome)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn record_copy(
+        &self,
+        tx: &Tx<'_>,
+        st: &Settings,
+        story: &Story,
+        url_norm: Option<&str>,
+        hash: u64,
+        of: String,
+        incident: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome> {
+        tx.insert_story(&NewStory {
+            key: &story.key,
+            feed: &story.feed,
+            source: &story.source,
+            url: story.url.as_deref(),
+            url_norm,
+            title: &story.title,
+            language: story.language.as_deref(),
+            published: story.published,
+            simhash: hash,
+            is_attack: incident.is_some(),
+            confidence: 1.0,
+            incident_id: incident.as_deref(),
+            analysis_json: &serde_json::json!({"copy_of": of}).to_string(),
+        })?;
+        let mut alerts = vec![];
+        if let Some(id) = &incident {
+            if let Some(mut inc) = tx.incident(id)? {
+                inc.last_seen = now;
+                if !inc.known {
+                    alerts = self.alerts_for(tx, st, &mut inc, vec![], false, now)?;
+                }
+                tx.put_incident(&inc)?;
+            }
+        }
+        Ok(Outcome {
+            status: StoryStatus::Copy { of, incident },
+            analysis: None,
+            alerts,
+        })
+    }
+
+    /// Decide which alerts an incident change produces, route and queue them.
+    fn alerts_for(
+        &self,
+        tx: &Tx<'_>,
+        st: &Settings,
+        inc: &mut Incident,
+        changes: Vec<String>,
+        is_new: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Alert>> {
+        let stories = tx.stories_of(&inc.id)?;
+        let text: String = stories
+            .iter()
+            .map(|s| s.title.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n"
+            + inc.summary.as_deref().unwrap_or("");
+        let languages = self.languages_of(tx, &stories)?;
+        let matched = st.watchlists.matching(&MatchInput {
+            incident: inc,
+            text: &text,
+            languages: &languages,
+        });
+        if matched.is_empty() {
+            return Ok(vec![]);
+        }
+        let never_alerted = inc.alerted_revision == 0;
+        let event = if is_new || never_alerted {
+            AlertEvent::New
+        } else {
+            let significant = self.significant(st, inc);
+            match st.updates {
+                UpdatePolicy::Off => return Ok(vec![]),
+                UpdatePolicy::EveryStory => AlertEvent::Updated,
+                UpdatePolicy::Configured if significant && !changes.is_empty() => {
+                    AlertEvent::Updated
+                }
+                UpdatePolicy::Configured => return Ok(vec![]),
+            }
+        };
+        // updates go only to watch-lists that want them (replay's EveryStory: all)
+        let targets: Vec<_> = match event {
+            AlertEvent::Updated if st.updates == UpdatePolicy::Configured => {
+                matched.into_iter().filter(|w| w.updates).collect()
+            }
+            _ => matched,
+        };
+        if targets.is_empty() {
+            return Ok(vec![]);
+        }
+        if event == AlertEvent::Updated
+            && st.updates == UpdatePolicy::EveryStory
+            && changes.is_empty()
+        {
+            // a story joined without changing facts: a new revision all the same,
+            // so the alert has its own idempotency key
+            inc.revision += 1;
+        }
+        let alert = Alert {
+            schema: ALERT_SCHEMA.to_string(),
+            event,
+            incident: incident_view(inc, &st.watchlists),
+            stories: stories
+                .iter()
+                .map(|s| StoryRef {
+                    title: s.title.clone(),
+                    url: s.url.clone(),
+                    source: s.source.clone(),
+                    published: s.published,
+                })
+                .collect(),
+            watchlists: targets.iter().map(|w| w.name.clone()).collect(),
+            revision: inc.revision,
+            changes,
+        };
+        inc.alerted_revision = inc.revision;
+        inc.alerted_killed = inc.killed;
+        inc.alerted_claimed = inc.claimed;
+        if st.queue {
+            let routes = st.watchlists.route(&targets, now, |group| {
+                tx.alerts_since(group, now - Duration::hours(1))
+                    .unwrap_or(0)
+            });
+            let payload = serde_json::to_string(&alert)?;
+            let key = alert.idempotency_key();
+            for r in routes {
+                let mut a = alert.clone();
+                a.watchlists = r.watchlists.clone();
+                let payload = if a.watchlists == alert.watchlists {
+                    payload.clone()
+                } else {
+                    serde_json::to_string(&a)?
+                };
+                let queued = tx.enqueue(
+                    &NewOutbox {
+                        idem_key: &key,
+                        channel: &r.channel,
+                        event: event.as_str(),
+                        incident_id: &inc.id,
+                        payload: &payload,
+                        held_until: r.held_until,
+                        digest_group: r.digest_group.as_deref(),
+                    },
+                    now,
+                )?;
+                if queued {
+                    self.metrics.alerts_queued.inc();
+                }
+            }
+        }
+        Ok(vec![alert])
+    }
+
+    fn significant(&self, st: &Settings, inc: &Incident) -> bool {
+        let a = &st.alerts;
+        if a.update_on_claim && inc.claimed && !inc.alerted_claimed {
+            return true;
+        }
+        match (inc.alerted_killed, inc.killed) {
+            (None, Some(k)) => k >= a.update_min_killed_increase,
+            (Some(old), Some(new)) if new > old => {
+                let inc_abs = new - old;
+                inc_abs >= a.update_min_killed_increase
+                    || (old > 0 && inc_abs as f64 / old as f64 >= a.update_min_killed_ratio)
+            }
+            _ => false,
+        }
+    }
+
+    fn languages_of(
+        &self,
+        tx: &Tx<'_>,
+        stories: &[crate::store::StoredStory],
+    ) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for s in stories {
+            if let Some(l) = tx.story_language(&s.key)? {
+                if !out.contains(&l) {
+                    out.push(l);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The alert's view of an incident.
+pub fn incident_view(inc: &Incident, watchlists: &Watchlists) -> IncidentView {
+    IncidentView {
+        id: inc.id.clone(),
+        country: inc.country.clone(),
+        admin1: inc.admin1.clone(),
+        location: inc.location.clone(),
+        lat: inc.lat,
+        lon: inc.lon,
+        event_date: inc.event_date,
+        killed: inc.killed,
+        wounded: inc.wounded,
+        victims: inc.victims.clone(),
+        actors: inc.actors.clone(),
+        attack_type: inc.attack_type.clone(),
+        confidence: (inc.confidence * 100.0).round() / 100.0,
+        title: inc.title.clone(),
+        summary: inc.summary.clone(),
+        near_sites: match (inc.lat, inc.lon) {
+            (Some(a), Some(b)) => watchlists.near_sites(a, b),
+            _ => vec![],
+        },
+    }
+}
+
+/// The first sentences of a story, up to about 300 characters.
+pub fn summary_of(text: &str) -> String {
+    let para = text
+        .split("\n\n")
+        .find(|p| p.split_whitespace().count() >= 6)
+        .unwrap_or(text);
+    let mut out = String::new();
+    for sentence in para.split_inclusive(". ") {
+        if !out.is_empty() && out.len() + sentence.len() > 300 {
+            break;
+        }
+        out.push_str(sentence);
+    }
+    let out = out.trim();
+    if out.chars().count() > 400 {
+        let cut: String = out.chars().take(397).collect();
+        format!("{cut}...")
+    } else {
+        out.to_string()
+    }
+}
+
+/// The gazetteer for a configuration: the embedded one, the user's places
+/// file (`daemon.places_file`) and GeoNames places imported into the state
+/// directory by `sahel-watch gazetteer import`.
+pub fn load_gazetteer(config: &Config) -> Result<Gazetteer> {
+    let mut g = Gazetteer::embedded();
+    if let Some(p) = &config.daemon.places_file {
+        g.extend(Gazetteer::load_tsv_file(p, sahel_nlp::PlaceSource::User)?);
+    }
+    let imported = imported_gazetteer_path(config);
+    if imported.exists() {
+        g.extend(Gazetteer::load_tsv_file(
+            &imported,
+            sahel_nlp::PlaceSource::GeoNames,
+        )?);
+    }
+    Ok(g)
+}
+
+/// Where `gazetteer import` keeps GeoNames places.
+pub fn imported_gazetteer_path(config: &Config) -> std::path::PathBuf {
+    config.daemon.state_dir.join("gazetteer-geonames.tsv")
+}

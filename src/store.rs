@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
         url          TEXT,
         url_norm     TEXT,
         title        TEXT NOT NULL,
+        language     TEXT,
         published    INTEGER,
         seen_at      INTEGER NOT NULL,
         simhash      INTEGER NOT NULL,
@@ -51,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
         admin1        TEXT,
         admin2        TEXT,
         location      TEXT,
+        precision     TEXT,
         lat           REAL,
         lon           REAL,
         event_day     INTEGER,
@@ -70,7 +72,8 @@ const MIGRATIONS: &[&str] = &[
         origin        TEXT NOT NULL,
         simhashes     TEXT NOT NULL,
         alerted_killed INTEGER,
-        alerted_claimed INTEGER NOT NULL DEFAULT 0
+        alerted_claimed INTEGER NOT NULL DEFAULT 0,
+        alerted_revision INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX incidents_day ON incidents(event_day);
     CREATE INDEX incidents_region_day ON incidents(country, admin1, event_day);
@@ -133,6 +136,8 @@ pub struct Incident {
     pub admin1: Option<String>,
     pub admin2: Option<String>,
     pub location: Option<String>,
+    /// place | admin2 | admin1 | country
+    pub precision: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub event_date: Option<NaiveDate>,
@@ -157,6 +162,8 @@ pub struct Incident {
     /// Toll and claim as of the last alert sent, to judge "significant" updates.
     pub alerted_killed: Option<u32>,
     pub alerted_claimed: bool,
+    /// Revision of the last alert queued (0: never alerted).
+    pub alerted_revision: u32,
 }
 
 /// A story as stored.
@@ -241,6 +248,7 @@ pub struct NewStory<'a> {
     pub url: Option<&'a str>,
     pub url_norm: Option<&'a str>,
     pub title: &'a str,
+    pub language: Option<&'a str>,
     pub published: Option<DateTime<Utc>>,
     pub simhash: u64,
     pub is_attack: bool,
@@ -267,7 +275,9 @@ fn day_num(d: NaiveDate) -> i64 {
 }
 
 fn from_day(v: Option<i64>) -> Option<NaiveDate> {
-    v.and_then(|d| NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::Duration::days(d)))
+    v.and_then(|d| {
+        NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::Duration::days(d))
+    })
 }
 
 impl Store {
@@ -275,11 +285,13 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() && !dir.exists() {
-                std::fs::create_dir_all(dir).with_context(|| format!("creating state directory {}", dir.display()))?;
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating state directory {}", dir.display()))?;
                 set_mode(dir, 0o700);
             }
         }
-        let conn = Connection::open(path).with_context(|| format!("opening state database {}", path.display()))?;
+        let conn = Connection::open(path)
+            .with_context(|| format!("opening state database {}", path.display()))?;
         set_mode(path, 0o600);
         Self::init(conn).with_context(|| format!("state database {}", path.display()))
     }
@@ -303,11 +315,14 @@ impl Store {
         }
         for (i, m) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = conn.unchecked_transaction()?;
-            tx.execute_batch(m).with_context(|| format!("migration {}", i + 1))?;
+            tx.execute_batch(m)
+                .with_context(|| format!("migration {}", i + 1))?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             tx.commit()?;
         }
-        Ok(Store { conn: Mutex::new(conn) })
+        Ok(Store {
+            conn: Mutex::new(conn),
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -340,7 +355,9 @@ impl Store {
     pub fn feed_states(&self) -> Result<Vec<FeedState>> {
         let conn = self.lock();
         let mut st = conn.prepare("SELECT * FROM feeds ORDER BY name")?;
-        let rows = st.query_map([], feed_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = st
+            .query_map([], feed_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -373,7 +390,12 @@ impl Store {
     // ---- outbox -----------------------------------------------------------
 
     /// Rows of `channel` due now (pending and due, or held and due), oldest first.
-    pub fn due_outbox(&self, channel: &str, now: DateTime<Utc>, limit: usize) -> Result<Vec<OutboxRow>> {
+    pub fn due_outbox(
+        &self,
+        channel: &str,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<OutboxRow>> {
         let conn = self.lock();
         let mut st = conn.prepare(
             "SELECT * FROM outbox WHERE channel = ?1 AND status IN ('pending','held') AND next_attempt <= ?2
@@ -438,16 +460,21 @@ impl Store {
     pub fn outbox_rows(&self) -> Result<Vec<OutboxRow>> {
         let conn = self.lock();
         let mut st = conn.prepare("SELECT * FROM outbox ORDER BY id")?;
-        let rows = st.query_map([], outbox_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = st
+            .query_map([], outbox_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
     /// Counts of outbox rows by status.
     pub fn outbox_counts(&self) -> Result<Vec<(String, String, u64)>> {
         let conn = self.lock();
-        let mut st = conn.prepare("SELECT channel, status, COUNT(*) FROM outbox GROUP BY channel, status")?;
+        let mut st =
+            conn.prepare("SELECT channel, status, COUNT(*) FROM outbox GROUP BY channel, status")?;
         let rows = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64)))?
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
@@ -478,7 +505,10 @@ impl Store {
 
     pub fn counts(&self) -> Result<StoreCounts> {
         let conn = self.lock();
-        let q = |sql: &str| -> rusqlite::Result<u64> { conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map(|v| v as u64) };
+        let q = |sql: &str| -> rusqlite::Result<u64> {
+            conn.query_row(sql, [], |r| r.get::<_, i64>(0))
+                .map(|v| v as u64)
+        };
         Ok(StoreCounts {
             stories: q("SELECT COUNT(*) FROM stories")?,
             attack_stories: q("SELECT COUNT(*) FROM stories WHERE is_attack = 1")?,
@@ -515,7 +545,11 @@ impl Tx<'_> {
         if let Some(u) = url_norm {
             let by_url: bool = self
                 .tx
-                .query_row("SELECT 1 FROM stories WHERE url_norm = ?1 LIMIT 1", [u], |_| Ok(true))
+                .query_row(
+                    "SELECT 1 FROM stories WHERE url_norm = ?1 LIMIT 1",
+                    [u],
+                    |_| Ok(true),
+                )
                 .optional()?
                 .unwrap_or(false);
             return Ok(by_url);
@@ -525,7 +559,11 @@ impl Tx<'_> {
 
     /// A stored story whose SimHash is within `max_distance` bits of `simhash`
     /// (indexed by four 16-bit bands: any hash within 3 bits shares a band).
-    pub fn near_duplicate_story(&self, simhash: u64, max_distance: u32) -> Result<Option<(String, Option<String>)>> {
+    pub fn near_duplicate_story(
+        &self,
+        simhash: u64,
+        max_distance: u32,
+    ) -> Result<Option<(String, Option<String>)>> {
         let bands = bands(simhash);
         let mut st = self.tx.prepare_cached(
             "SELECT key, simhash, incident_id FROM stories WHERE band0 = ?1 OR band1 = ?2 OR band2 = ?3 OR band3 = ?4",
@@ -543,8 +581,8 @@ impl Tx<'_> {
     pub fn insert_story(&self, s: &NewStory<'_>) -> Result<()> {
         let b = bands(s.simhash);
         self.tx.execute(
-            "INSERT OR IGNORE INTO stories (key, feed, source, url, url_norm, title, published, seen_at, simhash, band0, band1, band2, band3, is_attack, confidence, incident_id, analysis)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            "INSERT OR IGNORE INTO stories (key, feed, source, url, url_norm, title, published, seen_at, simhash, band0, band1, band2, band3, is_attack, confidence, incident_id, analysis, language)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
             params![
                 s.key,
                 s.feed,
@@ -563,28 +601,48 @@ impl Tx<'_> {
                 s.confidence,
                 s.incident_id,
                 s.analysis_json,
+                s.language,
             ],
         )?;
         Ok(())
     }
 
+    pub fn story_language(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .tx
+            .query_row("SELECT language FROM stories WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .flatten())
+    }
+
     /// Incidents whose event day is in `[from, to]`, in `country` when given.
     /// Uses the (country, admin1, event_day) and (event_day) indexes.
-    pub fn incident_candidates(&self, country: Option<&str>, from: NaiveDate, to: NaiveDate) -> Result<Vec<Incident>> {
+    pub fn incident_candidates(
+        &self,
+        country: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Incident>> {
         let (a, b) = (day_num(from), day_num(to));
         let rows = match country {
             Some(c) => {
-                let mut st = self
-                    .tx
-                    .prepare_cached("SELECT * FROM incidents WHERE country = ?1 AND event_day BETWEEN ?2 AND ?3")?;
-                let v = st.query_map(params![c, a, b], incident_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+                let mut st = self.tx.prepare_cached(
+                    "SELECT * FROM incidents WHERE country = ?1 AND event_day BETWEEN ?2 AND ?3",
+                )?;
+                let v = st
+                    .query_map(params![c, a, b], incident_from_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
                 v
             }
             None => {
                 let mut st = self
                     .tx
                     .prepare_cached("SELECT * FROM incidents WHERE event_day BETWEEN ?1 AND ?2")?;
-                let v = st.query_map(params![a, b], incident_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+                let v = st
+                    .query_map(params![a, b], incident_from_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
                 v
             }
         };
@@ -593,7 +651,11 @@ impl Tx<'_> {
 
     pub fn incident(&self, id: &str) -> Result<Option<Incident>> {
         self.tx
-            .query_row("SELECT * FROM incidents WHERE id = ?1", [id], incident_from_row)
+            .query_row(
+                "SELECT * FROM incidents WHERE id = ?1",
+                [id],
+                incident_from_row,
+            )
             .optional()
             .map_err(Into::into)
     }
@@ -601,14 +663,15 @@ impl Tx<'_> {
     /// Insert or replace an incident (all facts).
     pub fn put_incident(&self, i: &Incident) -> Result<()> {
         self.tx.execute(
-            "INSERT OR REPLACE INTO incidents (id, country, admin1, admin2, location, lat, lon, event_day, killed, wounded, victims, actors, attack_type, claimed, confidence, title, summary, revision, first_seen, last_seen, known, origin, simhashes, alerted_killed, alerted_claimed)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+            "INSERT OR REPLACE INTO incidents (id, country, admin1, admin2, location, precision, lat, lon, event_day, killed, wounded, victims, actors, attack_type, claimed, confidence, title, summary, revision, first_seen, last_seen, known, origin, simhashes, alerted_killed, alerted_claimed, alerted_revision)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
             params![
                 i.id,
                 i.country,
                 i.admin1,
                 i.admin2,
                 i.location,
+                i.precision,
                 i.lat,
                 i.lon,
                 i.event_date.map(day_num),
@@ -629,6 +692,7 @@ impl Tx<'_> {
                 serde_json::to_string(&i.simhashes)?,
                 i.alerted_killed,
                 i.alerted_claimed,
+                i.alerted_revision,
             ],
         )?;
         Ok(())
@@ -717,6 +781,7 @@ fn incident_from_row(r: &Row<'_>) -> rusqlite::Result<Incident> {
         admin1: r.get("admin1")?,
         admin2: r.get("admin2")?,
         location: r.get("location")?,
+        precision: r.get("precision")?,
         lat: r.get("lat")?,
         lon: r.get("lon")?,
         event_date: from_day(r.get("event_day")?),
@@ -737,6 +802,7 @@ fn incident_from_row(r: &Row<'_>) -> rusqlite::Result<Incident> {
         simhashes: serde_json::from_str(&simhashes).unwrap_or_default(),
         alerted_killed: r.get("alerted_killed")?,
         alerted_claimed: r.get("alerted_claimed")?,
+        alerted_revision: r.get("alerted_revision")?,
     })
 }
 
@@ -777,17 +843,29 @@ mod tests {
         let p = dir.path().join("state/db.sqlite");
         {
             let s = Store::open(&p).unwrap();
-            s.save_feed_state(&FeedState { name: "a".into(), url: "http://x".into(), etag: Some("\"1\"".into()), ..Default::default() })
-                .unwrap();
+            s.save_feed_state(&FeedState {
+                name: "a".into(),
+                url: "http://x".into(),
+                etag: Some("\"1\"".into()),
+                ..Default::default()
+            })
+            .unwrap();
         }
         let s = Store::open(&p).unwrap();
-        assert_eq!(s.feed_state("a").unwrap().unwrap().etag.as_deref(), Some("\"1\""));
+        assert_eq!(
+            s.feed_state("a").unwrap().unwrap().etag.as_deref(),
+            Some("\"1\"")
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             let m = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
             assert_eq!(m, 0o600);
-            let m = std::fs::metadata(p.parent().unwrap()).unwrap().permissions().mode() & 0o777;
+            let m = std::fs::metadata(p.parent().unwrap())
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777;
             assert_eq!(m, 0o700);
         }
     }
@@ -828,6 +906,7 @@ mod tests {
                 url: None,
                 url_norm: None,
                 title: "t",
+                language: None,
                 published: None,
                 simhash: h,
                 is_attack: true,
@@ -837,7 +916,9 @@ mod tests {
             })
         })
         .unwrap();
-        let near = s.transaction(|tx| tx.near_duplicate_story(h ^ 0b1011, 3)).unwrap();
+        let near = s
+            .transaction(|tx| tx.near_duplicate_story(h ^ 0b1011, 3))
+            .unwrap();
         assert_eq!(near, Some(("k1".to_string(), Some("I-1".to_string()))));
         let far = s.transaction(|tx| tx.near_duplicate_story(!h, 3)).unwrap();
         assert_eq!(far, None);

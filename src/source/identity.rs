@@ -5,8 +5,25 @@ use url::Url;
 
 /// Query parameters that only track readers and never change the article.
 const TRACKING_PARAMS: &[&str] = &[
-    "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "ref", "ref_src", "cmpid", "xtor",
-    "at_medium", "at_campaign", "ns_mchannel", "ns_source", "ns_campaign", "ns_linkname", "ocid", "spm",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "msclkid",
+    "mc_cid",
+    "mc_eid",
+    "igshid",
+    "ref",
+    "ref_src",
+    "cmpid",
+    "xtor",
+    "at_medium",
+    "at_campaign",
+    "ns_mchannel",
+    "ns_source",
+    "ns_campaign",
+    "ns_linkname",
+    "ocid",
+    "spm",
 ];
 
 /// Normalise a link for comparison: lower-case scheme and host, no default
@@ -48,7 +65,13 @@ pub fn normalize_url(link: &str) -> Option<String> {
 /// The key of a story: a guid that is a URL → its normalised form; another
 /// guid → namespaced by feed (guids are only unique within a feed); else
 /// the normalised link; else a hash of title and publication date.
-pub fn story_key(feed: &str, guid: Option<&str>, link: Option<&str>, title: &str, published: Option<&str>) -> String {
+pub fn story_key(
+    feed: &str,
+    guid: Option<&str>,
+    link: Option<&str>,
+    title: &str,
+    published: Option<&str>,
+) -> String {
     if let Some(g) = guid.map(str::trim).filter(|g| !g.is_empty()) {
         if let Some(n) = normalize_url(g) {
             return format!("url:{n}");
@@ -75,18 +98,42 @@ mod tests {
             normalize_url("https://WWW.Example.org/a/b/?utm_source=x&id=3&fbclid=y#top").as_deref(),
             Some("example.org/a/b?id=3")
         );
-        assert_eq!(normalize_url("http://example.org/a/b"), normalize_url("https://example.org/a/b/"));
+        assert_eq!(
+            normalize_url("http://example.org/a/b"),
+            normalize_url("https://example.org/a/b/")
+        );
         assert_eq!(normalize_url("mailto:a@b.c"), None);
     }
 
     #[test]
     fn keys_prefer_guid_then_link_then_hash() {
-        assert_eq!(story_key("f", Some("https://x.example/1?utm_medium=rss"), None, "t", None), "url:x.example/1");
-        assert_eq!(story_key("f", Some("92817"), Some("https://x.example/1"), "t", None), "guid:f:92817");
-        assert_ne!(story_key("f", Some("1"), None, "t", None), story_key("g", Some("1"), None, "t", None));
-        assert_eq!(story_key("f", None, Some("https://x.example/1#c"), "t", None), "url:x.example/1");
+        assert_eq!(
+            story_key(
+                "f",
+                Some("https://x.example/1?utm_medium=rss"),
+                None,
+                "t",
+                None
+            ),
+            "url:x.example/1"
+        );
+        assert_eq!(
+            story_key("f", Some("92817"), Some("https://x.example/1"), "t", None),
+            "guid:f:92817"
+        );
+        assert_ne!(
+            story_key("f", Some("1"), None, "t", None),
+            story_key("g", Some("1"), None, "t", None)
+        );
+        assert_eq!(
+            story_key("f", None, Some("https://x.example/1#c"), "t", None),
+            "url:x.example/1"
+        );
         let a = story_key("f", None, None, "Ten killed", Some("2024-01-01"));
         assert!(a.starts_with("hash:"));
-        assert_eq!(a, story_key("f", None, None, "  TEN killed ", Some("2024-01-01")));
+        assert_eq!(
+            a,
+            story_key("f", None, None, "  TEN killed ", Some("2024-01-01"))
+        );
     }
 }

@@ -27,7 +27,12 @@ pub struct ParsedFeed {
 /// story keys and errors); `http_charset` is the charset of the HTTP
 /// Content-Type, if any; `language` is the configured language, used when
 /// the feed declares none.
-pub fn parse_feed(bytes: &[u8], feed_name: &str, http_charset: Option<&str>, language: Option<&str>) -> Result<ParsedFeed> {
+pub fn parse_feed(
+    bytes: &[u8],
+    feed_name: &str,
+    http_charset: Option<&str>,
+    language: Option<&str>,
+) -> Result<ParsedFeed> {
     let bytes = to_utf8(bytes, http_charset);
     let parser = feed_rs::parser::Builder::new()
         // an empty id marks an item without guid (feed-rs would invent one)
@@ -37,7 +42,11 @@ pub fn parse_feed(bytes: &[u8], feed_name: &str, http_charset: Option<&str>, lan
     let feed = parser
         .parse(bytes.as_ref())
         .with_context(|| format!("feed {feed_name:?}: not a valid RSS, Atom or JSON feed"))?;
-    let feed_title = feed.title.as_ref().map(|t| clean_inline(&t.content)).filter(|t| !t.is_empty());
+    let feed_title = feed
+        .title
+        .as_ref()
+        .map(|t| clean_inline(&t.content))
+        .filter(|t| !t.is_empty());
     let feed_lang = feed
         .language
         .as_deref()
@@ -46,7 +55,11 @@ pub fn parse_feed(bytes: &[u8], feed_name: &str, http_charset: Option<&str>, lan
     let source = feed_title.clone().unwrap_or_else(|| feed_name.to_string());
     let mut stories = Vec::with_capacity(feed.entries.len());
     for e in feed.entries {
-        let title = e.title.as_ref().map(|t| clean_inline(&t.content)).unwrap_or_default();
+        let title = e
+            .title
+            .as_ref()
+            .map(|t| clean_inline(&t.content))
+            .unwrap_or_default();
         let title = truncate_chars(&title, MAX_TITLE_CHARS);
         let link = e
             .links
@@ -56,7 +69,11 @@ pub fn parse_feed(bytes: &[u8], feed_name: &str, http_charset: Option<&str>, lan
             .map(|l| l.href.trim().to_string())
             .filter(|l| !l.is_empty());
         let guid = Some(e.id.trim().to_string()).filter(|g| !g.is_empty());
-        let summary = e.summary.as_ref().map(|t| html_to_text(&t.content)).unwrap_or_default();
+        let summary = e
+            .summary
+            .as_ref()
+            .map(|t| html_to_text(&t.content))
+            .unwrap_or_default();
         let content = e
             .content
             .as_ref()
@@ -97,7 +114,11 @@ pub fn parse_feed(bytes: &[u8], feed_name: &str, http_charset: Option<&str>, lan
     // feed-rs keeps timestamps in UTC; recover the outlet's own offset from
     // the raw dates so weekday names resolve in its local time.
     attach_offsets(bytes.as_ref(), &mut stories);
-    Ok(ParsedFeed { title: feed_title, language: feed_lang, stories })
+    Ok(ParsedFeed {
+        title: feed_title,
+        language: feed_lang,
+        stories,
+    })
 }
 
 /// The normalised link of a story, for "seen before" checks.
@@ -153,7 +174,11 @@ fn normalize_paragraphs(s: &str) -> String {
 
 /// A title or other inline text: markup stripped, white space collapsed.
 fn clean_inline(s: &str) -> String {
-    let t = if s.contains('<') || s.contains('&') { html_to_text(s) } else { s.to_string() };
+    let t = if s.contains('<') || s.contains('&') {
+        html_to_text(s)
+    } else {
+        s.to_string()
+    };
     t.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -233,7 +258,13 @@ fn attach_offsets(doc: &[u8], stories: &mut [Story]) {
     for s in stories.iter_mut() {
         let Some(p) = s.published else { continue };
         // RFC 2822 (RSS) and RFC 3339 (Atom, JSON Feed) renderings of candidates
-        for tag in ["<pubDate>", "<published>", "<updated>", "<dc:date>", "\"date_published\""] {
+        for tag in [
+            "<pubDate>",
+            "<published>",
+            "<updated>",
+            "<dc:date>",
+            "\"date_published\"",
+        ] {
             let mut from = 0;
             while let Some(i) = text[from..].find(tag) {
                 let start = from + i + tag.len();
@@ -244,7 +275,8 @@ fn attach_offsets(doc: &[u8], stories: &mut [Story]) {
                     .collect();
                 from = start;
                 let raw = raw.trim();
-                let parsed = DateTime::parse_from_rfc2822(raw).or_else(|_| DateTime::parse_from_rfc3339(raw));
+                let parsed = DateTime::parse_from_rfc2822(raw)
+                    .or_else(|_| DateTime::parse_from_rfc3339(raw));
                 if let Ok(d) = parsed {
                     if d.with_timezone(&Utc) == p {
                         s.published_offset_secs = Some(d.offset().local_minus_utc());
@@ -282,9 +314,15 @@ mod tests {
         assert_eq!(a.title, "Attaque à Gao");
         assert_eq!(a.key, "guid:t:abc-1");
         assert_eq!(a.language.as_deref(), Some("fr"));
-        assert_eq!(a.text, "Court résumé.\n\nPremier paragraphe.\n\nSecond paragraphe.");
+        assert_eq!(
+            a.text,
+            "Court résumé.\n\nPremier paragraphe.\n\nSecond paragraphe."
+        );
         assert_eq!(a.published_offset_secs, Some(3600));
-        assert_eq!(a.published_local().unwrap().to_rfc3339(), "2024-03-19T22:10:00+01:00");
+        assert_eq!(
+            a.published_local().unwrap().to_rfc3339(),
+            "2024-03-19T22:10:00+01:00"
+        );
         assert_eq!(f.stories[1].key, "url:t.example/b");
         assert_eq!(f.stories[1].guid, None);
     }

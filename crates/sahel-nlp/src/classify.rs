@@ -1,5 +1,1151 @@
-//! The attack-story classifier.
-use crate::{Analysis, Document, Engine};
-pub(crate) fn analyze(_engine: &Engine, _doc: &Document<'_>) -> Analysis {
-    todo!("classifier")
+//! The attack-story classifier: prepares the document (fold with offsets,
+//! segments, sentences, one automaton pass), weighs the evidence by position
+//! and decides, with reasons. Fact extraction lives in [`crate::extract`].
+//!
+//! ## Positions
+//! The title and the first body paragraph (the lead; for a long single
+//! paragraph, its first two sentences) weigh 1.0 (later lead sentences 0.8);
+//! the second paragraph 0.5, the third 0.4, the fourth 0.3, later ones 0.25.
+//!
+//! ## Decision
+//! `score = violence - 1.2 metaphor - 0.6 non_event - 1.5 background`, where
+//! every term sums sentence evidence times the sentence weight; background
+//! clauses (older incidents: pluperfect, "last year", explicit dates before
+//! the main one, "a month after...", "since 2015") do not count as violence.
+//! A story is an attack story when the score reaches [`THRESHOLD`], its title
+//! or lead carries violent evidence, the incident's country (a position- and
+//! context-weighted vote of places, demonyms and country names) is watched,
+//! and the incident is not older than [`MAX_AGE_DAYS`] days.
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::dates::{self, DKind, DateCue, LexHit};
+use crate::extract;
+use crate::lexicon::{Cat, Entry, Hit, COMMON_WORD_NAMES, REGION_ONLY_NAMES};
+use crate::numbers::{self, Num};
+use crate::text::{detect_language, FoldedText};
+use crate::{Analysis, Document, Engine, PlaceKind, PlaceSource, Reason};
+
+/// Minimum score of an attack story.
+pub(crate) const THRESHOLD: f32 = 2.2;
+/// Stories about incidents older than this are retrospectives.
+pub(crate) const MAX_AGE_DAYS: i64 = 15;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Zone {
+    Title,
+    Lead,
+    Body,
+}
+
+impl Zone {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Zone::Title => "title",
+            Zone::Lead => "lead",
+            Zone::Body => "body",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Sent {
+    pub start: usize,
+    pub end: usize,
+    pub zone: Zone,
+    pub weight: f32,
+    /// Range into `Doc::lex`.
+    pub l0: usize,
+    pub l1: usize,
+    /// Range into `Doc::places`.
+    pub p0: usize,
+    pub p1: usize,
+    /// Range into `Doc::nums`.
+    pub n0: usize,
+    pub n1: usize,
+    /// Range into `Doc::dates`.
+    pub d0: usize,
+    pub d1: usize,
+    /// Folded offset from which the sentence is about an older incident
+    /// (`usize::MAX`: none; `start`: the whole sentence).
+    pub bg_from: usize,
+    /// Violence evidence of the sentence (before weighting).
+    pub violence: f32,
+    pub has_kill: bool,
+    pub refugee: bool,
+}
+
+/// A place mention with its candidate gazetteer places.
+#[derive(Debug, Clone)]
+pub(crate) struct PlaceHit {
+    pub start: usize,
+    pub end: usize,
+    pub sent: usize,
+    /// Candidates (indices into the gazetteer), validated for this mention.
+    pub cands: Vec<u32>,
+    /// Country code of a lexicon foreign name (no gazetteer candidate).
+    pub foreign: Option<&'static str>,
+    /// Multiplier from the context (border, refugees, dateline, movement).
+    pub ctx: f32,
+    /// Preceded by an attack word or a locative ("attack on X", "in X").
+    pub target: bool,
+    pub locative: bool,
+    pub anchor: bool,
+}
+
+/// The prepared document shared by the classifier and the extractor.
+pub(crate) struct Doc<'e> {
+    pub engine: &'e Engine,
+    pub orig: String,
+    pub f: FoldedText,
+    pub sents: Vec<Sent>,
+    pub lex: Vec<LexHit>,
+    pub places: Vec<PlaceHit>,
+    pub nums: Vec<Num>,
+    pub dates: Vec<DateCue>,
+    pub pub_date: Option<NaiveDate>,
+    pub lang: &'static str,
+    /// End (folded) of a dateline ("BAMAKO, Sept 17 —"), 0 if none.
+    pub dateline_end: usize,
+}
+
+impl Doc<'_> {
+    pub(crate) fn text(&self, s: usize, e: usize) -> &str {
+        let (a, b) = (self.f.orig(s), self.f.orig(e));
+        self.orig.get(a..b).unwrap_or("")
+    }
+
+    pub(crate) fn folded(&self, s: usize, e: usize) -> &str {
+        &self.f.text[s..e]
+    }
+
+    pub(crate) fn in_bg(&self, sent: usize, pos: usize) -> bool {
+        pos >= self.sents[sent].bg_from
+    }
+
+    pub(crate) fn lex_of(&self, s: usize) -> &[LexHit] {
+        &self.lex[self.sents[s].l0..self.sents[s].l1]
+    }
+
+    pub(crate) fn nums_of(&self, s: usize) -> &[Num] {
+        &self.nums[self.sents[s].n0..self.sents[s].n1]
+    }
+
+    pub(crate) fn dates_of(&self, s: usize) -> &[DateCue] {
+        &self.dates[self.sents[s].d0..self.sents[s].d1]
+    }
+}
+
+const ABBREVIATIONS: &[&str] = &[
+    "gen", "lt", "col", "capt", "cpt", "maj", "sgt", "cpl", "mr", "mrs", "ms", "dr", "st", "no",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "m",
+    "mme", "mgr", "cf", "etc", "vs", "gov", "sen", "rep", "pres", "prof", "insp", "cdt", "adj",
+    "brig", "lieut", "cmdt", "u.s", "u.n", "a.m", "p.m", "al", "approx", "est",
+];
+
+/// Split folded `[s, e)` into sentences.
+fn split_sentences(f: &FoldedText, orig: &str, s: usize, e: usize, out: &mut Vec<(usize, usize)>) {
+    let b = f.text.as_bytes();
+    let ob = orig.as_bytes();
+    let mut start = s;
+    let mut i = s;
+    while i < e {
+        let c = b[i];
+        if matches!(c, b'.' | b'!' | b'?') {
+            // Move past closing quotes/brackets.
+            let mut j = i + 1;
+            while j < e && matches!(b[j], b'"' | b'\'' | b')') {
+                j += 1;
+            }
+            let split = if j >= e {
+                false
+            } else if b[j] == b' ' {
+                let k = j + 1;
+                if k >= e {
+                    false
+                } else {
+                    let oc = ob.get(f.orig(k)).copied().unwrap_or(b' ');
+                    let next_ok = oc.is_ascii_uppercase()
+                        || oc.is_ascii_digit()
+                        || matches!(b[k], b'"' | b'(' | b'-')
+                        || oc >= 0x80;
+                    if !next_ok || c != b'.' {
+                        next_ok
+                    } else {
+                        // Abbreviation or initial before the dot?
+                        let mut w = i;
+                        while w > start && (b[w - 1].is_ascii_alphanumeric() || b[w - 1] == b'.') {
+                            w -= 1;
+                        }
+                        let word = &f.text[w..i];
+                        !(word.len() == 1 && b[w].is_ascii_alphabetic()
+                            || ABBREVIATIONS.contains(&word))
+                    }
+                }
+            } else if c == b'.' && i > start + 2 {
+                // "in 2015.The attack": a dot glued to a capitalised word.
+                let oc = ob.get(f.orig(j)).copied().unwrap_or(b' ');
+                oc.is_ascii_uppercase()
+                    && b[i - 1].is_ascii_lowercase()
+                    && b[i - 2].is_ascii_lowercase()
+                    && !f.text[start..i].ends_with("u.s")
+                    || (oc.is_ascii_uppercase()
+                        && b[i - 1].is_ascii_digit()
+                        && b[i - 2].is_ascii_digit())
+            } else {
+                false
+            };
+            if split {
+                out.push((start, j));
+                start = if j < e && b[j] == b' ' { j + 1 } else { j };
+                i = start;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    if start < e {
+        out.push((start, e));
+    }
+}
+
+/// Is there a region word right before (" region du X", "province de X")
+/// or right after ("X region") the mention?
+fn region_context(doc_lex: &[LexHit], s: usize, e: usize) -> bool {
+    doc_lex.iter().any(|h| {
+        matches!(h.cat, Cat::RegionWord)
+            && ((h.end <= s && s - h.end <= 6) || (h.start >= e && h.start - e <= 2))
+    })
+}
+
+const LOCATIVES: &[&str] = &[
+    "in",
+    "at",
+    "near",
+    "of",
+    "outside",
+    "around",
+    "a",
+    "au",
+    "aux",
+    "pres de",
+    "de",
+    "du",
+    "d'",
+    "dans",
+    "vers",
+    "between",
+    "entre",
+    "and",
+    "et",
+    "on",
+    "from",
+    "to",
+    "toward",
+    "towards",
+    "close to",
+    "non loin de",
+    "sur",
+    "par",
+    "la",
+    "le",
+];
+const TARGET_WORDS: &[&str] = &[
+    "attack on",
+    "attack in",
+    "attack at",
+    "attacks on",
+    "attacks in",
+    "attacked",
+    "raid on",
+    "assault on",
+    "ambush near",
+    "ambush in",
+    "attaque de",
+    "attaque d'",
+    "attaque contre",
+    "attaque a",
+    "attaques contre",
+    "attaque du",
+    "attaque terroriste de",
+    "massacre of",
+    "massacre in",
+    "massacre at",
+    "massacre de",
+    "massacre d'",
+    "tuerie de",
+    "attaquee",
+    "attaque",
+    "stormed",
+    "overran",
+    "town of",
+    "village of",
+    "camp at",
+    "base at",
+    "camp of",
+    "commune de",
+    "village de",
+    "localite de",
+    "ville de",
+    "detachement de",
+    "post at",
+    "detachment at",
+    "killed in",
+    "tues a",
+    "tues dans",
+    "died in",
+    "attaque de la",
+    "commune of",
+    "locality of",
+];
+const AWAY_WORDS: &[&str] = &[
+    "fled to",
+    "fled towards",
+    "fled into",
+    "taken to",
+    "evacuated to",
+    "brought to",
+    "transferred to",
+    "hospital in",
+    "hopital de",
+    "chr de",
+    "refuge in",
+    "refuge a",
+    "fui vers",
+    "evacues vers",
+    "evacues a",
+    "transferes a",
+    "walking to",
+    "returned to",
+    "visited",
+    "se sont rendus a",
+    "sheltering in",
+    "displaced to",
+    "refugies a",
+    "refugie a",
+    "from",
+    "capital",
+    "regional capital",
+    "chef-lieu",
+    "the capital",
+    "la capitale",
+];
+const ANCHOR_WORDS: &[&str] = &[
+    "north of",
+    "south of",
+    "east of",
+    "west of",
+    "north-east of",
+    "north-west of",
+    "south-east of",
+    "south-west of",
+    "northeast of",
+    "northwest of",
+    "southeast of",
+    "southwest of",
+    "au nord de",
+    "au sud de",
+    "a l'est de",
+    "a l'ouest de",
+    "au nord-est de",
+    "au nord-ouest de",
+    "au sud-est de",
+    "au sud-ouest de",
+    "from",
+    "de",
+];
+
+/// The last one, two and three words of folded `text[..pos]` (each a
+/// suffix slice), optionally after dropping a trailing article.
+fn tails(text: &str, pos: usize) -> [[&str; 3]; 2] {
+    let start = pos.saturating_sub(48);
+    let mut start = start;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    let before = text[start..pos].trim_end_matches([' ', '"', ',', '(']);
+    let stripped = strip_article(before);
+    [last_words(before), last_words(stripped)]
+}
+
+fn last_words(s: &str) -> [&str; 3] {
+    let mut out = [""; 3];
+    let b = s.as_bytes();
+    let mut i = b.len();
+    for slot in out.iter_mut() {
+        while i > 0 && b[i - 1] == b' ' {
+            i -= 1;
+        }
+        if i == 0 {
+            break;
+        }
+        while i > 0 && b[i - 1] != b' ' {
+            i -= 1;
+        }
+        *slot = &s[i..];
+    }
+    out
+}
+
+/// FNV-1a: a fast hash for the short context phrases.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+pub(crate) type CtxTable =
+    std::collections::HashMap<&'static str, u8, std::hash::BuildHasherDefault<Fnv>>;
+
+/// Context flags of the words before a place mention.
+pub(crate) const CTX_LOCATIVE: u8 = 1;
+pub(crate) const CTX_TARGET: u8 = 2;
+pub(crate) const CTX_AWAY: u8 = 4;
+pub(crate) const CTX_ANCHOR: u8 = 8;
+
+/// Build the table of context phrases (done once per engine).
+pub(crate) fn context_table() -> CtxTable {
+    let mut m = CtxTable::default();
+    for (list, flag) in [
+        (LOCATIVES, CTX_LOCATIVE),
+        (TARGET_WORDS, CTX_TARGET),
+        (AWAY_WORDS, CTX_AWAY),
+        (ANCHOR_WORDS, CTX_ANCHOR),
+    ] {
+        for w in list {
+            *m.entry(*w).or_insert(0) |= flag;
+        }
+    }
+    m
+}
+
+/// The context flags of the (up to three) words before folded `pos`,
+/// with or without a trailing article ("attack on the", "l'attaque d'").
+pub(crate) fn context_flags(table: &CtxTable, text: &str, pos: usize) -> u8 {
+    let mut f = 0;
+    for tail in tails(text, pos) {
+        for x in tail {
+            if x.is_empty() {
+                continue;
+            }
+            if let Some(v) = table.get(x) {
+                f |= v;
+            }
+            if let Some(y) = x.strip_prefix("l'").or_else(|| x.strip_prefix("d'")) {
+                if let Some(v) = table.get(y) {
+                    f |= v;
+                }
+            }
+        }
+    }
+    f
+}
+
+fn strip_article(s: &str) -> &str {
+    for a in [" the", " l'", " la", " le", " les", " a", " an"] {
+        if let Some(x) = s.strip_suffix(a) {
+            return x.trim_end();
+        }
+    }
+    if let Some(x) = s.strip_suffix("l'") {
+        return x.trim_end();
+    }
+    s
+}
+
+pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
+    let title = doc.title.trim();
+    let mut orig = String::with_capacity(title.len() + doc.body.len() + 2);
+    orig.push_str(title);
+    orig.push_str("\n\n");
+    let body_base = orig.len();
+    orig.push_str(doc.body);
+    let mut f = FoldedText::with_capacity(orig.len());
+    // Segments: title, then paragraphs separated by blank lines.
+    let mut segs: Vec<(usize, usize)> = Vec::with_capacity(16);
+    let s0 = f.text.len();
+    f.push_folded(title, 0);
+    segs.push((s0, f.text.len()));
+    let body = doc.body;
+    let mut para_start = 0usize;
+    let bb = body.as_bytes();
+    let mut i = 0usize;
+    let push_para = |f: &mut FoldedText, a: usize, b: usize, segs: &mut Vec<(usize, usize)>| {
+        let piece = &body[a..b];
+        if piece.trim().is_empty() {
+            return;
+        }
+        f.push_break(body_base + a);
+        let s = f.text.len();
+        f.push_folded(piece, body_base + a);
+        if f.text.len() > s {
+            segs.push((s, f.text.len()));
+        }
+    };
+    while i < bb.len() {
+        if bb[i] == b'\n' {
+            // Blank line?
+            let mut j = i + 1;
+            while j < bb.len() && matches!(bb[j], b' ' | b'\t' | b'\r') {
+                j += 1;
+            }
+            if j < bb.len() && bb[j] == b'\n' {
+                push_para(&mut f, para_start, i, &mut segs);
+                while j < bb.len() && matches!(bb[j], b'\n' | b' ' | b'\t' | b'\r') {
+                    j += 1;
+                }
+                para_start = j;
+                i = j;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    if para_start < body.len() {
+        push_para(&mut f, para_start, body.len(), &mut segs);
+    }
+    f.finish(orig.len());
+
+    let lang: &'static str = match doc.language.map(|l| l.to_ascii_lowercase()) {
+        Some(l) if l.starts_with("fr") => "fr",
+        Some(l) if l.starts_with("en") => "en",
+        _ => detect_language(&f.text),
+    };
+    let pub_date = doc.published.map(|p| p.date_naive());
+
+    // Sentences with zones and weights.
+    let mut sents: Vec<Sent> = Vec::with_capacity(48);
+    let mut spans = Vec::with_capacity(16);
+    let mut body_para = 0usize;
+    let title_caps = !title.chars().any(|c| c.is_lowercase());
+    for (si, &(s, e)) in segs.iter().enumerate() {
+        spans.clear();
+        if si == 0 {
+            spans.push((s, e));
+        } else {
+            split_sentences(&f, &orig, s, e, &mut spans);
+        }
+        let words = f.text[s..e].split(' ').count();
+        // A short heading ("Key points", "What happened") is not the lead.
+        if si > 0 && words < 5 && !f.text[s..e].ends_with('.') {
+            for &(a, b) in spans.iter() {
+                sents.push(new_sent(a, b, Zone::Body, 0.3));
+            }
+            continue;
+        }
+        if si > 0 {
+            body_para += 1;
+        }
+        for (k, &(a, b)) in spans.iter().enumerate() {
+            let (zone, w) = if si == 0 {
+                (Zone::Title, 1.0)
+            } else if body_para == 1 {
+                if k == 0 {
+                    (Zone::Lead, 1.0)
+                } else if k == 1 {
+                    (Zone::Lead, 0.8)
+                } else if spans.len() > 4 {
+                    (Zone::Body, 0.5)
+                } else {
+                    (Zone::Lead, 0.7)
+                }
+            } else {
+                let w = match body_para {
+                    2 => 0.5,
+                    3 => 0.4,
+                    4 => 0.3,
+                    _ => 0.25,
+                };
+                (Zone::Body, w)
+            };
+            sents.push(new_sent(a, b, zone, w));
+        }
+    }
+    let _ = title_caps;
+
+    // Dateline at the start of the lead: "BAMAKO, Sept 17 —".
+    let mut dateline_end = 0;
+    if let Some(lead) = sents.iter().find(|s| s.zone == Zone::Lead) {
+        let o0 = f.orig(lead.start);
+        let head: &str = orig.get(o0..(o0 + 90).min(orig.len())).unwrap_or("");
+        let head = match head.char_indices().nth(80) {
+            Some((k, _)) => &head[..k],
+            None => head,
+        };
+        let first_word: String = head
+            .chars()
+            .take_while(|c| c.is_alphabetic() || *c == '/' || *c == '\'' || *c == '-')
+            .collect();
+        if first_word.chars().filter(|c| c.is_alphabetic()).count() >= 3
+            && first_word.chars().all(|c| !c.is_lowercase())
+        {
+            for sep in [" — ", " - ", " – ", " -- ", ") -", ") —"] {
+                if let Some(k) = head.find(sep) {
+                    // Map back to folded offset.
+                    let target = o0 + k + sep.len();
+                    let mut fi = lead.start;
+                    while fi < lead.end && f.orig(fi) < target {
+                        fi += 1;
+                    }
+                    dateline_end = fi;
+                    break;
+                }
+            }
+        }
+    }
+
+    // One automaton pass.
+    let mut raw: Vec<Hit> = Vec::with_capacity(256);
+    engine.lexicon.scan(&f.text, &mut raw);
+    let mut lex: Vec<LexHit> = Vec::with_capacity(raw.len() + 8);
+    let mut places: Vec<PlaceHit> = Vec::with_capacity(32);
+    let mut si = 0usize;
+    let nsent = sents.len();
+    for h in &raw {
+        let (s, e) = (h.start as usize, h.end as usize);
+        while si + 1 < nsent && sents[si].end <= s {
+            si += 1;
+        }
+        let mut cands: Vec<u32> = Vec::new();
+        let mut foreign = None;
+        let mut neutral = false;
+        for en in engine.lexicon.entries(h.pat) {
+            match *en {
+                Entry::Lex(Cat::Foreign(cc)) => foreign = Some(cc),
+                Entry::Lex(Cat::Neutral) => neutral = true,
+                Entry::Lex(cat) => lex.push(LexHit {
+                    start: s,
+                    end: e,
+                    cat,
+                }),
+                Entry::Place(p) => cands.push(p),
+            }
+        }
+        if neutral {
+            continue;
+        }
+        if !cands.is_empty() || foreign.is_some() {
+            places.push(PlaceHit {
+                start: s,
+                end: e,
+                sent: si,
+                cands,
+                foreign,
+                ctx: 1.0,
+                target: false,
+                locative: false,
+                anchor: false,
+            });
+        }
+    }
+    // Assign lexicon ranges to sentences.
+    let mut li = 0;
+    let mut pi = 0;
+    for s in sents.iter_mut() {
+        while li < lex.len() && lex[li].start < s.start {
+            li += 1;
+        }
+        s.l0 = li;
+        while li < lex.len() && lex[li].start < s.end {
+            li += 1;
+        }
+        s.l1 = li;
+        while pi < places.len() && places[pi].start < s.start {
+            pi += 1;
+        }
+        s.p0 = pi;
+        while pi < places.len() && places[pi].start < s.end {
+            pi += 1;
+        }
+        s.p1 = pi;
+    }
+
+    // Numbers and dates per sentence.
+    let mut nums = Vec::with_capacity(32);
+    let mut dates_v = Vec::with_capacity(16);
+    for s in sents.iter_mut() {
+        s.n0 = nums.len();
+        numbers::scan(&f.text, s.start, s.end, &mut nums);
+        s.n1 = nums.len();
+        s.d0 = dates_v.len();
+        dates::scan(
+            &f.text,
+            s.start,
+            s.end,
+            &lex[s.l0..s.l1],
+            pub_date,
+            &mut dates_v,
+        );
+        s.d1 = dates_v.len();
+    }
+
+    let mut d = Doc {
+        engine,
+        orig,
+        f,
+        sents,
+        lex,
+        places,
+        nums,
+        dates: dates_v,
+        pub_date,
+        lang,
+        dateline_end,
+    };
+    let tc = title_caps_of(&d);
+    validate_places(&mut d, tc);
+    d
+}
+
+fn title_caps_of(d: &Doc<'_>) -> bool {
+    let t = d
+        .sents
+        .first()
+        .map(|s| d.text(s.start, s.end))
+        .unwrap_or("");
+    !t.chars().any(|c| c.is_lowercase())
+}
+
+fn new_sent(a: usize, b: usize, zone: Zone, weight: f32) -> Sent {
+    Sent {
+        start: a,
+        end: b,
+        zone,
+        weight,
+        l0: 0,
+        l1: 0,
+        p0: 0,
+        p1: 0,
+        n0: 0,
+        n1: 0,
+        d0: 0,
+        d1: 0,
+        bg_from: usize::MAX,
+        violence: 0.0,
+        has_kill: false,
+        refugee: false,
+    }
+}
+
+/// Drop place candidates that the context does not support, and compute the
+/// context flags of every mention.
+fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
+    let gaz = d.engine.gazetteer();
+    let text = &d.f.text;
+    let mut places = std::mem::take(&mut d.places);
+    for ph in places.iter_mut() {
+        let folded = &text[ph.start..ph.end];
+        let o = d.f.orig(ph.start);
+        let first = d.orig[o..].chars().next().unwrap_or('a');
+        let in_title = ph.sent == 0;
+        let capital = first.is_uppercase() || (in_title && title_caps);
+        let sent = &d.sents[ph.sent];
+        let slex = &d.lex[sent.l0..sent.l1];
+        let flags = context_flags(&d.engine.lexicon.context, text, ph.start);
+        let locative = flags & CTX_LOCATIVE != 0;
+        ph.locative = locative;
+        ph.target = flags & CTX_TARGET != 0;
+        ph.anchor = flags & CTX_ANCHOR != 0
+            && slex
+                .iter()
+                .any(|h| h.end <= ph.start && ph.start - h.end < 40);
+        let region_ctx = region_context(slex, ph.start, ph.end);
+        let region_only = REGION_ONLY_NAMES.contains(&folded);
+        let common = COMMON_WORD_NAMES.contains(&folded);
+        ph.cands.retain(|&ci| {
+            let p = &gaz.places()[ci as usize];
+            if !capital {
+                return false;
+            }
+            if region_only {
+                return region_ctx
+                    && matches!(
+                        p.kind,
+                        PlaceKind::Admin1 | PlaceKind::Admin1New | PlaceKind::Admin2
+                    );
+            }
+            if common && !(locative || region_ctx) {
+                return false;
+            }
+            if p.source == PlaceSource::GeoNames && !(locative || ph.target) {
+                return false;
+            }
+            true
+        });
+        if ph.cands.is_empty() && ph.foreign.is_some() && !capital && folded.len() <= 3 {
+            ph.foreign = None;
+        }
+        // Context multiplier.
+        let mut ctx = 1.0f32;
+        let is_countryish = ph.foreign.is_some()
+            || ph.cands.iter().any(|&c| {
+                matches!(
+                    gaz.places()[c as usize].kind,
+                    PlaceKind::Country | PlaceKind::Demonym
+                )
+            });
+        let border = slex.iter().any(|h| {
+            matches!(h.cat, Cat::Border)
+                && ((h.end <= ph.start && ph.start - h.end <= 45)
+                    || (is_countryish && h.start >= ph.end && h.start - ph.end <= 30))
+        });
+        if border && is_countryish {
+            ctx *= 0.15;
+        } else if border {
+            ctx *= 0.6;
+        }
+        if flags & CTX_AWAY != 0 {
+            ctx *= 0.3;
+        }
+        if ph.start < d.dateline_end {
+            ctx *= 0.3;
+        }
+        ph.ctx = ctx;
+    }
+    places.retain(|p| !p.cands.is_empty() || p.foreign.is_some());
+    // Re-assign place ranges.
+    let mut pi = 0;
+    for s in d.sents.iter_mut() {
+        while pi < places.len() && places[pi].start < s.start {
+            pi += 1;
+        }
+        s.p0 = pi;
+        while pi < places.len() && places[pi].start < s.end {
+            pi += 1;
+        }
+        s.p1 = pi;
+    }
+    d.places = places;
+}
+
+/// Mark background clauses and compute per-sentence violence.
+pub(crate) fn mark_sentences(d: &mut Doc<'_>) {
+    let text = &d.f.text;
+    let b = text.as_bytes();
+    for si in 0..d.sents.len() {
+        let (l0, l1, zone, start) = {
+            let s = &d.sents[si];
+            (s.l0, s.l1, s.zone, s.start)
+        };
+        let mut bg_from = usize::MAX;
+        let mut refugee = false;
+        for h in &d.lex[l0..l1] {
+            match h.cat {
+                Cat::Past => bg_from = bg_from.min(start),
+                Cat::Background(_) if zone == Zone::Body => bg_from = bg_from.min(start),
+                Cat::After if zone == Zone::Body || h.start > start + 20 => {
+                    bg_from = bg_from.min(h.start)
+                }
+                Cat::Aggregate => bg_from = bg_from.min(h.start),
+                Cat::Since => {
+                    // "since 2015", "since the start", "depuis le debut".
+                    let rest = &text[h.end..d.sents[si].end.min(h.end + 24)];
+                    let rest = rest.trim_start();
+                    let next_year =
+                        rest.len() >= 4 && rest.as_bytes()[..4].iter().all(u8::is_ascii_digit);
+                    let starts = [
+                        "the start",
+                        "the beginning",
+                        "le debut",
+                        "its creation",
+                        "sa creation",
+                        "the outbreak",
+                        "l'apparition",
+                        "the insurgency",
+                        "l'insurrection",
+                    ];
+                    if next_year || starts.iter().any(|x| rest.starts_with(x)) {
+                        bg_from = bg_from.min(h.start);
+                    }
+                }
+                Cat::Refugee => refugee = true,
+                _ => {}
+            }
+        }
+        let _ = b;
+        d.sents[si].bg_from = bg_from;
+        d.sents[si].refugee = refugee;
+    }
+}
+
+/// Per-sentence violence from the non-background hits.
+/// `cas`: 0 no casualty figure, 1 a figure, 2 a victims' death toll.
+fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
+    let s = &d.sents[si];
+    let mut a = 0.0f32;
+    let mut g = 0.0f32;
+    let mut k = false;
+    let mut target = false;
+    for h in d.lex_of(si) {
+        if h.start >= s.bg_from {
+            continue;
+        }
+        match h.cat {
+            Cat::Attack(w, _) => a += w,
+            Cat::Generic(w) => g = g.max(w),
+            Cat::Kill => k = true,
+            Cat::Target(_) => target = true,
+            _ => {}
+        }
+    }
+    let a = a.min(3.0);
+    let corroborated = a > 0.0 || k || cas > 0 || target;
+    let mut v = a + g * if corroborated { 1.0 } else { 0.4 };
+    if k || cas > 0 {
+        v += if a + g > 0.0 { 1.0 } else { 0.35 };
+    }
+    v += 0.5 * f32::from(cas);
+    (v.min(4.5), k)
+}
+
+fn push_reason(reasons: &mut Vec<Reason>, kind: &str, text: &str, weight: f32, note: String) {
+    if reasons.len() >= 32 || (weight.abs() < 0.1 && kind != "date" && kind != "foreign_place") {
+        return;
+    }
+    if reasons
+        .iter()
+        .any(|r| r.kind == kind && r.text.eq_ignore_ascii_case(text))
+    {
+        return;
+    }
+    reasons.push(Reason {
+        kind: kind.to_string(),
+        text: text.to_string(),
+        weight: (weight * 100.0).round() / 100.0,
+        note: Some(note),
+    });
+}
+
+pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
+    let mut d = prepare(engine, doc);
+    mark_sentences(&mut d);
+    let mut reasons: Vec<Reason> = Vec::with_capacity(24);
+
+    // Main event date first (needed to recognise older incidents).
+    let main_date = extract::event_date(&d, None);
+    // Sentences whose explicit dates lie well before the main date are about
+    // older incidents.
+    if let Some((md, _)) = main_date {
+        for si in 0..d.sents.len() {
+            let s = &d.sents[si];
+            if s.zone == Zone::Title {
+                continue;
+            }
+            let old = d.dates_of(si).iter().find(|c| {
+                let lim = match c.kind {
+                    DKind::Explicit => 2,
+                    DKind::MonthOnly => 25,
+                    DKind::YearOnly => 200,
+                    _ => i64::MAX,
+                };
+                (md - c.date).num_days() >= lim
+            });
+            if let Some(c) = old {
+                let from = if s.zone == Zone::Lead && c.start > s.start + 30 {
+                    // In the lead, only the clause from the old date on.
+                    c.start
+                } else {
+                    s.start
+                };
+                let s = &mut d.sents[si];
+                s.bg_from = s.bg_from.min(from);
+            }
+        }
+    }
+
+    // Casualty numbers per sentence (for violence) — from the extractor.
+    let tolls = extract::tolls(&d);
+    let mut violence = 0.0f32;
+    let mut lead_violence = 0.0f32;
+    let mut metaphor = 0.0f32;
+    let mut non_event = 0.0f32;
+    let mut background = 0.0f32;
+    for si in 0..d.sents.len() {
+        let cas = tolls
+            .iter()
+            .filter(|t| t.sent == si)
+            .map(|t| {
+                if t.role == extract::Role::Killed && t.noun.is_some() {
+                    2u8
+                } else {
+                    1
+                }
+            })
+            .max()
+            .unwrap_or(0);
+        let (v, k) = sentence_violence(&d, si, cas);
+        let w = d.sents[si].weight;
+        d.sents[si].violence = v;
+        d.sents[si].has_kill = k;
+        violence += w * v;
+        if d.sents[si].zone != Zone::Body {
+            lead_violence = lead_violence.max(v);
+        }
+        let zone = d.sents[si].zone;
+        let bg_from = d.sents[si].bg_from;
+        let where_ = zone.as_str();
+        for h in d.lex_of(si) {
+            let t = d.text(h.start, h.end);
+            match h.cat {
+                Cat::Attack(aw, _) if h.start < bg_from => {
+                    push_reason(&mut reasons, "attack_term", t, aw * w, where_.into())
+                }
+                Cat::Generic(gw) if h.start < bg_from => push_reason(
+                    &mut reasons,
+                    "attack_term",
+                    t,
+                    gw * w,
+                    format!("{where_} (ambiguous)"),
+                ),
+                Cat::Metaphor(mw) => {
+                    metaphor += mw * w;
+                    push_reason(&mut reasons, "metaphor", t, -1.2 * mw * w, where_.into());
+                }
+                Cat::NonEvent(nw) => {
+                    non_event += nw * w;
+                    push_reason(&mut reasons, "non_event", t, -0.6 * nw * w, where_.into());
+                }
+                Cat::Background(bw) => {
+                    let f = if zone == Zone::Body { 0.3 } else { 1.0 };
+                    background += bw * w * f;
+                    push_reason(
+                        &mut reasons,
+                        "background",
+                        t,
+                        -1.5 * bw * w * f,
+                        where_.into(),
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+    for t in &tolls {
+        let s = &d.sents[t.sent];
+        push_reason(
+            &mut reasons,
+            "casualty",
+            d.text(t.start, t.end),
+            0.5 * s.weight,
+            format!("{} {:?} {}", s.zone.as_str(), t.role, t.value),
+        );
+    }
+    let metaphor = metaphor.min(6.0);
+    let non_event = non_event.min(4.0);
+    let background = background.min(4.0);
+    let score = violence.min(12.0) - 1.2 * metaphor - 0.6 * non_event - 1.5 * background;
+
+    // Country of the incident.
+    let vote = extract::country_vote(&d);
+    let watched = engine.watched_countries();
+    for &(cc, w, s0, e0) in vote.evidence.iter().take(10) {
+        let is_w = watched.iter().any(|x| x == cc);
+        push_reason(
+            &mut reasons,
+            if is_w { "place" } else { "foreign_place" },
+            d.text(s0, e0),
+            w,
+            format!("country {cc}"),
+        );
+    }
+    let country = vote.best.clone();
+    let country_watched = country
+        .as_deref()
+        .is_some_and(|c| watched.iter().any(|x| x == c));
+
+    let violent_incident = lead_violence >= 1.5 || (violence >= 3.0 && lead_violence >= 1.0);
+    let facts = if violent_incident || score >= THRESHOLD {
+        Some(extract::facts(
+            &d,
+            country.as_deref(),
+            main_date.map(|x| x.0),
+            &tolls,
+        ))
+    } else {
+        None
+    };
+
+    // Age of the incident.
+    let mut too_old = false;
+    if let (Some(p), Some((md, kind))) = (d.pub_date, main_date) {
+        let age = (p - md).num_days();
+        if age > MAX_AGE_DAYS && kind != DKind::YearOnly {
+            too_old = true;
+            push_reason(
+                &mut reasons,
+                "background",
+                &md.to_string(),
+                -3.0,
+                format!("incident {age} days before publication"),
+            );
+        } else if kind == DKind::YearOnly && md.year() < p.year() {
+            too_old = true;
+        }
+    }
+    if let Some((md, _)) = main_date {
+        push_reason(
+            &mut reasons,
+            "date",
+            &md.to_string(),
+            0.0,
+            "event date".into(),
+        );
+    }
+
+    let mut is_attack = score >= THRESHOLD && violent_incident && !too_old;
+    let mut confidence;
+    if is_attack && !country_watched {
+        is_attack = false;
+        confidence = if country.is_some() { 0.85 } else { 0.55 };
+        push_reason(
+            &mut reasons,
+            "foreign_place",
+            country.as_deref().unwrap_or("unknown"),
+            0.0,
+            "incident outside the watched countries".into(),
+        );
+    } else {
+        let margin = score - THRESHOLD;
+        let p = 1.0 / (1.0 + (-margin / 1.5).exp());
+        confidence = if is_attack { p } else { 1.0 - p };
+        if too_old && score >= THRESHOLD {
+            confidence = 0.8;
+        }
+        if is_attack {
+            // Country certainty.
+            confidence *= (0.75 + 0.25 * vote.share).min(1.0);
+        }
+    }
+    push_reason(
+        &mut reasons,
+        "score",
+        &format!("{score:.2}"),
+        score,
+        format!(
+            "violence {violence:.2}, metaphor {metaphor:.2}, non-event {non_event:.2}, background {background:.2}, threshold {THRESHOLD}"
+        ),
+    );
+    let confidence = confidence.clamp(0.0, 1.0);
+    Analysis {
+        is_attack,
+        confidence: (confidence * 1000.0).round() / 1000.0,
+        language: d.lang.to_string(),
+        facts,
+        reasons,
+    }
 }

@@ -1,1 +1,1067 @@
-//! extract
+//! Incident-fact extraction from the main incident's sentences: the title,
+//! the lead and the body sentences that are not about older incidents.
+
+use chrono::NaiveDate;
+
+use crate::classify::{Doc, Zone};
+use crate::dates::{DKind, LexHit};
+use crate::lexicon::{
+    AType, Cat, Noun, ACTORS, ACTOR_AQ, ACTOR_GUNMEN, ACTOR_IS, ACTOR_ISSP, ACTOR_ISWAP, ACTOR_JNIM,
+};
+use crate::{Facts, PlaceKind, PlaceSource, Precision, Victims};
+
+/// What a number counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Killed,
+    Wounded,
+    Abducted,
+    Attackers,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Toll {
+    pub sent: usize,
+    pub start: usize,
+    pub end: usize,
+    pub value: u32,
+    pub role: Role,
+    pub vague: bool,
+    pub noun: Option<Noun>,
+}
+
+/// Words that may sit between a verb and its number ("killed at least 40").
+const QUALIFIERS: &[&str] = &[
+    "at",
+    "least",
+    "more",
+    "than",
+    "over",
+    "nearly",
+    "almost",
+    "about",
+    "around",
+    "some",
+    "up",
+    "to",
+    "as",
+    "many",
+    "much",
+    "approximately",
+    "roughly",
+    "an",
+    "estimated",
+    "a",
+    "total",
+    "of",
+    "au",
+    "moins",
+    "plus",
+    "de",
+    "d'",
+    "pres",
+    "environ",
+    "quelque",
+    "quelques",
+    "pas",
+    "moins",
+    "rose",
+    "risen",
+    "stands",
+    "stood",
+    "hits",
+    "hit",
+    "reached",
+    "passe",
+    "a",
+    "s'eleve",
+    "eleve",
+    "est",
+    "the",
+    "people",
+    "were",
+    "was",
+    "have",
+    "been",
+    "has",
+    "had",
+    "on",
+    "and",
+    "et",
+    "en",
+    "tout",
+    "in",
+    "all",
+    "officially",
+    "now",
+    "s'est",
+    "alourdi",
+    "alourdit",
+    "climbed",
+    "jumped",
+    "another",
+    "autres",
+    "other",
+    "further",
+    "new",
+    "nouveau",
+    "nouveaux",
+    "nos",
+    "our",
+    "their",
+    "leurs",
+    "its",
+    "ses",
+    "his",
+    "revised",
+    "upwards",
+    "passed",
+    "exceeded",
+    "depasse",
+    "atteint",
+    "reach",
+    "reaches",
+    "rises",
+    "rising",
+    "stand",
+    "s'elevait",
+    "put",
+    "the",
+    "number",
+    "nombre",
+    "figure",
+    "chiffre",
+    "counted",
+    "compte",
+    "fait",
+    "etat",
+    "faisait",
+    "with",
+    "avec",
+];
+
+fn only_qualifiers(s: &str) -> bool {
+    s.split(|c: char| {
+        c == ' '
+            || c == ','
+            || c == '\''
+            || c == '"'
+            || c == '('
+            || c == ')'
+            || c == '-'
+            || c == ':'
+    })
+    .filter(|w| !w.is_empty())
+    .all(|w| QUALIFIERS.contains(&w) || w == "d" || w == "l" || w == "s")
+}
+
+const UNIT_WORDS: &[&str] = &[
+    "year",
+    "years",
+    "ans",
+    "an",
+    "day",
+    "days",
+    "jours",
+    "jour",
+    "hours",
+    "heures",
+    "hour",
+    "heure",
+    "minutes",
+    "km",
+    "kilometres",
+    "kilometers",
+    "miles",
+    "metres",
+    "meters",
+    "months",
+    "mois",
+    "weeks",
+    "semaines",
+    "percent",
+    "pourcent",
+    "tonnes",
+    "tons",
+    "francs",
+    "cfa",
+    "dollars",
+    "euros",
+    "vehicles",
+    "vehicules",
+    "motorbikes",
+    "motos",
+    "films",
+    "goals",
+    "buts",
+    "times",
+    "fois",
+    "year-old",
+    "seats",
+    "sieges",
+    "edition",
+    "editions",
+    "provinces",
+    "regions",
+    "countries",
+    "pays",
+    "communes",
+    "villages",
+    "hectares",
+    "heads",
+    "tetes",
+    "o'clock",
+    "gmt",
+    "am",
+    "pm",
+    "h",
+    "kilometre",
+    "kilometer",
+    "mile",
+    "metre",
+    "week",
+    "month",
+    "semaine",
+    "millimetres",
+    "mm",
+    "candidates",
+    "parties",
+    "partis",
+    "rounds",
+    "projects",
+    "mines",
+];
+
+/// Casualty figures of the whole document (background clauses excluded).
+pub(crate) fn tolls(d: &Doc<'_>) -> Vec<Toll> {
+    let text = &d.f.text;
+    let mut out = Vec::new();
+    for si in 0..d.sents.len() {
+        let s = &d.sents[si];
+        let nums = d.nums_of(si);
+        let lex = d.lex_of(si);
+        let dates = d.dates_of(si);
+        for (ni, n) in nums.iter().enumerate() {
+            if n.not_count || n.year_like || n.value == 0 || n.start >= s.bg_from {
+                continue;
+            }
+            if n.start < d.dateline_end {
+                continue;
+            }
+            if dates.iter().any(|c| c.start <= n.start && n.end <= c.end) {
+                continue;
+            }
+            // Unit after the number ("three days", "40 km").
+            let after = text[n.end..s.end].trim_start_matches([' ', '-']);
+            let next_word: &str = after
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '\''))
+                .next()
+                .unwrap_or("");
+            if UNIT_WORDS.contains(&next_word) {
+                continue;
+            }
+            let next_num = nums.get(ni + 1).map(|x| x.start).unwrap_or(s.end);
+            let prev_num_end = if ni > 0 { nums[ni - 1].end } else { s.start };
+            if let Some((role, noun)) =
+                classify_number(text, lex, n.start, n.end, next_num, prev_num_end, s.end)
+            {
+                out.push(Toll {
+                    sent: si,
+                    start: n.start,
+                    end: n.end,
+                    value: n.value,
+                    role,
+                    vague: n.vague,
+                    noun,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn classify_number(
+    text: &str,
+    lex: &[LexHit],
+    ns: usize,
+    ne: usize,
+    next_num: usize,
+    prev_num_end: usize,
+    send: usize,
+) -> Option<(Role, Option<Noun>)> {
+    let mut noun: Option<Noun> = None;
+    let mut prev_end = ne;
+    let mut fwd: Option<Role> = None;
+    let limit = next_num.min(send);
+    let verb_of_next = |h: &LexHit| {
+        // "killed 77 people and wounded 255": the verb after a conjunction
+        // that is directly followed by a number belongs to that number.
+        let pre = &text[ne..h.start];
+        let conj = pre.ends_with(" and ") || pre.ends_with(" et ") || pre.ends_with(", ");
+        let post = text[h.end..send.min(h.end + 16)].trim_start();
+        let post = post
+            .strip_prefix("at least ")
+            .or_else(|| post.strip_prefix("more than "))
+            .or_else(|| post.strip_prefix("au moins "))
+            .or_else(|| post.strip_prefix("plus de "))
+            .unwrap_or(post);
+        conj && post.as_bytes().first().is_some_and(u8::is_ascii_digit)
+    };
+    for h in lex.iter().filter(|h| h.start >= ne && h.start < limit) {
+        let gap = h.start.saturating_sub(prev_end);
+        let dist = h.start - ne;
+        if matches!(
+            h.cat,
+            Cat::Kill | Cat::Wound | Cat::Abduct | Cat::Neutralise
+        ) && verb_of_next(h)
+        {
+            break;
+        }
+        if noun.is_none() && gap > 30 {
+            break;
+        }
+        if dist > 80 {
+            break;
+        }
+        match h.cat {
+            Cat::DeadNoun if dist <= 30 => {
+                fwd = Some(if noun == Some(Noun::Attacker) {
+                    Role::Attackers
+                } else {
+                    Role::Killed
+                });
+                break;
+            }
+            Cat::Kill if dist <= 60 => {
+                fwd = Some(if noun == Some(Noun::Attacker) {
+                    Role::Attackers
+                } else {
+                    Role::Killed
+                });
+                break;
+            }
+            Cat::Wound if dist <= 50 => {
+                if noun != Some(Noun::Attacker) {
+                    fwd = Some(Role::Wounded);
+                }
+                break;
+            }
+            Cat::Abduct if dist <= 50 => {
+                fwd = Some(Role::Abducted);
+                break;
+            }
+            Cat::Neutralise if dist <= 60 => {
+                fwd = Some(Role::Attackers);
+                break;
+            }
+            Cat::Missing if dist <= 40 => return None,
+            Cat::Missing => break,
+            Cat::Noun(x) => {
+                if noun.is_none() || noun == Some(Noun::People) {
+                    noun = Some(x);
+                }
+            }
+            // "84 fighters of the Wagner group": the victims' side.
+            Cat::Actor(8..=13 | 22) if noun == Some(Noun::Attacker) && gap <= 25 => {
+                noun = Some(Noun::Mil);
+            }
+            Cat::Attack(..) | Cat::Generic(_) if noun == Some(Noun::Attacker) => break,
+            Cat::Announce if noun.is_none() => break,
+            _ => {}
+        }
+        prev_end = prev_end.max(h.end);
+    }
+    if let Some(r) = fwd {
+        return Some((r, noun));
+    }
+    // Backwards: "killed 77", "toll rose to 86", "wounded 255".
+    for h in lex
+        .iter()
+        .rev()
+        .filter(|h| h.end <= ns && h.start >= prev_num_end)
+    {
+        let between = &text[h.end..ns];
+        if between.len() > 32 || !only_qualifiers(between) {
+            // Allow one noun between verb and number for tolls only.
+            if !(matches!(h.cat, Cat::Toll) && between.len() <= 40) {
+                continue;
+            }
+        }
+        let role = match h.cat {
+            Cat::Kill | Cat::KillBefore | Cat::Toll | Cat::DeadNoun => {
+                if noun == Some(Noun::Attacker) {
+                    Role::Attackers
+                } else {
+                    Role::Killed
+                }
+            }
+            Cat::Neutralise => Role::Attackers,
+            Cat::Wound => Role::Wounded,
+            Cat::Abduct => Role::Abducted,
+            _ => continue,
+        };
+        if matches!(h.cat, Cat::Toll | Cat::DeadNoun | Cat::KillBefore)
+            && noun.is_none()
+            && between.len() > 24
+        {
+            continue;
+        }
+        return Some((role, noun));
+    }
+    None
+}
+
+/// The main event date and the kind of cue it came from.
+pub(crate) fn event_date(d: &Doc<'_>, _x: Option<()>) -> Option<(NaiveDate, DKind)> {
+    let pub_date = d.pub_date;
+    let violent = |si: usize| {
+        let mut v = 0.0f32;
+        for h in d.lex_of(si) {
+            if h.start >= d.sents[si].bg_from {
+                continue;
+            }
+            v += match h.cat {
+                Cat::Attack(w, _) => w,
+                Cat::Generic(_) | Cat::Kill | Cat::DeadNoun => 1.0,
+                _ => 0.0,
+            };
+        }
+        v >= 1.0
+    };
+    let ok = |c: &crate::dates::DateCue| pub_date.is_none_or(|p| c.date <= p);
+    let pick = |si: usize, allow_announce: bool, kinds: &[DKind]| -> Option<(NaiveDate, DKind)> {
+        let s = &d.sents[si];
+        let lex = d.lex_of(si);
+        let mut best: Option<(usize, &crate::dates::DateCue)> = None;
+        for c in d.dates_of(si) {
+            if !kinds.contains(&c.kind) || !ok(c) || c.start >= s.bg_from {
+                continue;
+            }
+            if c.announce && !allow_announce {
+                continue;
+            }
+            if c.end <= d.dateline_end {
+                continue;
+            }
+            // Distance to the nearest violent word.
+            let dist = lex
+                .iter()
+                .filter(|h| {
+                    matches!(
+                        h.cat,
+                        Cat::Attack(..) | Cat::Generic(_) | Cat::Kill | Cat::DeadNoun
+                    )
+                })
+                .map(|h| {
+                    if h.start >= c.end {
+                        h.start - c.end
+                    } else {
+                        c.start.saturating_sub(h.end)
+                    }
+                })
+                .min()
+                .unwrap_or(500);
+            if best.is_none_or(|(bd, _)| dist < bd) {
+                best = Some((dist, c));
+            }
+        }
+        best.map(|(_, c)| (c.date, c.kind))
+    };
+    let precise = [DKind::Explicit, DKind::Weekday, DKind::Relative];
+    let n = d.sents.len();
+    let head: Vec<usize> = (0..n).filter(|&i| d.sents[i].zone != Zone::Body).collect();
+    for &si in &head {
+        if violent(si) {
+            if let Some(x) = pick(si, false, &precise) {
+                return Some(x);
+            }
+        }
+    }
+    for &si in &head {
+        if let Some(x) = pick(si, false, &precise) {
+            return Some(x);
+        }
+    }
+    let mut body: Vec<usize> = (0..n)
+        .filter(|&i| d.sents[i].zone == Zone::Body && violent(i))
+        .collect();
+    body.sort_by(|a, b| {
+        d.sents[*b]
+            .weight
+            .total_cmp(&d.sents[*a].weight)
+            .then(a.cmp(b))
+    });
+    for &si in body.iter().take(8) {
+        if let Some(x) = pick(si, false, &precise) {
+            return Some(x);
+        }
+    }
+    // Any sentence of the first paragraphs ("the troops were on a sweep on
+    // Tuesday and Wednesday").
+    for si in 0..n.min(head.len() + 10) {
+        if d.sents[si].zone == Zone::Body {
+            if let Some(x) = pick(si, false, &precise) {
+                return Some(x);
+            }
+        }
+    }
+    for &si in &head {
+        if let Some(x) = pick(si, true, &precise) {
+            return Some(x);
+        }
+    }
+    for &si in &head {
+        if let Some(x) = pick(si, true, &[DKind::Week]) {
+            return Some(x);
+        }
+    }
+    for &si in &head {
+        if violent(si) {
+            if let Some(x) = pick(si, true, &[DKind::MonthOnly, DKind::YearOnly]) {
+                return Some(x);
+            }
+        }
+    }
+    None
+}
+
+pub(crate) struct Vote {
+    pub best: Option<String>,
+    /// Share of the best country in all the evidence.
+    pub share: f32,
+    /// (country, weight, folded start, end) in decreasing weight.
+    pub evidence: Vec<(&'static str, f32, usize, usize)>,
+}
+
+const AFRICA: &[&str] = &[
+    "DZ", "AO", "BJ", "BW", "BF", "BI", "CV", "CM", "CF", "TD", "KM", "CG", "CD", "CI", "DJ", "EG",
+    "GQ", "ER", "SZ", "ET", "GA", "GM", "GH", "GN", "GW", "KE", "LS", "LR", "LY", "MG", "MW", "ML",
+    "MR", "MU", "MA", "MZ", "NA", "NE", "NG", "RW", "ST", "SN", "SC", "SL", "SO", "ZA", "SS", "SD",
+    "TZ", "TG", "TN", "UG", "EH", "ZM", "ZW",
+];
+
+/// A `'static` copy of a country code (codes are few; unknown ones leak once
+/// per engine call at most, which never happens for ISO codes listed here).
+fn intern_cc(cc: &str) -> &'static str {
+    const KNOWN: &[&str] = &[
+        "ML", "BF", "NE", "TD", "MR", "NG", "BJ", "TG", "GH", "DZ", "LY", "SD", "CM", "SN", "GN",
+        "CI", "CF", "SO", "MZ", "KE", "CD", "MA", "EU", "XX", "FR", "RU", "US", "DE", "GB", "SS",
+        "ET", "EG", "TN", "GM", "GW", "SL", "LR", "CG", "GA", "GQ", "ER", "DJ", "UG", "TZ", "RW",
+        "BI", "AO", "ZM", "ZW", "MW", "ZA", "NA", "BW", "MG", "EH", "CV", "BE", "ES", "IT", "SY",
+        "IQ", "AF", "PK", "TR", "UA", "IR", "CN", "SA", "AE", "QA", "IL", "PS", "YE",
+    ];
+    AFRICA
+        .iter()
+        .chain(KNOWN.iter())
+        .find(|k| **k == cc)
+        .copied()
+        .unwrap_or("XX")
+}
+
+fn is_african(cc: &str) -> bool {
+    AFRICA.contains(&cc)
+}
+
+fn kind_weight(k: PlaceKind) -> f32 {
+    match k {
+        PlaceKind::Country => 1.0,
+        PlaceKind::Demonym => 0.9,
+        PlaceKind::Admin1 | PlaceKind::Admin1New => 1.0,
+        PlaceKind::Admin2 => 1.0,
+        PlaceKind::Place => 1.0,
+    }
+}
+
+/// Weight of one place mention as evidence of the incident's country.
+fn mention_weight(d: &Doc<'_>, pi: usize) -> f32 {
+    let ph = &d.places[pi];
+    let s = &d.sents[ph.sent];
+    let mut w = s.weight * ph.ctx;
+    if ph.start >= s.bg_from {
+        w *= 0.1;
+    }
+    if s.zone == Zone::Body && !s.has_kill && s.violence < 1.0 {
+        w *= 0.5;
+    }
+    w
+}
+
+/// Weighted vote over the countries named for the incident.
+pub(crate) fn country_vote(d: &Doc<'_>) -> Vote {
+    let gaz = d.engine.gazetteer();
+    let watched = d.engine.watched_countries();
+    let mut scores: Vec<(&'static str, f32)> = Vec::with_capacity(8);
+    let mut evidence: Vec<(&'static str, f32, usize, usize)> = Vec::new();
+    let add = |scores: &mut Vec<(&'static str, f32)>, cc: &'static str, w: f32| {
+        if let Some(x) = scores.iter_mut().find(|x| x.0.as_bytes() == cc.as_bytes()) {
+            x.1 += w;
+        } else {
+            scores.push((cc, w));
+        }
+    };
+    let mut ambiguous: Vec<(usize, f32)> = Vec::new();
+    for pi in 0..d.places.len() {
+        let ph = &d.places[pi];
+        let s = &d.sents[ph.sent];
+        let mut w = mention_weight(d, pi);
+        if let Some(cc) = ph.foreign.filter(|_| ph.cands.is_empty()) {
+            if matches!(cc, "EU" | "XX") {
+                w *= 0.3;
+            }
+            add(&mut scores, cc, w);
+            evidence.push((cc, w, ph.start, ph.end));
+            continue;
+        }
+        let p0 = &gaz.places()[ph.cands[0] as usize];
+        w *= kind_weight(p0.kind);
+        if p0.source == PlaceSource::GeoNames {
+            w *= 0.6;
+        }
+        let same = ph
+            .cands
+            .iter()
+            .all(|&c| gaz.places()[c as usize].country == p0.country);
+        if !same {
+            ambiguous.push((pi, w));
+            continue;
+        }
+        let cc = intern_cc(p0.country.as_str());
+        if !is_african(cc) {
+            // French, Russian, American...: usually partners, not the scene.
+            w *= 0.3;
+        }
+        if s.refugee && watched.iter().any(|x| x == cc) {
+            w *= 0.25;
+        }
+        add(&mut scores, cc, w);
+        evidence.push((intern_cc(cc), w, ph.start, ph.end));
+    }
+    for (pi, w) in ambiguous {
+        let ph = &d.places[pi];
+        let mut best: Option<(&str, f32)> = None;
+        for &c in &ph.cands {
+            let cc = gaz.places()[c as usize].country.as_str();
+            let sc = scores
+                .iter()
+                .find(|x| x.0 == cc)
+                .map(|x| x.1)
+                .unwrap_or(0.0)
+                + if watched.iter().any(|x| x == cc) {
+                    0.01
+                } else {
+                    0.0
+                };
+            if best.is_none_or(|(_, b)| sc > b) {
+                best = Some((cc, sc));
+            }
+        }
+        if let Some((cc, _)) = best {
+            let cc = intern_cc(cc);
+            add(&mut scores, cc, w * 0.7);
+            evidence.push((cc, w * 0.7, ph.start, ph.end));
+        }
+    }
+    scores.sort_by(|a, b| b.1.total_cmp(&a.1));
+    evidence.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let total: f32 = scores.iter().map(|x| x.1).sum();
+    let best = scores
+        .first()
+        .filter(|x| x.1 > 0.05)
+        .map(|x| x.0.to_string());
+    let share = scores.first().map(|x| x.1 / total.max(1e-6)).unwrap_or(0.0);
+    Vote {
+        best,
+        share,
+        evidence,
+    }
+}
+
+/// Extract the facts of the main incident.
+pub(crate) fn facts(
+    d: &Doc<'_>,
+    country: Option<&str>,
+    date: Option<NaiveDate>,
+    ts: &[Toll],
+) -> Facts {
+    let gaz = d.engine.gazetteer();
+    let mut f = Facts {
+        country: country.map(str::to_string),
+        ..Facts::default()
+    };
+    // ---- place ----
+    let mut cand_scores: Vec<(u32, f32, usize)> = Vec::new();
+    for pi in 0..d.places.len() {
+        let ph = &d.places[pi];
+        let s = &d.sents[ph.sent];
+        if ph.cands.is_empty() {
+            continue;
+        }
+        let mut w = mention_weight(d, pi);
+        if ph.target {
+            w *= 1.6;
+        } else if ph.locative {
+            w *= 1.2;
+        }
+        if ph.anchor {
+            w *= 0.6;
+        }
+        if s.refugee {
+            w *= 0.3;
+        }
+        // Pick the mention's candidate in the incident's country.
+        let mut chosen: Option<u32> = None;
+        for &c in &ph.cands {
+            let p = &gaz.places()[c as usize];
+            if country.is_some_and(|cc| cc != p.country) {
+                continue;
+            }
+            if matches!(p.kind, PlaceKind::Country | PlaceKind::Demonym) {
+                continue;
+            }
+            let better = match chosen {
+                None => true,
+                Some(o) => {
+                    let q = &gaz.places()[o as usize];
+                    rank(p) > rank(q)
+                }
+            };
+            if better {
+                chosen = Some(c);
+            }
+        }
+        let Some(c) = chosen else { continue };
+        let p = &gaz.places()[c as usize];
+        w *= match p.kind {
+            PlaceKind::Place => 1.0,
+            PlaceKind::Admin2 => 0.85,
+            _ => 0.7,
+        };
+        if let Some(x) = cand_scores.iter_mut().find(|x| x.0 == c) {
+            x.1 += w;
+        } else {
+            cand_scores.push((c, w, ph.start));
+        }
+    }
+    // Regions named for the incident support places inside them.
+    let region_support: Vec<(String, f32)> = cand_scores
+        .iter()
+        .filter_map(|&(c, w, _)| {
+            let p = &gaz.places()[c as usize];
+            matches!(p.kind, PlaceKind::Admin1 | PlaceKind::Admin1New)
+                .then(|| (p.admin1.clone().unwrap_or_else(|| p.name.clone()), w))
+        })
+        .collect();
+    for x in cand_scores.iter_mut() {
+        let p = &gaz.places()[x.0 as usize];
+        if p.kind == PlaceKind::Place || p.kind == PlaceKind::Admin2 {
+            if let Some(a1) = &p.admin1 {
+                if let Some((_, w)) = region_support.iter().find(|(r, _)| r == a1) {
+                    x.1 += 0.3 * w;
+                }
+            }
+        }
+    }
+    cand_scores.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.2.cmp(&b.2)));
+    if let Some(&(c, _, _)) = cand_scores.first() {
+        let p = &gaz.places()[c as usize];
+        f.country = Some(p.country.clone());
+        f.lat = Some(p.lat);
+        f.lon = Some(p.lon);
+        match p.kind {
+            PlaceKind::Admin1 | PlaceKind::Admin1New => {
+                f.admin1 = Some(p.admin1.clone().unwrap_or_else(|| p.name.clone()));
+                f.precision = Some(Precision::Admin1);
+                f.location = Some(p.name.clone());
+            }
+            PlaceKind::Admin2 => {
+                f.admin1 = p.admin1.clone();
+                f.admin2 = Some(p.admin2.clone().unwrap_or_else(|| p.name.clone()));
+                f.precision = Some(Precision::Admin2);
+                f.location = Some(p.name.clone());
+            }
+            _ => {
+                f.admin1 = p.admin1.clone();
+                f.admin2 = p.admin2.clone();
+                f.precision = Some(Precision::Place);
+                f.location = Some(p.name.clone());
+            }
+        }
+        if f.admin1.is_none() {
+            f.admin1 = region_support.first().map(|x| x.0.clone());
+        }
+    } else if let Some(cc) = country {
+        if let Some(p) = gaz.country(cc) {
+            f.lat = Some(p.lat);
+            f.lon = Some(p.lon);
+        }
+        f.precision = Some(Precision::Country);
+    }
+
+    // ---- date ----
+    f.event_date = match (date, d.pub_date) {
+        (Some(x), Some(p)) => Some(x.min(p)),
+        (Some(x), None) => Some(x),
+        (None, p) => p,
+    };
+
+    // ---- tolls ----
+    let best = |role: Role| -> Option<u32> {
+        let exact = ts
+            .iter()
+            .filter(|t| t.role == role && !t.vague)
+            .map(|t| t.value)
+            .filter(|&v| v < 5000)
+            .max();
+        exact.or_else(|| ts.iter().filter(|t| t.role == role).map(|t| t.value).max())
+    };
+    f.killed = best(Role::Killed);
+    f.wounded = best(Role::Wounded);
+    f.attackers_killed = best(Role::Attackers);
+    f.abducted = best(Role::Abducted);
+    if f.killed.is_none() {
+        let no_loss = (0..d.sents.len()).any(|si| {
+            d.lex_of(si)
+                .iter()
+                .any(|h| matches!(h.cat, Cat::NoLoss) && h.start < d.sents[si].bg_from)
+        });
+        if no_loss {
+            f.killed = Some(0);
+        }
+    }
+
+    // ---- victims ----
+    let (mut mil, mut civ) = (0.0f32, 0.0f32);
+    for t in ts {
+        if matches!(t.role, Role::Killed | Role::Wounded | Role::Abducted) {
+            let w = d.sents[t.sent].weight * 2.0;
+            match t.noun {
+                Some(Noun::Mil) => mil += w,
+                Some(Noun::Civ) => civ += w,
+                _ => {}
+            }
+        }
+    }
+    let mut type_scores: Vec<(AType, f32)> = Vec::new();
+    let mut mil_target = 0.0f32;
+    for si in 0..d.sents.len() {
+        let s = &d.sents[si];
+        let lex = d.lex_of(si);
+        let violent = s.violence >= 1.0 || s.zone != Zone::Body;
+        for h in lex.iter().filter(|h| h.start < s.bg_from) {
+            match h.cat {
+                Cat::Noun(Noun::Mil) if violent => mil += 0.5 * s.weight,
+                Cat::Noun(Noun::Civ) if violent => civ += 0.5 * s.weight,
+                Cat::Target(Noun::Mil) if violent => {
+                    mil += 0.3 * s.weight;
+                    mil_target += s.weight;
+                }
+                Cat::Target(Noun::Civ) if violent => civ += 0.3 * s.weight,
+                Cat::Attack(w, t) if t != AType::None => {
+                    let x = w * s.weight;
+                    if let Some(e) = type_scores.iter_mut().find(|e| e.0 == t) {
+                        e.1 += x;
+                    } else {
+                        type_scores.push((t, x));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    f.victims = if mil <= 0.0 && civ <= 0.0 {
+        None
+    } else if mil > 0.0 && civ > 0.0 && mil.min(civ) / mil.max(civ) >= 0.45 {
+        Some(Victims::Mixed)
+    } else if mil >= civ {
+        Some(Victims::Military)
+    } else {
+        Some(Victims::Civilian)
+    };
+
+    // ---- attack type ----
+    let ts_of = |t: AType| {
+        type_scores
+            .iter()
+            .find(|e| e.0 == t)
+            .map(|e| e.1)
+            .unwrap_or(0.0)
+    };
+    let not_mil = f.victims != Some(Victims::Military);
+    let killed = f.killed.unwrap_or(0);
+    let at = if ts_of(AType::Ambush) >= 1.5 {
+        AType::Ambush
+    } else if not_mil
+        && f.victims.is_some()
+        && (ts_of(AType::Massacre) >= 1.0 || killed >= 20)
+        && mil_target < 1.5
+    {
+        AType::Massacre
+    } else if ts_of(AType::Abduction) >= 1.5 && killed == 0 && f.abducted.is_some() {
+        AType::Abduction
+    } else if mil_target >= 1.0 {
+        AType::Armed
+    } else {
+        let mut best = (AType::Armed, 1.5f32);
+        for t in [
+            AType::Suicide,
+            AType::Drone,
+            AType::AirStrike,
+            AType::Ied,
+            AType::Shelling,
+            AType::Abduction,
+        ] {
+            let x = ts_of(t);
+            if x > best.1 {
+                best = (t, x);
+            }
+        }
+        best.0
+    };
+    f.attack_type = Some(at.as_str().to_string());
+
+    // ---- actors and claim ----
+    let mut actor_scores: Vec<(u8, f32, usize)> = Vec::new();
+    let text = &d.f.text;
+    for si in 0..d.sents.len() {
+        let s = &d.sents[si];
+        let lex = d.lex_of(si);
+        let presence = lex.iter().any(|h| matches!(h.cat, Cat::Presence));
+        let claim = lex.iter().any(|h| {
+            matches!(h.cat, Cat::Claim)
+                && !lex.iter().any(|n| {
+                    matches!(n.cat, Cat::Negation) && n.end <= h.start && h.start - n.end < 40
+                })
+        });
+        let violent = s.violence >= 1.0 || claim;
+        if !violent && s.zone == Zone::Body {
+            continue;
+        }
+        for h in lex.iter().filter(|h| h.start < s.bg_from) {
+            let Cat::Actor(a) = h.cat else { continue };
+            if presence && !claim {
+                continue;
+            }
+            // State forces and Russian fighters are actors only when they
+            // do the killing, not when they are its victims.
+            if matches!(a, 8..=13 | 22) {
+                let before = &text[s.start..h.start];
+                let victim_num = before
+                    .trim_end()
+                    .rsplit(' ')
+                    .next()
+                    .is_some_and(|w| w.chars().all(|c| c.is_ascii_digit()) && !w.is_empty());
+                let after = &text[h.end..(h.end + 60).min(s.end)];
+                let passive = [
+                    "were",
+                    "was",
+                    "have been",
+                    "had been",
+                    "ont ete",
+                    "a ete",
+                    "sont",
+                    "dead",
+                    "morts",
+                    "lost",
+                    "losses",
+                    "pertes",
+                    "suffered",
+                ]
+                .iter()
+                .any(|p| after.contains(p));
+                let active = lex.iter().any(|k| {
+                    k.start >= h.end
+                        && k.start - h.end < 60
+                        && matches!(k.cat, Cat::Kill | Cat::Attack(_, AType::Massacre))
+                });
+                if victim_num || passive || !active {
+                    continue;
+                }
+            }
+            let mut w = s.weight * if claim { 2.0 } else { 1.0 };
+            if s.zone != Zone::Body {
+                w *= 1.5;
+            }
+            if let Some(x) = actor_scores.iter_mut().find(|x| x.0 == a) {
+                x.1 += w;
+            } else {
+                actor_scores.push((a, w, h.start));
+            }
+        }
+        if claim && s.start < s.bg_from {
+            f.claimed = true;
+        }
+    }
+    let has = |a: u8, v: &[(u8, f32, usize)]| v.iter().any(|x| x.0 == a);
+    if has(ACTOR_ISSP, &actor_scores) || has(ACTOR_ISWAP, &actor_scores) {
+        actor_scores.retain(|x| x.0 != ACTOR_IS);
+    }
+    if has(ACTOR_JNIM, &actor_scores) {
+        actor_scores.retain(|x| x.0 != ACTOR_AQ);
+    } else if let Some(x) = actor_scores.iter_mut().find(|x| x.0 == ACTOR_AQ) {
+        // In the Sahel, al-Qaeda's affiliate is JNIM.
+        if f.country
+            .as_deref()
+            .is_some_and(|c| d.engine.watched_countries().iter().any(|w| w == c))
+        {
+            x.0 = ACTOR_JNIM;
+        }
+    }
+    if actor_scores.len() > 1 {
+        actor_scores.retain(|x| x.0 != ACTOR_GUNMEN);
+    }
+    actor_scores.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.2.cmp(&b.2)));
+    let mut seen = Vec::new();
+    for (a, _, _) in actor_scores {
+        if !seen.contains(&a) {
+            seen.push(a);
+            f.actors.push(ACTORS[a as usize].to_string());
+        }
+    }
+    f
+}
+
+fn rank(p: &crate::Place) -> (u8, u8, u64) {
+    let src = match p.source {
+        PlaceSource::Embedded => 2,
+        PlaceSource::User => 2,
+        PlaceSource::GeoNames => 0,
+    };
+    let kind = match p.kind {
+        PlaceKind::Place => 3,
+        PlaceKind::Admin2 => 2,
+        PlaceKind::Admin1 | PlaceKind::Admin1New => 1,
+        _ => 0,
+    };
+    (src, kind, p.population.unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Document, Engine, Gazetteer};
+
+    pub(crate) fn tolls_of(title: &str, body: &str) -> Vec<(u32, Role)> {
+        let e = Engine::new(Gazetteer::default());
+        let doc = Document {
+            title,
+            body,
+            published: chrono::DateTime::parse_from_rfc3339("2024-03-22T10:00:00+00:00").ok(),
+            language: None,
+        };
+        let mut d = crate::classify::prepare(&e, &doc);
+        crate::classify::mark_sentences(&mut d);
+        for h in &d.lex {
+            eprintln!("{:?} {:?}", &d.f.text[h.start..h.end], h.cat);
+        }
+        tolls(&d).iter().map(|t| (t.value, t.role)).collect()
+    }
+
+    #[test]
+    fn debug_tolls() {
+        let t = tolls_of(
+            "x",
+            "Six soldiers were wounded and 63 \"terrorists\" were killed in fighting.",
+        );
+        assert_eq!(t, vec![(6, Role::Wounded), (63, Role::Attackers)]);
+    }
+}

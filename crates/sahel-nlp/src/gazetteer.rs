@@ -23,6 +23,7 @@
 //! - `admin2`: canonical second-level unit (may be empty).
 //! - `lat`, `lon`: decimal degrees (WGS84).
 //! - `admin1_new`: post-reform region name, where known (may be empty).
+//! - `population` (optional 10th column, written by the GeoNames importer).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -216,7 +217,8 @@ impl Gazetteer {
                 }
             }
         }
-        best.filter(|(d, _)| *d <= 1 + key.len() / 3).map(|(_, n)| n)
+        best.filter(|(d, _)| *d <= 1 + key.len() / 3)
+            .map(|(_, n)| n)
     }
 }
 
@@ -240,7 +242,11 @@ fn opt(s: &str) -> Option<String> {
 }
 
 /// Parse gazetteer TSV text; `origin` names the file in errors.
-pub fn parse_tsv(text: &str, origin: &str, source: PlaceSource) -> Result<Vec<Place>, GazetteerError> {
+pub fn parse_tsv(
+    text: &str,
+    origin: &str,
+    source: PlaceSource,
+) -> Result<Vec<Place>, GazetteerError> {
     let mut out = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
@@ -267,7 +273,10 @@ pub fn parse_tsv(text: &str, origin: &str, source: PlaceSource) -> Result<Vec<Pl
         }
         let country = cols[3].trim().to_ascii_uppercase();
         if country.len() != 2 || !country.chars().all(|c| c.is_ascii_alphabetic()) {
-            return Err(err(format!("country must be an ISO alpha-2 code, found {:?}", cols[3])));
+            return Err(err(format!(
+                "country must be an ISO alpha-2 code, found {:?}",
+                cols[3]
+            )));
         }
         let lat: f64 = cols[6]
             .trim()
@@ -296,7 +305,7 @@ pub fn parse_tsv(text: &str, origin: &str, source: PlaceSource) -> Result<Vec<Pl
             lon,
             admin1_new: cols.get(8).and_then(|s| opt(s)),
             source,
-            population: None,
+            population: cols.get(9).and_then(|s| s.trim().parse().ok()),
         });
     }
     Ok(out)
@@ -320,7 +329,10 @@ mod tests {
         g.extend(parse_tsv(text, "t", PlaceSource::User).unwrap());
         assert_eq!(g.lookup("TILLABÉRI").len(), 1);
         assert_eq!(g.region("tillabery").unwrap().name, "Tillaberi");
-        assert_eq!(g.suggest("Tilaberi", &[PlaceKind::Admin1]), Some("Tillaberi"));
+        assert_eq!(
+            g.suggest("Tilaberi", &[PlaceKind::Admin1]),
+            Some("Tillaberi")
+        );
         assert_eq!(g.suggest("Zzzzzz", &[PlaceKind::Admin1]), None);
     }
 }

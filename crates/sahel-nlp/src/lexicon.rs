@@ -1,7 +1,672 @@
-//! English and French lexicons (attack terms, metaphors, actors, ...).
-pub(crate) struct Lexicon;
+//! English and French lexicons (attack terms, casualty words, metaphors,
+//! background cues, actors, dates, foreign places) and the one Aho-Corasick
+//! automaton that finds them, together with every gazetteer name, in one
+//! pass over the folded text.
+//!
+//! Every pattern is written folded (lower case ASCII, no accents, see
+//! [`crate::text::fold`]); `|` separates the forms of one entry. Hyphens and
+//! apostrophes in patterns also match as spaces or nothing.
+
+use std::collections::HashMap;
+
+use aho_corasick::{
+    AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Anchored, Input, MatchKind, StartKind,
+};
+
+use crate::gazetteer::{Gazetteer, PlaceKind};
+use crate::text::{boundary_after, boundary_before, fold};
+
+/// Attack types, as reported in [`crate::Facts::attack_type`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum AType {
+    None,
+    Ambush,
+    Raid,
+    Massacre,
+    Ied,
+    Suicide,
+    AirStrike,
+    Drone,
+    Abduction,
+    Shelling,
+    Armed,
+}
+
+impl AType {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            AType::None | AType::Armed | AType::Raid => "armed attack",
+            AType::Ambush => "ambush",
+            AType::Massacre => "massacre",
+            AType::Ied => "ied",
+            AType::Suicide => "suicide attack",
+            AType::AirStrike => "air strike",
+            AType::Drone => "drone strike",
+            AType::Abduction => "abduction",
+            AType::Shelling => "shelling",
+        }
+    }
+}
+
+/// What kind of people a noun names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Noun {
+    Mil,
+    Civ,
+    People,
+    Attacker,
+}
+
+/// The category of a lexicon entry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Cat {
+    /// A violent-event term with its weight and the attack type it suggests.
+    Attack(f32, AType),
+    /// "attack", "attaque", "assault": violent only with corroboration.
+    Generic(f32),
+    /// killed / tués: before or after a number.
+    Kill,
+    /// lost / perdu: only before a number ("we lost 92 soldiers").
+    KillBefore,
+    /// dead / morts / bodies: after a number.
+    DeadNoun,
+    Wound,
+    Abduct,
+    Missing,
+    /// toll / bilan / losses: before a number.
+    Toll,
+    Neutralise,
+    Noun(Noun),
+    /// The kind of target attacked (army camp, village...).
+    Target(Noun),
+    Actor(u8),
+    Claim,
+    NoLoss,
+    /// Story-level cue that the incident is old (anniversary, trial...).
+    Background(f32),
+    /// Sentence-level cue that what follows is an older incident.
+    Past,
+    /// "after" family (a day after, a month after): background in the body.
+    After,
+    /// since / depuis: aggregate when followed by a year or "the start".
+    Since,
+    /// Aggregate counts (this year, the war has killed...).
+    Aggregate,
+    Metaphor(f32),
+    NonEvent(f32),
+    Refugee,
+    /// Where a group operates ("active in the area"): not a perpetrator.
+    Presence,
+    Border,
+    RegionWord,
+    Weekday(u8),
+    Month(u8),
+    RelDay(i8),
+    Announce,
+    /// Mourning, funerals, visits: the day of the aftermath, not the attack.
+    Aftermath,
+    Foreign(&'static str),
+    /// A name that must not count as a country (Lake Chad, Niger River).
+    Neutral,
+    /// Negation that cancels a following claim ("no group has claimed").
+    Negation,
+}
+
+/// One meaning of a pattern: a lexicon entry or a gazetteer place index.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Entry {
+    Lex(Cat),
+    Place(u32),
+}
+
+/// Canonical actor names, indexed by `Cat::Actor`.
+pub(crate) const ACTORS: &[&str] = &[
+    "JNIM",                               // 0
+    "Islamic State Sahel Province",       // 1
+    "Islamic State West Africa Province", // 2
+    "Boko Haram",                         // 3
+    "Ansarul Islam",                      // 4
+    "Katiba Macina",                      // 5
+    "Dan Na Ambassagou",                  // 6
+    "CSP-DPA",                            // 7
+    "foreign/Russian fighters (Wagner)",  // 8
+    "Malian Armed Forces (FAMa)",         // 9
+    "Burkina Faso Armed Forces",          // 10
+    "Niger Armed Forces (FAN)",           // 11
+    "Chadian National Army (ANT)",        // 12
+    "VDP",                                // 13
+    "Koglweogo",                          // 14
+    "Dozo hunters",                       // 15
+    "unidentified gunmen",                // 16
+    "Islamic State",                      // 17
+    "al-Qaeda",                           // 18
+    "Ansar Dine",                         // 19
+    "AQIM",                               // 20
+    "al-Shabaab",                         // 21
+    "Mauritanian Armed Forces",           // 22
+];
+pub(crate) const ACTOR_JNIM: u8 = 0;
+pub(crate) const ACTOR_ISSP: u8 = 1;
+pub(crate) const ACTOR_ISWAP: u8 = 2;
+pub(crate) const ACTOR_GUNMEN: u8 = 16;
+pub(crate) const ACTOR_IS: u8 = 17;
+pub(crate) const ACTOR_AQ: u8 = 18;
+
+use AType as T;
+use Cat::*;
+
+/// The lexicon: `(forms, category)`.
+const TERMS: &[(&str, Cat)] = &[
+    // ---- violent events (English) ----
+    ("ambush|ambushed|ambushes|ambushing|ambuscade", Attack(2.0, T::Ambush)),
+    ("complex ambush", Attack(2.2, T::Ambush)),
+    ("massacre|massacres|massacred|massacring|slaughter|slaughtered|carnage|mass killing|mass killings", Attack(2.0, T::Massacre)),
+    ("killings|atrocity|atrocities|bloodbath|bloodshed", Attack(1.2, T::Massacre)),
+    ("executed|executions|summary executions|summarily executed|execution-style", Attack(1.2, T::Massacre)),
+    ("gunmen|gunman|armed men|armed assailants|armed individuals|heavily armed men|unidentified gunmen", Attack(1.5, T::None)),
+    ("assailants|assailant|attackers|attacker|raiders|killers", Attack(1.0, T::None)),
+    ("jihadists|jihadist|islamists|islamist militants|insurgents|militants|terrorists|extremists|armed group|armed groups|bandits|armed bandits", Attack(0.5, T::None)),
+    ("attack|attacks|attacked|attacking|assault|assaults|assaulted", Generic(1.0)),
+    ("terrorist attack|terror attack|jihadist attack|militant attack|armed attack|deadly attack|deadliest attack|bloody attack|suspected jihadist attack|insurgent attack", Attack(2.0, T::Armed)),
+    ("raid|raids|raided|incursion|incursions", Attack(1.0, T::Raid)),
+    ("stormed|storming|overran|overrun|overrunning|besieged", Attack(1.5, T::Armed)),
+    ("opened fire|open fire|gunfire|shot dead|shooting|shootings|gunshot|gunshots|gun battle|firefight", Attack(1.0, T::None)),
+    ("clash|clashes|clashed|fighting|battle|combat", Attack(1.0, T::None)),
+    ("improvised explosive device|improvised explosive devices|explosive device|explosive devices|ied|ieds|roadside bomb|roadside bombs|landmine|landmines|land mine|land mines|booby trap|booby traps|booby-trapped", Attack(1.8, T::Ied)),
+    ("bomb|bombs|bombing|bombings|blast|blasts|explosion|explosions|explosives", Attack(0.8, T::Ied)),
+    ("suicide bomber|suicide bombers|suicide bombing|suicide bombings|suicide attack|suicide attacks|suicide vehicle|suicide vehicles|suicide car bomb|car bomb|car bombs|vbied|blew himself up|blew herself up|blew themselves up|vehicle packed with explosives|explosives-packed vehicles|explosives-laden vehicle", Attack(2.0, T::Suicide)),
+    ("air strike|air strikes|airstrike|airstrikes|aerial bombardment|aerial bombardments|bombardment|bombardments|air raid|air raids", Attack(1.2, T::AirStrike)),
+    ("drone strike|drone strikes|drone attack|drone attacks", Attack(1.5, T::Drone)),
+    ("shelling|shelled|shells|mortar|mortars|mortar fire|rockets|rocket fire", Attack(1.0, T::Shelling)),
+    ("kidnapped|kidnapping|kidnappings|kidnap|kidnappers|abducted|abduction|abductions|abduct|taken hostage|hostage|hostages|seized|captured", Attack(1.2, T::Abduction)),
+    ("torched|set ablaze|set on fire|burned down|burnt down|looted|looting", Attack(0.6, T::None)),
+    ("violence|violent|insecurity|insurgency|jihad", Attack(0.2, T::None)),
+    // ---- violent events (French) ----
+    ("embuscade|embuscades|embuscade complexe|tendu une embuscade|pris dans une embuscade", Attack(2.0, T::Ambush)),
+    ("tuerie|tueries|massacre|massacres|massacree|massacrees|carnage|boucherie", Attack(2.0, T::Massacre)),
+    ("execute|executes|executee|executees|executions|execution|executions sommaires", Attack(1.2, T::Massacre)),
+    ("hommes armes|individus armes|hommes armes non identifies|individus armes non identifies|groupe arme|groupes armes|assaillants|assaillant|agresseurs|bandits armes|hommes lourdement armes", Attack(1.5, T::None)),
+    ("jihadistes|jihadiste|djihadistes|djihadiste|islamistes|terroristes|terroriste|insurges|rebelles|hors-la-loi|criminels armes", Attack(0.5, T::None)),
+    ("attaque|attaques|attaquee|attaquees|attaquer|attaquaient|attaquait|attaquent|ont attaque|a attaque|assaut|assauts", Generic(1.0)),
+    ("attaque terroriste|attaques terroristes|attaque jihadiste|attaques jihadistes|attaque djihadiste|attaque armee|attaques armees|attaque meurtriere|attaques meurtrieres|attentat|attentats|attaque complexe", Attack(2.0, T::Armed)),
+    ("raid|raids|razzia|incursion|incursions", Attack(1.0, T::Raid)),
+    ("ont pris d'assaut|pris d'assaut|se sont empares|envahi", Attack(1.5, T::Armed)),
+    ("ouvert le feu|ouvrir le feu|ouvrant le feu|tirs|coups de feu|fusillade|fusillades|echanges de tirs|tires|abattus|abattu", Attack(1.0, T::None)),
+    ("affrontements|affrontement|accrochage|accrochages|combats|combat|heurts", Attack(0.7, T::None)),
+    ("engin explosif|engins explosifs|engin explosif improvise|engins explosifs improvises|eei|mine artisanale|mines artisanales|engin piege|engins pieges|mine antipersonnel|mines antipersonnel|explosion d'une mine|sauter sur une mine|saute sur une mine", Attack(1.8, T::Ied)),
+    ("bombe|bombes|explosion|explosions|explosifs", Attack(0.8, T::Ied)),
+    ("attentat-suicide|attentat suicide|attentats-suicides|attentats suicides|kamikaze|kamikazes|vehicule piege|vehicules pieges|voiture piegee|vehicule kamikaze|vehicules kamikazes|se sont fait exploser|s'est fait exploser|ceinture d'explosifs", Attack(2.0, T::Suicide)),
+    ("frappe aerienne|frappes aeriennes|bombardement|bombardements|raid aerien|raids aeriens", Attack(1.2, T::AirStrike)),
+    ("frappe de drone|frappes de drone|frappes de drones|frappe de drones|attaque de drone|attaque au drone|frappe par drone", Attack(1.5, T::Drone)),
+    ("obus|tirs d'obus|mortier|mortiers|tirs de mortier|roquettes|tirs de roquettes", Attack(1.0, T::Shelling)),
+    ("enleve|enleves|enlevee|enlevees|enlevement|enlevements|kidnappe|kidnappes|kidnappee|kidnappees|kidnapping|otage|otages|pris en otage|pris en otages|ravisseurs", Attack(1.2, T::Abduction)),
+    ("incendie|incendies|incendiees|incendie des|pille|pilles|pillage|brule|brules", Attack(0.5, T::None)),
+    ("violences|insecurite|crise securitaire", Attack(0.2, T::None)),
+    // ---- casualties ----
+    ("killed|kill|kills|killing|slain|murdered|died|die|dies|dying|lost their lives|lost his life|were killed|executed|shot dead|massacred", Kill),
+    ("tue|tues|tuee|tuees|tuant|tuer|tuent|ont tue|a tue|ont ete tues|ont peri|periront|peri|decede|decedes|morts au combat|tombes|ont perdu la vie|perdu la vie|trouve la mort|assassines|assassine|executes|executees|abattus|massacres|massacrees", Kill),
+    ("lost|losing|perdu|perdre|lose", KillBefore),
+    ("dead|deaths|bodies|corpses|fatalities|lives|victims|mort|morts|deces|corps|cadavres|victimes|pertes en vies humaines", DeadNoun),
+    ("wounded|injured|injuring|wounding|injuries|hurt|blesses|blesse|blessee|blessees|blessant|grievement blesses", Wound),
+    ("kidnapped|abducted|taken hostage|enleves|enlevees|kidnappes|pris en otage|enlevement de|abduction of|kidnapping of", Abduct),
+    ("missing|disparus|portes disparus|porte disparu|unaccounted for|arrested|arrests|detained|interpelle|interpelles|interpellees|interpellations|arretes|arretees|arrestations|captured|faits prisonniers|prisoners|prisonniers|taken prisoner|surrendered|rescued|freed|liberes|evacuated|evacues", Missing),
+    ("toll|death toll|tolls|casualty toll|casualties|losses|bilan|bilan provisoire|nouveau bilan|pertes|lourd bilan|a fait|ont fait|left|leaving", Toll),
+    ("neutralised|neutralized|neutralise|neutralize|neutralising|neutralizing|neutralises|neutralisees|neutralisee|eliminated|elimines|eliminated|mis hors d'etat de nuire", Neutralise),
+    // ---- people ----
+    ("soldier|soldiers|troops|troop|servicemen|serviceman|gendarmes|gendarme|policemen|policeman|police officers|police|customs officers|guardsmen|army|military personnel|personnel|officers|recruits|trainees|peacekeepers|blue helmets|militiamen|militia members|militia|auxiliaries|volunteers|vdp|security forces|defence forces|defense forces|comrades|fama", Noun(Noun::Mil)),
+    ("militaires|militaire|soldats|soldat|gendarmes|policiers|douaniers|gardes|eleves gendarmes|eleves-gendarmes|recrues|casques bleus|miliciens|supplétifs|supletifs|volontaires|fds|elements|forces de defense et de securite|forces de securite|sous-officiers|officiers|hommes de troupe|nos soldats|nos hommes", Noun(Noun::Mil)),
+    ("civilians|civilian|villagers|residents|inhabitants|women|children|worshippers|worshipers|faithful|displaced|displaced people|traders|merchants|shopkeepers|miners|gold miners|herders|farmers|passengers|travellers|travelers|pupils|students|teachers|christians|muslims|fulani|peul|peuls|dogon|tuareg|herdsmen|men and boys", Noun(Noun::Civ)),
+    ("civils|civil|villageois|habitants|femmes|enfants|fideles|deplaces|personnes deplacees|commercants|orpailleurs|eleveurs|agriculteurs|cultivateurs|passagers|voyageurs|eleves|enseignants|chretiens|musulmans|populations|population civile", Noun(Noun::Civ)),
+    ("people|persons|individuals|personnes|individus|men|hommes|ames|russians|russes", Noun(Noun::People)),
+    ("jihadists|jihadist|islamists|islamist militants|militants|insurgents|terrorists|extremists|attackers|assailants|gunmen|fighters|rebels|separatists|enemies|enemy|bandits|raiders|islamist fighters|jihadist fighters|suspected militants|elements of", Noun(Noun::Attacker)),
+    ("jihadistes|djihadistes|terroristes|assaillants|insurges|combattants|rebelles|ennemis|bandits|hommes armes|islamistes|hors-la-loi|criminels|separatistes|elements terroristes|terroristes presumes", Noun(Noun::Attacker)),
+    // ---- targets ----
+    ("army camp|military camp|army base|military base|base|camp|army post|military post|post|outpost|detachment|barracks|convoy|column|checkpoint|patrol|unit|military position|army position|positions|garrison|gendarmerie|police station|airport|air base|military zone|brigade", Target(Noun::Mil)),
+    ("camp militaire|base militaire|poste militaire|poste avance|poste|detachement|caserne|convoi|colonne|patrouille|unite|position|positions|garnison|brigade|commissariat|aeroport|camp de l'armee|emprise", Target(Noun::Mil)),
+    ("village|villages|hamlet|hamlets|market|weekly market|mosque|church|wedding|funeral|bus|displacement camp|camp for displaced|gold mining site|mining site|homes|houses|hameau|hameaux|marche|mosquee|eglise|mariage|car de transport|site d'orpaillage|site aurifere|campements|campement|concessions", Target(Noun::Civ)),
+    // ---- actors ----
+    ("jnim|gsim|jama'at nusrat al-islam wal-muslimin|jamaat nusrat al-islam wal muslimin|jama'a nusrat ul-islam wa al-muslimin|jama'at nusrat al-islam wa al-muslimin|group for the support of islam and muslims|support group for islam and muslims|groupe de soutien a l'islam et aux musulmans|groupe pour le soutien de l'islam et des musulmans|nusrat al-islam", Actor(0)),
+    ("islamic state sahel province|islamic state in the sahel|islamic state sahel|islamic state's sahel province|is sahel|is-sahel|issp|sahel province|islamic state in the greater sahara|islamic state greater sahara|isgs|etat islamique au grand sahara|etat islamique dans le grand sahara|eigs|etat islamique au sahel|etat islamique-sahel|province du sahel de l'etat islamique|ei-sahel|eis|province du sahel", Actor(1)),
+    ("islamic state west africa province|islamic state's west africa province|west africa province|iswap|etat islamique en afrique de l'ouest|province de l'afrique de l'ouest|eiao|iswa", Actor(2)),
+    ("boko haram|jas|jama'atu ahlis sunna lidda'awati wal-jihad", Actor(3)),
+    ("ansarul islam|ansaroul islam|ansar ul islam|ansarul-islam", Actor(4)),
+    ("katiba macina|macina katiba|katiba du macina|macina liberation front|front de liberation du macina|flm|katiba serma", Actor(5)),
+    ("dan na ambassagou|dan na amassagou|dana ambassagou", Actor(6)),
+    ("csp-dpa|csp|cadre strategique permanent|strategic framework for the defence of the people of azawad|permanent strategic framework|fla|front de liberation de l'azawad|azawad liberation front|cma|coordination des mouvements de l'azawad|tuareg rebels|tuareg-led separatists|rebelles touareg|separatistes touareg", Actor(7)),
+    ("wagner|wagner group|groupe wagner|africa corps|russian mercenaries|russian fighters|mercenaires russes|russian paramilitaries|paramilitaires russes|foreign fighters identified as russians|instructeurs russes|russian military personnel", Actor(8)),
+    ("malian armed forces|malian army|mali's army|forces armees maliennes|armee malienne|malian troops|malian soldiers|soldats maliens|militaires maliens", Actor(9)),
+    ("burkinabe army|burkina faso army|burkina army|burkinabe soldiers|armee burkinabe|forces armees nationales|soldats burkinabe|militaires burkinabe", Actor(10)),
+    ("nigerien army|niger army|niger's army|forces armees nigeriennes|armee nigerienne|nigerien troops|nigerien soldiers|soldats nigeriens|militaires nigeriens", Actor(11)),
+    ("chadian army|chad's army|armee tchadienne|armee nationale tchadienne|chadian troops|chadian soldiers|soldats tchadiens|militaires tchadiens", Actor(12)),
+    ("volunteers for the defence of the homeland|volunteers for the defense of the homeland|volontaires pour la defense de la patrie|vdp", Actor(13)),
+    ("koglweogo|koglweogos", Actor(14)),
+    ("dozo|dozos|dozo hunters|traditional hunters|chasseurs traditionnels|chasseurs dozos|chasseurs dozo", Actor(15)),
+    ("unidentified gunmen|unknown gunmen|hommes armes non identifies|individus armes non identifies", Actor(16)),
+    ("islamic state|isis|isil|daesh|etat islamique|organisation etat islamique|amaq", Actor(17)),
+    ("al-qaeda|al qaeda|al-qaida|al qaida|al-qaeda-linked|al qaeda-linked|al-qaida-linked|al-qaeda affiliate|affilie a al-qaida|lie a al-qaida", Actor(18)),
+    ("ansar dine|ansar eddine", Actor(19)),
+    ("aqim|aqmi|al-qaeda in the islamic maghreb|al-qaida au maghreb islamique", Actor(20)),
+    ("al-shabaab|al shabaab|shebab|shabab", Actor(21)),
+    ("mauritanian army|armee mauritanienne", Actor(22)),
+    // ---- claims ----
+    ("claimed|claims|claim|claiming|claimed responsibility|claim of responsibility|claimed the attack|revendique|revendiquee|revendiques|revendiquent|revendication|revendications|a revendique|ont revendique|responsibility", Claim),
+    ("no group|no one has|nobody has|not claimed|unclaimed|no claim|has yet to|not been claimed|any claim|aucun groupe|aucune revendication|n'a pas ete revendiquee|n'a ete revendiquee|pas ete revendiquee|n'a pas ete revendique|non revendiquee|whether|denied|nie|deny|denies|suspected|soupconne|soupconnes", Negation),
+    ("no losses|no loss|without losses|without loss|no casualties|any losses|any loss|no soldier was killed|no soldiers were killed|no deaths|no victims|aucune perte|sans pertes|sans perte|sans faire de victimes|aucun mort|aucune victime|no losses among", NoLoss),
+    // ---- background / old incidents ----
+    ("anniversary|anniversaire|commemoration|commemorations|commemorate|commemorated|commemorating|commemorer|commemore|memorial|remembrance|recueillement|se souviennent|se souvenir|souvenir|in memory of|en memoire de", Background(2.0)),
+    ("one year after|a year after|years after|year on|years on|un an apres|deux ans apres|trois ans apres|ans apres|il y a un an|il y a deux ans|il y a cinq ans|il y a dix ans|years ago|a year ago|ans plus tard|un an plus tard|three weeks after|four weeks after|trois semaines apres|quatre semaines apres|months after|mois apres|a month after|un mois apres|more than a year on|plus d'un an apres", Background(1.5)),
+    ("trial|on trial|trials|proces|verdict|sentenced|sentence|condamne|condamnes|condamnation|reconnu coupable|found guilty|convicted|acquitted|acquitte|court|tribunal|cour d'assises|cour penale|assize court|icc|cpi|judges|juges|prosecutors|procureur|defendant|jugement|judgment|indicted|inculpe", Background(1.0)),
+    ("report published|published its report|fact-finding|fact-finding mission|publie un rapport|rapport publie|annual report|rapport annuel|retrospective|looking back|retour sur", Background(0.8)),
+    ("last year|l'an dernier|l'annee derniere|l'an passe|the previous year|previous attack|earlier attack|precedent|precedente|avaient ete|avait ete|avaient fait|avait fait|avaient tue|avait tue|the same camp|the last major|the worst remains|the worst was|at the time|a l'epoque|de l'epoque|since then|depuis lors|recalled|rappelle|plus tot|earlier this month|earlier this year|last month|le mois dernier|les mois precedents|in a previous|dans une precedente|previously|auparavant", Past),
+    ("a day after|days after|a week after|weeks after|a month after|barely a month after|less than a week after|less than 24 hours after|less than a month after|un jour apres|jours apres|une semaine apres|semaines apres|un mois apres|moins d'une semaine apres|moins d'un mois apres|moins de 24 heures apres|comes after|came after|comes days after|survient apres|intervient apres|survient moins|intervient moins|follows|alongside|in the wake of|on the heels of", After),
+    ("since|depuis|since the start of|since the beginning of|depuis le debut", Since),
+    ("this year|so far this year|cette annee|depuis le debut de l'annee|in recent years|ces dernieres annees|over the past year|over the past decade|since it began|since the start|en une decennie|a decade|decade-long|nine-year|dix ans|ten years|the war|la guerre|the insurgency|l'insurrection|the conflict|le conflit|au total depuis|every week|chaque semaine|since 2015|depuis 2015|has killed|have killed|ont fait des milliers|a fait des milliers|thousands of people|des milliers de", Aggregate),
+    // ---- metaphors / other meanings of attack ----
+    ("heart attack|heart attacks|crise cardiaque|crises cardiaques|attaque cardiaque|stroke|strokes|avc|cardiac|asthma attack|panic attack|cardiologists|cardiologues", Metaphor(3.0)),
+    ("cyber attack|cyber attacks|cyberattack|cyberattacks|cyber-attack|cyber-attacks|cyberattaque|cyberattaques|ransomware|hackers|hacker|hacked|hacking|pirates informatiques|piratage|ddos|malware|phishing|websites|sites internet|servers|serveurs|data breach", Metaphor(2.5)),
+    ("midfielder|striker|strikers|forward|attaquant|attaquants|milieu offensif|goal|goals|scored|scorer|header|penalty|equaliser|equalizer|quarter-final|quarter-finals|semi-final|semi-finals|knockout|cup of nations|afcon|can 2024|coupe d'afrique|tournament|tournoi|football|footballer|footballeur|soccer|league|championnat|coach|selectionneur|the eagles|les aigles|stallions|etalons|derby|defender|defence held|half-time|mi-temps|match|matches|scouts|academy|rebound|winger", Metaphor(1.5)),
+    ("marathon|semi-marathon|half-marathon|runner|runners|coureur|coureurs|course|cycliste|cyclists|tour du faso|sprint|peloton|race|athletics|athletisme|kilometre|finish line|ligne d'arrivee", Metaphor(1.2)),
+    ("locust|locusts|criquet|criquets|criquet pelerin|swarm|swarms|essaims|crops|cultures|pests|ravageurs|chenilles|armyworm|pasture|paturages", Metaphor(1.2)),
+    ("speech|fiery speech|scathing|scathing attack|verbal attack|diatribe|rhetoric|tirade|harangue|discours|tribune|general assembly|assemblee generale|attack on freedoms|attaque contre les libertes|atteinte aux libertes|press freedom|liberte de la presse|political parties|partis politiques|criticised|critique", Metaphor(1.0)),
+    // ---- non-event news ----
+    ("floods|flooding|flood|flash floods|inondations|inondation|torrential rains|heavy rains|pluies diluviennes|pluies torrentielles|crue|crues|sinistres|rainy season|saison des pluies", NonEvent(1.5)),
+    ("drought|secheresse|lean season|soudure|food insecurity|insecurite alimentaire|famine|malnutrition|hunger|faim|cholera|epidemic|epidemie|meningitis|meningite|heatwave|canicule", NonEvent(1.0)),
+    ("election|elections|presidential|presidentielle|legislatives|scrutin|vote|votes|ballot|referendum|polls|electoral|electorale|candidate|candidat|campaign|campagne electorale|inauguration|investiture|re-elected|reelu", NonEvent(0.8)),
+    ("coup|coups|putsch|coup d'etat|junta|junte|military rulers|transition|charte|assises|constitution|decree|decret|seized power|seize power|seizing power|took power|taken power|power grab|pris le pouvoir|prise du pouvoir|prise de pouvoir|removed president|renverse", NonEvent(0.4)),
+    ("offensive|offensive operations|military operations|air and ground operations|counter-terrorism operations|operations|sweep|sweeps|ratissage|operations de securisation|hideouts|caches|logistics bases|heavy blows|lourdes pertes a l'ennemi", NonEvent(0.5)),
+    ("mining code|code minier|gold mine|gold mines|mine d'or|uranium|mining|miniere|minier|permit|permis|stockpile|barrick|orano|oil|petrole|exports|exportations|revenues|recettes", NonEvent(0.6)),
+    ("festival|fespaco|film|films|cinema|concert|music|musique|exhibition|exposition|fashion|mode|culture|culturel", NonEvent(1.0)),
+    ("summit|sommet|ecowas|cedeao|aes|alliance of sahel states|alliance des etats du sahel|confederation|diplomacy|diplomatie|ambassador|ambassadeur|agreement|accord|treaty|traite|cooperation", NonEvent(0.4)),
+    ("withdrawal|withdraw|withdrew|pull out|pullout|retrait|depart|departure|leaving|have left|ont quitte|handover|handed over", NonEvent(0.5)),
+    ("humanitarian|humanitaire|aid agencies|aid workers|displacement|internally displaced|idps|personnes deplacees internes|refugees|refugies|unhcr|hcr|ocha|wfp|pam|funding|financement|appeal|appel de fonds", NonEvent(0.4)),
+    ("road accident|traffic accident|accident de la route|accident de la circulation|boat capsized|naufrage|drowned|noyes|fire broke out|collapse|effondrement", NonEvent(0.6)),
+    ("doctors|medecins|hospital|hopital|health|sante|patients|disease|maladie|vaccination", NonEvent(0.3)),
+    // ---- context ----
+    ("operate|operates|operating|active|roam|roams|stronghold|strongholds|fief|entrenched|present in|presence|implante|actifs|actif|sevissent|hunting ground|terrain d'action|core areas|bastion|suspected|soupconne|soupconnes|blamed|accuses|accused|accuse|mise en cause|mis en cause|attribution|uncertain", Presence),
+    ("refugees|refugee|refugies|refugie|asylum|asile|fled|fleeing|flee|fled to|ont fui|fuyant|fuir|fui|crossed into|crossed from|pour into|poured into|arrivals|arrivees|exodus|exode|sheltering|shelter|hosts|accueille|evacuated|evacues|evacue|transferred|transferes|hospital in|hopital de|chr de", Refugee),
+    ("border|borders|frontier|frontiers|frontiere|frontieres|frontalier|frontaliere|frontaliers|frontalieres|tri-border|three borders|trois frontieres|borderlands|borderland|confins|jonction|cross-border|transfrontalier|border with|frontiere avec|near the border", Border),
+    ("region|regions|province|provinces|cercle|department|departement|commune|wilaya|prefecture|district|region du|region de|regions du|province du|province de|cercle de|departement de|commune de|governorate|state|etat", RegionWord),
+    // ---- dates ----
+    ("mourning|national mourning|deuil|deuil national|funeral|funerals|funeral ceremony|funerailles|obseques|inhumes|inhumation|buried|burial|visited|visite|visiting|condolences|condoleances|condemned|condamne|a condamne|flags|drapeaux|declared|decrete|a decrete", Aftermath),
+    ("monday|lundi", Weekday(0)),
+    ("tuesday|mardi", Weekday(1)),
+    ("wednesday|mercredi", Weekday(2)),
+    ("thursday|jeudi", Weekday(3)),
+    ("friday|vendredi", Weekday(4)),
+    ("saturday|samedi|weekend|week-end|the weekend|le week-end|ce week-end", Weekday(5)),
+    ("sunday|dimanche", Weekday(6)),
+    ("january|jan|janvier|janv", Month(1)),
+    ("february|feb|fevrier|fevr", Month(2)),
+    ("march|mar|mars", Month(3)),
+    ("april|apr|avril", Month(4)),
+    ("may|mai", Month(5)),
+    ("june|jun|juin", Month(6)),
+    ("july|jul|juillet|juil", Month(7)),
+    ("august|aug|aout", Month(8)),
+    ("september|sept|sep|septembre", Month(9)),
+    ("october|oct|octobre", Month(10)),
+    ("november|nov|novembre", Month(11)),
+    ("december|dec|decembre", Month(12)),
+    ("yesterday|hier|last night|hier soir|la nuit derniere|overnight|hier matin|yesterday morning", RelDay(-1)),
+    ("avant-hier|day before yesterday", RelDay(-2)),
+    ("today|aujourd'hui|this morning|ce matin|tonight|ce soir|ce lundi|ce mardi|ce mercredi|ce jeudi|ce vendredi|ce samedi|ce dimanche|earlier today|earlier on", RelDay(0)),
+    ("last week|la semaine derniere|la semaine passee|last week's", RelDay(-7)),
+    ("affirme|affirment|a affirme|ont affirme|assure|assurent|dit|disent|a dit|ont dit|estime|claims|claimed|says|cites|citing", Announce),
+    ("said|says|say|announced|announces|a annonce|annonce|ont annonce|declared|a declare|statement|communique|reported|reports|told|a indique|indique|a precise|precise|selon|according to|confirmed|a confirme|admitted|a reconnu|published|publie|gave|released|issued", Announce),
+    // ---- neutral and foreign names ----
+    ("lake chad|lac tchad|lac-tchad|niger river|river niger|fleuve niger|the niger|gulf of guinea|golfe de guinee|lake chad basin|bassin du lac tchad|sahara|central sahel|sahel central|west africa|afrique de l'ouest|western sahel|west african", Neutral),
+    ("niger state|niger delta|etat du niger|delta du niger", Foreign("NG")),
+    ("nigeria|nigerian|nigerians|nigerian army|nigerians|nigerian's|nigeriane|nigerianes|nigerians|borno|maiduguri|yobe|adamawa|sokoto|zamfara|katsina|kebbi|kano|lagos|abuja|gwoza|bama|konduga|damboa|monguno|kaduna|benue|plateau state|kwara", Foreign("NG")),
+    ("benin|beninese|beninois|beninoise|beninoises|alibori|atacora|borgou|cotonou|porto-novo|pendjari|parc w|w park|w national park|point triple", Foreign("BJ")),
+    ("togo|togolese|togolais|togolaise|togolaises|lome|dapaong|kpendjal|savanes region|region des savanes", Foreign("TG")),
+    ("ghana|ghanaian|ghaneen|accra|bawku", Foreign("GH")),
+    ("algeria|algerian|algerie|algerien|algerienne|algeriens|algiers|alger|tamanrasset|bordj badji mokhtar|in guezzam", Foreign("DZ")),
+    ("libya|libyan|libye|libyen|libyenne|tripoli|benghazi|fezzan|sebha", Foreign("LY")),
+    ("sudan|sudanese|soudan|soudanais|soudanaise|khartoum|darfur|darfour|west darfur|el geneina|el-geneina|geneina|el fasher|el-fasher|rsf|rapid support forces|forces de soutien rapide", Foreign("SD")),
+    ("cameroon|cameroonian|cameroun|camerounais|camerounaise|yaounde|far north region|extreme-nord|extreme nord|kousseri|mora", Foreign("CM")),
+    ("senegal|senegalese|senegalais|dakar", Foreign("SN")),
+    ("guinea|guinean|guinee|guineen|conakry", Foreign("GN")),
+    ("ivory coast|cote d'ivoire|ivorian|ivoirien|ivoirienne|abidjan|bouake|korhogo", Foreign("CI")),
+    ("central african republic|centrafrique|centrafricain|central african|bangui", Foreign("CF")),
+    ("somalia|somali|somalie|mogadishu|mogadiscio|puntland|jubaland", Foreign("SO")),
+    ("mozambique|mozambican|mozambicain|cabo delgado|palma|mocimboa da praia|maputo", Foreign("MZ")),
+    ("kenya|kenyan|nairobi|ethiopia|ethiopian|ethiopie|addis ababa", Foreign("KE")),
+    ("dr congo|democratic republic of congo|rdc|congolese|congolais|ituri|north kivu|nord-kivu|goma|kinshasa", Foreign("CD")),
+    ("egypt|egyptian|egypte|tunisia|tunisian|tunisie|morocco|moroccan|maroc|marocain|rabat", Foreign("MA")),
+    ("germany|german|allemagne|allemand|allemande|berlin|cologne|france|french|francais|francaise|paris|belgium|belgique|spain|espagne|italy|italie|united kingdom|britain|british|london|londres|europe|european|europeen", Foreign("EU")),
+    ("syria|syrian|syrie|iraq|irak|afghanistan|pakistan|israel|gaza|yemen|iran|turkey|turquie|ukraine|russia|russie|moscow|moscou|united states|etats-unis|washington|american|americain|americaine", Foreign("XX")),
+];
+
+/// Names that are also common words: they count as places only when
+/// capitalised and next to a region word ("Sahel region", "région du Nord").
+pub(crate) const REGION_ONLY_NAMES: &[&str] = &[
+    "sahel",
+    "est",
+    "nord",
+    "sud",
+    "ouest",
+    "centre",
+    "lac",
+    "plateau",
+    "centre-est",
+    "centre-ouest",
+    "centre-sud",
+    "north",
+    "east",
+    "west",
+    "south",
+    "centre-nord",
+    "central",
+    "centrale",
+    "eastern",
+    "western",
+    "northern",
+    "southern",
+    "north-west",
+    "north-east",
+    "south-west",
+    "south-east",
+    "nord-ouest",
+    "nord-est",
+    "sud-ouest",
+    "sud-est",
+    "littoral",
+    "maritime",
+    "plateaux",
+    "savanes",
+    "northern state",
+    "far north",
+    "extreme-nord",
+    "upper east",
+    "upper west",
+    "centre-north",
+    "north-central",
+    "capital",
+    "kara",
+    "logone",
+    "hauts-bassins",
+    "cascades",
+    "boucle du mouhoun",
+    "sud-ouest",
+];
+
+/// Names that collide with common English/French words and count only in a
+/// locative context, capitalised.
+pub(crate) const COMMON_WORD_NAMES: &[&str] = &[
+    "say", "bani", "mine", "tin", "an", "gay", "bam", "sole", "po", "leo", "mani", "dia", "bara",
+    "kara", "mao", "ati", "bol", "am", "ali", "salam", "oum", "bir", "sama", "boni", "bare",
+    "nara", "douna", "gorom", "tabou", "bis", "ko", "to", "man", "gold", "camp", "base", "post",
+    "poste", "point", "mont", "mare", "port", "sale", "dire", "san", "bla", "lai", "ber", "biu",
+    "tuy", "usa", "bbm", "fct", "oyo", "imo", "edo", "zou", "oti", "reo", "yao", "gay",
+];
+
+/// The lexicon with the automaton built over its terms and every gazetteer
+/// name.
+pub(crate) struct Lexicon {
+    ac: AhoCorasick,
+    /// Context phrases before place names ("attack on", "near", "fled to").
+    pub(crate) context: crate::classify::CtxTable,
+    /// For pattern `i`, `entries[ranges[i].0..ranges[i].1]`.
+    ranges: Vec<(u32, u32)>,
+    entries: Vec<Entry>,
+}
+
+/// One automaton hit (word boundaries checked).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hit {
+    pub start: u32,
+    pub end: u32,
+    pub pat: u32,
+}
+
+/// Normalise a folded pattern for the automaton: every ASCII character that
+/// is not a letter or digit becomes a space (as in the text the automaton
+/// reads), spaces collapse, and one leading space anchors the pattern to a
+/// word start.
+fn anchor(p: &str) -> String {
+    let mut out = String::with_capacity(p.len() + 1);
+    out.push(' ');
+    let mut space = true;
+    for c in p.chars() {
+        if c.is_ascii() && !c.is_ascii_alphanumeric() {
+            if !space {
+                out.push(' ');
+                space = true;
+            }
+        } else {
+            out.push(c);
+            space = false;
+        }
+    }
+    while out.ends_with(' ') && out.len() > 1 {
+        out.pop();
+    }
+    out
+}
+
+fn pattern_variants(p: &str, out: &mut Vec<String>) {
+    let p = p.trim();
+    if p.is_empty() {
+        return;
+    }
+    out.push(anchor(p));
+    if p.contains('-') || p.contains('\'') {
+        out.push(anchor(&p.replace(['-', '\''], "")));
+    }
+    out.dedup();
+}
+
+/// The text the automaton reads: a leading space, then the folded text with
+/// every ASCII non-alphanumeric byte replaced by a space (same offsets + 1).
+pub(crate) fn match_text(folded: &str, out: &mut Vec<u8>) {
+    out.clear();
+    out.reserve(folded.len() + 1);
+    out.push(b' ');
+    out.extend(folded.bytes().map(|b| {
+        if b < 0x80 && !b.is_ascii_alphanumeric() {
+            b' '
+        } else {
+            b
+        }
+    }));
+}
+
 impl Lexicon {
-    pub(crate) fn new() -> Self {
-        Lexicon
+    /// Build the automaton over the lexicon and all the gazetteer's names.
+    pub(crate) fn new(gazetteer: &Gazetteer) -> Self {
+        let mut map: HashMap<String, Vec<Entry>> = HashMap::new();
+        let mut vars = Vec::new();
+        for (forms, cat) in TERMS {
+            for f in forms.split('|') {
+                vars.clear();
+                pattern_variants(f, &mut vars);
+                for v in &vars {
+                    let e = map.entry(v.clone()).or_default();
+                    if !e.iter().any(|x| matches!(x, Entry::Lex(c) if c == cat)) {
+                        e.push(Entry::Lex(*cat));
+                    }
+                }
+            }
+        }
+        for (i, p) in gazetteer.places().iter().enumerate() {
+            let mut names: Vec<String> = p.names().map(fold).collect();
+            if p.kind == PlaceKind::Country {
+                // "Burkina" alone for Burkina Faso is common.
+                names.retain(|n| !n.is_empty());
+            }
+            names.sort();
+            names.dedup();
+            for n in names {
+                if n.chars().filter(|c| c.is_alphanumeric()).count() < 2 {
+                    continue;
+                }
+                vars.clear();
+                pattern_variants(&n, &mut vars);
+                for v in &vars {
+                    let e = map.entry(v.clone()).or_default();
+                    if !e
+                        .iter()
+                        .any(|x| matches!(x, Entry::Place(j) if *j == i as u32))
+                    {
+                        e.push(Entry::Place(i as u32));
+                    }
+                }
+            }
+        }
+        let mut patterns: Vec<String> = Vec::with_capacity(map.len());
+        let mut ranges = Vec::with_capacity(map.len());
+        let mut entries = Vec::new();
+        let mut keys: Vec<_> = map.into_iter().collect();
+        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        for (k, es) in keys {
+            let s = entries.len() as u32;
+            entries.extend(es);
+            ranges.push((s, entries.len() as u32));
+            patterns.push(k);
+        }
+        // A DFA is fastest; with the tens of thousands of names of a GeoNames
+        // import its memory grows large, so leave the choice to the crate.
+        // A contiguous NFA is the fastest here (a DFA over thousands of
+        // names does not fit the caches); every pattern starts with a space,
+        // so a prefilter cannot help.
+        let kind = Some(AhoCorasickKind::ContiguousNFA);
+        let ac = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .start_kind(StartKind::Both)
+            .kind(kind)
+            .prefilter(false)
+            .build(&patterns)
+            .expect("lexicon automaton builds");
+        Lexicon {
+            ac,
+            context: crate::classify::context_table(),
+            ranges,
+            entries,
+        }
+    }
+
+    /// All hits in folded `text`, left to right, whole words only.
+    /// Patterns start with a space, so they only match at word starts of the
+    /// match text; the end of a match must be a word boundary too.
+    pub(crate) fn scan(&self, text: &str, out: &mut Vec<Hit>) {
+        let mut mt = Vec::new();
+        match_text(text, &mut mt);
+        let bytes = text.as_bytes();
+        let mut pos = 0usize;
+        while pos < mt.len() {
+            let Some(m) = self.ac.find(Input::new(&mt).range(pos..)) else {
+                break;
+            };
+            // Folded offsets: the leading space is folded offset start-1+1.
+            let (s, e) = (m.start(), m.end() - 1);
+            if boundary_after(bytes, e) {
+                out.push(Hit {
+                    start: s as u32,
+                    end: e as u32,
+                    pat: m.pattern().as_u32(),
+                });
+                pos = m.end();
+                continue;
+            }
+            // The longest match ran into a longer word ("niger" in
+            // "nigerien"): retry anchored here, up to the last word end
+            // inside the failed match.
+            let mut lim = m.end() - 1;
+            let mut found = false;
+            while lim > m.start() + 1 {
+                while lim > m.start() + 1 && mt[lim] != b' ' {
+                    lim -= 1;
+                }
+                if lim <= m.start() + 1 {
+                    break;
+                }
+                let inp = Input::new(&mt)
+                    .range(m.start()..lim)
+                    .anchored(Anchored::Yes);
+                if let Some(m2) = self.ac.find(inp) {
+                    let e2 = m2.end() - 1;
+                    if boundary_after(bytes, e2) {
+                        out.push(Hit {
+                            start: s as u32,
+                            end: e2 as u32,
+                            pat: m2.pattern().as_u32(),
+                        });
+                        found = true;
+                        pos = m2.end();
+                        break;
+                    }
+                }
+                lim -= 1;
+            }
+            if !found {
+                // Skip to the next word start.
+                let mut p = m.start() + 1;
+                while p < mt.len() && mt[p] != b' ' {
+                    p += 1;
+                }
+                pos = p;
+            }
+        }
+        let _ = boundary_before;
+    }
+
+    #[inline]
+    pub(crate) fn entries(&self, pat: u32) -> &[Entry] {
+        let (s, e) = self.ranges[pat as usize];
+        &self.entries[s as usize..e as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cats(lex: &Lexicon, text: &str) -> Vec<(String, Vec<Cat>)> {
+        let mut hits = Vec::new();
+        lex.scan(text, &mut hits);
+        hits.iter()
+            .map(|h| {
+                (
+                    text[h.start as usize..h.end as usize].to_string(),
+                    lex.entries(h.pat)
+                        .iter()
+                        .filter_map(|e| match e {
+                            Entry::Lex(c) => Some(*c),
+                            _ => None,
+                        })
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn longest_match_and_word_boundaries() {
+        let lex = Lexicon::new(&Gazetteer::default());
+        let c = cats(&lex, "a heart attack, not an attack; attackers x");
+        assert!(c
+            .iter()
+            .any(|(t, k)| t == "heart attack" && matches!(k[0], Metaphor(_))));
+        assert!(c
+            .iter()
+            .any(|(t, k)| t == "attack" && matches!(k[0], Generic(_))));
+        assert!(c.iter().any(|(t, _)| t == "attackers"));
+        // "kill" inside "skill" is not a word.
+        let c = cats(&lex, "his skill");
+        assert!(c.iter().all(|(t, _)| t != "kill"));
+    }
+
+    #[test]
+    fn hyphen_and_apostrophe_variants() {
+        let lex = Lexicon::new(&Gazetteer::default());
+        let c = cats(
+            &lex,
+            "al qaida and al-qaeda and jamaat nusrat al-islam wal muslimin",
+        );
+        let actors: Vec<_> = c
+            .iter()
+            .filter(|(_, k)| k.iter().any(|x| matches!(x, Actor(_))))
+            .collect();
+        assert_eq!(actors.len(), 3);
     }
 }

@@ -150,7 +150,7 @@ impl Engine {
             .map(|c| c.as_ref().to_ascii_uppercase())
             .collect();
         Engine {
-            lexicon: lexicon::Lexicon::new(),
+            lexicon: lexicon::Lexicon::new(&gazetteer),
             gazetteer,
             watched,
         }

@@ -1,1 +1,421 @@
-//! numbers
+//! Numbers in folded English and French text: digits with thousands
+//! separators ("1,000", "1.000", "1 000"), decimals with multipliers
+//! ("1.5 million"), number words ("twenty-three", "vingt-trois",
+//! "soixante-dix", "quatre-vingt-douze", "one hundred and twenty") and
+//! approximate quantities ("a dozen", "une dizaine", "une quarantaine",
+//! "dozens", "des dizaines", "hundreds").
+
+/// One number found in the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Num {
+    /// Folded byte range of the whole expression.
+    pub start: usize,
+    pub end: usize,
+    pub value: u32,
+    /// An indefinite quantity ("dozens", "des centaines"): used only when
+    /// no precise figure is given.
+    pub vague: bool,
+    /// Four digits between 1900 and 2100 with no separator: probably a year.
+    pub year_like: bool,
+    /// Ordinal, time, percentage or part of a date: never a count.
+    pub not_count: bool,
+}
+
+#[derive(Clone, Copy)]
+enum W {
+    Unit(u32),
+    Hundred,
+    Thousand,
+    Million,
+    /// Approximate noun: value, multiplies a preceding unit ("two dozen").
+    Approx(u32, bool),
+    /// Indefinite plural ("dozens", "hundreds").
+    Vague(u32),
+}
+
+fn word(w: &[u8]) -> Option<W> {
+    if w.len() < 2 || w.len() > 12 {
+        return None;
+    }
+    // Quick reject on the first letter.
+    if !matches!(
+        w[0],
+        b'z' | b'o'
+            | b'u'
+            | b't'
+            | b'd'
+            | b'f'
+            | b'q'
+            | b'c'
+            | b's'
+            | b'e'
+            | b'h'
+            | b'n'
+            | b'v'
+            | b'm'
+    ) {
+        return None;
+    }
+    use W::*;
+    Some(match w {
+        b"zero" => Unit(0),
+        b"one" | b"un" | b"une" => Unit(1),
+        b"two" | b"deux" => Unit(2),
+        b"three" | b"trois" => Unit(3),
+        b"four" | b"quatre" => Unit(4),
+        b"five" | b"cinq" => Unit(5),
+        b"six" => Unit(6),
+        b"seven" | b"sept" => Unit(7),
+        b"eight" | b"huit" => Unit(8),
+        b"nine" | b"neuf" => Unit(9),
+        b"ten" | b"dix" => Unit(10),
+        b"eleven" | b"onze" => Unit(11),
+        b"twelve" | b"douze" => Unit(12),
+        b"thirteen" | b"treize" => Unit(13),
+        b"fourteen" | b"quatorze" => Unit(14),
+        b"fifteen" | b"quinze" => Unit(15),
+        b"sixteen" | b"seize" => Unit(16),
+        b"seventeen" => Unit(17),
+        b"eighteen" => Unit(18),
+        b"nineteen" => Unit(19),
+        b"twenty" | b"vingt" | b"vingts" => Unit(20),
+        b"thirty" | b"trente" => Unit(30),
+        b"forty" | b"quarante" => Unit(40),
+        b"fifty" | b"cinquante" => Unit(50),
+        b"sixty" | b"soixante" => Unit(60),
+        b"seventy" => Unit(70),
+        b"eighty" => Unit(80),
+        b"ninety" => Unit(90),
+        b"hundred" | b"cent" | b"cents" => Hundred,
+        b"thousand" | b"mille" => Thousand,
+        b"million" | b"millions" => Million,
+        b"dozen" | b"douzaine" => Approx(12, true),
+        b"dizaine" => Approx(10, false),
+        b"quinzaine" => Approx(15, false),
+        b"vingtaine" => Approx(20, false),
+        b"trentaine" => Approx(30, false),
+        b"quarantaine" => Approx(40, false),
+        b"cinquantaine" => Approx(50, false),
+        b"soixantaine" => Approx(60, false),
+        b"centaine" => Approx(100, false),
+        b"millier" => Approx(1000, false),
+        b"dozens" | b"dizaines" | b"douzaines" => Vague(24),
+        b"scores" => Vague(40),
+        b"hundreds" | b"centaines" => Vague(200),
+        b"thousands" | b"milliers" => Vague(2000),
+        _ => return None,
+    })
+}
+
+/// Scan `text[start..end]` for numbers, appending them to `out`.
+pub(crate) fn scan(text: &str, start: usize, end: usize, out: &mut Vec<Num>) {
+    let b = text.as_bytes();
+    let mut i = start;
+    while i < end {
+        let c = b[i];
+        if !(c.is_ascii_alphanumeric()) {
+            i += 1;
+            continue;
+        }
+        // Only at word starts.
+        if i > start && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] >= 0x80) {
+            i += 1;
+            continue;
+        }
+        if c.is_ascii_digit() {
+            let (num, next) = digits(b, i, end);
+            out.push(num);
+            i = next;
+            continue;
+        }
+        let (we, w) = word_at(b, i, end);
+        if word(w).is_some() {
+            if let Some((num, next)) = words(b, i, end) {
+                out.push(num);
+                i = next;
+                continue;
+            }
+        }
+        i = we;
+    }
+}
+
+/// The word starting at `i`: (end, bytes).
+fn word_at(b: &[u8], i: usize, end: usize) -> (usize, &[u8]) {
+    let mut j = i;
+    while j < end && (b[j].is_ascii_alphanumeric()) {
+        j += 1;
+    }
+    (j, &b[i..j])
+}
+
+fn digits(b: &[u8], i: usize, end: usize) -> (Num, usize) {
+    let mut j = i;
+    let mut v: u64 = 0;
+    while j < end && b[j].is_ascii_digit() {
+        v = v.saturating_mul(10).saturating_add(u64::from(b[j] - b'0'));
+        j += 1;
+    }
+    let first_len = j - i;
+    let mut grouped = false;
+    // Thousands groups: ",ddd" ".ddd" " ddd" followed by a non-digit.
+    if first_len <= 3 {
+        loop {
+            if j + 3 < end + 1
+                && j < end
+                && matches!(b[j], b',' | b'.' | b' ')
+                && j + 3 < b.len() + 1
+                && j + 3 <= end
+                && b[j + 1..j + 4].iter().all(u8::is_ascii_digit)
+                && (j + 4 >= end || !b[j + 4].is_ascii_digit())
+            {
+                // "in 2019 150 people": a space group only after 1-3 digits
+                // and not when the group looks like a year-free count.
+                if b[j] == b' ' && (grouped || first_len > 3) {
+                    break;
+                }
+                for k in j + 1..j + 4 {
+                    v = v * 10 + u64::from(b[k] - b'0');
+                }
+                j += 4;
+                grouped = true;
+            } else {
+                break;
+            }
+        }
+    }
+    let mut fval = v as f64;
+    // Decimal part: ".5", ",03".
+    if j + 1 < end && matches!(b[j], b'.' | b',') && b[j + 1].is_ascii_digit() {
+        let mut k = j + 1;
+        let mut scale = 0.1;
+        let mut frac = 0.0;
+        while k < end && b[k].is_ascii_digit() {
+            frac += f64::from(b[k] - b'0') * scale;
+            scale /= 10.0;
+            k += 1;
+        }
+        fval += frac;
+        j = k;
+    }
+    let mut not_count = i > 0 && matches!(b[i - 1], b':' | b'h' | b'/');
+    // Suffixes: ordinals, percentages, times, units.
+    if j < end {
+        let (we, w) = word_at(b, j, end);
+        if matches!(
+            w,
+            b"st"
+                | b"nd"
+                | b"rd"
+                | b"th"
+                | b"e"
+                | b"er"
+                | b"eme"
+                | b"h"
+                | b"km"
+                | b"m"
+                | b"am"
+                | b"pm"
+        ) {
+            not_count = true;
+            j = we;
+        } else if matches!(b[j], b'%' | b':') {
+            not_count = true;
+        }
+    }
+    // Multipliers: "1.5 million", "12 000" handled above; "2 millions".
+    let mut k = j;
+    while k < end && b[k] == b' ' {
+        k += 1;
+    }
+    if k < end {
+        let (we, w) = word_at(b, k, end);
+        match w {
+            b"million" | b"millions" => {
+                fval *= 1_000_000.0;
+                j = we;
+            }
+            b"thousand" | b"mille" => {
+                fval *= 1000.0;
+                j = we;
+            }
+            b"percent" | b"pourcent" | b"per" | b"pour" => {
+                if w == b"percent" || w == b"pourcent" {
+                    not_count = true;
+                } else {
+                    let (_, w2) = word_at(b, (we + 1).min(end), end);
+                    if w2 == b"cent" {
+                        not_count = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let value = if fval > u32::MAX as f64 {
+        u32::MAX
+    } else {
+        fval as u32
+    };
+    let year_like = !grouped && first_len == 4 && (1900..=2100).contains(&v);
+    (
+        Num {
+            start: i,
+            end: j,
+            value,
+            vague: false,
+            year_like,
+            not_count,
+        },
+        j,
+    )
+}
+
+fn words(b: &[u8], i: usize, end: usize) -> Option<(Num, usize)> {
+    let mut total: u64 = 0;
+    let mut current: u64 = 0;
+    let mut vague = false;
+    let mut any = false;
+    let mut j = i;
+    let mut last_end = i;
+    let mut last_unit: Option<u32> = None;
+    loop {
+        let (we, w) = word_at(b, j, end);
+        let Some(x) = word(w) else { break };
+        match x {
+            W::Unit(u) => {
+                // "vingt" after "quatre": 80.
+                if u == 20 && current % 100 == 4 && last_unit == Some(4) {
+                    current = current - 4 + 80;
+                } else {
+                    current += u64::from(u);
+                }
+                last_unit = Some(u);
+            }
+            W::Hundred => {
+                current = current.max(1) * 100;
+                last_unit = Some(100);
+            }
+            W::Thousand => {
+                total += current.max(1) * 1000;
+                current = 0;
+                last_unit = Some(1000);
+            }
+            W::Million => {
+                total += current.max(1) * 1_000_000;
+                current = 0;
+                last_unit = Some(1000);
+            }
+            W::Approx(v, mult) => {
+                current = if mult {
+                    current.max(1) * u64::from(v)
+                } else {
+                    u64::from(v)
+                };
+                last_unit = Some(1000);
+            }
+            W::Vague(v) => {
+                if any {
+                    // "two hundreds"? rare: keep what we have.
+                    break;
+                }
+                current = u64::from(v);
+                vague = true;
+                last_end = we;
+                any = true;
+                break;
+            }
+        }
+        any = true;
+        last_end = we;
+        // Separator: '-', ' ', " and ", " et ".
+        let mut k = we;
+        if k < end && (b[k] == b'-' || b[k] == b' ') {
+            k += 1;
+        } else {
+            break;
+        }
+        let (ce, cw) = word_at(b, k, end);
+        if cw == b"and" || cw == b"et" {
+            let mut k2 = ce;
+            if k2 < end && b[k2] == b' ' {
+                k2 += 1;
+            }
+            let (_, nw) = word_at(b, k2, end);
+            if word(nw).is_some_and(|x| matches!(x, W::Unit(_)))
+                && last_unit.is_some_and(|l| l >= 20)
+            {
+                k = k2;
+            } else {
+                break;
+            }
+        }
+        let (_, nw) = word_at(b, k, end);
+        if word(nw).is_none() || matches!(word(nw), Some(W::Vague(_))) {
+            break;
+        }
+        j = k;
+    }
+    if !any {
+        return None;
+    }
+    let v = (total + current).min(u64::from(u32::MAX)) as u32;
+    Some((
+        Num {
+            start: i,
+            end: last_end,
+            value: v,
+            vague,
+            year_like: false,
+            not_count: false,
+        },
+        last_end,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nums(s: &str) -> Vec<u32> {
+        let mut v = Vec::new();
+        scan(s, 0, s.len(), &mut v);
+        v.iter().filter(|n| !n.not_count).map(|n| n.value).collect()
+    }
+
+    #[test]
+    fn digits_and_groups() {
+        assert_eq!(nums("at least 1,000 people"), vec![1000]);
+        assert_eq!(nums("1.000 morts et 1 200 blesses"), vec![1000, 1200]);
+        assert_eq!(nums("2,062,534 displaced"), vec![2_062_534]);
+        assert_eq!(nums("1.5 million people"), vec![1_500_000]);
+        assert_eq!(nums("in 2019 and 71 soldiers"), vec![2019, 71]);
+        assert_eq!(nums("the 29e edition at 5:00 with 56%"), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn english_words() {
+        assert_eq!(nums("twenty-three soldiers"), vec![23]);
+        assert_eq!(nums("seventy one dead"), vec![71]);
+        assert_eq!(nums("one hundred and twenty people"), vec![120]);
+        assert_eq!(nums("a dozen villagers"), vec![12]);
+        assert_eq!(nums("two dozen"), vec![24]);
+        let mut v = Vec::new();
+        scan("dozens of", 0, 9, &mut v);
+        assert!(v[0].vague);
+    }
+
+    #[test]
+    fn french_words() {
+        assert_eq!(nums("vingt-trois militaires"), vec![23]);
+        assert_eq!(nums("soixante-dix morts"), vec![70]);
+        assert_eq!(nums("soixante et onze"), vec![71]);
+        assert_eq!(nums("quatre-vingts soldats"), vec![80]);
+        assert_eq!(nums("quatre-vingt-douze soldats"), vec![92]);
+        assert_eq!(nums("quatre vingt dix-sept"), vec![97]);
+        assert_eq!(nums("deux cents civils"), vec![200]);
+        assert_eq!(nums("une dizaine de blesses"), vec![10]);
+        assert_eq!(nums("une quarantaine d'assaillants"), vec![40]);
+        assert_eq!(nums("dix-sept autres"), vec![17]);
+    }
+}

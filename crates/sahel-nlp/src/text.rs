@@ -49,10 +49,7 @@ pub fn fold(s: &str) -> String {
 /// A key for looking names up: folded, with hyphens, apostrophes, dots and
 /// spaces removed ("N'Djamena", "Ndjamena" and "N Djamena" share a key).
 pub fn name_key(s: &str) -> String {
-    fold(s)
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .collect()
+    fold(s).chars().filter(|c| c.is_alphanumeric()).collect()
 }
 
 #[cfg(test)]
@@ -103,6 +100,12 @@ fn fold_char(c: char, mut push: impl FnMut(char)) {
             push('a');
             push('e');
         }
+        'à' | 'á' | 'â' | 'ä' | 'À' | 'Á' | 'Â' | 'Ä' => push('a'),
+        'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => push('e'),
+        'î' | 'ï' | 'í' | 'Î' | 'Ï' => push('i'),
+        'ô' | 'ö' | 'ó' | 'Ô' | 'Ö' => push('o'),
+        'û' | 'ü' | 'ù' | 'ú' | 'Û' | 'Ü' | 'Ù' => push('u'),
+        'ç' | 'Ç' => push('c'),
         c if c.is_whitespace() => push(' '),
         c => {
             for d in std::iter::once(c).nfkd() {
@@ -145,8 +148,32 @@ impl FoldedText {
     pub fn push_folded(&mut self, s: &str, base: usize) {
         let mut pending_space: Option<u32> = None;
         let seg_start = self.text.len();
-        for (i, c) in s.char_indices() {
+        let b = s.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            let c0 = b[i];
+            // Fast path: a run of ASCII non-space characters.
+            if c0 < 0x80 && !c0.is_ascii_whitespace() && c0 != b'`' {
+                let mut j = i + 1;
+                while j < b.len() && b[j] < 0x80 && !b[j].is_ascii_whitespace() && b[j] != b'`' {
+                    j += 1;
+                }
+                if let Some(sp) = pending_space.take() {
+                    if self.text.len() > seg_start {
+                        self.text.push(' ');
+                        self.map.push(sp);
+                    }
+                }
+                let at = self.text.len();
+                self.text.push_str(&s[i..j]);
+                self.text[at..].make_ascii_lowercase();
+                self.map.extend((base + i..base + j).map(|o| o as u32));
+                i = j;
+                continue;
+            }
+            let c = s[i..].chars().next().unwrap_or(' ');
             let off = (base + i) as u32;
+            i += c.len_utf8();
             let text = &mut self.text;
             let map = &mut self.map;
             let mut space = false;
@@ -207,28 +234,32 @@ pub fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b >= 0x80
 }
 
-const EN_STOP: &[&str] = &[
-    "the", "and", "of", "in", "to", "was", "were", "said", "has", "have", "with", "on", "by",
-    "at", "from", "that", "which", "their", "they", "after", "killed", "is", "are", "been",
-];
-const FR_STOP: &[&str] = &[
-    "le", "la", "les", "des", "du", "et", "dans", "une", "un", "au", "aux", "a", "est", "ont",
-    "sont", "par", "pour", "sur", "qui", "selon", "ete", "avait", "leur", "tues", "ces",
-];
-
-/// Guess "en" or "fr" from stop words of folded text.
+/// Guess "en" or "fr" from stop words of folded text (its first 900 bytes).
 pub fn detect_language(folded: &str) -> &'static str {
     let (mut en, mut fr) = (0u32, 0u32);
-    for w in folded
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .take(400)
-    {
-        if EN_STOP.contains(&w) {
-            en += 1;
+    let b = folded.as_bytes();
+    let n = b.len().min(900);
+    let mut i = 0;
+    while i < n {
+        if !b[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
         }
-        if FR_STOP.contains(&w) {
-            fr += 1;
+        let s = i;
+        while i < n && b[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        if i - s > 6 {
+            continue;
+        }
+        match &b[s..i] {
+            b"the" | b"and" | b"of" | b"in" | b"to" | b"was" | b"were" | b"said" | b"has"
+            | b"have" | b"with" | b"on" | b"by" | b"at" | b"from" | b"that" | b"which"
+            | b"their" | b"they" | b"after" | b"killed" | b"is" | b"are" | b"been" => en += 1,
+            b"le" | b"la" | b"les" | b"des" | b"du" | b"et" | b"dans" | b"une" | b"un" | b"au"
+            | b"aux" | b"a" | b"est" | b"ont" | b"sont" | b"par" | b"pour" | b"sur" | b"qui"
+            | b"selon" | b"ete" | b"avait" | b"leur" | b"tues" | b"ces" => fr += 1,
+            _ => {}
         }
     }
     if fr > en {
@@ -256,7 +287,13 @@ mod folded_tests {
 
     #[test]
     fn detects_language() {
-        assert_eq!(detect_language("les soldats ont ete tues dans la region"), "fr");
-        assert_eq!(detect_language("the soldiers were killed in the region"), "en");
+        assert_eq!(
+            detect_language("les soldats ont ete tues dans la region"),
+            "fr"
+        );
+        assert_eq!(
+            detect_language("the soldiers were killed in the region"),
+            "en"
+        );
     }
 }
