@@ -1007,6 +1007,17 @@ mod tests {
     }
 
     #[test]
+    fn bundled_config_is_valid() {
+        let text = include_str!("../config/sahel-watch.toml");
+        let c = Config::parse(text, "config/sahel-watch.toml", &gaz()).unwrap();
+        assert!(c.feeds.len() >= 10);
+        assert!(c.feeds.iter().any(|f| f.language.as_deref() == Some("en")));
+        assert!(c.feeds.iter().any(|f| f.language.as_deref() == Some("fr")));
+        assert_eq!(c.watched_countries(), vec!["BF", "ML", "MR", "NE", "TD"]);
+        assert_eq!(c.effective_channels(), vec!["log"]);
+    }
+
+    #[test]
     fn sizes_parse() {
         assert_eq!(parse_size("10MB"), Some(10_000_000));
         assert_eq!(parse_size("512KiB"), Some(524_288));

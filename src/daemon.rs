@@ -43,10 +43,9 @@ fn notify(states: &[NotifyState<'_>]) {
 }
 
 /// Run until SIGTERM or SIGINT.
-pub async fn run(config_path: &Path) -> Result<()> {
-    let gaz0 = sahel_nlp::Gazetteer::embedded();
+pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
     let config =
-        Config::load(config_path, &gaz0).map_err(|e| anyhow::anyhow!("refusing to start: {e}"))?;
+        load(config_path, state_dir).map_err(|e| anyhow::anyhow!("refusing to start: {e:#}"))?;
     let gazetteer = load_gazetteer(&config)?;
     let store = Arc::new(Store::open(&db_path(&config))?);
     import_known(&store, &config, &gazetteer)?;
@@ -112,7 +111,7 @@ pub async fn run(config_path: &Path) -> Result<()> {
             _ = hup.recv() => {
                 let mono = NotifyState::monotonic_usec_now().unwrap_or(NotifyState::MonotonicUsec(0));
                 notify(&[NotifyState::Reloading, mono]);
-                match reload(config_path, &pipeline, &scheduler, &delivery, &store) {
+                match reload(config_path, state_dir, &pipeline, &scheduler, &delivery, &store) {
                     Ok(()) => info!(config = %config_path.display(), "configuration reloaded"),
                     Err(e) => error!("configuration not reloaded, keeping the old one: {e:#}"),
                 }
@@ -167,14 +166,23 @@ fn import_known(store: &Store, config: &Config, gaz: &sahel_nlp::Gazetteer) -> R
     Ok(())
 }
 
+fn load(path: &Path, state_dir: Option<&Path>) -> Result<Config> {
+    let mut config = Config::load(path, &sahel_nlp::Gazetteer::embedded())?;
+    if let Some(d) = state_dir {
+        config.daemon.state_dir = d.to_path_buf();
+    }
+    Ok(config)
+}
+
 fn reload(
     path: &Path,
+    state_dir: Option<&Path>,
     pipeline: &Pipeline,
     scheduler: &Scheduler,
     delivery: &Delivery,
     store: &Store,
 ) -> Result<()> {
-    let config = Config::load(path, &sahel_nlp::Gazetteer::embedded())?;
+    let config = load(path, state_dir)?;
     let gazetteer = load_gazetteer(&config)?;
     import_known(store, &config, &gazetteer)?;
     delivery.reload(&config)?;

@@ -244,7 +244,15 @@ pub fn best_match(
         return Ok((None, Vec::new()));
     };
     let w = Duration::days(window_days as i64);
-    let cands = tx.incident_candidates(e.facts.country.as_deref(), day - w, day + w)?;
+    // a candidate in another region and more than ~150 km away cannot reach
+    // the threshold (different admin1 −2.0 outweighs every other term but
+    // identical text, which the story-level copy check already catches)
+    let near = e.facts.admin1.as_deref().map(|a1| crate::store::Near {
+        admin1: Some(a1),
+        point: e.facts.lat.zip(e.facts.lon),
+        degrees: 1.5,
+    });
+    let cands = tx.incident_candidates(e.facts.country.as_deref(), day - w, day + w, near)?;
     let mut scored: Vec<MatchScore> = cands.iter().filter_map(|i| score(e, i)).collect();
     scored.sort_by(|a, b| b.score.total_cmp(&a.score));
     // a vague story (no place) with exactly one plausible candidate: that one
@@ -319,17 +327,44 @@ fn precision_rank(p: Option<&str>) -> u8 {
     }
 }
 
+/// Actors without duplicates, and without a generic name ("Islamic State")
+/// when a more specific one that extends it ("Islamic State Sahel Province") is there.
+pub fn tidy_actors(actors: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    actors.retain(|a| seen.insert(name_key(a)));
+    let all = actors.clone();
+    actors.retain(|a| {
+        let k = name_key(a);
+        !all.iter().any(|b| {
+            let kb = name_key(b);
+            kb.len() > k.len() && kb.starts_with(&k)
+        })
+    });
+}
+
+/// What a new incident takes from its first story besides the facts.
+#[derive(Debug, Clone, Copy)]
+pub struct FirstStory<'a> {
+    pub title: &'a str,
+    pub summary: &'a str,
+    pub simhash: u64,
+    pub confidence: f32,
+}
+
 /// A new incident from its first story.
 pub fn new_incident(
     id: String,
     facts: &Facts,
     day: Option<NaiveDate>,
-    confidence: f32,
-    title: &str,
-    summary: &str,
-    simhash: u64,
+    first: FirstStory<'_>,
     now: DateTime<Utc>,
 ) -> Incident {
+    let FirstStory {
+        title,
+        summary,
+        simhash,
+        confidence,
+    } = first;
     Incident {
         id,
         country: facts.country.clone(),
@@ -343,7 +378,11 @@ pub fn new_incident(
         killed: facts.killed,
         wounded: facts.wounded,
         victims: facts.victims.map(|v| victims_str(v).to_string()),
-        actors: facts.actors.clone(),
+        actors: {
+            let mut a = facts.actors.clone();
+            tidy_actors(&mut a);
+            a
+        },
         attack_type: facts.attack_type.clone(),
         claimed: facts.claimed,
         confidence,
@@ -446,12 +485,15 @@ pub fn merge(
             _ => {}
         }
     }
-    for a in &facts.actors {
+    let mut actors = inc.actors.clone();
+    actors.extend(facts.actors.iter().cloned());
+    tidy_actors(&mut actors);
+    for a in &actors {
         if !inc.actors.iter().any(|b| name_key(a) == name_key(b)) {
             changes.push(format!("actor {a}"));
-            inc.actors.push(a.clone());
         }
     }
+    inc.actors = actors;
     if facts.claimed && !inc.claimed {
         let by = facts
             .actors
@@ -509,7 +551,18 @@ mod tests {
     }
 
     fn incident_from(f: &Facts) -> Incident {
-        new_incident("I".into(), f, f.event_date, 0.9, "t", "s", 0, Utc::now())
+        new_incident(
+            "I".into(),
+            f,
+            f.event_date,
+            FirstStory {
+                title: "t",
+                summary: "s",
+                simhash: 0,
+                confidence: 0.9,
+            },
+            Utc::now(),
+        )
     }
 
     #[test]
@@ -602,6 +655,18 @@ mod tests {
         merge(&mut inc, &region, region.event_date, 0.9, 7, Utc::now());
         assert_eq!(inc.location.as_deref(), Some("Tillia"));
         assert_eq!(inc.killed, Some(137));
+    }
+
+    #[test]
+    fn generic_actor_gives_way_to_specific() {
+        let mut a = vec![
+            "Islamic State".to_string(),
+            "JNIM".into(),
+            "Islamic State Sahel Province".into(),
+            "JNIM".into(),
+        ];
+        tidy_actors(&mut a);
+        assert_eq!(a, vec!["JNIM", "Islamic State Sahel Province"]);
     }
 
     #[test]

@@ -38,6 +38,9 @@ enum Command {
     Run {
         #[arg(long, short)]
         config: PathBuf,
+        /// Overrides daemon.state_dir (e.g. to try the daemon without root).
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
     },
     /// Run the pipeline over feed files on a fresh state and print the alerts as JSON lines.
     Replay {
@@ -135,7 +138,7 @@ enum GazetteerAction {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let log_format = match &cli.command {
-        Command::Run { config } => peek_log_format(config),
+        Command::Run { config, .. } => peek_log_format(config),
         _ => "auto".to_string(),
     };
     logging::init(&log_format);
@@ -168,11 +171,11 @@ fn load_config(path: &Path) -> Result<Config> {
 
 fn dispatch(cmd: Command) -> Result<ExitCode> {
     match cmd {
-        Command::Run { config } => {
+        Command::Run { config, state_dir } => {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            rt.block_on(daemon::run(&config))?;
+            rt.block_on(daemon::run(&config, state_dir.as_deref()))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Replay {

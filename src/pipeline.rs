@@ -259,10 +259,12 @@ impl Pipeline {
                         id,
                         &facts,
                         day,
-                        analysis.confidence,
-                        &story.title,
-                        &summary_of(&story.text),
-                        hash,
+                        dedup::FirstStory {
+                            title: &story.title,
+                            summary: &summary_of(&story.text),
+                            simhash: hash,
+                            confidence: analysis.confidence,
+                        },
                         now,
                     );
                     new_story.incident_id = Some(&inc.id);

@@ -77,6 +77,7 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX incidents_day ON incidents(event_day);
     CREATE INDEX incidents_region_day ON incidents(country, admin1, event_day);
+    CREATE INDEX incidents_country_day ON incidents(country, event_day);
 
     CREATE TABLE feeds (
         name          TEXT PRIMARY KEY,
@@ -237,6 +238,15 @@ pub struct NewOutbox<'a> {
     /// `Some(until)` holds the row for a digest until then.
     pub held_until: Option<DateTime<Utc>>,
     pub digest_group: Option<&'a str>,
+}
+
+/// Where a story happened, to narrow incident candidates.
+#[derive(Debug, Clone, Copy)]
+pub struct Near<'a> {
+    pub admin1: Option<&'a str>,
+    pub point: Option<(f64, f64)>,
+    /// Half-width of the box around `point`, in degrees.
+    pub degrees: f64,
 }
 
 /// A story row to insert.
@@ -617,36 +627,55 @@ impl Tx<'_> {
             .flatten())
     }
 
-    /// Incidents whose event day is in `[from, to]`, in `country` when given.
-    /// Uses the (country, admin1, event_day) and (event_day) indexes.
+    /// Incidents whose event day is in `[from, to]`, in `country` when
+    /// given, and — when `near` gives the story's admin1 and coordinates —
+    /// in the same admin1, without one, or within `near.2` degrees. Uses the
+    /// (country, event_day) and (event_day) indexes: never a full scan.
     pub fn incident_candidates(
         &self,
         country: Option<&str>,
         from: NaiveDate,
         to: NaiveDate,
+        near: Option<Near<'_>>,
     ) -> Result<Vec<Incident>> {
         let (a, b) = (day_num(from), day_num(to));
-        let rows = match country {
-            Some(c) => {
-                let mut st = self.tx.prepare_cached(
-                    "SELECT * FROM incidents WHERE country = ?1 AND event_day BETWEEN ?2 AND ?3",
-                )?;
-                let v = st
-                    .query_map(params![c, a, b], incident_from_row)?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                v
+        let mut sql = String::from("SELECT * FROM incidents WHERE event_day BETWEEN ?1 AND ?2");
+        let mut args: Vec<rusqlite::types::Value> = vec![a.into(), b.into()];
+        if let Some(c) = country {
+            args.push(c.to_string().into());
+            sql.push_str(&format!(" AND country = ?{}", args.len()));
+        }
+        if let Some(Near {
+            admin1,
+            point,
+            degrees: deg,
+        }) = near
+        {
+            let mut ors = vec!["admin1 IS NULL".to_string(), "lat IS NULL".to_string()];
+            if let Some(a1) = admin1 {
+                args.push(a1.to_string().into());
+                ors.push(format!("admin1 = ?{}", args.len()));
             }
-            None => {
-                let mut st = self
-                    .tx
-                    .prepare_cached("SELECT * FROM incidents WHERE event_day BETWEEN ?1 AND ?2")?;
-                let v = st
-                    .query_map(params![a, b], incident_from_row)?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                v
+            if let Some((lat, lon)) = point {
+                for v in [lat - deg, lat + deg, lon - deg, lon + deg] {
+                    args.push(v.into());
+                }
+                let n = args.len();
+                ors.push(format!(
+                    "(lat BETWEEN ?{} AND ?{} AND lon BETWEEN ?{} AND ?{})",
+                    n - 3,
+                    n - 2,
+                    n - 1,
+                    n
+                ));
             }
-        };
-        Ok(rows)
+            sql.push_str(&format!(" AND ({})", ors.join(" OR ")));
+        }
+        let mut st = self.tx.prepare_cached(&sql)?;
+        let v = st
+            .query_map(rusqlite::params_from_iter(args), incident_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(v)
     }
 
     pub fn incident(&self, id: &str) -> Result<Option<Incident>> {

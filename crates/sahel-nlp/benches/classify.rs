@@ -3,7 +3,6 @@
 //! articles per second on one core.
 
 #[path = "../examples/support/corpus.rs"]
-#[allow(dead_code)]
 mod corpus;
 
 use std::path::Path;

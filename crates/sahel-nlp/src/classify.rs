@@ -91,6 +91,8 @@ pub(crate) struct PlaceHit {
     pub target: bool,
     pub locative: bool,
     pub anchor: bool,
+    /// Second member of "between X and Y".
+    pub second: bool,
 }
 
 /// The prepared document shared by the classifier and the extractor.
@@ -113,14 +115,6 @@ impl Doc<'_> {
     pub(crate) fn text(&self, s: usize, e: usize) -> &str {
         let (a, b) = (self.f.orig(s), self.f.orig(e));
         self.orig.get(a..b).unwrap_or("")
-    }
-
-    pub(crate) fn folded(&self, s: usize, e: usize) -> &str {
-        &self.f.text[s..e]
-    }
-
-    pub(crate) fn in_bg(&self, sent: usize, pos: usize) -> bool {
-        pos >= self.sents[sent].bg_from
     }
 
     pub(crate) fn lex_of(&self, s: usize) -> &[LexHit] {
@@ -650,6 +644,7 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
                 target: false,
                 locative: false,
                 anchor: false,
+                second: false,
             });
         }
     }
@@ -760,10 +755,33 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
         let locative = flags & CTX_LOCATIVE != 0;
         ph.locative = locative;
         ph.target = flags & CTX_TARGET != 0;
-        ph.anchor = flags & CTX_ANCHOR != 0
-            && slex
-                .iter()
-                .any(|h| h.end <= ph.start && ph.start - h.end < 40);
+        ph.anchor = flags & CTX_ANCHOR != 0 && {
+            // "30 km north of", "a 40 kilometres au nord de": a distance
+            // before the direction.
+            let mut a = ph.start.saturating_sub(48);
+            while !text.is_char_boundary(a) {
+                a += 1;
+            }
+            let pre = &text[a..ph.start];
+            ["km", "kilomet", "mile"].iter().any(|u| pre.contains(u))
+                || pre.ends_with("north of ")
+                || pre.ends_with("south of ")
+                || pre.ends_with("east of ")
+                || pre.ends_with("west of ")
+                || pre.contains(" au nord de ")
+                || pre.contains(" au sud de ")
+                || pre.contains(" a l'est de ")
+                || pre.contains(" a l'ouest de ")
+        };
+        {
+            let mut a = ph.start.saturating_sub(40);
+            while !text.is_char_boundary(a) {
+                a += 1;
+            }
+            let pre = &text[a..ph.start];
+            ph.second = (pre.ends_with(" and ") || pre.ends_with(" et "))
+                && (pre.contains("between ") || pre.contains("entre "));
+        }
         let region_ctx = region_context(slex, ph.start, ph.end);
         let region_only = REGION_ONLY_NAMES.contains(&folded);
         let common = COMMON_WORD_NAMES.contains(&folded);
@@ -900,6 +918,8 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
             Cat::Generic(w) => g = g.max(w),
             Cat::Kill => k = true,
             Cat::Target(_) => target = true,
+            // Armed groups (not state forces) are violence evidence.
+            Cat::Actor(x) if !matches!(x, 8..=13 | 22) => a += 0.8,
             _ => {}
         }
     }
@@ -914,7 +934,9 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
 }
 
 fn push_reason(reasons: &mut Vec<Reason>, kind: &str, text: &str, weight: f32, note: String) {
-    if reasons.len() >= 32 || (weight.abs() < 0.1 && kind != "date" && kind != "foreign_place") {
+    if reasons.len() >= 24
+        || (weight.abs() < 0.2 && !matches!(kind, "date" | "foreign_place" | "score"))
+    {
         return;
     }
     if reasons

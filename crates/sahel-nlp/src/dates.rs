@@ -50,7 +50,7 @@ pub(crate) struct LexHit {
 }
 
 fn word_before(b: &[u8], mut i: usize, lo: usize) -> (usize, usize) {
-    while i > lo && !b[i - 1].is_ascii_alphanumeric() && b[i - 1] != b'\n' && i - 1 >= lo {
+    while i > lo && !b[i - 1].is_ascii_alphanumeric() && b[i - 1] != b'\n' {
         if b[i - 1] == b'.'
             || b[i - 1] == b','
             || b[i - 1] == b' '

@@ -305,7 +305,8 @@ fn classify_number(
             .or_else(|| post.strip_prefix("au moins "))
             .or_else(|| post.strip_prefix("plus de "))
             .unwrap_or(post);
-        conj && post.as_bytes().first().is_some_and(u8::is_ascii_digit)
+        conj && (post.as_bytes().first().is_some_and(u8::is_ascii_digit)
+            || (next_num >= h.end && next_num - h.end <= 16))
     };
     for h in lex.iter().filter(|h| h.start >= ne && h.start < limit) {
         let gap = h.start.saturating_sub(prev_end);
@@ -356,10 +357,8 @@ fn classify_number(
             }
             Cat::Missing if dist <= 40 => return None,
             Cat::Missing => break,
-            Cat::Noun(x) => {
-                if noun.is_none() || noun == Some(Noun::People) {
-                    noun = Some(x);
-                }
+            Cat::Noun(x) if noun.is_none() || noun == Some(Noun::People) => {
+                noun = Some(x);
             }
             // "84 fighters of the Wagner group": the victims' side.
             Cat::Actor(8..=13 | 22) if noun == Some(Noun::Attacker) && gap <= 25 => {
@@ -703,7 +702,12 @@ pub(crate) fn facts(
             w *= 1.2;
         }
         if ph.anchor {
-            w *= 0.6;
+            // "30 km north of X": the incident is not in X.
+            w *= 0.15;
+        }
+        if ph.second {
+            // "between X and Y": X is the reference.
+            w *= 0.35;
         }
         if s.refugee {
             w *= 0.3;
@@ -1040,7 +1044,7 @@ mod tests {
     use super::*;
     use crate::{Document, Engine, Gazetteer};
 
-    pub(crate) fn tolls_of(title: &str, body: &str) -> Vec<(u32, Role)> {
+    fn tolls_of(title: &str, body: &str) -> Vec<(u32, Role)> {
         let e = Engine::new(Gazetteer::default());
         let doc = Document {
             title,
@@ -1050,9 +1054,6 @@ mod tests {
         };
         let mut d = crate::classify::prepare(&e, &doc);
         crate::classify::mark_sentences(&mut d);
-        for h in &d.lex {
-            eprintln!("{:?} {:?}", &d.f.text[h.start..h.end], h.cat);
-        }
         tolls(&d).iter().map(|t| (t.value, t.role)).collect()
     }
 

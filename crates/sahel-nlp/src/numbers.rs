@@ -174,8 +174,8 @@ fn digits(b: &[u8], i: usize, end: usize) -> (Num, usize) {
                 if b[j] == b' ' && (grouped || first_len > 3) {
                     break;
                 }
-                for k in j + 1..j + 4 {
-                    v = v * 10 + u64::from(b[k] - b'0');
+                for d in &b[j + 1..j + 4] {
+                    v = v * 10 + u64::from(d - b'0');
                 }
                 j += 4;
                 grouped = true;

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The tests: install what they need, then run every test of the workspace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# A real SMTP server for the delivery tests (Python's aiosmtpd, from PyPI).
+if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+  python3 -m pip install --quiet --disable-pip-version-check aiosmtpd
+fi
+# systemd-analyze, to verify the service unit.
+if ! command -v systemd-analyze >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null) \
+      || echo "warning: could not install systemd; the unit check is skipped" >&2
+  else
+    echo "warning: systemd-analyze missing and not root; the unit check is skipped" >&2
+  fi
+fi
+
+cargo test --workspace --locked "$@"
+
+if command -v systemd-analyze >/dev/null && [ -x deploy/verify-unit.sh ]; then
+  cargo build --release --locked
+  deploy/verify-unit.sh "$PWD/target/release/sahel-watch"
+fi
