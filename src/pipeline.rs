@@ -145,6 +145,17 @@ impl Pipeline {
     /// Process one story; `now` is the wall clock (replay passes the story's
     /// publication time so that ages and holds are relative to it).
     pub fn process(&self, story: &Story, now: DateTime<Utc>) -> Result<Outcome> {
+        // a publication time far in the future (a broken feed) is no time at all:
+        // the story is dated when we saw it
+        let fixed;
+        let story = match story.published {
+            Some(p) if p > now + Duration::days(1) => {
+                tracing::debug!(story = %story.key, published = %p, "publication date in the future; using the time seen");
+                fixed = Story { published: Some(now), published_offset_secs: None, ..story.clone() };
+                &fixed
+            }
+            _ => story,
+        };
         let st = self.settings();
         let url_norm = story_url_norm(story);
         let hash = dedup::simhash(&format!("{}\n{}", story.title, story.text));
