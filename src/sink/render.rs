@@ -370,9 +370,13 @@ pub fn markdown_escape(s: &str) -> String {
         let indent = &line[..line.len() - trimmed.len()];
         out.push_str(indent);
         let digits = trimmed.chars().take_while(|c| c.is_ascii_digit()).count();
-        for (k, c) in trimmed.chars().enumerate() {
+        let chars: Vec<char> = trimmed.chars().collect();
+        for (k, &c) in chars.iter().enumerate() {
             let at_start = k == 0 && matches!(c, '#' | '-' | '+' | '=');
-            let list_dot = digits > 0 && k == digits && (c == '.' || c == ')');
+            let list_dot = digits > 0
+                && k == digits
+                && (c == '.' || c == ')')
+                && !matches!(chars.get(k + 1), Some(n) if !n.is_whitespace());
             if at_start || list_dot || matches!(c, '\\' | '*' | '_' | '~' | '`' | '|' | '<' | '>' | '[' | ']' | '&') {
                 out.push('\\');
             }
@@ -472,7 +476,7 @@ mod tests {
     fn markdown_escape_breaks_markup_and_mentions() {
         let s = markdown_escape("**x** [a](b) @everyone <@1>");
         assert_eq!(s, "\\*\\*x\\*\\* \\[a\\](b) @\u{200B}everyone \\<@\u{200B}1\\>");
-        assert_eq!(markdown_escape("# h\n- l\n12. x-y"), "\\# h\n\\- l\n12\\. x-y");
+        assert_eq!(markdown_escape("# h\n- l\n12. x-y\n14.1000"), "\\# h\n\\- l\n12\\. x-y\n14.1000");
     }
 
     #[test]

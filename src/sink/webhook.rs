@@ -240,7 +240,7 @@ pub fn slack_body(alert: &Alert) -> Value {
         .collect();
     blocks.push(json!({"type": "section", "fields": fields}));
     let stories = story_lines(alert, 10, |title, url, meta| match url {
-        Some(u) => format!("• <{}|{}> ({})", u, slack_escape(title), slack_escape(meta)),
+        Some(u) => format!("• <{}|{}> ({})", slack_escape(u), slack_escape(title), slack_escape(meta)),
         None => format!("• {} ({})", slack_escape(title), slack_escape(meta)),
     });
     if !stories.is_empty() {
