@@ -843,28 +843,3 @@ mod tests {
         assert_eq!(far, None);
     }
 }
-
-// ---- delivery helpers (sink) ----
-impl Store {
-    /// Held rows of `channel` in `digest_group` that are due at `now`,
-    /// oldest first: the rows one digest message gathers.
-    pub fn due_held_group(&self, channel: &str, digest_group: &str, now: DateTime<Utc>) -> Result<Vec<OutboxRow>> {
-        let conn = self.lock();
-        let mut st = conn.prepare(
-            "SELECT * FROM outbox WHERE channel = ?1 AND status = 'held' AND digest_group = ?2 AND next_attempt <= ?3
-             ORDER BY id",
-        )?;
-        let rows = st
-            .query_map(params![channel, digest_group, ts(now)], outbox_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
-    }
-
-    /// One outbox row by id.
-    pub fn outbox_row(&self, id: i64) -> Result<Option<OutboxRow>> {
-        let conn = self.lock();
-        conn.query_row("SELECT * FROM outbox WHERE id = ?1", [id], outbox_from_row)
-            .optional()
-            .map_err(Into::into)
-    }
-}

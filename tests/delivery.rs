@@ -46,7 +46,9 @@ fn alert(id: &str) -> Alert {
 fn hostile(id: &str) -> Alert {
     let mut a = alert(id);
     a.incident.title = Some("<script>alert(1)</script> @channel attack".into());
-    a.incident.summary = Some("Gunmen & <b>raiders</b> struck. <!here> @everyone **now** [x](javascript:alert(1))".into());
+    a.incident.summary = Some(
+        "Gunmen & <b>raiders</b> struck. <!here> @everyone **now** [x](javascript:alert(1))".into(),
+    );
     a.stories[0].title = "<script>alert(1)</script> @channel".into();
     a
 }
@@ -63,7 +65,9 @@ fn enqueue_at(store: &Store, channel: &str, a: &Alert, held: Option<(DateTime<Ut
         held_until: held.map(|h| h.0),
         digest_group: held.map(|h| h.1),
     };
-    assert!(store.transaction(|tx| tx.enqueue(&row, Utc::now())).unwrap());
+    assert!(store
+        .transaction(|tx| tx.enqueue(&row, Utc::now()))
+        .unwrap());
     store
         .outbox_rows()
         .unwrap()
@@ -78,16 +82,33 @@ fn enqueue(store: &Store, channel: &str, a: &Alert) -> i64 {
 }
 
 fn row(store: &Store, id: i64) -> OutboxRow {
-    store.outbox_row(id).unwrap().expect("outbox row")
+    store
+        .outbox_rows()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == id)
+        .expect("outbox row")
 }
 
 fn delivery(store: &Arc<Store>, cfg: &Config) -> (Arc<Delivery>, Metrics) {
     let metrics = Metrics::default();
-    let d = Delivery::new(store.clone(), cfg, metrics.clone(), Arc::new(Health::default())).unwrap();
+    let d = Delivery::new(
+        store.clone(),
+        cfg,
+        metrics.clone(),
+        Arc::new(Health::default()),
+    )
+    .unwrap();
     (d, metrics)
 }
 
-fn count(f: &prometheus_client::metrics::family::Family<sahel_watch::metrics::ChannelLabel, prometheus_client::metrics::counter::Counter>, channel: &str) -> u64 {
+fn count(
+    f: &prometheus_client::metrics::family::Family<
+        sahel_watch::metrics::ChannelLabel,
+        prometheus_client::metrics::counter::Counter,
+    >,
+    channel: &str,
+) -> u64 {
     f.get_or_create(&Metrics::channel(channel)).get()
 }
 
@@ -113,15 +134,24 @@ async fn wait_until(limit: Duration, what: &str, mut done: impl FnMut() -> bool)
 }
 
 fn verify_signature(secret: &str, body: &[u8], header: &str) {
-    let hex_sig = header.strip_prefix("sha256=").expect("signature starts with sha256=");
+    let hex_sig = header
+        .strip_prefix("sha256=")
+        .expect("signature starts with sha256=");
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(body);
-    mac.verify_slice(&hex::decode(hex_sig).expect("hex signature")).expect("valid HMAC-SHA256 signature");
+    mac.verify_slice(&hex::decode(hex_sig).expect("hex signature"))
+        .expect("valid HMAC-SHA256 signature");
 }
 
 fn json_hook(name: &str, url: &str, extra: &str) -> String {
-    let timeout = if extra.contains("timeout") { "" } else { "timeout = \"5s\"\n" };
-    format!("[[channel]]\nname = \"{name}\"\ntype = \"webhook\"\nurl = \"{url}\"\n{timeout}{extra}\n")
+    let timeout = if extra.contains("timeout") {
+        ""
+    } else {
+        "timeout = \"5s\"\n"
+    };
+    format!(
+        "[[channel]]\nname = \"{name}\"\ntype = \"webhook\"\nurl = \"{url}\"\n{timeout}{extra}\n"
+    )
 }
 
 // ---- email ----------------------------------------------------------------
@@ -154,7 +184,13 @@ async fn email_arrives_with_subject_facts_escaping_and_message_id() {
     std::fs::write(&pw, "s3cret pass\n").unwrap();
     let cfg = config(&format!(
         "{FAST}{}",
-        email_channel(server.addr.port(), &format!("username = \"alerts\"\npassword_file = \"{}\"", pw.display()))
+        email_channel(
+            server.addr.port(),
+            &format!(
+                "username = \"alerts\"\npassword_file = \"{}\"",
+                pw.display()
+            )
+        )
     ));
     let store = Arc::new(Store::open_in_memory().unwrap());
     let (d, metrics) = delivery(&store, &cfg);
@@ -168,22 +204,47 @@ async fn email_arrives_with_subject_facts_escaping_and_message_id() {
     let mails = server.mails();
     assert_eq!(mails.len(), 1, "one message for all recipients");
     let m = &mails[0];
-    assert_eq!(m.auth, Some(("alerts".to_string(), "s3cret pass".to_string())), "password read from the file, newline trimmed");
+    assert_eq!(
+        m.auth,
+        Some(("alerts".to_string(), "s3cret pass".to_string())),
+        "password read from the file, newline trimmed"
+    );
     assert!(m.from.contains("alerts@ngo.example"), "{}", m.from);
     let mut to = m.to.clone();
     to.sort();
     assert_eq!(to.len(), 3, "{to:?}");
     for want in ["cd@ngo.example", "duty@ngo.example", "security@ngo.example"] {
-        assert!(to.iter().any(|t| t.contains(want)), "recipient {want} missing: {to:?}");
+        assert!(
+            to.iter().any(|t| t.contains(want)),
+            "recipient {want} missing: {to:?}"
+        );
     }
 
     let parsed = mailparse::parse_mail(&m.data).unwrap();
-    let h = |name: &str| parsed.headers.iter().find(|x| x.get_key().eq_ignore_ascii_case(name)).map(|x| x.get_value());
-    assert_eq!(h("Subject").unwrap(), format!("[sahel-watch] {}", a.headline()));
-    assert_eq!(h("Message-ID").unwrap(), "<I-mail-1.incident.new.1@sahel-watch>");
-    assert_eq!(h("X-Sahel-Watch-Idempotency-Key").unwrap(), "I-mail-1:incident.new:1");
+    let h = |name: &str| {
+        parsed
+            .headers
+            .iter()
+            .find(|x| x.get_key().eq_ignore_ascii_case(name))
+            .map(|x| x.get_value())
+    };
+    assert_eq!(
+        h("Subject").unwrap(),
+        format!("[sahel-watch] {}", a.headline())
+    );
+    assert_eq!(
+        h("Message-ID").unwrap(),
+        "<I-mail-1.incident.new.1@sahel-watch>"
+    );
+    assert_eq!(
+        h("X-Sahel-Watch-Idempotency-Key").unwrap(),
+        "I-mail-1:incident.new:1"
+    );
     let to_header = h("To").unwrap();
-    assert!(to_header.contains("security@ngo.example") && to_header.contains("cd@ngo.example"), "{to_header}");
+    assert!(
+        to_header.contains("security@ngo.example") && to_header.contains("cd@ngo.example"),
+        "{to_header}"
+    );
     assert_eq!(parsed.ctype.mimetype, "multipart/alternative");
     assert_eq!(parsed.subparts.len(), 2);
     assert_eq!(parsed.subparts[0].ctype.mimetype, "text/plain");
@@ -192,19 +253,52 @@ async fn email_arrives_with_subject_facts_escaping_and_message_id() {
     let html = parsed.subparts[1].get_body().unwrap();
 
     // Escaped story text in the HTML part, nothing executable.
-    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; @channel"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt; @channel"),
+        "{html}"
+    );
     assert!(!html.contains("<script"), "{html}");
     assert!(!html.contains("<b>raiders"), "{html}");
-    assert!(html.contains("Gunmen &amp; &lt;b&gt;raiders&lt;/b&gt;"), "{html}");
+    assert!(
+        html.contains("Gunmen &amp; &lt;b&gt;raiders&lt;/b&gt;"),
+        "{html}"
+    );
     // Facts, links and map in both parts.
-    for want in ["Niger (NE)", "Tillaberi", "Teguey", "14.1000, 0.9000", "2024-03-20", "23", "17", "military", "Islamic State Sahel Province", "ambush", "93 %", "default"] {
+    for want in [
+        "Niger (NE)",
+        "Tillaberi",
+        "Teguey",
+        "14.1000, 0.9000",
+        "2024-03-20",
+        "23",
+        "17",
+        "military",
+        "Islamic State Sahel Province",
+        "ambush",
+        "93 %",
+        "default",
+    ] {
         assert!(text.contains(want), "text part lacks {want}: {text}");
         assert!(html.contains(want), "html part lacks {want}: {html}");
     }
-    assert!(text.contains("https://www.openstreetmap.org/?mlat=14.1&mlon=0.9#map=10/14.1/0.9"), "{text}");
-    assert!(html.contains("href=\"https://www.openstreetmap.org/?mlat=14.1&amp;mlon=0.9#map=10/14.1/0.9\""), "{html}");
-    assert!(text.contains("https://outlet.example/niger-ambush-tillaberi"), "{text}");
-    assert!(html.contains("href=\"https://outlet.example/niger-ambush-tillaberi\""), "{html}");
+    assert!(
+        text.contains("https://www.openstreetmap.org/?mlat=14.1&mlon=0.9#map=10/14.1/0.9"),
+        "{text}"
+    );
+    assert!(
+        html.contains(
+            "href=\"https://www.openstreetmap.org/?mlat=14.1&amp;mlon=0.9#map=10/14.1/0.9\""
+        ),
+        "{html}"
+    );
+    assert!(
+        text.contains("https://outlet.example/niger-ambush-tillaberi"),
+        "{text}"
+    );
+    assert!(
+        html.contains("href=\"https://outlet.example/niger-ambush-tillaberi\""),
+        "{html}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -219,29 +313,44 @@ async fn email_waits_for_a_server_that_is_down_then_delivers() {
     d.wake();
 
     // Port closed: the alert stays queued and is retried.
-    wait_until(Duration::from_secs(10), "a failed attempt", || row(&store, id).attempts >= 1).await;
+    wait_until(Duration::from_secs(10), "a failed attempt", || {
+        row(&store, id).attempts >= 1
+    })
+    .await;
     let r = row(&store, id);
     assert_eq!(r.status, OutboxStatus::Pending);
-    assert!(r.last_error.as_deref().unwrap_or_default().contains("SMTP"), "{r:?}");
+    assert!(
+        r.last_error.as_deref().unwrap_or_default().contains("SMTP"),
+        "{r:?}"
+    );
     assert!(count(&metrics.delivery_errors, "mail") >= 1);
 
     // The server comes up: the alert arrives, once.
     let server = SmtpServer::start_on(port, SmtpOptions::default()).await;
     let mails = server.wait_for_mails(1, Duration::from_secs(15)).await;
     assert_eq!(mails.len(), 1);
-    wait_until(Duration::from_secs(5), "row delivered", || row(&store, id).status == OutboxStatus::Delivered).await;
+    wait_until(Duration::from_secs(5), "row delivered", || {
+        row(&store, id).status == OutboxStatus::Delivered
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(server.mails().len(), 1);
 
     shutdown.cancel();
-    tokio::time::timeout(Duration::from_secs(5), run).await.expect("run returns after shutdown").unwrap();
+    tokio::time::timeout(Duration::from_secs(5), run)
+        .await
+        .expect("run returns after shutdown")
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn smtp_answers_decide_retry_or_failure() {
     // 451 (transient) is retried; 550 (permanent) fails the row.
     let server = SmtpServer::start(SmtpOptions {
-        reject_data: vec![(451, "try again later".into()), (550, "no such mailbox".into())],
+        reject_data: vec![
+            (451, "try again later".into()),
+            (550, "no such mailbox".into()),
+        ],
         ..Default::default()
     })
     .await;
@@ -253,7 +362,10 @@ async fn smtp_answers_decide_retry_or_failure() {
     let r = row(&store, id);
     assert_eq!((r.status, r.attempts), (OutboxStatus::Pending, 1), "{r:?}");
     assert!(r.last_error.unwrap().contains("451"));
-    drain_until(&d, Duration::from_secs(10), "row failed", || row(&store, id).status == OutboxStatus::Failed).await;
+    drain_until(&d, Duration::from_secs(10), "row failed", || {
+        row(&store, id).status == OutboxStatus::Failed
+    })
+    .await;
     let r = row(&store, id);
     assert!(r.last_error.as_deref().unwrap().contains("550"), "{r:?}");
     assert_eq!(r.attempts, 2);
@@ -265,7 +377,12 @@ async fn smtp_answers_decide_retry_or_failure() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhook_retries_after_500s_then_delivers_once_signed() {
-    let rx = Receiver::start(vec![Reply::status(500), Reply::status(500), Reply::status(500)]).await;
+    let rx = Receiver::start(vec![
+        Reply::status(500),
+        Reply::status(500),
+        Reply::status(500),
+    ])
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let secret_file = dir.path().join("hook-secret");
     std::fs::write(&secret_file, "hook secret value\n").unwrap();
@@ -274,7 +391,10 @@ async fn webhook_retries_after_500s_then_delivers_once_signed() {
         json_hook(
             "hook",
             &rx.url("/alerts"),
-            &format!("secret_file = \"{}\"\n[channel.headers]\nX-Team = \"security\"", secret_file.display())
+            &format!(
+                "secret_file = \"{}\"\n[channel.headers]\nX-Team = \"security\"",
+                secret_file.display()
+            )
         )
     ));
     let store = Arc::new(Store::open_in_memory().unwrap());
@@ -282,7 +402,10 @@ async fn webhook_retries_after_500s_then_delivers_once_signed() {
     let a = alert("I-hook-1");
     let id = enqueue(&store, "hook", &a);
 
-    drain_until(&d, Duration::from_secs(20), "row delivered", || row(&store, id).status == OutboxStatus::Delivered).await;
+    drain_until(&d, Duration::from_secs(20), "row delivered", || {
+        row(&store, id).status == OutboxStatus::Delivered
+    })
+    .await;
     // More turns send nothing more.
     d.drain_once().await.unwrap();
 
@@ -292,11 +415,25 @@ async fn webhook_retries_after_500s_then_delivers_once_signed() {
     for r in &got {
         assert_eq!(r.method, "POST");
         assert_eq!(r.path, "/alerts");
-        assert_eq!(r.header("content-type").as_deref(), Some("application/json"));
-        assert_eq!(r.header("idempotency-key").as_deref(), Some("I-hook-1:incident.new:1"));
+        assert_eq!(
+            r.header("content-type").as_deref(),
+            Some("application/json")
+        );
+        assert_eq!(
+            r.header("idempotency-key").as_deref(),
+            Some("I-hook-1:incident.new:1")
+        );
         assert_eq!(r.header("x-team").as_deref(), Some("security"));
-        verify_signature("hook secret value", &r.body, &r.header("x-sahel-watch-signature").expect("signed"));
-        assert_eq!(r.body, serde_json::to_vec(&a).unwrap(), "the body is the alert JSON exactly");
+        verify_signature(
+            "hook secret value",
+            &r.body,
+            &r.header("x-sahel-watch-signature").expect("signed"),
+        );
+        assert_eq!(
+            r.body,
+            serde_json::to_vec(&a).unwrap(),
+            "the body is the alert JSON exactly"
+        );
         let back: Alert = serde_json::from_slice(&r.body).unwrap();
         assert_eq!(back, a);
     }
@@ -309,7 +446,10 @@ async fn webhook_retries_after_500s_then_delivers_once_signed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhook_429_retry_after_is_honoured() {
     let rx = Receiver::start(vec![Reply::status(429).header("Retry-After", "3")]).await;
-    let cfg = config(&format!("{FAST}{}", json_hook("hook", &rx.url("/hook"), "")));
+    let cfg = config(&format!(
+        "{FAST}{}",
+        json_hook("hook", &rx.url("/hook"), "")
+    ));
     let store = Arc::new(Store::open_in_memory().unwrap());
     let (d, _) = delivery(&store, &cfg);
     let id = enqueue(&store, "hook", &alert("I-429"));
@@ -332,7 +472,10 @@ async fn webhook_429_retry_after_is_honoured() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhook_permanent_4xx_marks_the_row_failed() {
     let rx = Receiver::start(vec![Reply::status(404).body("no such hook")]).await;
-    let cfg = config(&format!("{FAST}{}", json_hook("hook", &rx.url("/gone"), "")));
+    let cfg = config(&format!(
+        "{FAST}{}",
+        json_hook("hook", &rx.url("/gone"), "")
+    ));
     let store = Arc::new(Store::open_in_memory().unwrap());
     let (d, metrics) = delivery(&store, &cfg);
     let id = enqueue(&store, "hook", &alert("I-404"));
@@ -341,7 +484,10 @@ async fn webhook_permanent_4xx_marks_the_row_failed() {
     assert_eq!(r.status, OutboxStatus::Failed);
     let err = r.last_error.unwrap();
     assert!(err.contains("404") && err.contains("no such hook"), "{err}");
-    assert!(!err.contains("127.0.0.1"), "the webhook URL stays out of errors: {err}");
+    assert!(
+        !err.contains("127.0.0.1"),
+        "the webhook URL stays out of errors: {err}"
+    );
     assert_eq!(count(&metrics.alerts_failed, "hook"), 1);
     d.drain_once().await.unwrap();
     assert_eq!(rx.received().len(), 1);
@@ -350,16 +496,29 @@ async fn webhook_permanent_4xx_marks_the_row_failed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn give_up_after_marks_failed_once_time_has_passed() {
     let rx = Receiver::start((0..100).map(|_| Reply::status(503)).collect()).await;
-    let cfg = config(&format!("{FAST}give_up_after = \"2s\"\n{}", json_hook("hook", &rx.url("/hook"), "")));
+    let cfg = config(&format!(
+        "{FAST}give_up_after = \"2s\"\n{}",
+        json_hook("hook", &rx.url("/hook"), "")
+    ));
     let store = Arc::new(Store::open_in_memory().unwrap());
     let (d, metrics) = delivery(&store, &cfg);
     let id = enqueue(&store, "hook", &alert("I-giveup"));
     d.drain_once().await.unwrap();
-    assert_eq!(row(&store, id).status, OutboxStatus::Pending, "young rows are retried");
-    drain_until(&d, Duration::from_secs(10), "row failed", || row(&store, id).status == OutboxStatus::Failed).await;
+    assert_eq!(
+        row(&store, id).status,
+        OutboxStatus::Pending,
+        "young rows are retried"
+    );
+    drain_until(&d, Duration::from_secs(10), "row failed", || {
+        row(&store, id).status == OutboxStatus::Failed
+    })
+    .await;
     let r = row(&store, id);
     assert!(r.attempts >= 2, "{r:?}");
-    assert!(r.last_error.as_deref().unwrap().contains("give_up_after"), "{r:?}");
+    assert!(
+        r.last_error.as_deref().unwrap().contains("give_up_after"),
+        "{r:?}"
+    );
     assert_eq!(count(&metrics.alerts_failed, "hook"), 1);
 }
 
@@ -368,7 +527,11 @@ async fn chat_formats_have_documented_shapes_and_neutralised_text() {
     let rx = Receiver::start(vec![]).await;
     let mut text = FAST.to_string();
     for f in ["slack", "discord", "teams", "ntfy"] {
-        text.push_str(&json_hook(f, &rx.url(&format!("/{f}")), &format!("format = \"{f}\"")));
+        text.push_str(&json_hook(
+            f,
+            &rx.url(&format!("/{f}")),
+            &format!("format = \"{f}\""),
+        ));
     }
     let cfg = config(&text);
     let store = Arc::new(Store::open_in_memory().unwrap());
@@ -380,35 +543,61 @@ async fn chat_formats_have_documented_shapes_and_neutralised_text() {
     assert_eq!(d.drain_once().await.unwrap(), 4);
     let got = rx.received();
     assert_eq!(got.len(), 4);
-    let by = |p: &str| got.iter().find(|r| r.path == p).unwrap_or_else(|| panic!("no request to {p}")).clone();
+    let by = |p: &str| {
+        got.iter()
+            .find(|r| r.path == p)
+            .unwrap_or_else(|| panic!("no request to {p}"))
+            .clone()
+    };
     for r in &got {
-        assert_eq!(r.header("idempotency-key").as_deref(), Some("I-chat:incident.new:1"));
+        assert_eq!(
+            r.header("idempotency-key").as_deref(),
+            Some("I-chat:incident.new:1")
+        );
     }
 
     // Slack: text + Block Kit blocks; &, <, > as entities; mentions broken.
     let slack = by("/slack");
-    assert_eq!(slack.header("content-type").as_deref(), Some("application/json"));
+    assert_eq!(
+        slack.header("content-type").as_deref(),
+        Some("application/json")
+    );
     let v = slack.json();
     assert!(v["text"].is_string());
     let blocks = v["blocks"].as_array().unwrap();
     assert!(!blocks.is_empty() && blocks.len() <= 50);
     for b in blocks {
         let t = b["type"].as_str().unwrap();
-        assert!(["section", "context", "header", "divider"].contains(&t), "{b}");
+        assert!(
+            ["section", "context", "header", "divider"].contains(&t),
+            "{b}"
+        );
         if let Some(fields) = b["fields"].as_array() {
             assert!(fields.len() <= 10);
             assert!(fields.iter().all(|f| f["type"] == "mrkdwn"));
         }
     }
     let body = String::from_utf8(slack.body.clone()).unwrap();
-    assert!(body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{body}");
+    assert!(
+        body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{body}"
+    );
     assert!(!body.contains("<script"), "{body}");
     assert!(!body.contains("<!here>"), "{body}");
     assert!(body.contains("&lt;!here&gt;"), "{body}");
-    assert!(!body.contains("@channel") && !body.contains("@everyone"), "mentions must be broken: {body}");
+    assert!(
+        !body.contains("@channel") && !body.contains("@everyone"),
+        "mentions must be broken: {body}"
+    );
     assert!(body.contains("@\u{200B}channel"), "{body}");
-    assert!(body.contains("<https://outlet.example/niger-ambush-tillaberi|"), "story link in Slack syntax: {body}");
-    assert!(!body.contains("<javascript:"), "no link to a javascript: URL: {body}");
+    assert!(
+        body.contains("<https://outlet.example/niger-ambush-tillaberi|"),
+        "story link in Slack syntax: {body}"
+    );
+    assert!(
+        !body.contains("<javascript:"),
+        "no link to a javascript: URL: {body}"
+    );
 
     // Discord: content + embeds, no mentions parsed, markdown escaped.
     let v = by("/discord").json();
@@ -420,8 +609,14 @@ async fn chat_formats_have_documented_shapes_and_neutralised_text() {
     assert!(e["fields"].as_array().unwrap().len() <= 25);
     assert_eq!(e["url"], "https://outlet.example/niger-ambush-tillaberi");
     let body = String::from_utf8(by("/discord").body).unwrap();
-    assert!(!body.contains("@everyone") && !body.contains("@channel"), "{body}");
-    assert!(!body.contains("**now**"), "story markdown must be escaped: {body}");
+    assert!(
+        !body.contains("@everyone") && !body.contains("@channel"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("**now**"),
+        "story markdown must be escaped: {body}"
+    );
     assert!(body.contains("\\\\*\\\\*now\\\\*\\\\*"), "{body}");
     // Every `<` of story text is backslash-escaped (JSON: `\\<`).
     assert!(body.contains("\\\\<script"), "{body}");
@@ -431,14 +626,20 @@ async fn chat_formats_have_documented_shapes_and_neutralised_text() {
     let v = by("/teams").json();
     assert_eq!(v["type"], "message");
     let att = &v["attachments"][0];
-    assert_eq!(att["contentType"], "application/vnd.microsoft.card.adaptive");
+    assert_eq!(
+        att["contentType"],
+        "application/vnd.microsoft.card.adaptive"
+    );
     assert_eq!(att["content"]["type"], "AdaptiveCard");
     assert!(att["content"]["version"].is_string());
     let card_body = att["content"]["body"].as_array().unwrap();
     assert_eq!(card_body[0]["type"], "TextBlock");
     assert!(card_body.iter().any(|b| b["type"] == "FactSet"));
     let body = String::from_utf8(by("/teams").body).unwrap();
-    assert!(!body.replace("\\\\<", "").contains('<'), "no unescaped < in a card: {body}");
+    assert!(
+        !body.replace("\\\\<", "").contains('<'),
+        "no unescaped < in a card: {body}"
+    );
     assert!(!body.contains("**now**"), "{body}");
     assert!(!body.contains("@everyone"), "{body}");
 
@@ -447,7 +648,10 @@ async fn chat_formats_have_documented_shapes_and_neutralised_text() {
     assert!(n.header("content-type").unwrap().starts_with("text/plain"));
     assert_eq!(n.header("priority").as_deref(), Some("high"));
     assert_eq!(n.header("tags").as_deref(), Some("rotating_light,NE"));
-    assert_eq!(n.header("click").as_deref(), Some("https://outlet.example/niger-ambush-tillaberi"));
+    assert_eq!(
+        n.header("click").as_deref(),
+        Some("https://outlet.example/niger-ambush-tillaberi")
+    );
     assert!(n.header("title").unwrap().contains("Teguey"));
     let t = n.text();
     assert!(t.contains("Killed:") && t.contains("23"), "{t}");
@@ -456,7 +660,10 @@ async fn chat_formats_have_documented_shapes_and_neutralised_text() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delivery_restarted_mid_retry_delivers_exactly_once() {
     let rx = Receiver::start(vec![Reply::status(502), Reply::status(502)]).await;
-    let cfg = config(&format!("{FAST}{}", json_hook("hook", &rx.url("/hook"), "")));
+    let cfg = config(&format!(
+        "{FAST}{}",
+        json_hook("hook", &rx.url("/hook"), "")
+    ));
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("state.sqlite");
     let id;
@@ -471,9 +678,12 @@ async fn delivery_restarted_mid_retry_delivers_exactly_once() {
     }
     let store = Arc::new(Store::open(&db).unwrap());
     let (d, _) = delivery(&store, &cfg);
-    drain_until(&d, Duration::from_secs(15), "row delivered after restart", || {
-        row(&store, id).status == OutboxStatus::Delivered
-    })
+    drain_until(
+        &d,
+        Duration::from_secs(15),
+        "row delivered after restart",
+        || row(&store, id).status == OutboxStatus::Delivered,
+    )
     .await;
     d.drain_once().await.unwrap();
     assert_eq!(rx.accepted().len(), 1, "delivered exactly once");
@@ -483,7 +693,10 @@ async fn delivery_restarted_mid_retry_delivers_exactly_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn held_rows_of_a_group_become_one_digest() {
     let rx = Receiver::start(vec![]).await;
-    let cfg = config(&format!("{FAST}{}", json_hook("hook", &rx.url("/hook"), "")));
+    let cfg = config(&format!(
+        "{FAST}{}",
+        json_hook("hook", &rx.url("/hook"), "")
+    ));
     let store = Arc::new(Store::open_in_memory().unwrap());
     let (d, metrics) = delivery(&store, &cfg);
     let due = Utc::now() - chrono::Duration::seconds(5);
@@ -496,19 +709,37 @@ async fn held_rows_of_a_group_become_one_digest() {
         a.watchlists = vec!["night".into()];
         held.push(enqueue_at(&store, "hook", &a, Some((due, "night"))));
     }
-    let not_yet = enqueue_at(&store, "hook", &alert("I-night-later"), Some((later, "night")));
+    let not_yet = enqueue_at(
+        &store,
+        "hook",
+        &alert("I-night-later"),
+        Some((later, "night")),
+    );
     let single = enqueue_at(&store, "hook", &alert("I-day-only"), Some((due, "day")));
     let normal = enqueue(&store, "hook", &alert("I-normal"));
 
     assert_eq!(d.drain_once().await.unwrap(), 5);
     let got = rx.received();
-    assert_eq!(got.len(), 3, "one digest, one lone held alert, one normal alert");
-    let alerts: Vec<Alert> = got.iter().map(|r| serde_json::from_slice(&r.body).unwrap()).collect();
-    let digests: Vec<&Alert> = alerts.iter().filter(|a| a.event == AlertEvent::Digest).collect();
+    assert_eq!(
+        got.len(),
+        3,
+        "one digest, one lone held alert, one normal alert"
+    );
+    let alerts: Vec<Alert> = got
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    let digests: Vec<&Alert> = alerts
+        .iter()
+        .filter(|a| a.event == AlertEvent::Digest)
+        .collect();
     assert_eq!(digests.len(), 1);
     let dg = digests[0];
     assert_eq!(dg.incident.id, format!("digest:night:{}", held[0]));
-    assert_eq!(dg.incident.title.as_deref(), Some("3 incidents during quiet hours"));
+    assert_eq!(
+        dg.incident.title.as_deref(),
+        Some("3 incidents during quiet hours")
+    );
     let summary = dg.incident.summary.clone().unwrap();
     assert_eq!(summary.lines().count(), 3, "{summary}");
     for place in ["Teguey", "Kandadji", "Ayorou"] {
@@ -516,16 +747,28 @@ async fn held_rows_of_a_group_become_one_digest() {
     }
     assert_eq!(dg.stories.len(), 3);
     assert!(dg.watchlists.contains(&"night".to_string()));
-    let digest_req = got.iter().find(|r| r.body == serde_json::to_vec(dg).unwrap()).unwrap();
-    assert_eq!(digest_req.header("idempotency-key"), Some(format!("digest:night:{}:digest:1", held[0])));
+    let digest_req = got
+        .iter()
+        .find(|r| r.body == serde_json::to_vec(dg).unwrap())
+        .unwrap();
+    assert_eq!(
+        digest_req.header("idempotency-key"),
+        Some(format!("digest:night:{}:digest:1", held[0]))
+    );
     // A group of one is sent as its own alert.
-    assert!(alerts.iter().any(|a| a.incident.id == "I-day-only" && a.event == AlertEvent::New));
+    assert!(alerts
+        .iter()
+        .any(|a| a.incident.id == "I-day-only" && a.event == AlertEvent::New));
     assert!(alerts.iter().any(|a| a.incident.id == "I-normal"));
 
     for id in held.iter().chain([&single, &normal]) {
         assert_eq!(row(&store, *id).status, OutboxStatus::Delivered);
     }
-    assert_eq!(row(&store, not_yet).status, OutboxStatus::Held, "not due yet");
+    assert_eq!(
+        row(&store, not_yet).status,
+        OutboxStatus::Held,
+        "not due yet"
+    );
     assert_eq!(count(&metrics.alerts_sent, "hook"), 5);
 }
 
@@ -535,7 +778,10 @@ async fn held_rows_of_a_group_become_one_digest() {
 async fn jsonl_appends_lines_that_parse_back() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("alerts.jsonl");
-    let cfg = config(&format!("{FAST}[[channel]]\nname = \"file\"\ntype = \"jsonl\"\npath = \"{}\"\n", path.display()));
+    let cfg = config(&format!(
+        "{FAST}[[channel]]\nname = \"file\"\ntype = \"jsonl\"\npath = \"{}\"\n",
+        path.display()
+    ));
     let store = Arc::new(Store::open_in_memory().unwrap());
     let (d, _) = delivery(&store, &cfg);
     let a = hostile("I-file-1");
@@ -549,14 +795,20 @@ async fn jsonl_appends_lines_that_parse_back() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");
     assert!(text.ends_with('\n'));
-    let back: Vec<Alert> = lines.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let back: Vec<Alert> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(back[0], a);
     assert_eq!(back[1], b);
     assert_eq!(back[2].incident.id, "I-file-3");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 }
 
@@ -575,24 +827,56 @@ async fn without_channels_alerts_go_to_the_implicit_log_channel() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_secrets_are_errors_naming_channel_and_source_and_reload_keeps_the_old() {
     let var = "SAHEL_WATCH_TEST_SURELY_UNSET_7f3a";
-    let text = json_hook("hook", "http://127.0.0.1:9/x", &format!("secret_env = \"{var}\""));
-    let err = build_sinks(&config(&text)).err().expect("missing variable is an error").to_string();
+    let text = json_hook(
+        "hook",
+        "http://127.0.0.1:9/x",
+        &format!("secret_env = \"{var}\""),
+    );
+    let err = build_sinks(&config(&text))
+        .err()
+        .expect("missing variable is an error")
+        .to_string();
     assert!(err.contains("\"hook\"") && err.contains(var), "{err}");
 
-    let text = format!("{}\npassword_env = \"{var}\"\nusername = \"u\"\n", email_channel(2525, "").trim_end());
-    let err = build_sinks(&config(&text)).err().expect("missing variable is an error").to_string();
+    let text = format!(
+        "{}\npassword_env = \"{var}\"\nusername = \"u\"\n",
+        email_channel(2525, "").trim_end()
+    );
+    let err = build_sinks(&config(&text))
+        .err()
+        .expect("missing variable is an error")
+        .to_string();
     assert!(err.contains("\"mail\"") && err.contains(var), "{err}");
 
-    let text = json_hook("hook", "http://127.0.0.1:9/x", "secret_file = \"/nonexistent/sahel-watch/secret\"");
-    let err = format!("{:#}", build_sinks(&config(&text)).err().expect("unreadable file is an error"));
-    assert!(err.contains("\"hook\"") && err.contains("/nonexistent/sahel-watch/secret"), "{err}");
+    let text = json_hook(
+        "hook",
+        "http://127.0.0.1:9/x",
+        "secret_file = \"/nonexistent/sahel-watch/secret\"",
+    );
+    let err = format!(
+        "{:#}",
+        build_sinks(&config(&text))
+            .err()
+            .expect("unreadable file is an error")
+    );
+    assert!(
+        err.contains("\"hook\"") && err.contains("/nonexistent/sahel-watch/secret"),
+        "{err}"
+    );
 
     // A reload that fails keeps the working settings.
     let rx = Receiver::start(vec![]).await;
-    let good = config(&format!("{FAST}{}", json_hook("hook", &rx.url("/hook"), "")));
+    let good = config(&format!(
+        "{FAST}{}",
+        json_hook("hook", &rx.url("/hook"), "")
+    ));
     let store = Arc::new(Store::open_in_memory().unwrap());
     let (d, _) = delivery(&store, &good);
-    let bad = config(&json_hook("hook", "http://127.0.0.1:9/x", &format!("secret_env = \"{var}\"")));
+    let bad = config(&json_hook(
+        "hook",
+        "http://127.0.0.1:9/x",
+        &format!("secret_env = \"{var}\""),
+    ));
     assert!(d.reload(&bad).is_err());
     let id = enqueue(&store, "hook", &alert("I-reload"));
     d.drain_once().await.unwrap();
@@ -618,7 +902,10 @@ async fn a_slow_channel_does_not_delay_another_and_shutdown_leaves_it_queued() {
     let slow_id = enqueue(&store, "slow", &alert("I-slow"));
     let fast_id = enqueue(&store, "fast", &alert("I-fast"));
     d.wake();
-    wait_until(Duration::from_secs(5), "the slow send is under way", || slow.arrived() == 1).await;
+    wait_until(Duration::from_secs(5), "the slow send is under way", || {
+        slow.arrived() == 1
+    })
+    .await;
     wait_until(Duration::from_secs(5), "the fast channel delivered", || {
         row(&store, fast_id).status == OutboxStatus::Delivered
     })
@@ -627,8 +914,69 @@ async fn a_slow_channel_does_not_delay_another_and_shutdown_leaves_it_queued() {
 
     let t = Instant::now();
     shutdown.cancel();
-    tokio::time::timeout(Duration::from_secs(5), run).await.expect("run returns within the grace").unwrap();
-    assert!(t.elapsed() < Duration::from_secs(3), "took {:?}", t.elapsed());
+    tokio::time::timeout(Duration::from_secs(5), run)
+        .await
+        .expect("run returns within the grace")
+        .unwrap();
+    assert!(
+        t.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        t.elapsed()
+    );
     let r = row(&store, slow_id);
-    assert_eq!((r.status, r.attempts), (OutboxStatus::Pending, 0), "abandoned send stays queued: {r:?}");
+    assert_eq!(
+        (r.status, r.attempts),
+        (OutboxStatus::Pending, 0),
+        "abandoned send stays queued: {r:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_to_another_place_are_not_followed() {
+    let rx = Receiver::start(vec![
+        Reply::status(302).header("Location", "http://localhost:9/elsewhere")
+    ])
+    .await;
+    let cfg = config(&format!(
+        "{FAST}{}",
+        json_hook("hook", &rx.url("/hook"), "")
+    ));
+    let store = Arc::new(Store::open_in_memory().unwrap());
+    let (d, _) = delivery(&store, &cfg);
+    let id = enqueue(&store, "hook", &alert("I-redirect"));
+    d.drain_once().await.unwrap();
+    let r = row(&store, id);
+    assert_eq!(r.status, OutboxStatus::Failed);
+    assert!(r.last_error.as_deref().unwrap().contains("302"), "{r:?}");
+    assert_eq!(rx.received().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_alert_goes_straight_to_the_channel() {
+    let rx = Receiver::start(vec![]).await;
+    let cfg = config(&json_hook("hook", &rx.url("/hook"), ""));
+    sahel_watch::sink::send_test_alert(&cfg, "hook")
+        .await
+        .unwrap();
+    let got = rx.received();
+    assert_eq!(got.len(), 1);
+    let a: Alert = serde_json::from_slice(&got[0].body).unwrap();
+    assert!(a.incident.id.starts_with("test-"), "{}", a.incident.id);
+    assert!(a.incident.title.unwrap().starts_with("TEST ALERT"));
+    let err = sahel_watch::sink::send_test_alert(&cfg, "nope")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("\"nope\"") && err.contains("hook"), "{err}");
+
+    let down = config(&json_hook(
+        "hook",
+        &format!("http://127.0.0.1:{}/x", free_port()),
+        "",
+    ));
+    let err = sahel_watch::sink::send_test_alert(&down, "hook")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("\"hook\""), "{err}");
 }

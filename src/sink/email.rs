@@ -43,22 +43,36 @@ pub struct EmailSink {
 impl EmailSink {
     pub fn new(c: &EmailChannel) -> anyhow::Result<EmailSink> {
         let name = c.name.clone();
-        let password = read_secret(&name, "SMTP password", c.password_env.as_deref(), c.password_file.as_deref())?;
+        let password = read_secret(
+            &name,
+            "SMTP password",
+            c.password_env.as_deref(),
+            c.password_file.as_deref(),
+        )?;
         let credentials = match (&c.username, password) {
             (Some(u), Some(p)) => Some(Credentials::new(u.clone(), p)),
             (None, None) => None,
-            (Some(_), None) => anyhow::bail!("channel {name:?}: username is set but neither password_env nor password_file"),
+            (Some(_), None) => anyhow::bail!(
+                "channel {name:?}: username is set but neither password_env nor password_file"
+            ),
             (None, Some(_)) => anyhow::bail!("channel {name:?}: a password is set but no username"),
         };
-        let from: Mailbox = c
-            .from
-            .parse()
-            .map_err(|e| anyhow::anyhow!("channel {name:?}: from {:?} is not an email address: {e}", c.from))?;
-        let to = c
-            .to
-            .iter()
-            .map(|t| t.parse::<Mailbox>().map_err(|e| anyhow::anyhow!("channel {name:?}: recipient {t:?} is not an email address: {e}")))
-            .collect::<anyhow::Result<Vec<_>>>()?;
+        let from: Mailbox = c.from.parse().map_err(|e| {
+            anyhow::anyhow!(
+                "channel {name:?}: from {:?} is not an email address: {e}",
+                c.from
+            )
+        })?;
+        let to =
+            c.to.iter()
+                .map(|t| {
+                    t.parse::<Mailbox>().map_err(|e| {
+                        anyhow::anyhow!(
+                            "channel {name:?}: recipient {t:?} is not an email address: {e}"
+                        )
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
         if to.is_empty() {
             anyhow::bail!("channel {name:?}: to lists no recipient");
         }
@@ -74,7 +88,13 @@ impl EmailSink {
         if let Some(cr) = credentials {
             builder = builder.credentials(cr);
         }
-        Ok(EmailSink { name, from, to, timeout: c.timeout, transport: builder.build() })
+        Ok(EmailSink {
+            name,
+            from,
+            to,
+            timeout: c.timeout,
+            transport: builder.build(),
+        })
     }
 
     async fn deliver(&self, alert: &Alert, key: &str) -> Result<(), SendError> {
@@ -85,7 +105,9 @@ impl EmailSink {
         match tokio::time::timeout(limit, self.transport.send(message)).await {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(e)) => Err(classify(&e)),
-            Err(_) => Err(SendError::retryable(format!("SMTP: no answer within {limit:?}"))),
+            Err(_) => Err(SendError::retryable(format!(
+                "SMTP: no answer within {limit:?}"
+            ))),
         }
     }
 }
@@ -95,7 +117,11 @@ impl Sink for EmailSink {
         &self.name
     }
 
-    fn send<'a>(&'a self, alert: &'a Alert, idempotency_key: &'a str) -> BoxFuture<'a, Result<(), SendError>> {
+    fn send<'a>(
+        &'a self,
+        alert: &'a Alert,
+        idempotency_key: &'a str,
+    ) -> BoxFuture<'a, Result<(), SendError>> {
         Box::pin(self.deliver(alert, idempotency_key))
     }
 }
@@ -105,7 +131,9 @@ fn classify(e: &lettre::transport::smtp::Error) -> SendError {
     if e.is_permanent() {
         let code = e.status().map(|c| c.to_string()).unwrap_or_default();
         if ["530", "534", "535", "538"].contains(&code.as_str()) {
-            return SendError::retryable(format!("{msg} (authentication refused: check the username and password)"));
+            return SendError::retryable(format!(
+                "{msg} (authentication refused: check the username and password)"
+            ));
         }
         return SendError::permanent(msg);
     }
@@ -128,14 +156,25 @@ pub fn message_id(key: &str) -> String {
 }
 
 /// The email for `alert`.
-pub fn build_message(from: &Mailbox, to: &[Mailbox], alert: &Alert, key: &str) -> Result<Message, SendError> {
+pub fn build_message(
+    from: &Mailbox,
+    to: &[Mailbox],
+    alert: &Alert,
+    key: &str,
+) -> Result<Message, SendError> {
     let subject = format!("[sahel-watch] {}", render::subject(alert));
     let mut b = Message::builder()
         .from(from.clone())
         .subject(subject)
         .message_id(Some(message_id(key)))
-        .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str(IDEMPOTENCY_HEADER), render::one_line(key)))
-        .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("Auto-Submitted"), "auto-generated".to_string()));
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str(IDEMPOTENCY_HEADER),
+            render::one_line(key),
+        ))
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Auto-Submitted"),
+            "auto-generated".to_string(),
+        ));
     for t in to {
         b = b.to(t.clone());
     }
@@ -153,8 +192,14 @@ mod tests {
 
     #[test]
     fn message_ids_are_safe() {
-        assert_eq!(message_id("I-20240320-NE-1:incident.new:1"), "<I-20240320-NE-1.incident.new.1@sahel-watch>");
-        assert_eq!(message_id("digest:night watch:12:digest:1"), "<digest.night.watch.12.digest.1@sahel-watch>");
+        assert_eq!(
+            message_id("I-20240320-NE-1:incident.new:1"),
+            "<I-20240320-NE-1.incident.new.1@sahel-watch>"
+        );
+        assert_eq!(
+            message_id("digest:night watch:12:digest:1"),
+            "<digest.night.watch.12.digest.1@sahel-watch>"
+        );
         assert_eq!(message_id("::"), "<alert@sahel-watch>");
     }
 }

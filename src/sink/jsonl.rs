@@ -23,7 +23,11 @@ pub struct JsonlSink {
 
 impl JsonlSink {
     pub fn new(c: &JsonlChannel) -> JsonlSink {
-        JsonlSink { name: c.name.clone(), path: c.path.clone(), lock: Default::default() }
+        JsonlSink {
+            name: c.name.clone(),
+            path: c.path.clone(),
+            lock: Default::default(),
+        }
     }
 }
 
@@ -46,15 +50,22 @@ impl Sink for JsonlSink {
         &self.name
     }
 
-    fn send<'a>(&'a self, alert: &'a Alert, _idempotency_key: &'a str) -> BoxFuture<'a, Result<(), SendError>> {
+    fn send<'a>(
+        &'a self,
+        alert: &'a Alert,
+        _idempotency_key: &'a str,
+    ) -> BoxFuture<'a, Result<(), SendError>> {
         Box::pin(async move {
-            let mut line = serde_json::to_vec(alert).map_err(|e| SendError::permanent(format!("cannot serialise the alert: {e}")))?;
+            let mut line = serde_json::to_vec(alert)
+                .map_err(|e| SendError::permanent(format!("cannot serialise the alert: {e}")))?;
             line.push(b'\n');
             let path = self.path.clone();
             let lock = self.lock.clone();
             tokio::task::spawn_blocking(move || {
                 let _g = lock.lock().unwrap_or_else(|e| e.into_inner());
-                append(&path, &line).map_err(|e| SendError::retryable(format!("cannot append to {}: {e}", path.display())))
+                append(&path, &line).map_err(|e| {
+                    SendError::retryable(format!("cannot append to {}: {e}", path.display()))
+                })
             })
             .await
             .map_err(|e| SendError::retryable(format!("jsonl writer task failed: {e}")))?

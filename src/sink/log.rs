@@ -13,7 +13,9 @@ pub struct LogSink {
 
 impl LogSink {
     pub fn new(name: &str) -> LogSink {
-        LogSink { name: name.to_string() }
+        LogSink {
+            name: name.to_string(),
+        }
     }
 }
 
@@ -22,7 +24,11 @@ impl Sink for LogSink {
         &self.name
     }
 
-    fn send<'a>(&'a self, alert: &'a Alert, idempotency_key: &'a str) -> BoxFuture<'a, Result<(), SendError>> {
+    fn send<'a>(
+        &'a self,
+        alert: &'a Alert,
+        idempotency_key: &'a str,
+    ) -> BoxFuture<'a, Result<(), SendError>> {
         Box::pin(async move {
             let i = &alert.incident;
             let json = serde_json::to_string(alert).unwrap_or_default();

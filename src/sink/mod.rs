@@ -45,11 +45,19 @@ pub struct SendError {
 
 impl SendError {
     pub fn retryable(message: impl Into<String>) -> SendError {
-        SendError { message: message.into(), retryable: true, retry_after: None }
+        SendError {
+            message: message.into(),
+            retryable: true,
+            retry_after: None,
+        }
     }
 
     pub fn permanent(message: impl Into<String>) -> SendError {
-        SendError { message: message.into(), retryable: false, retry_after: None }
+        SendError {
+            message: message.into(),
+            retryable: false,
+            retry_after: None,
+        }
     }
 }
 
@@ -71,7 +79,11 @@ pub trait Sink: Send + Sync {
     fn name(&self) -> &str;
     /// Deliver `alert` once. `idempotency_key` lets the receiver drop a
     /// repeat (we may send twice when an answer is lost).
-    fn send<'a>(&'a self, alert: &'a Alert, idempotency_key: &'a str) -> BoxFuture<'a, Result<(), SendError>>;
+    fn send<'a>(
+        &'a self,
+        alert: &'a Alert,
+        idempotency_key: &'a str,
+    ) -> BoxFuture<'a, Result<(), SendError>>;
 }
 
 /// Build one channel's sink, reading its secrets now.
@@ -88,7 +100,10 @@ pub fn build_sink(channel: &ChannelConfig) -> anyhow::Result<Arc<dyn Sink>> {
 pub fn build_sinks(config: &Config) -> anyhow::Result<HashMap<String, Arc<dyn Sink>>> {
     let mut out: HashMap<String, Arc<dyn Sink>> = HashMap::new();
     if config.channels.is_empty() {
-        out.insert(IMPLICIT_LOG_CHANNEL.to_string(), Arc::new(log::LogSink::new(IMPLICIT_LOG_CHANNEL)));
+        out.insert(
+            IMPLICIT_LOG_CHANNEL.to_string(),
+            Arc::new(log::LogSink::new(IMPLICIT_LOG_CHANNEL)),
+        );
     }
     for c in &config.channels {
         out.insert(c.name().to_string(), build_sink(c)?);
@@ -114,8 +129,12 @@ pub(crate) fn read_secret(
                 bail!("channel {channel:?}: environment variable {var} (the {what}) is not valid UTF-8")
             }
         },
-        (None, Some(path)) => std::fs::read_to_string(path)
-            .with_context(|| format!("channel {channel:?}: cannot read the {what} file {}", path.display()))?,
+        (None, Some(path)) => std::fs::read_to_string(path).with_context(|| {
+            format!(
+                "channel {channel:?}: cannot read the {what} file {}",
+                path.display()
+            )
+        })?,
         (None, None) => return Ok(None),
     };
     let value = value.trim_end_matches(['\n', '\r']).to_string();
@@ -185,7 +204,10 @@ pub async fn send_test_alert(config: &Config, channel: &str) -> anyhow::Result<(
     };
     let mut alert = sample_alert();
     alert.incident.id = format!("test-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"));
-    alert.incident.title = alert.incident.title.map(|t| format!("TEST ALERT (sample data): {t}"));
+    alert.incident.title = alert
+        .incident
+        .title
+        .map(|t| format!("TEST ALERT (sample data): {t}"));
     alert.incident.summary = alert
         .incident
         .summary
@@ -194,7 +216,10 @@ pub async fn send_test_alert(config: &Config, channel: &str) -> anyhow::Result<(
     match tokio::time::timeout(worker::SEND_LIMIT, sink.send(&alert, &key)).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(anyhow!("channel {channel:?}: {e}")),
-        Err(_) => Err(anyhow!("channel {channel:?}: no answer within {:?}", worker::SEND_LIMIT)),
+        Err(_) => Err(anyhow!(
+            "channel {channel:?}: no answer within {:?}",
+            worker::SEND_LIMIT
+        )),
     }
 }
 

@@ -85,10 +85,16 @@ pub fn country_name(code: &str) -> Option<&'static str> {
 /// both coordinates are known and in range.
 pub fn map_link(alert: &Alert) -> Option<String> {
     let (lat, lon) = (alert.incident.lat?, alert.incident.lon?);
-    if !lat.is_finite() || !lon.is_finite() || !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+    if !lat.is_finite()
+        || !lon.is_finite()
+        || !(-90.0..=90.0).contains(&lat)
+        || !(-180.0..=180.0).contains(&lon)
+    {
         return None;
     }
-    Some(format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=10/{lat}/{lon}"))
+    Some(format!(
+        "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=10/{lat}/{lon}"
+    ))
 }
 
 /// A story link fit to put in an `href` or a Markdown/Slack link: only
@@ -138,14 +144,31 @@ pub fn facts(alert: &Alert) -> Vec<(&'static str, String)> {
         (Some(lat), Some(lon)) => Some(format!("{lat:.4}, {lon:.4}")),
         _ => None,
     };
-    let actors = if i.actors.is_empty() { None } else { Some(i.actors.join(", ")) };
-    let watchlists = if alert.watchlists.is_empty() { None } else { Some(alert.watchlists.join(", ")) };
+    let actors = if i.actors.is_empty() {
+        None
+    } else {
+        Some(i.actors.join(", "))
+    };
+    let watchlists = if alert.watchlists.is_empty() {
+        None
+    } else {
+        Some(alert.watchlists.join(", "))
+    };
     if alert.event == AlertEvent::Digest {
         let mut rows = Vec::new();
         if let Some(c) = country {
             rows.push(("Country", c));
         }
-        rows.push(("Incidents", alert.incident.summary.as_deref().map(|s| s.lines().count()).unwrap_or(0).to_string()));
+        rows.push((
+            "Incidents",
+            alert
+                .incident
+                .summary
+                .as_deref()
+                .map(|s| s.lines().count())
+                .unwrap_or(0)
+                .to_string(),
+        ));
         if let Some(w) = watchlists {
             rows.push(("Watch-lists", w));
         }
@@ -156,14 +179,31 @@ pub fn facts(alert: &Alert) -> Vec<(&'static str, String)> {
         ("Region", i.admin1.clone().unwrap_or_else(unknown)),
         ("Place", i.location.clone().unwrap_or_else(unknown)),
         ("Coordinates", coords.unwrap_or_else(unknown)),
-        ("Date", i.event_date.map(|d| d.format("%Y-%m-%d (%a)").to_string()).unwrap_or_else(unknown)),
-        ("Killed", i.killed.map(|n| n.to_string()).unwrap_or_else(unknown)),
-        ("Wounded", i.wounded.map(|n| n.to_string()).unwrap_or_else(unknown)),
+        (
+            "Date",
+            i.event_date
+                .map(|d| d.format("%Y-%m-%d (%a)").to_string())
+                .unwrap_or_else(unknown),
+        ),
+        (
+            "Killed",
+            i.killed.map(|n| n.to_string()).unwrap_or_else(unknown),
+        ),
+        (
+            "Wounded",
+            i.wounded.map(|n| n.to_string()).unwrap_or_else(unknown),
+        ),
         ("Victims", i.victims.clone().unwrap_or_else(unknown)),
         ("Actors", actors.unwrap_or_else(unknown)),
         ("Attack type", i.attack_type.clone().unwrap_or_else(unknown)),
-        ("Confidence", format!("{:.0} %", (i.confidence.clamp(0.0, 1.0) * 100.0))),
-        ("Watch-lists", watchlists.unwrap_or_else(|| "none".to_string())),
+        (
+            "Confidence",
+            format!("{:.0} %", (i.confidence.clamp(0.0, 1.0) * 100.0)),
+        ),
+        (
+            "Watch-lists",
+            watchlists.unwrap_or_else(|| "none".to_string()),
+        ),
     ];
     if !i.near_sites.is_empty() {
         rows.insert(3, ("Near", i.near_sites.join("; ")));
@@ -217,9 +257,19 @@ pub fn text_body(alert: &Alert) -> String {
         out.push_str("\n\n");
     }
     let rows = facts(alert);
-    let width = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0) + 1;
+    let width = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 1;
     for (k, v) in &rows {
-        out.push_str(&format!("{:<width$} {}\n", format!("{k}:"), v, width = width));
+        out.push_str(&format!(
+            "{:<width$} {}\n",
+            format!("{k}:"),
+            v,
+            width = width
+        ));
     }
     if let Some(m) = map_link(alert) {
         out.push_str(&format!("\nMap: {m}\n"));
@@ -265,7 +315,10 @@ pub fn html_body(alert: &Alert) -> String {
     h.push_str("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">");
     h.push_str(&format!("<title>{}</title></head>\n", e(&subject(alert))));
     h.push_str("<body style=\"font-family: sans-serif; color: #222;\">\n");
-    h.push_str(&format!("<h2 style=\"margin-bottom: 0.3em;\">{}</h2>\n", e(&subject(alert))));
+    h.push_str(&format!(
+        "<h2 style=\"margin-bottom: 0.3em;\">{}</h2>\n",
+        e(&subject(alert))
+    ));
     if alert.event == AlertEvent::Updated && !alert.changes.is_empty() {
         h.push_str("<p><strong>What changed:</strong></p>\n<ul>\n");
         for c in &alert.changes {
@@ -289,7 +342,10 @@ pub fn html_body(alert: &Alert) -> String {
             h.push_str("</ul>\n");
         } else {
             for para in s.split("\n\n").filter(|p| !p.trim().is_empty()) {
-                h.push_str(&format!("<p>{}</p>\n", e(para.trim()).replace('\n', "<br>\n")));
+                h.push_str(&format!(
+                    "<p>{}</p>\n",
+                    e(para.trim()).replace('\n', "<br>\n")
+                ));
             }
         }
     }
@@ -303,7 +359,10 @@ pub fn html_body(alert: &Alert) -> String {
     }
     h.push_str("</table>\n");
     if let Some(m) = map_link(alert) {
-        h.push_str(&format!("<p><a href=\"{}\">Map (OpenStreetMap)</a></p>\n", e(&m)));
+        h.push_str(&format!(
+            "<p><a href=\"{}\">Map (OpenStreetMap)</a></p>\n",
+            e(&m)
+        ));
     }
     if !alert.stories.is_empty() {
         h.push_str("<h3>Stories</h3>\n<ul>\n");
@@ -313,11 +372,18 @@ pub fn html_body(alert: &Alert) -> String {
                 Some(u) => format!("<a href=\"{}\">{}</a>", e(&u), title),
                 None => title,
             };
-            h.push_str(&format!("<li>{} <span style=\"color: #666;\">({})</span></li>\n", linked, e(&story_meta(s))));
+            h.push_str(&format!(
+                "<li>{} <span style=\"color: #666;\">({})</span></li>\n",
+                linked,
+                e(&story_meta(s))
+            ));
         }
         h.push_str("</ul>\n");
     }
-    h.push_str(&format!("<p style=\"color: #888; font-size: small;\">{}</p>\n", e(&footer(alert))));
+    h.push_str(&format!(
+        "<p style=\"color: #888; font-size: small;\">{}</p>\n",
+        e(&footer(alert))
+    ));
     h.push_str("</body></html>\n");
     h
 }
@@ -377,7 +443,13 @@ pub fn markdown_escape(s: &str) -> String {
                 && k == digits
                 && (c == '.' || c == ')')
                 && !matches!(chars.get(k + 1), Some(n) if !n.is_whitespace());
-            if at_start || list_dot || matches!(c, '\\' | '*' | '_' | '~' | '`' | '|' | '<' | '>' | '[' | ']' | '&') {
+            if at_start
+                || list_dot
+                || matches!(
+                    c,
+                    '\\' | '*' | '_' | '~' | '`' | '|' | '<' | '>' | '[' | ']' | '&'
+                )
+            {
                 out.push('\\');
             }
             out.push(c);
@@ -411,12 +483,24 @@ fn base64(data: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         out.push(T[(n >> 18) as usize & 63] as char);
         out.push(T[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 { T[(n >> 6) as usize & 63] as char } else { '=' });
-        out.push(if chunk.len() > 2 { T[n as usize & 63] as char } else { '=' });
+        out.push(if chunk.len() > 1 {
+            T[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 {
+            T[n as usize & 63] as char
+        } else {
+            '='
+        });
     }
     out
 }
@@ -428,7 +512,9 @@ mod tests {
 
     fn hostile() -> Alert {
         let mut a = sample_alert();
-        a.incident.title = Some("<script>alert(1)</script> @channel <!here> **bold** [x](javascript:alert(1))".into());
+        a.incident.title = Some(
+            "<script>alert(1)</script> @channel <!here> **bold** [x](javascript:alert(1))".into(),
+        );
         a.incident.summary = Some("A & B <b>bold</b>\n\n@everyone look".into());
         a.stories[0].title = "<img src=x onerror=alert(1)> @here".into();
         a.stories[0].url = Some("javascript:alert(1)".into());
@@ -450,40 +536,79 @@ mod tests {
     #[test]
     fn html_has_facts_map_and_links() {
         let h = html_body(&sample_alert());
-        for want in ["Niger (NE)", "Tillaberi", "Teguey", "2024-03-20", "23", "17", "military", "ambush", "93 %"] {
+        for want in [
+            "Niger (NE)",
+            "Tillaberi",
+            "Teguey",
+            "2024-03-20",
+            "23",
+            "17",
+            "military",
+            "ambush",
+            "93 %",
+        ] {
             assert!(h.contains(want), "missing {want}: {h}");
         }
-        assert!(h.contains("https://www.openstreetmap.org/?mlat=14.1&amp;mlon=0.9#map=10/14.1/0.9"), "{h}");
-        assert!(h.contains("href=\"https://outlet.example/niger-ambush-tillaberi\""), "{h}");
+        assert!(
+            h.contains("https://www.openstreetmap.org/?mlat=14.1&amp;mlon=0.9#map=10/14.1/0.9"),
+            "{h}"
+        );
+        assert!(
+            h.contains("href=\"https://outlet.example/niger-ambush-tillaberi\""),
+            "{h}"
+        );
     }
 
     #[test]
     fn text_has_facts_and_links() {
         let t = text_body(&sample_alert());
-        assert!(t.starts_with("ambush in Teguey, Tillaberi (NE) on 2024-03-20: 23 killed, 17 wounded\n"), "{t}");
+        assert!(
+            t.starts_with(
+                "ambush in Teguey, Tillaberi (NE) on 2024-03-20: 23 killed, 17 wounded\n"
+            ),
+            "{t}"
+        );
         assert!(t.contains("Killed:"), "{t}");
-        assert!(t.contains("Map: https://www.openstreetmap.org/?mlat=14.1&mlon=0.9#map=10/14.1/0.9"), "{t}");
-        assert!(t.contains("  https://outlet.example/niger-ambush-tillaberi"), "{t}");
+        assert!(
+            t.contains("Map: https://www.openstreetmap.org/?mlat=14.1&mlon=0.9#map=10/14.1/0.9"),
+            "{t}"
+        );
+        assert!(
+            t.contains("  https://outlet.example/niger-ambush-tillaberi"),
+            "{t}"
+        );
     }
 
     #[test]
     fn slack_escape_breaks_markup_and_mentions() {
         let s = slack_escape("<!channel> & @here <@U123> a > b");
-        assert_eq!(s, "&lt;!channel&gt; &amp; @\u{200B}here &lt;@\u{200B}U123&gt; a &gt; b");
+        assert_eq!(
+            s,
+            "&lt;!channel&gt; &amp; @\u{200B}here &lt;@\u{200B}U123&gt; a &gt; b"
+        );
     }
 
     #[test]
     fn markdown_escape_breaks_markup_and_mentions() {
         let s = markdown_escape("**x** [a](b) @everyone <@1>");
-        assert_eq!(s, "\\*\\*x\\*\\* \\[a\\](b) @\u{200B}everyone \\<@\u{200B}1\\>");
-        assert_eq!(markdown_escape("# h\n- l\n12. x-y\n14.1000"), "\\# h\n\\- l\n12\\. x-y\n14.1000");
+        assert_eq!(
+            s,
+            "\\*\\*x\\*\\* \\[a\\](b) @\u{200B}everyone \\<@\u{200B}1\\>"
+        );
+        assert_eq!(
+            markdown_escape("# h\n- l\n12. x-y\n14.1000"),
+            "\\# h\n\\- l\n12\\. x-y\n14.1000"
+        );
     }
 
     #[test]
     fn safe_url_only_http() {
         assert_eq!(safe_url("javascript:alert(1)"), None);
         assert_eq!(safe_url("data:text/html,x"), None);
-        assert_eq!(safe_url("https://a.example/x(1)|y").as_deref(), Some("https://a.example/x%281%29%7Cy"));
+        assert_eq!(
+            safe_url("https://a.example/x(1)|y").as_deref(),
+            Some("https://a.example/x%281%29%7Cy")
+        );
     }
 
     #[test]

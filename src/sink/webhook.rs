@@ -40,14 +40,24 @@ pub struct WebhookSink {
 impl WebhookSink {
     pub fn new(c: &WebhookChannel) -> anyhow::Result<WebhookSink> {
         let name = c.name.clone();
-        let url = reqwest::Url::parse(&c.url).map_err(|e| anyhow::anyhow!("channel {name:?}: url is not valid: {e}"))?;
-        let secret = read_secret(&name, "webhook secret", c.secret_env.as_deref(), c.secret_file.as_deref())?;
+        let url = reqwest::Url::parse(&c.url)
+            .map_err(|e| anyhow::anyhow!("channel {name:?}: url is not valid: {e}"))?;
+        let secret = read_secret(
+            &name,
+            "webhook secret",
+            c.secret_env.as_deref(),
+            c.secret_file.as_deref(),
+        )?;
         let mut headers = HeaderMap::new();
         for (k, v) in &c.headers {
-            let hn = HeaderName::from_bytes(k.as_bytes())
-                .map_err(|_| anyhow::anyhow!("channel {name:?}: {k:?} is not a valid HTTP header name"))?;
-            let mut hv = HeaderValue::from_str(v)
-                .map_err(|_| anyhow::anyhow!("channel {name:?}: the value of header {k:?} is not a valid HTTP header value"))?;
+            let hn = HeaderName::from_bytes(k.as_bytes()).map_err(|_| {
+                anyhow::anyhow!("channel {name:?}: {k:?} is not a valid HTTP header name")
+            })?;
+            let mut hv = HeaderValue::from_str(v).map_err(|_| {
+                anyhow::anyhow!(
+                    "channel {name:?}: the value of header {k:?} is not a valid HTTP header value"
+                )
+            })?;
             hv.set_sensitive(true);
             headers.insert(hn, hv);
         }
@@ -58,7 +68,14 @@ impl WebhookSink {
             .redirect(redirect_policy())
             .build()
             .map_err(|e| anyhow::anyhow!("channel {name:?}: cannot build the HTTP client: {e}"))?;
-        Ok(WebhookSink { name, url, format: c.format, secret, headers, client })
+        Ok(WebhookSink {
+            name,
+            url,
+            format: c.format,
+            secret,
+            headers,
+            client,
+        })
     }
 
     async fn post(&self, alert: &Alert, key: &str) -> Result<(), SendError> {
@@ -70,7 +87,10 @@ impl WebhookSink {
             headers.insert(IDEMPOTENCY_HEADER, v);
         }
         if let Some(secret) = &self.secret {
-            headers.insert(SIGNATURE_HEADER, HeaderValue::from_str(&sign(secret, &body)).expect("hex is ASCII"));
+            headers.insert(
+                SIGNATURE_HEADER,
+                HeaderValue::from_str(&sign(secret, &body)).expect("hex is ASCII"),
+            );
         }
         let resp = self
             .client
@@ -106,7 +126,11 @@ impl WebhookSink {
         let retryable = status.is_server_error()
             || status == reqwest::StatusCode::TOO_MANY_REQUESTS
             || status == reqwest::StatusCode::REQUEST_TIMEOUT;
-        Err(SendError { message: msg, retryable, retry_after })
+        Err(SendError {
+            message: msg,
+            retryable,
+            retry_after,
+        })
     }
 }
 
@@ -115,7 +139,11 @@ impl Sink for WebhookSink {
         &self.name
     }
 
-    fn send<'a>(&'a self, alert: &'a Alert, idempotency_key: &'a str) -> BoxFuture<'a, Result<(), SendError>> {
+    fn send<'a>(
+        &'a self,
+        alert: &'a Alert,
+        idempotency_key: &'a str,
+    ) -> BoxFuture<'a, Result<(), SendError>> {
         Box::pin(self.post(alert, idempotency_key))
     }
 }
@@ -138,7 +166,8 @@ fn redirect_policy() -> reqwest::redirect::Policy {
 
 /// `sha256=<hex HMAC-SHA256(secret, body)>`.
 pub fn sign(secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
@@ -189,7 +218,10 @@ pub fn render_request(format: WebhookFormat, alert: &Alert) -> (Vec<u8>, HeaderM
         WebhookFormat::Discord => json_body(&mut h, discord_body(alert)),
         WebhookFormat::Teams => json_body(&mut h, teams_body(alert)),
         WebhookFormat::Ntfy => {
-            h.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+            h.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
             for (k, v) in ntfy_headers(alert) {
                 if let Ok(v) = HeaderValue::from_str(&v) {
                     h.insert(k, v);
@@ -240,7 +272,12 @@ pub fn slack_body(alert: &Alert) -> Value {
         .collect();
     blocks.push(json!({"type": "section", "fields": fields}));
     let stories = story_lines(alert, 10, |title, url, meta| match url {
-        Some(u) => format!("• <{}|{}> ({})", slack_escape(u), slack_escape(title), slack_escape(meta)),
+        Some(u) => format!(
+            "• <{}|{}> ({})",
+            slack_escape(u),
+            slack_escape(title),
+            slack_escape(meta)
+        ),
         None => format!("• {} ({})", slack_escape(title), slack_escape(meta)),
     });
     if !stories.is_empty() {
@@ -279,8 +316,17 @@ pub fn discord_body(alert: &Alert) -> Value {
         desc.push_str("\n\n");
     }
     let stories = story_lines(alert, 8, |title, url, meta| match url {
-        Some(u) => format!("• [{}]({}) ({})", discord_escape(&render::truncate(title, 200)), u, discord_escape(meta)),
-        None => format!("• {} ({})", discord_escape(&render::truncate(title, 200)), discord_escape(meta)),
+        Some(u) => format!(
+            "• [{}]({}) ({})",
+            discord_escape(&render::truncate(title, 200)),
+            u,
+            discord_escape(meta)
+        ),
+        None => format!(
+            "• {} ({})",
+            discord_escape(&render::truncate(title, 200)),
+            discord_escape(meta)
+        ),
     });
     if !stories.is_empty() {
         desc.push_str("**Stories**\n");
@@ -306,7 +352,11 @@ pub fn discord_body(alert: &Alert) -> Value {
         "fields": fields,
         "footer": {"text": render::truncate(&render::footer(alert), 2000)},
     });
-    if let Some(u) = alert.stories.iter().find_map(|s| s.url.as_deref().and_then(render::safe_url)) {
+    if let Some(u) = alert
+        .stories
+        .iter()
+        .find_map(|s| s.url.as_deref().and_then(render::safe_url))
+    {
         embed["url"] = json!(u);
     }
     json!({
@@ -327,7 +377,11 @@ pub fn teams_body(alert: &Alert) -> Value {
         "wrap": true, "style": "heading"
     })];
     if alert.event == AlertEvent::Updated && !alert.changes.is_empty() {
-        let list: Vec<String> = alert.changes.iter().map(|c| format!("- {}", teams_escape(&render::one_line(c)))).collect();
+        let list: Vec<String> = alert
+            .changes
+            .iter()
+            .map(|c| format!("- {}", teams_escape(&render::one_line(c))))
+            .collect();
         body.push(json!({"type": "TextBlock", "text": format!("**What changed:**\n\n{}", list.join("\n")), "wrap": true}));
     }
     if alert.event != AlertEvent::Digest {
@@ -344,18 +398,29 @@ pub fn teams_body(alert: &Alert) -> Value {
         .collect();
     body.push(json!({"type": "FactSet", "facts": facts}));
     let stories = story_lines(alert, 10, |title, url, meta| match url {
-        Some(u) => format!("- [{}]({}) ({})", teams_escape(title), u, teams_escape(meta)),
+        Some(u) => format!(
+            "- [{}]({}) ({})",
+            teams_escape(title),
+            u,
+            teams_escape(meta)
+        ),
         None => format!("- {} ({})", teams_escape(title), teams_escape(meta)),
     });
     if !stories.is_empty() {
-        body.push(json!({"type": "TextBlock", "text": format!("**Stories**\n\n{stories}"), "wrap": true}));
+        body.push(
+            json!({"type": "TextBlock", "text": format!("**Stories**\n\n{stories}"), "wrap": true}),
+        );
     }
     body.push(json!({"type": "TextBlock", "text": teams_escape(&render::footer(alert)), "wrap": true, "isSubtle": true, "size": "Small"}));
     let mut actions = Vec::new();
     if let Some(m) = render::map_link(alert) {
         actions.push(json!({"type": "Action.OpenUrl", "title": "Map", "url": m}));
     }
-    if let Some(u) = alert.stories.iter().find_map(|s| s.url.as_deref().and_then(render::safe_url)) {
+    if let Some(u) = alert
+        .stories
+        .iter()
+        .find_map(|s| s.url.as_deref().and_then(render::safe_url))
+    {
         actions.push(json!({"type": "Action.OpenUrl", "title": "Read the story", "url": u}));
     }
     json!({
@@ -378,7 +443,10 @@ pub fn teams_body(alert: &Alert) -> Value {
 /// ntfy publish headers: `Title` (RFC 2047 when not ASCII), `Priority`
 /// (`high` for new incidents), `Tags`, `Click` (the first story, else the map).
 pub fn ntfy_headers(alert: &Alert) -> Vec<(&'static str, String)> {
-    let mut h = vec![("Title", render::header_value(&render::truncate(&render::subject(alert), 250)))];
+    let mut h = vec![(
+        "Title",
+        render::header_value(&render::truncate(&render::subject(alert), 250)),
+    )];
     let (priority, tag) = match alert.event {
         AlertEvent::New => ("high", "rotating_light"),
         AlertEvent::Updated => ("default", "warning"),
@@ -408,7 +476,11 @@ pub fn ntfy_headers(alert: &Alert) -> Vec<(&'static str, String)> {
 /// under ntfy's 4096-byte message limit.
 pub fn ntfy_body(alert: &Alert) -> String {
     let text = render::text_body(alert);
-    let text = text.split_once("\n\n").map(|(_, rest)| rest).unwrap_or(&text).trim();
+    let text = text
+        .split_once("\n\n")
+        .map(|(_, rest)| rest)
+        .unwrap_or(&text)
+        .trim();
     let mut out = String::new();
     for c in text.chars() {
         if out.len() + c.len_utf8() > 4000 {
@@ -421,14 +493,22 @@ pub fn ntfy_body(alert: &Alert) -> String {
 }
 
 /// Story lines made by `f(title, safe url, meta)`, at most `max` (then "and N more").
-fn story_lines(alert: &Alert, max: usize, f: impl Fn(&str, Option<&str>, &str) -> String) -> String {
+fn story_lines(
+    alert: &Alert,
+    max: usize,
+    f: impl Fn(&str, Option<&str>, &str) -> String,
+) -> String {
     let mut lines: Vec<String> = alert
         .stories
         .iter()
         .take(max)
         .map(|s| {
             let url = s.url.as_deref().and_then(render::safe_url);
-            f(&render::one_line(&s.title), url.as_deref(), &render::story_meta(s))
+            f(
+                &render::one_line(&s.title),
+                url.as_deref(),
+                &render::story_meta(s),
+            )
         })
         .collect();
     if alert.stories.len() > max {
@@ -446,14 +526,20 @@ mod tests {
     fn signature_is_hmac_sha256_hex() {
         // RFC 4231 test case 2.
         let s = sign("Jefe", b"what do ya want for nothing?");
-        assert_eq!(s, "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        assert_eq!(
+            s,
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
     }
 
     #[test]
     fn retry_after_forms() {
         assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
         assert_eq!(parse_retry_after("0.5"), Some(Duration::from_millis(500)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon"), None);
     }
 

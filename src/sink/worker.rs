@@ -60,6 +60,8 @@ pub const SEND_LIMIT: Duration = Duration::from_secs(300);
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(86_400);
 /// Rows read from the store at once.
 const BATCH: usize = 100;
+/// Due rows scanned to gather one digest group.
+const GROUP_LIMIT: usize = 10_000;
 /// Longest sleep of an idle channel task (the heartbeat's period).
 const IDLE: Duration = Duration::from_secs(15);
 
@@ -108,7 +110,10 @@ impl ChannelState {
             Some(f) => f.errors += 1,
             None => {
                 tracing::warn!(channel, error = %e.message, "delivery channel {channel:?} is failing; its alerts stay queued and are retried");
-                self.failing = Some(Failing { since: Utc::now(), errors: 1 });
+                self.failing = Some(Failing {
+                    since: Utc::now(),
+                    errors: 1,
+                });
             }
         }
     }
@@ -146,7 +151,12 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    pub fn new(store: Arc<Store>, config: &Config, metrics: Metrics, health: Arc<Health>) -> anyhow::Result<Arc<Delivery>> {
+    pub fn new(
+        store: Arc<Store>,
+        config: &Config,
+        metrics: Metrics,
+        health: Arc<Health>,
+    ) -> anyhow::Result<Arc<Delivery>> {
         let settings = Settings::from_config(config)?;
         let d = Arc::new(Delivery {
             store,
@@ -163,7 +173,12 @@ impl Delivery {
 
     /// New rows were queued: every channel looks for due rows now.
     pub fn wake(&self) {
-        for ch in self.channels.lock().unwrap_or_else(|e| e.into_inner()).values() {
+        for ch in self
+            .channels
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+        {
             ch.wake.notify_one();
         }
     }
@@ -171,7 +186,8 @@ impl Delivery {
     /// SIGHUP: swap sinks and settings. Queued rows are untouched; on an
     /// error (a secret missing...) the old settings stay.
     pub fn reload(&self, config: &Config) -> anyhow::Result<()> {
-        let new = Settings::from_config(config).context("delivery settings not reloaded; the previous ones stay")?;
+        let new = Settings::from_config(config)
+            .context("delivery settings not reloaded; the previous ones stay")?;
         let count = new.sinks.len();
         *self.settings.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(new);
         tracing::info!(channels = count, "delivery settings reloaded");
@@ -191,7 +207,10 @@ impl Delivery {
                 #[allow(clippy::unnecessary_map_or)] // Option::is_none_or needs Rust 1.82
                 if tasks.get(&name).map_or(true, |h| h.is_finished()) {
                     let ch = self.channel(&name);
-                    tasks.insert(name, tokio::spawn(self.clone().channel_loop(ch, shutdown.clone())));
+                    tasks.insert(
+                        name,
+                        tokio::spawn(self.clone().channel_loop(ch, shutdown.clone())),
+                    );
                 }
             }
             tokio::select! {
@@ -199,7 +218,9 @@ impl Delivery {
                 _ = self.reloaded.notified() => {}
             }
         }
-        let deadline = tokio::time::Instant::now() + self.settings().shutdown_grace + Duration::from_millis(500);
+        let deadline = tokio::time::Instant::now()
+            + self.settings().shutdown_grace
+            + Duration::from_millis(500);
         for (name, mut h) in tasks {
             if tokio::time::timeout_at(deadline, &mut h).await.is_err() {
                 h.abort();
@@ -229,7 +250,10 @@ impl Delivery {
     }
 
     fn settings(&self) -> Arc<Settings> {
-        self.settings.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn channel(&self, name: &str) -> Arc<Channel> {
@@ -238,7 +262,11 @@ impl Delivery {
             .unwrap_or_else(|e| e.into_inner())
             .entry(name.to_string())
             .or_insert_with(|| {
-                Arc::new(Channel { name: name.to_string(), wake: Notify::new(), state: Default::default() })
+                Arc::new(Channel {
+                    name: name.to_string(),
+                    wake: Notify::new(),
+                    state: Default::default(),
+                })
             })
             .clone()
     }
@@ -252,7 +280,9 @@ impl Delivery {
     /// Rows queued for channels that are not configured stay queued: say so.
     fn warn_orphans(&self) {
         let settings = self.settings();
-        let Ok(counts) = self.store.outbox_counts() else { return };
+        let Ok(counts) = self.store.outbox_counts() else {
+            return;
+        };
         let mut orphans: HashMap<String, u64> = HashMap::new();
         for (channel, status, n) in counts {
             if (status == "pending" || status == "held") && !settings.sinks.contains_key(&channel) {
@@ -317,10 +347,16 @@ impl Delivery {
 
     /// One turn of one channel: deliver its due rows, oldest first, until
     /// none is left or the channel has to wait for a retry.
-    async fn process_channel(&self, ch: &Channel, shutdown: Option<&CancellationToken>) -> anyhow::Result<usize> {
+    async fn process_channel(
+        &self,
+        ch: &Channel,
+        shutdown: Option<&CancellationToken>,
+    ) -> anyhow::Result<usize> {
         let mut st = ch.state.lock().await;
         let settings = self.settings();
-        let Some(sink) = settings.sinks.get(&ch.name).cloned() else { return Ok(0) };
+        let Some(sink) = settings.sinks.get(&ch.name).cloned() else {
+            return Ok(0);
+        };
         let mut settled = 0;
         loop {
             let now = Utc::now();
@@ -347,11 +383,19 @@ impl Delivery {
                         if !groups_done.insert(group.clone()) {
                             continue;
                         }
-                        let group_rows = self.store.due_held_group(&ch.name, &group, now)?;
-                        let group_rows = if group_rows.is_empty() { vec![row] } else { group_rows };
-                        self.deliver_group(&mut st, &settings, &sink, &group, group_rows, shutdown).await?
+                        let group_rows = self.due_held_group(&ch.name, &group, now)?;
+                        let group_rows = if group_rows.is_empty() {
+                            vec![row]
+                        } else {
+                            group_rows
+                        };
+                        self.deliver_group(&mut st, &settings, &sink, &group, group_rows, shutdown)
+                            .await?
                     }
-                    _ => self.deliver_row(&mut st, &settings, &sink, row, shutdown).await?,
+                    _ => {
+                        self.deliver_row(&mut st, &settings, &sink, row, shutdown)
+                            .await?
+                    }
                 };
                 match outcome {
                     Outcome::Settled(n) => settled += n,
@@ -388,7 +432,16 @@ impl Delivery {
                 return Ok(Outcome::Settled(1));
             }
         };
-        self.attempt(st, settings, sink, &[row.clone()], &alert, &row.idem_key, shutdown).await
+        self.attempt(
+            st,
+            settings,
+            sink,
+            std::slice::from_ref(&row),
+            &alert,
+            &row.idem_key,
+            shutdown,
+        )
+        .await
     }
 
     async fn deliver_group(
@@ -419,12 +472,14 @@ impl Delivery {
             0 => return Ok(Outcome::Settled(settled)),
             1 => {
                 let key = good[0].idem_key.clone();
-                self.attempt(st, settings, sink, &good, &alerts[0], &key, shutdown).await?
+                self.attempt(st, settings, sink, &good, &alerts[0], &key, shutdown)
+                    .await?
             }
             _ => {
                 let digest = digest_alert(group, good[0].id, &alerts);
                 let key = digest.idempotency_key();
-                self.attempt(st, settings, sink, &good, &digest, &key, shutdown).await?
+                self.attempt(st, settings, sink, &good, &digest, &key, shutdown)
+                    .await?
             }
         };
         Ok(match outcome {
@@ -451,7 +506,9 @@ impl Delivery {
         let send = async {
             match tokio::time::timeout(SEND_LIMIT, sink.send(alert, key)).await {
                 Ok(r) => r,
-                Err(_) => Err(SendError::retryable(format!("no answer within {SEND_LIMIT:?}"))),
+                Err(_) => Err(SendError::retryable(format!(
+                    "no answer within {SEND_LIMIT:?}"
+                ))),
             }
         };
         let result = match shutdown {
@@ -476,7 +533,10 @@ impl Delivery {
             Ok(()) => {
                 let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
                 self.store.mark_delivered(&ids, Utc::now())?;
-                self.metrics.alerts_sent.get_or_create(&label).inc_by(rows.len() as u64);
+                self.metrics
+                    .alerts_sent
+                    .get_or_create(&label)
+                    .inc_by(rows.len() as u64);
                 st.worked(channel);
                 tracing::debug!(channel, incident = %incident_ids(rows), idempotency_key = key, "alert delivered");
                 Ok(Outcome::Settled(rows.len()))
@@ -485,8 +545,15 @@ impl Delivery {
                 self.metrics.delivery_errors.get_or_create(&label).inc();
                 let now = Utc::now();
                 let attempts = rows.iter().map(|r| r.attempts).max().unwrap_or(0);
-                let delay = backoff(settings.retry_delay, settings.max_retry_delay, attempts, e.retry_after);
-                let next = ceil_to_second(now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX));
+                let delay = backoff(
+                    settings.retry_delay,
+                    settings.max_retry_delay,
+                    attempts,
+                    e.retry_after,
+                );
+                let next = ceil_to_second(
+                    now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX),
+                );
                 let oldest = rows.iter().map(|r| r.created_at).min().unwrap_or(now);
                 let age = (now - oldest).to_std().unwrap_or_default();
                 if e.retryable {
@@ -516,8 +583,28 @@ impl Delivery {
         }
     }
 
+    /// The held rows of `channel` in `group` due at `now`, oldest first.
+    fn due_held_group(
+        &self,
+        channel: &str,
+        group: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<OutboxRow>> {
+        Ok(self
+            .store
+            .due_outbox(channel, now, GROUP_LIMIT)?
+            .into_iter()
+            .filter(|r| r.status == OutboxStatus::Held && r.digest_group.as_deref() == Some(group))
+            .collect())
+    }
+
     /// Mark rows failed and say so loudly.
-    fn fail_rows(&self, rows: &[OutboxRow], alert: Option<&Alert>, reason: &str) -> anyhow::Result<()> {
+    fn fail_rows(
+        &self,
+        rows: &[OutboxRow],
+        alert: Option<&Alert>,
+        reason: &str,
+    ) -> anyhow::Result<()> {
         let now = Utc::now();
         for r in rows {
             self.store.mark_failed(r.id, now, reason)?;
@@ -527,7 +614,9 @@ impl Delivery {
             .alerts_failed
             .get_or_create(&crate::metrics::Metrics::channel(channel))
             .inc_by(rows.len() as u64);
-        let what = alert.map(render::subject).unwrap_or_else(|| "an alert".to_string());
+        let what = alert
+            .map(render::subject)
+            .unwrap_or_else(|| "an alert".to_string());
         tracing::error!(
             channel,
             incident = %incident_ids(rows),
@@ -541,7 +630,8 @@ impl Delivery {
 }
 
 fn parse_payload(row: &OutboxRow) -> Result<Alert, String> {
-    serde_json::from_str::<Alert>(&row.payload).map_err(|e| format!("the queued payload is not a sahel-watch.alert/1 object: {e}"))
+    serde_json::from_str::<Alert>(&row.payload)
+        .map_err(|e| format!("the queued payload is not a sahel-watch.alert/1 object: {e}"))
 }
 
 fn incident_ids(rows: &[OutboxRow]) -> String {
@@ -552,9 +642,16 @@ fn incident_ids(rows: &[OutboxRow]) -> String {
 
 /// `retry_delay × 2^attempts`, at most `max_retry_delay`, ±10 % jitter, and
 /// not before `retry_after` (capped at [`MAX_RETRY_AFTER`]).
-pub fn backoff(retry_delay: Duration, max_retry_delay: Duration, attempts: u32, retry_after: Option<Duration>) -> Duration {
+pub fn backoff(
+    retry_delay: Duration,
+    max_retry_delay: Duration,
+    attempts: u32,
+    retry_after: Option<Duration>,
+) -> Duration {
     let factor = 2u32.saturating_pow(attempts.min(31));
-    let d = retry_delay.saturating_mul(factor).min(max_retry_delay.max(retry_delay));
+    let d = retry_delay
+        .saturating_mul(factor)
+        .min(max_retry_delay.max(retry_delay));
     let d = d.mul_f64(rand::thread_rng().gen_range(0.9..=1.1));
     match retry_after {
         Some(ra) => d.max(ra.min(MAX_RETRY_AFTER)),
@@ -577,18 +674,31 @@ fn ceil_to_second(t: DateTime<Utc>) -> DateTime<Utc> {
 /// the country when they all share it.
 pub fn digest_alert(group: &str, first_row_id: i64, alerts: &[Alert]) -> Alert {
     let n = alerts.len();
-    let mut countries: Vec<&str> = alerts.iter().filter_map(|a| a.incident.country.as_deref()).collect();
+    let mut countries: Vec<&str> = alerts
+        .iter()
+        .filter_map(|a| a.incident.country.as_deref())
+        .collect();
     countries.sort_unstable();
     countries.dedup();
-    let country = match (countries.as_slice(), alerts.iter().all(|a| a.incident.country.is_some())) {
+    let country = match (
+        countries.as_slice(),
+        alerts.iter().all(|a| a.incident.country.is_some()),
+    ) {
         ([one], true) => Some(one.to_string()),
         _ => None,
     };
-    let summary = alerts.iter().map(|a| format!("- {}", render::one_line(&a.headline()))).collect::<Vec<_>>().join("\n");
+    let summary = alerts
+        .iter()
+        .map(|a| format!("- {}", render::one_line(&a.headline())))
+        .collect::<Vec<_>>()
+        .join("\n");
     let mut stories: Vec<StoryRef> = Vec::new();
     let mut seen = HashSet::new();
     for s in alerts.iter().flat_map(|a| a.stories.iter()) {
-        let k = s.url.clone().unwrap_or_else(|| format!("{}\u{0}{}", s.source, s.title));
+        let k = s
+            .url
+            .clone()
+            .unwrap_or_else(|| format!("{}\u{0}{}", s.source, s.title));
         if seen.insert(k) {
             stories.push(s.clone());
         }
@@ -599,7 +709,10 @@ pub fn digest_alert(group: &str, first_row_id: i64, alerts: &[Alert]) -> Alert {
             watchlists.push(w.clone());
         }
     }
-    let confidence = alerts.iter().map(|a| a.incident.confidence).fold(f32::INFINITY, f32::min);
+    let confidence = alerts
+        .iter()
+        .map(|a| a.incident.confidence)
+        .fold(f32::INFINITY, f32::min);
     Alert {
         schema: ALERT_SCHEMA.to_string(),
         event: AlertEvent::Digest,
@@ -616,7 +729,11 @@ pub fn digest_alert(group: &str, first_row_id: i64, alerts: &[Alert]) -> Alert {
             victims: None,
             actors: vec![],
             attack_type: None,
-            confidence: if confidence.is_finite() { confidence } else { 0.0 },
+            confidence: if confidence.is_finite() {
+                confidence
+            } else {
+                0.0
+            },
             title: Some(format!("{n} incidents during quiet hours")),
             summary: Some(summary),
             near_sites: vec![],
@@ -663,7 +780,10 @@ mod tests {
         let d = digest_alert("night", 7, &[a.clone(), b]);
         assert_eq!(d.event, AlertEvent::Digest);
         assert_eq!(d.incident.id, "digest:night:7");
-        assert_eq!(d.incident.title.as_deref(), Some("2 incidents during quiet hours"));
+        assert_eq!(
+            d.incident.title.as_deref(),
+            Some("2 incidents during quiet hours")
+        );
         assert_eq!(d.incident.country.as_deref(), Some("NE"));
         let s = d.incident.summary.clone().unwrap();
         assert_eq!(s.lines().count(), 2, "{s}");

@@ -25,7 +25,12 @@ pub struct Reply {
 
 impl Reply {
     pub fn status(status: u16) -> Reply {
-        Reply { status, headers: vec![], body: String::new(), delay: Duration::ZERO }
+        Reply {
+            status,
+            headers: vec![],
+            body: String::new(),
+            delay: Duration::ZERO,
+        }
     }
 
     pub fn header(mut self, k: &str, v: &str) -> Reply {
@@ -57,7 +62,10 @@ pub struct Received {
 
 impl Received {
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(|s| s.to_string())
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.to_string())
     }
 
     pub fn json(&self) -> serde_json::Value {
@@ -83,9 +91,20 @@ pub struct Receiver {
     task: tokio::task::JoinHandle<()>,
 }
 
-async fn handle(State(sh): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> impl IntoResponse {
+async fn handle(
+    State(sh): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> impl IntoResponse {
     sh.arrived.fetch_add(1, Ordering::SeqCst);
-    let reply = sh.script.lock().unwrap().pop_front().unwrap_or_else(|| Reply::status(200).body("ok"));
+    let reply = sh
+        .script
+        .lock()
+        .unwrap()
+        .pop_front()
+        .unwrap_or_else(|| Reply::status(200).body("ok"));
     if !reply.delay.is_zero() {
         tokio::time::sleep(reply.delay).await;
     }
@@ -98,7 +117,10 @@ async fn handle(State(sh): State<Arc<Shared>>, method: Method, uri: Uri, headers
     });
     let mut h = HeaderMap::new();
     for (k, v) in &reply.headers {
-        h.insert(axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+        h.insert(
+            axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+            v.parse().unwrap(),
+        );
     }
     (StatusCode::from_u16(reply.status).unwrap(), h, reply.body)
 }
@@ -111,8 +133,12 @@ impl Receiver {
             received: Mutex::new(Vec::new()),
             arrived: AtomicUsize::new(0),
         });
-        let app = axum::Router::new().fallback(handle).with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the test receiver on 127.0.0.1");
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the test receiver on 127.0.0.1");
         let addr = listener.local_addr().unwrap();
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -136,7 +162,10 @@ impl Receiver {
 
     /// Requests answered with 2xx.
     pub fn accepted(&self) -> Vec<Received> {
-        self.received().into_iter().filter(|r| (200..300).contains(&r.answered)).collect()
+        self.received()
+            .into_iter()
+            .filter(|r| (200..300).contains(&r.answered))
+            .collect()
     }
 
     /// Queue more scripted answers.

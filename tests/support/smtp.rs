@@ -57,7 +57,12 @@ impl mailin::Handler for Handler {
         if let Some((code, msg)) = self.shared.rejects.lock().unwrap().pop_front() {
             return Response::custom(code, msg);
         }
-        self.current = Some(ReceivedMail { from: from.to_string(), to: to.to_vec(), data: Vec::new(), auth: self.auth.clone() });
+        self.current = Some(ReceivedMail {
+            from: from.to_string(),
+            to: to.to_vec(),
+            data: Vec::new(),
+            auth: self.auth.clone(),
+        });
         mailin::response::OK
     }
 
@@ -111,7 +116,9 @@ impl SmtpServer {
 
     /// Start on 127.0.0.1:`port` (0: any free port).
     pub async fn start_on(port: u16, options: SmtpOptions) -> SmtpServer {
-        let listener = TcpListener::bind(("127.0.0.1", port)).await.expect("bind the test SMTP server on 127.0.0.1");
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .await
+            .expect("bind the test SMTP server on 127.0.0.1");
         let addr = listener.local_addr().unwrap();
         let shared = Arc::new(Shared {
             mails: Mutex::new(Vec::new()),
@@ -120,12 +127,19 @@ impl SmtpServer {
         });
         let mut builder = SessionBuilder::new("smtp.test");
         if options.credentials.is_some() {
-            builder.enable_auth(AuthMechanism::Plain).enable_auth(AuthMechanism::Login).insecure_enable_plaintext_auth();
+            builder
+                .enable_auth(AuthMechanism::Plain)
+                .enable_auth(AuthMechanism::Login)
+                .insecure_enable_plaintext_auth();
         }
         let sh = shared.clone();
         let task = tokio::spawn(async move {
             while let Ok((stream, peer)) = listener.accept().await {
-                let handler = Handler { shared: sh.clone(), auth: None, current: None };
+                let handler = Handler {
+                    shared: sh.clone(),
+                    auth: None,
+                    current: None,
+                };
                 let builder = builder.clone();
                 tokio::spawn(async move {
                     let _ = serve(stream, peer.ip(), builder, handler).await;
@@ -158,7 +172,12 @@ impl Drop for SmtpServer {
     }
 }
 
-async fn serve(stream: TcpStream, ip: IpAddr, builder: SessionBuilder, handler: Handler) -> io::Result<()> {
+async fn serve(
+    stream: TcpStream,
+    ip: IpAddr,
+    builder: SessionBuilder,
+    handler: Handler,
+) -> io::Result<()> {
     let (r, mut w) = stream.into_split();
     let mut r = BufReader::new(r);
     let mut session = builder.build(ip, handler);
@@ -166,7 +185,8 @@ async fn serve(stream: TcpStream, ip: IpAddr, builder: SessionBuilder, handler: 
     let mut line = Vec::new();
     loop {
         line.clear();
-        let n = tokio::time::timeout(Duration::from_secs(30), r.read_until(b'\n', &mut line)).await??;
+        let n =
+            tokio::time::timeout(Duration::from_secs(30), r.read_until(b'\n', &mut line)).await??;
         if n == 0 {
             return Ok(());
         }
