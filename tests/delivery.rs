@@ -980,3 +980,81 @@ async fn test_alert_goes_straight_to_the_channel() {
         .to_string();
     assert!(err.contains("\"hook\""), "{err}");
 }
+
+/// Log output captured for one (single-threaded) test.
+#[derive(Clone, Default)]
+struct LogBuf(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogBuf {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).to_string()
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn channel_state_changes_are_logged_once_and_failures_loudly() {
+    let logs = LogBuf::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let rx = Receiver::start(vec![
+        Reply::status(503),
+        Reply::status(503),
+        Reply::status(503),
+    ])
+    .await;
+    let cfg = config(&format!(
+        "{FAST}{}",
+        json_hook("hook", &rx.url("/hook"), "")
+    ));
+    let store = Arc::new(Store::open_in_memory().unwrap());
+    let (d, _) = delivery(&store, &cfg);
+    let id = enqueue(&store, "hook", &alert("I-states"));
+    drain_until(&d, Duration::from_secs(15), "row delivered", || {
+        row(&store, id).status == OutboxStatus::Delivered
+    })
+    .await;
+    rx.push(Reply::status(422).body("bad payload"));
+    let refused = enqueue(&store, "hook", &alert("I-refused"));
+    d.drain_once().await.unwrap();
+    assert_eq!(row(&store, refused).status, OutboxStatus::Failed);
+
+    let text = logs.text();
+    let lines = |needle: &str| text.lines().filter(|l| l.contains(needle)).count();
+    assert_eq!(
+        lines("is failing"),
+        1,
+        "one WARN when the channel starts failing:\n{text}"
+    );
+    assert_eq!(lines("recovered"), 1, "one INFO when it recovers:\n{text}");
+    let failed: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("ALERT NOT DELIVERED"))
+        .collect();
+    assert_eq!(failed.len(), 1, "{text}");
+    assert!(failed[0].contains("ERROR"), "{}", failed[0]);
+    assert!(
+        failed[0].contains("hook") && failed[0].contains("I-refused") && failed[0].contains("422"),
+        "{}",
+        failed[0]
+    );
+    assert!(
+        !text.contains(&rx.url("/hook")),
+        "the webhook URL is never logged:\n{text}"
+    );
+}
