@@ -329,6 +329,21 @@ async fn size_cap_and_gzip_bomb_are_cut_quickly() {
         .unwrap_err();
     assert!(e.message.contains("limit"), "{e:?}");
     assert!(t.elapsed() < Duration::from_secs(10));
+    // nobody listening
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let e = f
+        .fetch_feed(&format!("http://127.0.0.1:{port}/x.xml"), None, None)
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("connection failed"), "{e:?}");
+    assert!(f
+        .fetch_feed("ftp://127.0.0.1/x.xml", None, None)
+        .await
+        .is_err());
     // honest gzip is decompressed
     match f
         .fetch_feed(&server.url("/small.gz"), None, None)

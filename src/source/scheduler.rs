@@ -688,7 +688,7 @@ impl Scheduler {
             if let Some(c) = changed {
                 f.state.etag = c.etag;
                 f.state.last_modified = c.last_modified;
-                f.state.items_seen += c.seen.len() as u64;
+                f.state.items_seen += new_items as u64;
                 if let Some(to) = c.moved_to.filter(|to| *to != f.state.url) {
                     info!(feed = %snap.name, from = %f.state.url, to = %to, "feed moved permanently; polling the new address");
                     f.state.url = to;

@@ -366,9 +366,12 @@ pub fn config(toml_text: &str) -> Config {
     toml::from_str(toml_text).unwrap_or_else(|e| panic!("test config: {e}\n{toml_text}"))
 }
 
+/// (feed, its stories) per batch, in arrival order.
+type Received = Vec<(String, Vec<Story>)>;
+
 /// Received batches, acknowledged as they come.
 #[derive(Clone, Default)]
-pub struct Batches(Arc<Mutex<Vec<(String, Vec<Story>)>>>);
+pub struct Batches(Arc<Mutex<Received>>);
 
 impl Batches {
     pub fn all(&self) -> Vec<(String, Vec<Story>)> {
