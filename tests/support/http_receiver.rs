@@ -128,6 +128,11 @@ async fn handle(
 impl Receiver {
     /// Start on a free loopback port with these scripted answers (then 200).
     pub async fn start(script: Vec<Reply>) -> Receiver {
+        Self::start_on(0, script).await
+    }
+
+    /// Start on a given loopback port (a receiver that was down and comes back).
+    pub async fn start_on(port: u16, script: Vec<Reply>) -> Receiver {
         let shared = Arc::new(Shared {
             script: Mutex::new(script.into_iter().collect()),
             received: Mutex::new(Vec::new()),
@@ -136,7 +141,7 @@ impl Receiver {
         let app = axum::Router::new()
             .fallback(handle)
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("bind the test receiver on 127.0.0.1");
         let addr = listener.local_addr().unwrap();
