@@ -48,6 +48,7 @@ fn build() -> (Store, Vec<Facts>) {
                 let day = start + Duration::days((next() % 1095) as i64);
                 let f = facts_at(p, day, (next() % 50) as u32);
                 let first = dedup::FirstStory {
+                    places: &[],
                     title: "t",
                     summary: "s",
                     simhash: next(),
@@ -81,6 +82,7 @@ fn bench(c: &mut Criterion) {
                         facts: f,
                         simhash: 42,
                         published: None,
+                        places: &[],
                     };
                     dedup::best_match(tx, &e, 14, 1.2)
                 })

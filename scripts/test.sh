@@ -3,10 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# A real SMTP server for the delivery tests (Python's aiosmtpd, from PyPI).
-if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
-  python3 -m pip install --quiet --disable-pip-version-check aiosmtpd
-fi
+# The delivery tests run a real SMTP server (the mailin crate) and HTTP receivers in-process,
+# the daemon tests a feed server: all on 127.0.0.1, nothing to install for them.
 # systemd-analyze, to verify the service unit.
 if ! command -v systemd-analyze >/dev/null; then
   if [ "$(id -u)" = 0 ]; then

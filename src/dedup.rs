@@ -74,6 +74,31 @@ pub struct StoryEvidence<'a> {
     pub facts: &'a Facts,
     pub simhash: u64,
     pub published: Option<DateTime<Utc>>,
+    /// Name keys of every place the story names ([`places_named`]).
+    pub places: &'a [String],
+}
+
+/// Name keys of the canonical names of the places an analysis found in the
+/// story's incident sentences (its `place` reasons of weight ≥ 0.5), so that
+/// "Labezanga" and "Labbezanga" meet.
+pub fn places_named(a: &sahel_nlp::Analysis, gaz: &sahel_nlp::Gazetteer) -> Vec<String> {
+    let mut v: Vec<String> = a
+        .reasons
+        .iter()
+        .filter(|r| r.kind == "place" && r.weight >= 0.5)
+        .flat_map(|r| {
+            let found = gaz.lookup(r.text.trim());
+            if found.is_empty() {
+                vec![name_key(&r.text)]
+            } else {
+                found.iter().map(|p| name_key(&p.name)).collect()
+            }
+        })
+        .filter(|k| !k.is_empty())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
 }
 
 /// The score of one candidate, with the reasons behind it.
@@ -136,10 +161,30 @@ pub fn score(e: &StoryEvidence<'_>, inc: &Incident) -> Option<MatchScore> {
         (Some(a), Some(b)) => Some(name_key(a) == name_key(b)),
         _ => None,
     };
+    // one outlet says "near X", another "between X and Y" or "near Y"
+    let cross_named = !same_loc
+        && story_precise
+        && (f
+            .location
+            .as_ref()
+            .is_some_and(|l| inc.places.contains(&name_key(l)))
+            || inc
+                .location
+                .as_ref()
+                .is_some_and(|l| e.places.contains(&name_key(l))));
     if same_loc && story_precise {
         add(
             2.0,
             format!("same place ({})", f.location.as_deref().unwrap_or_default()),
+        );
+    } else if cross_named {
+        add(
+            1.5,
+            format!(
+                "{} and {} are both named for the incident",
+                f.location.as_deref().unwrap_or_default(),
+                inc.location.as_deref().unwrap_or_default()
+            ),
         );
     } else if let (true, true, Some(d)) = (story_precise, inc_precise, dist) {
         if d <= 15.0 {
@@ -345,6 +390,7 @@ pub fn tidy_actors(actors: &mut Vec<String>) {
 /// What a new incident takes from its first story besides the facts.
 #[derive(Debug, Clone, Copy)]
 pub struct FirstStory<'a> {
+    pub places: &'a [String],
     pub title: &'a str,
     pub summary: &'a str,
     pub simhash: u64,
@@ -360,6 +406,7 @@ pub fn new_incident(
     now: DateTime<Utc>,
 ) -> Incident {
     let FirstStory {
+        places,
         title,
         summary,
         simhash,
@@ -394,6 +441,7 @@ pub fn new_incident(
         known: false,
         origin: "story".into(),
         simhashes: vec![simhash],
+        places: places.to_vec(),
         alerted_killed: None,
         alerted_claimed: false,
         alerted_revision: 0,
@@ -556,6 +604,7 @@ mod tests {
             f,
             f.event_date,
             FirstStory {
+                places: &[],
                 title: "t",
                 summary: "s",
                 simhash: 0,
@@ -589,6 +638,7 @@ mod tests {
                 facts: &later,
                 simhash: u64::MAX,
                 published: None,
+                places: &[],
             },
             &inc,
         )
@@ -606,6 +656,7 @@ mod tests {
                 facts: &b,
                 simhash: u64::MAX,
                 published: None,
+                places: &[],
             },
             &inc,
         )
@@ -626,6 +677,7 @@ mod tests {
                 facts: &b,
                 simhash: u64::MAX,
                 published: None,
+                places: &[],
             },
             &inc,
         )
@@ -646,6 +698,7 @@ mod tests {
                 facts: &region,
                 simhash: u64::MAX,
                 published: None,
+                places: &[],
             },
             &inc,
         )
@@ -655,6 +708,36 @@ mod tests {
         merge(&mut inc, &region, region.event_date, 0.9, 7, Utc::now());
         assert_eq!(inc.location.as_deref(), Some("Tillia"));
         assert_eq!(inc.killed, Some(137));
+    }
+
+    #[test]
+    fn between_x_and_y_meets_near_y() {
+        // first report: "between Ansongo and Labbezanga" → Ansongo; later: "near Labbezanga"
+        let first = facts("Ansongo", "Gao", 15.66, 0.50, "2026-11-09", Some(4));
+        let mut inc = incident_from(&first);
+        let later = facts("Labbezanga", "Gao", 14.95, 0.69, "2026-11-10", Some(6));
+        let e = StoryEvidence {
+            facts: &later,
+            simhash: u64::MAX,
+            published: None,
+            places: &[],
+        };
+        let apart = score(&e, &inc).unwrap().score;
+        assert!(apart < 1.2, "81 km apart alone is not enough: {apart}");
+        inc.places = vec!["ansongo".into(), "labbezanga".into()];
+        let m = score(&e, &inc).unwrap();
+        assert!(m.score >= 1.2, "{m:?}");
+        // and the other way round: the story names the incident's place
+        let mut inc2 = incident_from(&later);
+        inc2.places.clear();
+        let named = ["ansongo".to_string(), "labbezanga".to_string()];
+        let e2 = StoryEvidence {
+            facts: &first,
+            simhash: u64::MAX,
+            published: None,
+            places: &named,
+        };
+        assert!(score(&e2, &inc2).unwrap().score >= 1.2);
     }
 
     #[test]
@@ -679,7 +762,8 @@ mod tests {
             &StoryEvidence {
                 facts: &b,
                 simhash: 1,
-                published: None
+                published: None,
+                places: &[],
             },
             &inc
         )

@@ -162,6 +162,7 @@ pub fn parse(text: &str, origin: &str, gaz: &Gazetteer) -> Result<Vec<Incident>>
                 known: true,
                 origin: origin.to_string(),
                 simhashes: vec![],
+                places: vec![],
                 alerted_killed: killed,
                 alerted_claimed: false,
                 alerted_revision: 0,

@@ -151,7 +151,11 @@ impl Pipeline {
         let story = match story.published {
             Some(p) if p > now + Duration::days(1) => {
                 tracing::debug!(story = %story.key, published = %p, "publication date in the future; using the time seen");
-                fixed = Story { published: Some(now), published_offset_secs: None, ..story.clone() };
+                fixed = Story {
+                    published: Some(now),
+                    published_offset_secs: None,
+                    ..story.clone()
+                };
                 &fixed
             }
             _ => story,
@@ -225,23 +229,39 @@ impl Pipeline {
                     });
                 }
             }
+            let places = dedup::places_named(&analysis, st.engine.gazetteer());
             let evidence = StoryEvidence {
+                places: &places,
                 facts: &facts,
                 simhash: hash,
                 published: story.published,
             };
             let day = dedup::story_day(&evidence);
-            let (best, _all) = dedup::best_match(
+            let (best, all) = dedup::best_match(
                 tx,
                 &evidence,
                 st.dedup.window_days,
                 st.dedup.match_threshold,
             )?;
+            for m in all.iter().take(3) {
+                tracing::debug!(
+                    story = %story.key,
+                    incident = %m.incident_id,
+                    score = m.score,
+                    reasons = ?m.reasons,
+                    "match candidate"
+                );
+            }
             let (status, alerts) = match best {
                 Some(m) => {
                     let mut inc = tx.incident(&m.incident_id)?.expect("candidate exists");
                     let changes =
                         dedup::merge(&mut inc, &facts, day, analysis.confidence, hash, now);
+                    for p in &places {
+                        if !inc.places.contains(p) && inc.places.len() < 64 {
+                            inc.places.push(p.clone());
+                        }
+                    }
                     new_story.incident_id = Some(&inc.id);
                     tx.insert_story(&new_story)?;
                     if inc.known {
@@ -271,6 +291,7 @@ impl Pipeline {
                         &facts,
                         day,
                         dedup::FirstStory {
+                            places: &places,
                             title: &story.title,
                             summary: &summary_of(&story.text),
                             simhash: hash,

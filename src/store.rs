@@ -71,6 +71,7 @@ const MIGRATIONS: &[&str] = &[
         known         INTEGER NOT NULL,
         origin        TEXT NOT NULL,
         simhashes     TEXT NOT NULL,
+        places        TEXT NOT NULL DEFAULT '[]',
         alerted_killed INTEGER,
         alerted_claimed INTEGER NOT NULL DEFAULT 0,
         alerted_revision INTEGER NOT NULL DEFAULT 0
@@ -160,6 +161,9 @@ pub struct Incident {
     pub origin: String,
     /// SimHashes of the incident's stories (near-duplicate wire copies).
     pub simhashes: Vec<u64>,
+    /// Name keys of the places its stories name (for "between X and Y" told both ways).
+    #[serde(default)]
+    pub places: Vec<String>,
     /// Toll and claim as of the last alert sent, to judge "significant" updates.
     pub alerted_killed: Option<u32>,
     pub alerted_claimed: bool,
@@ -692,8 +696,8 @@ impl Tx<'_> {
     /// Insert or replace an incident (all facts).
     pub fn put_incident(&self, i: &Incident) -> Result<()> {
         self.tx.execute(
-            "INSERT OR REPLACE INTO incidents (id, country, admin1, admin2, location, precision, lat, lon, event_day, killed, wounded, victims, actors, attack_type, claimed, confidence, title, summary, revision, first_seen, last_seen, known, origin, simhashes, alerted_killed, alerted_claimed, alerted_revision)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
+            "INSERT OR REPLACE INTO incidents (id, country, admin1, admin2, location, precision, lat, lon, event_day, killed, wounded, victims, actors, attack_type, claimed, confidence, title, summary, revision, first_seen, last_seen, known, origin, simhashes, alerted_killed, alerted_claimed, alerted_revision, places)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
             params![
                 i.id,
                 i.country,
@@ -722,6 +726,7 @@ impl Tx<'_> {
                 i.alerted_killed,
                 i.alerted_claimed,
                 i.alerted_revision,
+                serde_json::to_string(&i.places)?,
             ],
         )?;
         Ok(())
@@ -832,6 +837,7 @@ fn incident_from_row(r: &Row<'_>) -> rusqlite::Result<Incident> {
         alerted_killed: r.get("alerted_killed")?,
         alerted_claimed: r.get("alerted_claimed")?,
         alerted_revision: r.get("alerted_revision")?,
+        places: serde_json::from_str(&r.get::<_, String>("places")?).unwrap_or_default(),
     })
 }
 

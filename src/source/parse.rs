@@ -64,7 +64,7 @@ pub fn parse_feed(
         let link = e
             .links
             .iter()
-            .find(|l| l.rel.as_deref().map_or(true, |r| r == "alternate"))
+            .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
             .or(e.links.first())
             .map(|l| l.href.trim().to_string())
             .filter(|l| !l.is_empty());
