@@ -25,10 +25,6 @@ pub const ACTORS: &[(&str, &[&str])] = &[
             "Jamaat Nusrat al-Islam wal-Muslimin",
             "Groupe de soutien a l'islam et aux musulmans",
             "Support Group for Islam and Muslims",
-            "al-Qaeda",
-            "Al Qaeda",
-            "Al-Qaida",
-            "AQIM",
         ],
     ),
     (
@@ -58,6 +54,16 @@ pub const ACTORS: &[(&str, &[&str])] = &[
         "Islamic State",
         &["IS", "ISIS", "Daesh", "Etat islamique", "EI"],
     ),
+    ("al-Qaeda", &["Al Qaeda", "Al-Qaida", "Al Qaida"]),
+    (
+        "AQIM",
+        &[
+            "al-Qaeda in the Islamic Maghreb",
+            "AQMI",
+            "Al-Qaida au Maghreb islamique",
+        ],
+    ),
+    ("Ansar Dine", &["Ansar Eddine", "Ansar Dine"]),
     (
         "Boko Haram",
         &["JAS", "Jama'atu Ahlis Sunna Lidda'awati wal-Jihad"],
@@ -88,8 +94,9 @@ pub const ACTORS: &[(&str, &[&str])] = &[
         ],
     ),
     (
-        "Wagner",
+        "foreign/Russian fighters (Wagner)",
         &[
+            "Wagner",
             "Wagner Group",
             "Africa Corps",
             "Russian fighters",
@@ -115,6 +122,7 @@ pub const ACTORS: &[(&str, &[&str])] = &[
             "armee burkinabe",
             "FDS",
             "Forces de defense et de securite",
+            "Burkina army",
         ],
     ),
     (
@@ -128,11 +136,16 @@ pub const ACTORS: &[(&str, &[&str])] = &[
         ],
     ),
     (
-        "Chad Armed Forces (ANT)",
-        &["ANT", "Chadian army", "armee tchadienne"],
+        "Chadian National Army (ANT)",
+        &[
+            "ANT",
+            "Chadian army",
+            "armee tchadienne",
+            "Chad Armed Forces",
+        ],
     ),
     (
-        "Mauritanian Army",
+        "Mauritanian Armed Forces",
         &["armee mauritanienne", "Mauritanian army"],
     ),
     (
@@ -143,9 +156,12 @@ pub const ACTORS: &[(&str, &[&str])] = &[
         ],
     ),
     ("Koglweogo", &[]),
-    ("Dozo", &["Dozos", "Donso"]),
     (
-        "Unidentified gunmen",
+        "Dozo hunters",
+        &["Dozo", "Dozos", "Donso", "chasseurs dozo"],
+    ),
+    (
+        "unidentified gunmen",
         &[
             "unidentified armed men",
             "gunmen",
@@ -153,6 +169,7 @@ pub const ACTORS: &[(&str, &[&str])] = &[
             "individus armes non identifies",
         ],
     ),
+    ("al-Shabaab", &["al Shabaab", "Shabab"]),
 ];
 
 /// The canonical name of an actor given by any of its names.
@@ -600,6 +617,22 @@ mod tests {
         );
         assert_eq!(canonical_actor("nobody"), None);
         assert_eq!(suggest_actor("Boko Harm"), Some("Boko Haram"));
+        assert_eq!(
+            canonical_actor("Africa Corps"),
+            Some("foreign/Russian fighters (Wagner)")
+        );
+        // the engine's canonical names resolve to themselves
+        for name in [
+            "foreign/Russian fighters (Wagner)",
+            "Chadian National Army (ANT)",
+            "Dozo hunters",
+            "unidentified gunmen",
+            "Mauritanian Armed Forces",
+            "al-Qaeda",
+            "AQIM",
+        ] {
+            assert_eq!(canonical_actor(name), Some(name));
+        }
     }
 
     #[test]
