@@ -1001,16 +1001,49 @@ impl LogBuf {
     }
 }
 
+thread_local! {
+    /// The buffer of the test that captures logs on this thread, if any.
+    static CAPTURE: std::cell::RefCell<Option<LogBuf>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Writes to this thread's capture buffer, or nowhere.
+struct ThreadCapture;
+
+impl std::io::Write for ThreadCapture {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        CAPTURE.with(|c| {
+            if let Some(buf) = &*c.borrow() {
+                buf.0.lock().unwrap().extend_from_slice(b);
+            }
+        });
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Capture this thread's log lines into `logs`. One global subscriber for the
+/// whole test binary (a thread-local default subscriber loses events when
+/// tests on other threads hit the same callsites first: tracing caches each
+/// callsite's interest globally).
+fn capture_logs(logs: &LogBuf) {
+    static INIT: std::sync::Once = std::sync::Once::new();
+    INIT.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(|| ThreadCapture)
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
+    });
+    CAPTURE.with(|c| *c.borrow_mut() = Some(logs.clone()));
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn channel_state_changes_are_logged_once_and_failures_loudly() {
     let logs = LogBuf::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::INFO)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    capture_logs(&logs);
 
     let rx = Receiver::start(vec![
         Reply::status(503),
