@@ -21,7 +21,7 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::dates::{self, DKind, DateCue, LexHit};
 use crate::extract;
-use crate::lexicon::{Cat, Entry, Hit, COMMON_WORD_NAMES, REGION_ONLY_NAMES};
+use crate::lexicon::{Cat, Entry, Hit, Noun, COMMON_WORD_NAMES, REGION_ONLY_NAMES};
 use crate::numbers::{self, Num};
 use crate::text::{detect_language, FoldedText};
 use crate::{Analysis, Document, Engine, PlaceKind, PlaceSource, Reason};
@@ -93,6 +93,9 @@ pub(crate) struct PlaceHit {
     pub anchor: bool,
     /// Second member of "between X and Y".
     pub second: bool,
+    /// Member of a route pair ("between X and Y", "the road from X to Y",
+    /// "l'axe X-Y"): both ends are places of the incident.
+    pub route: bool,
 }
 
 /// The prepared document shared by the classifier and the extractor.
@@ -114,7 +117,12 @@ pub(crate) struct Doc<'e> {
 impl Doc<'_> {
     pub(crate) fn text(&self, s: usize, e: usize) -> &str {
         let (a, b) = (self.f.orig(s), self.f.orig(e));
-        self.orig.get(a..b).unwrap_or("")
+        // A match that ends a segment maps its end to the start of the next
+        // one: drop the blank lines in between.
+        self.orig
+            .get(a..b)
+            .unwrap_or("")
+            .trim_end_matches(|c: char| c.is_whitespace())
     }
 
     pub(crate) fn lex_of(&self, s: usize) -> &[LexHit] {
@@ -645,6 +653,7 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
                 locative: false,
                 anchor: false,
                 second: false,
+                route: false,
             });
         }
     }
@@ -743,7 +752,11 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
     let gaz = d.engine.gazetteer();
     let text = &d.f.text;
     let mut places = std::mem::take(&mut d.places);
-    for ph in places.iter_mut() {
+    let routes = route_pairs(text, &places);
+    for (pi, ph) in places.iter_mut().enumerate() {
+        let route_first = routes.iter().any(|&(x, _)| x == pi);
+        let route_second = routes.iter().any(|&(_, y)| y == pi);
+        ph.route = route_first || route_second;
         let folded = &text[ph.start..ph.end];
         let o = d.f.orig(ph.start);
         let first = d.orig[o..].chars().next().unwrap_or('a');
@@ -752,7 +765,7 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
         let sent = &d.sents[ph.sent];
         let slex = &d.lex[sent.l0..sent.l1];
         let flags = context_flags(&d.engine.lexicon.context, text, ph.start);
-        let locative = flags & CTX_LOCATIVE != 0;
+        let locative = flags & CTX_LOCATIVE != 0 || ph.route;
         ph.locative = locative;
         ph.target = flags & CTX_TARGET != 0;
         ph.anchor = flags & CTX_ANCHOR != 0 && {
@@ -779,8 +792,9 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
                 a += 1;
             }
             let pre = &text[a..ph.start];
-            ph.second = (pre.ends_with(" and ") || pre.ends_with(" et "))
-                && (pre.contains("between ") || pre.contains("entre "));
+            ph.second = route_second
+                || ((pre.ends_with(" and ") || pre.ends_with(" et "))
+                    && (pre.contains("between ") || pre.contains("entre ")));
         }
         let region_ctx = region_context(slex, ph.start, ph.end);
         let region_only = REGION_ONLY_NAMES.contains(&folded);
@@ -827,7 +841,8 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
         } else if border {
             ctx *= 0.6;
         }
-        if flags & CTX_AWAY != 0 {
+        // "the road from X to Y": X is not where people came from.
+        if flags & CTX_AWAY != 0 && !route_first {
             ctx *= 0.3;
         }
         if ph.start < d.dateline_end {
@@ -849,6 +864,81 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
         s.p1 = pi;
     }
     d.places = places;
+}
+
+/// Words that make "from X to Y" and "X-Y" a route.
+const ROUTE_WORDS: &[&str] = &[
+    "road",
+    "route",
+    "highway",
+    "axis",
+    "axe",
+    "troncon",
+    "trajet",
+    "way",
+    "convoy",
+    "convoi",
+    "journey",
+    "travelling",
+    "traveling",
+    "voyage",
+    "reliant",
+    "linking",
+    "links",
+    "relie",
+    "corridor",
+    "stretch",
+    "piste",
+    "track",
+    "between",
+    "entre",
+];
+
+/// Pairs of place mentions (indices into `places`) that name the two ends
+/// of a route or a stretch: "between X and Y", "entre X et Y", "the road
+/// from X to Y", "de X a Y", "l'axe X-Y", "the X-Y road".
+fn route_pairs(text: &str, places: &[PlaceHit]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for i in 1..places.len() {
+        let (x, y) = (&places[i - 1], &places[i]);
+        if x.sent != y.sent || y.start <= x.end || y.start - x.end > 5 {
+            continue;
+        }
+        let gap = &text[x.end..y.start];
+        let mut a = x.start.saturating_sub(40);
+        while !text.is_char_boundary(a) {
+            a += 1;
+        }
+        let pre = &text[a..x.start];
+        let route_before = pre
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| ROUTE_WORDS.contains(&w));
+        let ok = match gap {
+            " and " | " et " => pre.contains("between ") || pre.contains("entre "),
+            " to " | " a " => {
+                let last = pre.trim_end().rsplit(' ').next().unwrap_or("");
+                route_before
+                    && (matches!(last, "from" | "de" | "d'" | "depuis") || pre.ends_with(" d'"))
+            }
+            "-" | " - " | "/" => {
+                let mut b = (y.end + 12).min(text.len());
+                while !text.is_char_boundary(b) {
+                    b -= 1;
+                }
+                let post = &text[y.end..b];
+                route_before
+                    || post
+                        .split(|c: char| !c.is_ascii_alphanumeric())
+                        .take(2)
+                        .any(|w| ROUTE_WORDS.contains(&w))
+            }
+            _ => false,
+        };
+        if ok {
+            out.push((i - 1, i));
+        }
+    }
+    out
 }
 
 /// Mark background clauses and compute per-sentence violence.
@@ -902,7 +992,8 @@ pub(crate) fn mark_sentences(d: &mut Doc<'_>) {
 }
 
 /// Per-sentence violence from the non-background hits.
-/// `cas`: 0 no casualty figure, 1 a figure, 2 a victims' death toll.
+/// `cas`: 0 no casualty figure, 1 a figure, 2 a victims' death toll, 3 a
+/// death toll of soldiers or civilians.
 fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
     let s = &d.sents[si];
     let mut a = 0.0f32;
@@ -929,12 +1020,25 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
     if k || cas > 0 {
         v += if a + g > 0.0 { 1.0 } else { 0.35 };
     }
-    v += 0.5 * f32::from(cas);
+    v += 0.5 * f32::from(cas.min(2));
+    let accident = d
+        .lex_of(si)
+        .iter()
+        .any(|h| matches!(h.cat, Cat::NonEvent(_)));
+    if cas == 3 && s.zone != Zone::Body && a + g == 0.0 && !accident {
+        v += 0.9;
+    }
     (v.min(4.5), k)
 }
 
 fn push_reason(reasons: &mut Vec<Reason>, kind: &str, text: &str, weight: f32, note: String) {
-    if reasons.len() >= 24
+    // Places get room of their own: deduplication relies on them.
+    let cap = if matches!(kind, "place" | "foreign_place" | "score" | "date") {
+        40
+    } else {
+        24
+    };
+    if reasons.len() >= cap
         || (weight.abs() < 0.2 && !matches!(kind, "date" | "foreign_place" | "score"))
     {
         return;
@@ -1001,12 +1105,15 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
         let cas = tolls
             .iter()
             .filter(|t| t.sent == si)
-            .map(|t| {
-                if t.role == extract::Role::Killed && t.noun.is_some() {
-                    2u8
-                } else {
-                    1
-                }
+            .map(|t| match (t.role, t.noun) {
+                // "12 soldiers killed", "30 civils tués": soldiers and
+                // civilians killed are an incident even without an attack
+                // word (a one-line teaser); accidents and disasters are
+                // non-event cues.
+                (extract::Role::Killed, Some(Noun::Mil)) => 3u8,
+                (extract::Role::Killed, Some(Noun::Civ)) => 3,
+                (extract::Role::Killed, Some(_)) => 2,
+                _ => 1,
             })
             .max()
             .unwrap_or(0);
@@ -1084,6 +1191,46 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
             w,
             format!("country {cc}"),
         );
+    }
+    // Both ends of a route named for the incident ("between X and Y", "the
+    // road from X to Y"): other outlets may say "near Y".
+    for ph in d.places.iter().filter(|p| p.route && !p.cands.is_empty()) {
+        let s = &d.sents[ph.sent];
+        let incident = ph.start < s.bg_from
+            && (s.zone != Zone::Body
+                || s.violence >= 1.0
+                || s.has_kill
+                || d.lex_of(ph.sent).iter().any(|h| {
+                    h.start < s.bg_from && matches!(h.cat, Cat::Attack(..) | Cat::Generic(_))
+                }));
+        let countryish = ph.cands.iter().all(|&c| {
+            matches!(
+                engine.gazetteer().places()[c as usize].kind,
+                PlaceKind::Country | PlaceKind::Demonym
+            )
+        });
+        if !incident || countryish {
+            continue;
+        }
+        let cc = engine.gazetteer().places()[ph.cands[0] as usize]
+            .country
+            .clone();
+        let w = s.weight.max(0.5);
+        let t = d.text(ph.start, ph.end);
+        if let Some(r) = reasons
+            .iter_mut()
+            .find(|r| r.kind == "place" && r.text.eq_ignore_ascii_case(t))
+        {
+            r.weight = r.weight.max(w);
+        } else {
+            push_reason(
+                &mut reasons,
+                "place",
+                t,
+                w,
+                format!("country {cc}, end of a route"),
+            );
+        }
     }
     let country = vote.best.clone();
     let country_watched = country

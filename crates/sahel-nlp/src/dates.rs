@@ -187,7 +187,22 @@ pub(crate) fn scan(
                 && !hits
                     .iter()
                     .any(|v| violent(v.cat) && v.end <= s && s - v.end <= 25);
-            before || after
+            // A reporting verb right after the cue, in the same clause: "the
+            // army on Wednesday said", "had on Tuesday reported", "in a
+            // Thursday statement".
+            let after_announce = matches!(h.cat, Cat::Announce)
+                && h.start >= s
+                && h.start - s <= 24
+                && !b[s..h.start]
+                    .iter()
+                    .any(|c| matches!(c, b',' | b';' | b':'))
+                && !hits
+                    .iter()
+                    .any(|v| violent(v.cat) && v.start >= s && v.end <= h.start)
+                && !hits.iter().any(|v| {
+                    violent(v.cat) && v.end <= s && s - v.end <= 25 && !b[v.end..s].contains(&b',')
+                });
+            before || after || after_announce
         })
     };
     for (hi_idx, h) in hits.iter().enumerate() {

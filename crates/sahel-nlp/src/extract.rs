@@ -504,6 +504,19 @@ pub(crate) fn event_date(d: &Doc<'_>, _x: Option<()>) -> Option<(NaiveDate, DKin
             }
         }
     }
+    // An older month or year attached to the violence of the title or the
+    // lead ("the massacre of late March 2022 ..., the UN said on Monday")
+    // dates the incident better than the day of the statement.
+    for &si in &head {
+        if violent(si) {
+            if let Some(x) = pick(si, false, &[DKind::MonthOnly, DKind::YearOnly]) {
+                let old = pub_date.is_some_and(|p| (p - x.0).num_days() > 45);
+                if old {
+                    return Some(x);
+                }
+            }
+        }
+    }
     for &si in &head {
         if let Some(x) = pick(si, true, &precise) {
             return Some(x);
@@ -552,13 +565,21 @@ fn intern_cc(cc: &str) -> &'static str {
     AFRICA
         .iter()
         .chain(KNOWN.iter())
-        .find(|k| **k == cc)
+        .find(|k| same_code(k, cc))
         .copied()
         .unwrap_or("XX")
 }
 
+/// Two-letter codes compared byte by byte (no `memcmp` call per code: this
+/// runs for every place mention).
+#[inline]
+fn same_code(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
 fn is_african(cc: &str) -> bool {
-    AFRICA.contains(&cc)
+    AFRICA.iter().any(|k| same_code(k, cc))
 }
 
 fn kind_weight(k: PlaceKind) -> f32 {
@@ -592,7 +613,7 @@ pub(crate) fn country_vote(d: &Doc<'_>) -> Vote {
     let mut scores: Vec<(&'static str, f32)> = Vec::with_capacity(8);
     let mut evidence: Vec<(&'static str, f32, usize, usize)> = Vec::new();
     let add = |scores: &mut Vec<(&'static str, f32)>, cc: &'static str, w: f32| {
-        if let Some(x) = scores.iter_mut().find(|x| x.0.as_bytes() == cc.as_bytes()) {
+        if let Some(x) = scores.iter_mut().find(|x| same_code(x.0, cc)) {
             x.1 += w;
         } else {
             scores.push((cc, w));
@@ -633,7 +654,7 @@ pub(crate) fn country_vote(d: &Doc<'_>) -> Vote {
             w *= 0.25;
         }
         add(&mut scores, cc, w);
-        evidence.push((intern_cc(cc), w, ph.start, ph.end));
+        evidence.push((cc, w, ph.start, ph.end));
     }
     for (pi, w) in ambiguous {
         let ph = &d.places[pi];
@@ -847,6 +868,7 @@ pub(crate) fn facts(
     }
     let mut type_scores: Vec<(AType, f32)> = Vec::new();
     let mut mil_target = 0.0f32;
+    let mut ied_strong = 0.0f32;
     for si in 0..d.sents.len() {
         let s = &d.sents[si];
         let lex = d.lex_of(si);
@@ -862,6 +884,9 @@ pub(crate) fn facts(
                 Cat::Target(Noun::Civ) if violent => civ += 0.3 * s.weight,
                 Cat::Attack(w, t) if t != AType::None => {
                     let x = w * s.weight;
+                    if t == AType::Ied && w >= 1.5 {
+                        ied_strong += x;
+                    }
                     if let Some(e) = type_scores.iter_mut().find(|e| e.0 == t) {
                         e.1 += x;
                     } else {
@@ -892,8 +917,44 @@ pub(crate) fn facts(
     };
     let not_mil = f.victims != Some(Victims::Military);
     let killed = f.killed.unwrap_or(0);
-    let at = if ts_of(AType::Ambush) >= 1.5 {
+    // The means of the attack (suicide bomber, drone, aircraft, IED,
+    // shelling) name it better than its victims or target: a convoy hit by
+    // an IED is an IED attack, a drone strike on a wedding a drone strike.
+    // An ambush (which often opens with IEDs) stays an ambush.
+    let means = {
+        let mut best = (AType::None, 1.5f32);
+        for t in [
+            AType::Suicide,
+            AType::Drone,
+            AType::AirStrike,
+            AType::Ied,
+            AType::Shelling,
+        ] {
+            let x = ts_of(t);
+            if x > best.1 {
+                best = (t, x);
+            }
+        }
+        // Generic blast words ("explosion", "bomb") alone are not enough.
+        if best.0 == AType::Ied && ied_strong < 1.0 {
+            best.0 = AType::None;
+        }
+        // Against the attack's own words ("gunmen stormed the village").
+        if best.0 != AType::None && best.1 < 0.6 * ts_of(AType::Armed).max(ts_of(AType::Massacre)) {
+            best.0 = AType::None;
+        }
+        // An assault on a camp or post that opens with a car bomb or
+        // mortar fire is an armed attack; IEDs hit convoys and patrols, and
+        // aircraft and drones strike whatever they strike.
+        if matches!(best.0, AType::Suicide | AType::Shelling) && mil_target >= 1.0 {
+            best.0 = AType::None;
+        }
+        best.0
+    };
+    let at = if ts_of(AType::Ambush) >= 1.5 && ts_of(AType::Ambush) >= 0.5 * ts_of(means) {
         AType::Ambush
+    } else if means != AType::None {
+        means
     } else if not_mil
         && f.victims.is_some()
         && (ts_of(AType::Massacre) >= 1.0 || killed >= 20)
@@ -925,6 +986,7 @@ pub(crate) fn facts(
 
     // ---- actors and claim ----
     let mut actor_scores: Vec<(u8, f32, usize)> = Vec::new();
+    let mut state_actor: Option<(f32, usize)> = None;
     let text = &d.f.text;
     for si in 0..d.sents.len() {
         let s = &d.sents[si];
@@ -936,13 +998,39 @@ pub(crate) fn facts(
                     matches!(n.cat, Cat::Negation) && n.end <= h.start && h.start - n.end < 40
                 })
         });
-        let violent = s.violence >= 1.0 || claim;
+        // "suspected JNIM fighters", "blamed on the Islamic State": the
+        // presumed perpetrators of the incident.
+        let blame = lex
+            .iter()
+            .any(|h| matches!(h.cat, Cat::Blame) && h.start < s.bg_from);
+        let violent = s.violence >= 1.0 || claim || blame;
+        if s.start < s.bg_from
+            && (violent || s.zone != Zone::Body)
+            && state_actor.is_none()
+            && state_perpetrator(d, si, f.victims, blame)
+        {
+            state_actor = Some((s.weight, s.start));
+        }
         if !violent && s.zone == Zone::Body {
             continue;
         }
         for h in lex.iter().filter(|h| h.start < s.bg_from) {
             let Cat::Actor(a) = h.cat else { continue };
-            if presence && !claim {
+            if presence && !claim && !blame {
+                continue;
+            }
+            // "killed a JNIM commander", "neutralised ISSP fighters": the
+            // group is the target, not the perpetrator.
+            let object = lex.iter().any(|k| {
+                matches!(k.cat, Cat::Kill | Cat::Neutralise)
+                    && k.end <= h.start
+                    && h.start - k.end <= 16
+                    && {
+                        let between = &text[k.end..h.start];
+                        !between.contains(" by ") && !between.contains(" par ")
+                    }
+            });
+            if object && !matches!(a, 8..=13 | 22) {
                 continue;
             }
             // State forces and Russian fighters are actors only when they
@@ -981,7 +1069,14 @@ pub(crate) fn facts(
                     continue;
                 }
             }
-            let mut w = s.weight * if claim { 2.0 } else { 1.0 };
+            let mut w = s.weight
+                * if claim {
+                    2.0
+                } else if blame {
+                    1.5
+                } else {
+                    1.0
+                };
             if s.zone != Zone::Body {
                 w *= 1.5;
             }
@@ -1010,6 +1105,44 @@ pub(crate) fn facts(
             x.0 = ACTOR_JNIM;
         }
     }
+    // The Islamic State's Sahel affiliate: its West Africa province until
+    // March 2022 (and around Lake Chad), its Sahel province since.
+    if let Some(x) = actor_scores.iter_mut().find(|x| x.0 == ACTOR_IS) {
+        let cc = f.country.as_deref().unwrap_or("");
+        let lake_chad = cc == "TD" || f.admin1.as_deref() == Some("Diffa");
+        let before = date.is_some_and(|t| t < NaiveDate::from_ymd_opt(2022, 3, 1).unwrap_or(t));
+        if matches!(cc, "ML" | "BF" | "NE") && !lake_chad {
+            x.0 = if before { ACTOR_ISWAP } else { ACTOR_ISSP };
+        } else if lake_chad {
+            x.0 = ACTOR_ISWAP;
+        }
+    }
+    // State forces named only generically ("the army", "troops") when they
+    // are the perpetrators (drone strikes, killings of civilians).
+    let armed_groups = actor_scores
+        .iter()
+        .any(|x| !matches!(x.0, 8..=13 | 22 | ACTOR_GUNMEN));
+    let from_the_air = matches!(at, AType::Drone | AType::AirStrike);
+    if let Some(cc) = f.country.as_deref() {
+        let national = match cc {
+            "ML" => Some(9u8),
+            "BF" => Some(10),
+            "NE" => Some(11),
+            "TD" => Some(12),
+            "MR" => Some(22),
+            _ => None,
+        };
+        if let Some(n) = national {
+            let named = state_actor
+                .map(|(w, p)| (n, w, p))
+                .or((from_the_air && !armed_groups).then_some((n, 0.5, usize::MAX)));
+            if let Some(x) = named {
+                if !actor_scores.iter().any(|y| y.0 == n) {
+                    actor_scores.push(x);
+                }
+            }
+        }
+    }
     if actor_scores.len() > 1 {
         actor_scores.retain(|x| x.0 != ACTOR_GUNMEN);
     }
@@ -1022,6 +1155,73 @@ pub(crate) fn facts(
         }
     }
     f
+}
+
+/// Words for state forces named generically.
+const GENERIC_FORCES: &[&str] = &[
+    "army",
+    "military",
+    "troops",
+    "soldiers",
+    "armee",
+    "militaires",
+    "soldats",
+    "security forces",
+    "defence forces",
+    "defense forces",
+    "forces de defense et de securite",
+    "forces de securite",
+    "fds",
+    "fama",
+];
+
+/// The state forces as perpetrators in sentence `si`: a generic army noun
+/// that is blamed ("witnesses blamed the army") or is the subject of an
+/// active killing of civilians ("soldiers executed 20 villagers").
+fn state_perpetrator(d: &Doc<'_>, si: usize, victims: Option<Victims>, blame: bool) -> bool {
+    let s = &d.sents[si];
+    let text = &d.f.text;
+    let lex = d.lex_of(si);
+    for h in lex.iter().filter(|h| h.start < s.bg_from) {
+        if !matches!(h.cat, Cat::Noun(Noun::Mil))
+            || !GENERIC_FORCES.contains(&&text[h.start..h.end])
+        {
+            continue;
+        }
+        // "the army said", "soldiers were killed": not perpetrators.
+        let blamed = blame
+            && lex.iter().any(|b| {
+                matches!(b.cat, Cat::Blame)
+                    && ((b.end <= h.start && h.start - b.end <= 25)
+                        || (b.start >= h.end && b.start - h.end <= 25))
+            });
+        // "an army drone strike", "military air strikes", "frappe de drone de
+        // l'armee".
+        let from_the_air = lex.iter().any(|k| {
+            matches!(k.cat, Cat::Attack(_, AType::Drone | AType::AirStrike))
+                && ((k.start >= h.end && k.start - h.end <= 12)
+                    || (k.end <= h.start && h.start - k.end <= 12))
+        });
+        let active = matches!(victims, Some(Victims::Civilian) | Some(Victims::Mixed))
+            && lex.iter().any(|k| {
+                k.start >= h.end
+                    && k.start - h.end <= 30
+                    && matches!(k.cat, Cat::Kill | Cat::Attack(_, AType::Massacre))
+                    && {
+                        let between = &text[h.end..k.start];
+                        ![
+                            " were", " was", " been", " ete", " sont", " had", " have", " has",
+                        ]
+                        .iter()
+                        .any(|p| between.contains(p))
+                            && !between.contains(',')
+                    }
+            });
+        if blamed || active || from_the_air {
+            return true;
+        }
+    }
+    false
 }
 
 fn rank(p: &crate::Place) -> (u8, u8, u64) {
