@@ -1,6 +1,6 @@
 //! The `sahel-watch` command line.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -250,7 +250,12 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 published,
                 language: lang.as_deref(),
             });
-            println!("{}", serde_json::to_string_pretty(&analysis)?);
+            let mut out = std::io::stdout().lock();
+            match writeln!(out, "{}", serde_json::to_string_pretty(&analysis)?) {
+                // `classify ... | head` closes the pipe early: not an error
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                r => r?,
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::CheckConfig { file } => {

@@ -54,7 +54,7 @@ fn sighup_applies_a_new_watchlist_to_the_stories_that_follow() {
         .into_iter()
         .map(|(n, _, _)| (n.clone(), server.url(&n)))
         .collect();
-    let (first, rest) = all.split_at(1);
+    let first = &all[..1];
     let state = dir.path().join("state");
     let jsonl = dir.path().join("alerts.jsonl");
     let path = dir.path().join("c.toml");

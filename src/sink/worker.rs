@@ -97,6 +97,9 @@ struct ChannelState {
     /// A retry is pending: no row of this channel is tried before then.
     blocked_until: Option<DateTime<Utc>>,
     failing: Option<Failing>,
+    /// Rows the channel accepted whose delivery the store could not record
+    /// (disk full): recorded before anything else is tried, never sent again.
+    unrecorded: Vec<i64>,
 }
 
 struct Failing {
@@ -358,6 +361,12 @@ impl Delivery {
             return Ok(0);
         };
         let mut settled = 0;
+        if !st.unrecorded.is_empty() {
+            self.store.mark_delivered(&st.unrecorded, Utc::now())?;
+            tracing::info!(channel = %ch.name, rows = st.unrecorded.len(), "deliveries recorded now that the state database accepts writes again");
+            settled += st.unrecorded.len();
+            st.unrecorded.clear();
+        }
         loop {
             let now = Utc::now();
             if let Some(b) = st.blocked_until {
@@ -532,12 +541,18 @@ impl Delivery {
         match result {
             Ok(()) => {
                 let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-                self.store.mark_delivered(&ids, Utc::now())?;
                 self.metrics
                     .alerts_sent
                     .get_or_create(&label)
                     .inc_by(rows.len() as u64);
                 st.worked(channel);
+                if let Err(e) = self.store.mark_delivered(&ids, Utc::now()) {
+                    // sent but not recorded: sending again every second until
+                    // the disk has room would flood the receiver
+                    st.unrecorded.extend(ids);
+                    tracing::error!(channel, incident = %incident_ids(rows), idempotency_key = key, "alert delivered, but the state database cannot record it ({e:#}); it is not sent again and is recorded once the database accepts writes");
+                    return Err(e);
+                }
                 tracing::debug!(channel, incident = %incident_ids(rows), idempotency_key = key, "alert delivered");
                 Ok(Outcome::Settled(rows.len()))
             }

@@ -34,6 +34,10 @@ pub fn parse_feed(
     language: Option<&str>,
 ) -> Result<ParsedFeed> {
     let bytes = to_utf8(bytes, http_charset);
+    if bytes.starts_with(b"<\0?\0") || bytes.starts_with(b"\0<\0?") {
+        // the XML parser would take this UTF-8 for UTF-16 (NULs are not XML)
+        anyhow::bail!("feed {feed_name:?}: not a valid RSS, Atom or JSON feed (NUL characters)");
+    }
     let parser = feed_rs::parser::Builder::new()
         // an empty id marks an item without guid (feed-rs would invent one)
         .id_generator(|_, _, _| String::new())
@@ -201,39 +205,105 @@ fn truncate_bytes(s: &str, n: usize) -> String {
 }
 
 /// Bytes of a feed as UTF-8. The XML declaration's encoding wins, then the
-/// HTTP charset; bytes that are not valid UTF-8 and declare nothing are read
-/// as Windows-1252 (what such feeds almost always are).
+/// HTTP charset; bytes that are not valid UTF-8 and declare nothing (or
+/// declare UTF-8) are read as Windows-1252 (what such feeds almost always
+/// are), and valid non-ASCII UTF-8 declared as a single-byte charset is read
+/// as UTF-8.
 fn to_utf8<'a>(bytes: &'a [u8], http_charset: Option<&str>) -> Cow<'a, [u8]> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // UTF-16 without a byte order mark (XML 1.0, appendix F): decoded here,
+    // so that the XML parser only ever sees UTF-8
+    for (start, enc) in [
+        (b"<\0?\0", encoding_rs::UTF_16LE),
+        (b"\0<\0?", encoding_rs::UTF_16BE),
+    ] {
+        if bytes.starts_with(start) {
+            let (text, _) = enc.decode_without_bom_handling(bytes);
+            return declare_utf8(Cow::Owned(text.into_owned().into_bytes()));
+        }
+    }
     let declared = xml_declared_encoding(bytes);
     let label = declared.as_deref().or(http_charset);
     let enc = label.and_then(|l| encoding_rs::Encoding::for_label(l.trim().as_bytes()));
     let is_utf8 = std::str::from_utf8(bytes).is_ok();
     let enc = match enc {
         Some(e) if e == encoding_rs::UTF_8 && !is_utf8 => encoding_rs::WINDOWS_1252,
-        Some(e) if e == encoding_rs::UTF_8 => return Cow::Borrowed(bytes),
+        Some(e) if e == encoding_rs::UTF_8 => return declare_utf8(Cow::Borrowed(bytes)),
+        // a single-byte charset (servers default text/* to ISO-8859-1) said
+        // of bytes that are valid UTF-8 with non-ASCII in them: the bytes
+        // are right, the label is not (Latin-1 text is almost never valid UTF-8)
+        Some(e) if is_utf8 && e.is_single_byte() && !bytes.is_ascii() => encoding_rs::UTF_8,
         Some(e) => e,
-        None if is_utf8 => return Cow::Borrowed(bytes),
+        None if is_utf8 => return declare_utf8(Cow::Borrowed(bytes)),
         None => encoding_rs::WINDOWS_1252,
     };
     let (text, _, _) = enc.decode(bytes);
-    let mut s = text.into_owned();
-    // the document is UTF-8 now; say so, or the XML parser would re-decode it
-    if let Some(decl_end) = s.find("?>").filter(|_| s.starts_with("<?xml")) {
-        let decl = &s[..decl_end];
-        if let Some(pos) = decl.find("encoding") {
-            let rest = &decl[pos..];
-            if let Some(q1) = rest.find(['"', '\'']) {
-                let quote = rest.as_bytes()[q1] as char;
-                if let Some(q2) = rest[q1 + 1..].find(quote) {
-                    let start = pos + q1 + 1;
-                    let end = start + q2;
-                    s.replace_range(start..end, "UTF-8");
+    declare_utf8(Cow::Owned(text.into_owned().into_bytes()))
+}
+
+/// The document is UTF-8 by now: make every XML declaration in it say so, or
+/// the XML parser would decode it again. A declaration with another encoding
+/// that the parser meets after the first 64 bytes of the document (blank
+/// lines before it, a second document glued on) would even make it panic
+/// (quick-xml's `DecodingReader::set_encoding`, through feed-rs).
+fn declare_utf8(doc: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
+    let b: &[u8] = &doc;
+    let mut values = Vec::new(); // byte ranges of encoding values to replace
+    let mut from = 0;
+    while let Some(i) = find(&b[from..], b"<?xml").map(|i| from + i) {
+        let after = i + b"<?xml".len();
+        if !b.get(after).is_some_and(|c| c.is_ascii_whitespace()) {
+            from = after;
+            continue;
+        }
+        let Some(end) = find(&b[after..], b"?>").map(|e| after + e) else {
+            break;
+        };
+        let mut p = after;
+        while let Some(k) = find(&b[p..end], b"encoding").map(|k| p + k) {
+            p = k + b"encoding".len();
+            let mut j = p;
+            let skip_blanks = |j: &mut usize| {
+                while *j < end && b[*j].is_ascii_whitespace() {
+                    *j += 1;
                 }
+            };
+            skip_blanks(&mut j);
+            if j >= end || b[j] != b'=' {
+                continue;
+            }
+            j += 1;
+            skip_blanks(&mut j);
+            if j >= end || !matches!(b[j], b'"' | b'\'') {
+                continue;
+            }
+            let quote = b[j];
+            if let Some(len) = b[j + 1..end].iter().position(|c| *c == quote) {
+                let value = j + 1..j + 1 + len;
+                if !b[value.clone()].eq_ignore_ascii_case(b"UTF-8") {
+                    values.push(value);
+                }
+                p = j + 1 + len;
             }
         }
+        from = end;
     }
-    Cow::Owned(s.into_bytes())
+    if values.is_empty() {
+        return doc;
+    }
+    let mut out = Vec::with_capacity(b.len() + 5 * values.len());
+    let mut last = 0;
+    for v in values {
+        out.extend_from_slice(&b[last..v.start]);
+        out.extend_from_slice(b"UTF-8");
+        last = v.end;
+    }
+    out.extend_from_slice(&b[last..]);
+    Cow::Owned(out)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 fn xml_declared_encoding(bytes: &[u8]) -> Option<String> {
@@ -246,7 +316,7 @@ fn xml_declared_encoding(bytes: &[u8]) -> Option<String> {
     let pos = decl.find("encoding")?;
     let rest = &decl[pos + "encoding".len()..];
     let rest = rest.trim_start().strip_prefix('=')?.trim_start();
-    let quote = rest.chars().next()?;
+    let quote = rest.chars().next().filter(|q| matches!(q, '"' | '\''))?;
     let rest = &rest[1..];
     let end = rest.find(quote)?;
     Some(rest[..end].to_string())

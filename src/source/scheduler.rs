@@ -406,7 +406,16 @@ impl Scheduler {
                     .inc_by(changed.stories.len() as u64);
                 self.full_text(&snap, &mut changed.stories, &changed.seen)
                     .await;
-                self.hand_over(&snap, std::mem::take(&mut changed.stories), tx, shutdown)
+                // the pipeline skips what it already stored: hand over only
+                // the rest, so a feed with nothing new never waits for the
+                // pipeline behind another feed's big batch
+                let fresh: Vec<Story> = std::mem::take(&mut changed.stories)
+                    .into_iter()
+                    .zip(&changed.seen)
+                    .filter(|(_, seen)| !**seen)
+                    .map(|(story, _)| story)
+                    .collect();
+                self.hand_over(&snap, fresh, tx, shutdown)
                     .await
                     .map(|()| Some(changed))
             }

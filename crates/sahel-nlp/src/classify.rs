@@ -23,7 +23,7 @@ use crate::dates::{self, DKind, DateCue, LexHit};
 use crate::extract;
 use crate::lexicon::{Cat, Entry, Hit, Noun, COMMON_WORD_NAMES, REGION_ONLY_NAMES};
 use crate::numbers::{self, Num};
-use crate::text::{detect_language, FoldedText};
+use crate::text::{detect_language, floor_boundary, FoldedText};
 use crate::{Analysis, Document, Engine, PlaceKind, PlaceSource, Reason};
 
 /// Minimum score of an attack story.
@@ -962,7 +962,7 @@ pub(crate) fn mark_sentences(d: &mut Doc<'_>) {
                 Cat::Aggregate => bg_from = bg_from.min(h.start),
                 Cat::Since => {
                     // "since 2015", "since the start", "depuis le debut".
-                    let rest = &text[h.end..d.sents[si].end.min(h.end + 24)];
+                    let rest = &text[h.end..floor_boundary(text, d.sents[si].end.min(h.end + 24))];
                     let rest = rest.trim_start();
                     let next_year =
                         rest.len() >= 4 && rest.as_bytes()[..4].iter().all(u8::is_ascii_digit);

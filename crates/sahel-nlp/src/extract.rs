@@ -8,6 +8,7 @@ use crate::dates::{DKind, LexHit};
 use crate::lexicon::{
     AType, Cat, Noun, ACTORS, ACTOR_AQ, ACTOR_GUNMEN, ACTOR_IS, ACTOR_ISSP, ACTOR_ISWAP, ACTOR_JNIM,
 };
+use crate::text::floor_boundary;
 use crate::{Facts, PlaceKind, PlaceSource, Precision, Victims};
 
 /// What a number counts.
@@ -298,7 +299,7 @@ fn classify_number(
         // that is directly followed by a number belongs to that number.
         let pre = &text[ne..h.start];
         let conj = pre.ends_with(" and ") || pre.ends_with(" et ") || pre.ends_with(", ");
-        let post = text[h.end..send.min(h.end + 16)].trim_start();
+        let post = text[h.end..floor_boundary(text, send.min(h.end + 16))].trim_start();
         let post = post
             .strip_prefix("at least ")
             .or_else(|| post.strip_prefix("more than "))
@@ -1042,7 +1043,7 @@ pub(crate) fn facts(
                     .rsplit(' ')
                     .next()
                     .is_some_and(|w| w.chars().all(|c| c.is_ascii_digit()) && !w.is_empty());
-                let after = &text[h.end..(h.end + 60).min(s.end)];
+                let after = &text[h.end..floor_boundary(text, (h.end + 60).min(s.end))];
                 let passive = [
                     "were",
                     "was",

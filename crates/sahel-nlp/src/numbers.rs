@@ -161,11 +161,9 @@ fn digits(b: &[u8], i: usize, end: usize) -> (Num, usize) {
     // Thousands groups: ",ddd" ".ddd" " ddd" followed by a non-digit.
     if first_len <= 3 {
         loop {
-            if j + 3 < end + 1
-                && j < end
+            // the separator and three digits, all before `end`
+            if j + 4 <= end.min(b.len())
                 && matches!(b[j], b',' | b'.' | b' ')
-                && j + 3 < b.len() + 1
-                && j + 3 <= end
                 && b[j + 1..j + 4].iter().all(u8::is_ascii_digit)
                 && (j + 4 >= end || !b[j + 4].is_ascii_digit())
             {
@@ -391,6 +389,17 @@ mod tests {
         assert_eq!(nums("1.5 million people"), vec![1_500_000]);
         assert_eq!(nums("in 2019 and 71 soldiers"), vec![2019, 71]);
         assert_eq!(nums("the 29e edition at 5:00 with 56%"), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn groups_never_read_past_the_end() {
+        // found by fuzzing (fuzz target `classify`): a group cut by the end
+        // of the text indexed past it
+        assert_eq!(nums("killed 7 777"), vec![7777]);
+        assert_eq!(nums("killed 7 77")[0], 7);
+        let mut v = Vec::new();
+        scan("12 3456", 0, 5, &mut v);
+        assert_eq!(v[0].value, 12, "the group is cut by the span's end");
     }
 
     #[test]

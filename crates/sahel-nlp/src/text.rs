@@ -217,6 +217,16 @@ impl FoldedText {
     }
 }
 
+/// `i` (at most `s.len()`) moved back to a char boundary of `s`: the end of
+/// a window "up to N bytes after a match" that never cuts a character.
+pub fn floor_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
 /// Is the folded byte at `i` (or the start) a word boundary on its left?
 #[inline]
 pub fn boundary_before(s: &[u8], i: usize) -> bool {
