@@ -73,6 +73,8 @@ pub(crate) struct Sent {
     pub violence: f32,
     pub has_kill: bool,
     pub refugee: bool,
+    /// The first sentence of its paragraph.
+    pub para_first: bool,
 }
 
 /// A place mention with its candidate gazetteer places.
@@ -110,11 +112,18 @@ pub(crate) struct Doc<'e> {
     pub dates: Vec<DateCue>,
     pub pub_date: Option<NaiveDate>,
     pub lang: &'static str,
-    /// End (folded) of a dateline ("BAMAKO, Sept 17 —"), 0 if none.
-    pub dateline_end: usize,
+    /// Folded spans of datelines ("BAMAKO, Sept 17 —") at the start of the
+    /// lead and of the next paragraph (a feed's summary followed by the
+    /// article, whose first paragraph carries the dateline).
+    pub datelines: [(usize, usize); 2],
 }
 
 impl Doc<'_> {
+    /// Whether folded offset `pos` lies in a dateline.
+    pub(crate) fn in_dateline(&self, pos: usize) -> bool {
+        self.datelines.iter().any(|&(a, b)| a <= pos && pos < b)
+    }
+
     pub(crate) fn text(&self, s: usize, e: usize) -> &str {
         let (a, b) = (self.f.orig(s), self.f.orig(e));
         // A match that ends a segment maps its end to the start of the next
@@ -575,39 +584,22 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
                 };
                 (Zone::Body, w)
             };
-            sents.push(new_sent(a, b, zone, w));
+            let mut sent = new_sent(a, b, zone, w);
+            sent.para_first = k == 0;
+            sents.push(sent);
         }
     }
     let _ = title_caps;
 
-    // Dateline at the start of the lead: "BAMAKO, Sept 17 —".
-    let mut dateline_end = 0;
-    if let Some(lead) = sents.iter().find(|s| s.zone == Zone::Lead) {
-        let o0 = f.orig(lead.start);
-        let head: &str = orig.get(o0..(o0 + 90).min(orig.len())).unwrap_or("");
-        let head = match head.char_indices().nth(80) {
-            Some((k, _)) => &head[..k],
-            None => head,
-        };
-        let first_word: String = head
-            .chars()
-            .take_while(|c| c.is_alphabetic() || *c == '/' || *c == '\'' || *c == '-')
-            .collect();
-        if first_word.chars().filter(|c| c.is_alphabetic()).count() >= 3
-            && first_word.chars().all(|c| !c.is_lowercase())
-        {
-            for sep in [" — ", " - ", " – ", " -- ", ") -", ") —"] {
-                if let Some(k) = head.find(sep) {
-                    // Map back to folded offset.
-                    let target = o0 + k + sep.len();
-                    let mut fi = lead.start;
-                    while fi < lead.end && f.orig(fi) < target {
-                        fi += 1;
-                    }
-                    dateline_end = fi;
-                    break;
-                }
-            }
+    // Datelines at the start of the first two body paragraphs:
+    // "BAMAKO, Sept 17 —", "NIAMEY, Nov 5 (Wire Desk) -".
+    let mut datelines = [(0usize, 0usize); 2];
+    let firsts = sents
+        .iter()
+        .filter(|s| s.zone != Zone::Title && s.para_first);
+    for (slot, s) in datelines.iter_mut().zip(firsts) {
+        if let Some(end) = dateline_of(&f, &orig, s.start, s.end) {
+            *slot = (s.start, end);
         }
     }
 
@@ -709,7 +701,7 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
         dates: dates_v,
         pub_date,
         lang,
-        dateline_end,
+        datelines,
     };
     let tc = title_caps_of(&d);
     validate_places(&mut d, tc);
@@ -723,6 +715,39 @@ fn title_caps_of(d: &Doc<'_>) -> bool {
         .map(|s| d.text(s.start, s.end))
         .unwrap_or("");
     !t.chars().any(|c| c.is_lowercase())
+}
+
+/// The folded end of a dateline that opens the sentence `[start, end)`:
+/// an upper-case place ("BAMAKO", "N'DJAMENA") and, within 80 characters,
+/// the dash that ends the dateline.
+fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<usize> {
+    let o0 = f.orig(start);
+    let head: &str = orig.get(o0..(o0 + 90).min(orig.len())).unwrap_or("");
+    let head = match head.char_indices().nth(80) {
+        Some((k, _)) => &head[..k],
+        None => head,
+    };
+    let first_word: String = head
+        .chars()
+        .take_while(|c| c.is_alphabetic() || *c == '/' || *c == '\'' || *c == '-')
+        .collect();
+    if first_word.chars().filter(|c| c.is_alphabetic()).count() < 3
+        || first_word.chars().any(|c| c.is_lowercase())
+    {
+        return None;
+    }
+    for sep in [" — ", " - ", " – ", " -- ", ") -", ") —"] {
+        if let Some(k) = head.find(sep) {
+            // Map back to the folded offset.
+            let target = o0 + k + sep.len();
+            let mut fi = start;
+            while fi < end && f.orig(fi) < target {
+                fi += 1;
+            }
+            return Some(fi);
+        }
+    }
+    None
 }
 
 fn new_sent(a: usize, b: usize, zone: Zone, weight: f32) -> Sent {
@@ -743,6 +768,7 @@ fn new_sent(a: usize, b: usize, zone: Zone, weight: f32) -> Sent {
         violence: 0.0,
         has_kill: false,
         refugee: false,
+        para_first: false,
     }
 }
 
@@ -845,7 +871,7 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
         if flags & CTX_AWAY != 0 && !route_first {
             ctx *= 0.3;
         }
-        if ph.start < d.dateline_end {
+        if d.in_dateline(ph.start) {
             ctx *= 0.3;
         }
         ph.ctx = ctx;
@@ -942,6 +968,61 @@ fn route_pairs(text: &str, places: &[PlaceHit]) -> Vec<(usize, usize)> {
 }
 
 /// Mark background clauses and compute per-sentence violence.
+/// What a periodic tally costs the score.
+const TALLY_PENALTY: f32 = 4.0;
+
+/// A tally of many operations ("more than 140 terrorists neutralised in
+/// October in the Tillaberi, Tahoua and Diffa regions", "bilan mensuel des
+/// opérations"): the title or lead names a reporting period, or a month
+/// together with several regions, and gives no day of an incident of its
+/// own. Returns the span of the cue.
+fn periodic_tally(d: &Doc<'_>, engine: &Engine) -> Option<(usize, usize)> {
+    let head: Vec<usize> = (0..d.sents.len())
+        .filter(|&i| d.sents[i].zone != Zone::Body)
+        .collect();
+    // A day of its own: the story is about one incident.
+    let dated = head.iter().any(|&si| {
+        d.dates_of(si).iter().any(|c| {
+            !c.announce
+                && !d.in_dateline(c.start)
+                && matches!(c.kind, DKind::Explicit | DKind::Weekday | DKind::Relative)
+        })
+    });
+    if dated {
+        return None;
+    }
+    for &si in &head {
+        if let Some(h) = d.lex_of(si).iter().find(|h| h.cat == Cat::Period) {
+            return Some((h.start, h.end));
+        }
+    }
+    // A month and several regions.
+    let month = head.iter().find_map(|&si| {
+        d.dates_of(si)
+            .iter()
+            .find(|c| c.kind == DKind::MonthOnly && !c.announce)
+            .map(|c| (c.start, c.end))
+    })?;
+    let gaz = engine.gazetteer();
+    let mut regions: Vec<&str> = Vec::new();
+    for &si in &head {
+        let s = &d.sents[si];
+        for ph in &d.places[s.p0..s.p1] {
+            let region = ph.cands.iter().find_map(|&c| {
+                let p = &gaz.places()[c as usize];
+                matches!(p.kind, PlaceKind::Admin1 | PlaceKind::Admin1New)
+                    .then_some(p.name.as_str())
+            });
+            if let Some(r) = region {
+                if !regions.contains(&r) {
+                    regions.push(r);
+                }
+            }
+        }
+    }
+    (regions.len() >= 2).then_some(month)
+}
+
 pub(crate) fn mark_sentences(d: &mut Doc<'_>) {
     let text = &d.f.text;
     let b = text.as_bytes();
@@ -956,7 +1037,14 @@ pub(crate) fn mark_sentences(d: &mut Doc<'_>) {
             match h.cat {
                 Cat::Past => bg_from = bg_from.min(start),
                 Cat::Background(_) if zone == Zone::Body => bg_from = bg_from.min(start),
-                Cat::After if zone == Zone::Body || h.start > start + 20 => {
+                // "The raid came a day after a bomb killed 15": what follows
+                // is the earlier incident, wherever the clause sits.
+                Cat::After
+                    if zone == Zone::Body
+                        || h.start > start + 20
+                        || text[..h.start].ends_with("came ")
+                        || text[..h.start].ends_with("comes ") =>
+                {
                     bg_from = bg_from.min(h.start)
                 }
                 Cat::Aggregate => bg_from = bg_from.min(h.start),
@@ -1072,8 +1160,13 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
             if s.zone == Zone::Title {
                 continue;
             }
+            let body = s.zone == Zone::Body;
             let old = d.dates_of(si).iter().find(|c| {
                 let lim = match c.kind {
+                    // "On Tuesday, a bomb hit a minibus" in a later paragraph
+                    // of a story about Wednesday's raid: the day before is
+                    // another incident.
+                    DKind::Weekday | DKind::Relative if body && !c.announce => 1,
                     DKind::Explicit => 2,
                     DKind::MonthOnly => 25,
                     DKind::YearOnly => 200,
@@ -1177,7 +1270,17 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
     let metaphor = metaphor.min(6.0);
     let non_event = non_event.min(4.0);
     let background = background.min(4.0);
-    let score = violence.min(12.0) - 1.2 * metaphor - 0.6 * non_event - 1.5 * background;
+    let mut score = violence.min(12.0) - 1.2 * metaphor - 0.6 * non_event - 1.5 * background;
+    if let Some((s0, e0)) = periodic_tally(&d, engine) {
+        score -= TALLY_PENALTY;
+        push_reason(
+            &mut reasons,
+            "non_event",
+            d.text(s0, e0),
+            -TALLY_PENALTY,
+            "a tally over a period or several regions, not one incident".into(),
+        );
+    }
 
     // Country of the incident.
     let vote = extract::country_vote(&d);

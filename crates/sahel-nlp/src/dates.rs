@@ -256,7 +256,16 @@ pub(crate) fn scan(
                     end = ye;
                 }
                 if day.is_none() && is_ambiguous_month(mw) && year.is_none() {
-                    continue;
+                    // "in May", "since March": a full month name after a
+                    // preposition is not the modal or the verb.
+                    let (ps, pe) = word_before(b, h.start, lo);
+                    let month_prep = matches!(
+                        &b[ps..pe],
+                        b"in" | b"late" | b"early" | b"mid" | b"since" | b"during" | b"until"
+                    );
+                    if !(month_prep && matches!(mw, b"may" | b"march")) {
+                        continue;
+                    }
                 }
                 let date = match (day, year) {
                     (Some(d), Some(y)) => NaiveDate::from_ymd_opt(y, m, d),

@@ -246,7 +246,7 @@ pub(crate) fn tolls(d: &Doc<'_>) -> Vec<Toll> {
             if n.not_count || n.year_like || n.value == 0 || n.start >= s.bg_from {
                 continue;
             }
-            if n.start < d.dateline_end {
+            if d.in_dateline(n.start) {
                 continue;
             }
             if dates.iter().any(|c| c.start <= n.start && n.end <= c.end) {
@@ -290,6 +290,21 @@ fn classify_number(
     prev_num_end: usize,
     send: usize,
 ) -> Option<(Role, Option<Noun>)> {
+    // "three of the wounded", "deux d'entre eux": a part of a figure given
+    // elsewhere, not a figure of its own.
+    let rest = &text[ne..floor_boundary(text, send.min(ne + 16))];
+    if [
+        " of the ",
+        " of them",
+        " of those",
+        " d'entre ",
+        " parmi les ",
+    ]
+    .iter()
+    .any(|p| rest.starts_with(p))
+    {
+        return None;
+    }
     let mut noun: Option<Noun> = None;
     let mut prev_end = ne;
     let mut fwd: Option<Role> = None;
@@ -375,12 +390,35 @@ fn classify_number(
         return Some((r, noun));
     }
     // Backwards: "killed 77", "toll rose to 86", "wounded 255".
-    for h in lex
+    for (hi, h) in lex
         .iter()
+        .enumerate()
         .rev()
-        .filter(|h| h.end <= ns && h.start >= prev_num_end)
+        .filter(|(_, h)| h.end <= ns && h.start >= prev_num_end)
     {
         let between = &text[h.end..ns];
+        // "the number of people killed in the strike has risen to 11", "le
+        // bilan de l'attaque s'est alourdi à 30": a toll or killing word
+        // earlier in the clause, then the rise.
+        if h.cat == Cat::TollRise {
+            if !only_qualifiers(between) {
+                continue;
+            }
+            let toll_before = lex[..hi].iter().rev().any(|t| {
+                t.start >= prev_num_end
+                    && h.start - t.end <= 120
+                    && matches!(t.cat, Cat::Toll | Cat::Kill | Cat::DeadNoun)
+            });
+            if toll_before {
+                let role = if noun == Some(Noun::Attacker) {
+                    Role::Attackers
+                } else {
+                    Role::Killed
+                };
+                return Some((role, noun));
+            }
+            continue;
+        }
         if between.len() > 32 || !only_qualifiers(between) {
             // Allow one noun between verb and number for tolls only.
             if !(matches!(h.cat, Cat::Toll) && between.len() <= 40) {
@@ -440,8 +478,23 @@ pub(crate) fn event_date(d: &Doc<'_>, _x: Option<()>) -> Option<(NaiveDate, DKin
             if c.announce && !allow_announce {
                 continue;
             }
-            if c.end <= d.dateline_end {
+            if d.in_dateline(c.start) {
                 continue;
+            }
+            // "conducted between March 23 and 31", "entre le 23 et le 31
+            // mars": a period; a day named elsewhere dates the incident better.
+            if !allow_announce {
+                let mut a = c.start.saturating_sub(12);
+                while !d.f.text.is_char_boundary(a) {
+                    a += 1;
+                }
+                let before = &d.f.text[a..c.start];
+                if before.ends_with("between ")
+                    || before.ends_with("entre le ")
+                    || before.ends_with("entre ")
+                {
+                    continue;
+                }
             }
             // Distance to the nearest violent word.
             let dist = lex

@@ -75,6 +75,9 @@ pub(crate) enum Cat {
     Missing,
     /// toll / bilan / losses: before a number.
     Toll,
+    /// "has risen to", "s'est alourdi à": before a number, a toll when a
+    /// toll or killing word comes earlier in the clause.
+    TollRise,
     Neutralise,
     Noun(Noun),
     /// The kind of target attacked (army camp, village...).
@@ -92,6 +95,9 @@ pub(crate) enum Cat {
     Since,
     /// Aggregate counts (this year, the war has killed...).
     Aggregate,
+    /// A reporting period ("monthly bulletin", "over the past week", "bilan
+    /// mensuel"): a tally of many operations, not one incident.
+    Period,
     Metaphor(f32),
     NonEvent(f32),
     Refugee,
@@ -213,6 +219,7 @@ const TERMS: &[(&str, Cat)] = &[
     ("wounded|injured|injuring|wounding|injuries|hurt|blesses|blesse|blessee|blessees|blessant|grievement blesses", Wound),
     ("kidnapped|abducted|taken hostage|enleves|enlevees|kidnappes|pris en otage|enlevement de|abduction of|kidnapping of|enleve|enlevant|kidnappe|kidnappant|abducting|kidnapping|rounded up|carried off|emmene|emmenes|emmenant|enlevement d'|rapt de|rapt d'|pris en otages|held hostage|took hostage|retenus en otage", Abduct),
     ("missing|disparus|portes disparus|porte disparu|unaccounted for|arrested|arrests|detained|interpelle|interpelles|interpellees|interpellations|arretes|arretees|arrestations|captured|faits prisonniers|prisoners|prisonniers|taken prisoner|surrendered|rescued|freed|liberes|evacuated|evacues", Missing),
+    ("rises to|rose to|risen to|has risen to|had risen to|climbed to|climbs to|has climbed to|increased to|has increased to|has reached|had reached|passe a|est passe a|s'est alourdi a|s'alourdit a|grimpe a|a grimpe a|atteint|a atteint|s'eleve desormais a|s'eleve a|s'elevait a", TollRise),
     ("toll|death toll|tolls|casualty toll|casualties|losses|bilan|bilan provisoire|nouveau bilan|pertes|lourd bilan|a fait|ont fait|left|leaving", Toll),
     ("neutralised|neutralized|neutralise|neutralize|neutralising|neutralizing|neutralises|neutralisees|neutralisee|eliminated|elimines|eliminated|mis hors d'etat de nuire", Neutralise),
     // ---- people ----
@@ -263,6 +270,7 @@ const TERMS: &[(&str, Cat)] = &[
     ("last year|l'an dernier|l'annee derniere|l'an passe|the previous year|previous attack|earlier attack|precedent|precedente|avaient ete|avait ete|avaient fait|avait fait|avaient tue|avait tue|the same camp|the last major|the worst remains|the worst was|at the time|a l'epoque|de l'epoque|since then|depuis lors|recalled|rappelle|plus tot|earlier this month|earlier this year|last month|le mois dernier|les mois precedents|in a previous|dans une precedente|previously|auparavant", Past),
     ("a day after|days after|a week after|weeks after|a month after|barely a month after|less than a week after|less than 24 hours after|less than a month after|un jour apres|jours apres|une semaine apres|semaines apres|un mois apres|moins d'une semaine apres|moins d'un mois apres|moins de 24 heures apres|comes after|came after|comes days after|survient apres|intervient apres|survient moins|intervient moins|follows|alongside|in the wake of|on the heels of", After),
     ("since|depuis|since the start of|since the beginning of|depuis le debut", Since),
+    ("monthly bulletin|monthly report|monthly update|monthly review|monthly summary|monthly tally|monthly operations|weekly bulletin|weekly report|weekly update|weekly review|weekly summary|operations bulletin|operational bulletin|operational update|over the month|over the past month|in the past month|during the month|over the past week|in the past week|over the week|over the past two weeks|in the past two weeks|bilan mensuel|bulletin mensuel|rapport mensuel|bilan hebdomadaire|bulletin hebdomadaire|bilan des operations|au cours du mois|durant le mois|pendant le mois|au cours de la semaine ecoulee|la semaine ecoulee|le mois ecoule|au cours du mois ecoule", Period),
     ("this year|so far this year|cette annee|depuis le debut de l'annee|in recent years|ces dernieres annees|over the past year|over the past decade|since it began|since the start|en une decennie|a decade|decade-long|nine-year|dix ans|ten years|the war|la guerre|the insurgency|l'insurrection|the conflict|le conflit|au total depuis|every week|chaque semaine|since 2015|depuis 2015|has killed|have killed|ont fait des milliers|a fait des milliers|thousands of people|des milliers de", Aggregate),
     // ---- metaphors / other meanings of attack ----
     ("heart attack|heart attacks|crise cardiaque|crises cardiaques|attaque cardiaque|stroke|strokes|avc|cardiac|asthma attack|panic attack|cardiologists|cardiologues", Metaphor(3.0)),

@@ -490,3 +490,114 @@ fn negatives_stay_negative() {
         assert!(!a.is_attack, "{t}: {:#?}", a.reasons);
     }
 }
+
+// ---- 12. follow-up stories: datelines, rising tolls, parts of a toll ----
+
+#[test]
+fn a_dateline_opening_the_article_after_its_summary_is_not_the_place() {
+    // A feed item whose summary comes first and whose article, with the
+    // dateline, comes second.
+    let f = attack(
+        "Mali: toll from army drone strike on village market rises to 11",
+        "The number of people killed in a drone strike on a weekly market in central Mali on Monday has risen to 11, local sources said.\n\n\
+         BAMAKO, June 6 (Wire Desk) - The number of people killed in a drone strike on the weekly market of Ségué in central Mali on Monday has risen to 11, a civil society group said on Thursday.\n\n\
+         Three of the wounded died in hospital in Bankass, the group said. The army said it struck a terrorist gathering near Ségué, in the Mopti region.",
+    );
+    assert_ne!(f.location.as_deref(), Some("Bamako"));
+    assert_eq!(f.admin1.as_deref(), Some("Mopti"));
+    assert_eq!(f.event_date, Some(date("2024-06-03")));
+    assert_eq!(f.killed, Some(11));
+    // "Three of the wounded" is a part of the toll, not a count of wounded.
+    assert_eq!(f.wounded, None);
+}
+
+#[test]
+fn a_toll_that_has_risen_is_a_death_toll() {
+    for (t, b, k) in [
+        (
+            "Niger: toll from Tillaberi ambush rises",
+            "The number of soldiers killed in an ambush near Tillabéri on Tuesday has risen to 23, the army said.",
+            23,
+        ),
+        (
+            "Burkina : le bilan de l'attaque de Djibo s'est alourdi",
+            "Le bilan de l'attaque jihadiste de mardi contre un convoi près de Djibo s'est alourdi à 31 morts, selon des sources sécuritaires.",
+            31,
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.killed, Some(k), "{t}");
+    }
+    // A rise without a toll is not one.
+    let a = run(
+        "Burkina: displaced in Djibo rises",
+        "Gunmen attacked a village near Djibo on Tuesday. The number of displaced people in the town has risen to 3000, aid groups said.",
+    );
+    assert_ne!(a.facts.and_then(|f| f.killed), Some(3000));
+}
+
+#[test]
+fn an_earlier_attack_recalled_by_day_or_by_came_after_is_background() {
+    // Published Friday 7 June 2024: the raid is Wednesday, the bomb Tuesday.
+    let f = attack(
+        "Burkina Faso: seven herders killed, cattle stolen in raid near Arbinda",
+        "Gunmen killed seven herders and stole hundreds of cattle on Wednesday at a camp near Arbinda, local sources said. The raid came a day after a roadside bomb near Djibo killed at least 15 bus passengers.\n\n\
+         Armed men on motorbikes surrounded the camp near Arbinda on Wednesday afternoon and shot dead seven men, residents said.\n\n\
+         On Tuesday, an explosive device hit a minibus on the road south of Djibo, killing at least 15 civilians.",
+    );
+    assert_eq!(f.location.as_deref(), Some("Arbinda"));
+    assert_eq!(f.event_date, Some(date("2024-06-05")));
+    assert_eq!(f.killed, Some(7));
+    assert_ne!(f.attack_type.as_deref(), Some("ied"));
+}
+
+#[test]
+fn a_period_between_two_days_gives_way_to_a_named_day() {
+    let f = attack(
+        "Mali: army says operation in Moura killed 200 militants",
+        "The army said it killed 200 militants during an operation in Moura, in the Mopti region, conducted between May 26 and 31.\n\n\
+         Residents said soldiers landed near the market on Monday, May 27, and shot dead dozens of men.",
+    );
+    assert_eq!(f.event_date, Some(date("2024-05-27")));
+}
+
+// ---- 13. tallies over a period or several regions are not incidents ----
+
+#[test]
+fn periodic_tallies_are_not_incidents() {
+    for (t, b) in [
+        (
+            "Army says more than 140 terrorists neutralised in May",
+            "Niger's armed forces said on Sunday they had neutralised more than 140 terrorists and arrested 60 suspects during operations in May in the Tillaberi, Tahoua and Diffa regions.",
+        ),
+        (
+            "Burkina: army's monthly bulletin reports 80 terrorists killed",
+            "The army said in its monthly bulletin of operations that 80 terrorists were killed and 12 soldiers died in attacks on army positions.",
+        ),
+        (
+            "Mali : l'armée publie son bilan mensuel des opérations",
+            "Dans son bilan mensuel, l'armée malienne affirme avoir neutralisé 95 terroristes et perdu sept soldats lors d'attaques dans les régions de Mopti et de Ségou.",
+        ),
+    ] {
+        let a = run(t, b);
+        assert!(!a.is_attack, "{t}: {:#?}", a.reasons);
+        assert!(
+            a.reasons.iter().any(|r| r.kind == "non_event" && r.note.as_deref().is_some_and(|n| n.contains("tally"))),
+            "{t}: {:#?}",
+            a.reasons
+        );
+    }
+    // One dated attack that also names a month and regions stays one.
+    for (t, b) in [
+        (
+            "Niger: 20 soldiers killed in ambush near Tillabéri",
+            "Gunmen killed 20 soldiers in an ambush near Tillabéri on Tuesday, the deadliest attack since May in the Tillaberi and Tahoua regions, the army said.",
+        ),
+        (
+            "Mali: drone strike on weekly market kills eight near Bankass",
+            "A drone struck the weekly market of a village near Bankass on Monday, killing eight civilians, residents said.",
+        ),
+    ] {
+        attack(t, b);
+    }
+}
