@@ -161,8 +161,13 @@ fn split_sentences(f: &FoldedText, orig: &str, s: usize, e: usize, out: &mut Vec
     let mut start = s;
     let mut i = s;
     while i < e {
+        // Jump to the next sentence mark.
+        match memchr::memchr3(b'.', b'!', b'?', &b[i..e]) {
+            Some(k) => i += k,
+            None => break,
+        }
         let c = b[i];
-        if matches!(c, b'.' | b'!' | b'?') {
+        {
             // Move past closing quotes/brackets.
             let mut j = i + 1;
             while j < e && matches!(b[j], b'"' | b'\'' | b')') {
@@ -509,7 +514,11 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
         }
     };
     while i < bb.len() {
-        if bb[i] == b'\n' {
+        match memchr::memchr(b'\n', &bb[i..]) {
+            Some(k) => i += k,
+            None => break,
+        }
+        {
             // Blank line?
             let mut j = i + 1;
             while j < bb.len() && matches!(bb[j], b' ' | b'\t' | b'\r') {
@@ -551,9 +560,13 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
         } else {
             split_sentences(&f, &orig, s, e, &mut spans);
         }
-        let words = f.text[s..e].split(' ').count();
         // A short heading ("Key points", "What happened") is not the lead.
-        if si > 0 && words < 5 && !f.text[s..e].ends_with('.') {
+        let short = || {
+            memchr::memchr_iter(b' ', f.text[s..e].as_bytes())
+                .nth(3)
+                .is_none()
+        };
+        if si > 0 && !f.text[s..e].ends_with('.') && short() {
             for &(a, b) in spans.iter() {
                 sents.push(new_sent(a, b, Zone::Body, 0.3));
             }
@@ -1119,7 +1132,15 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
     (v.min(4.5), k)
 }
 
-fn push_reason(reasons: &mut Vec<Reason>, kind: &str, text: &str, weight: f32, note: String) {
+/// Adds a reason unless it is too weak, a repeat or over the cap; `note`
+/// is only built for a reason that is kept.
+fn push_reason(
+    reasons: &mut Vec<Reason>,
+    kind: &str,
+    text: &str,
+    weight: f32,
+    note: impl FnOnce() -> String,
+) {
     // Places get room of their own: deduplication relies on them.
     let cap = if matches!(kind, "place" | "foreign_place" | "score" | "date") {
         40
@@ -1141,7 +1162,7 @@ fn push_reason(reasons: &mut Vec<Reason>, kind: &str, text: &str, weight: f32, n
         kind: kind.to_string(),
         text: text.to_string(),
         weight: (weight * 100.0).round() / 100.0,
-        note: Some(note),
+        note: Some(note()),
     });
 }
 
@@ -1225,33 +1246,29 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
             let t = d.text(h.start, h.end);
             match h.cat {
                 Cat::Attack(aw, _) if h.start < bg_from => {
-                    push_reason(&mut reasons, "attack_term", t, aw * w, where_.into())
+                    push_reason(&mut reasons, "attack_term", t, aw * w, || where_.into())
                 }
-                Cat::Generic(gw) if h.start < bg_from => push_reason(
-                    &mut reasons,
-                    "attack_term",
-                    t,
-                    gw * w,
-                    format!("{where_} (ambiguous)"),
-                ),
+                Cat::Generic(gw) if h.start < bg_from => {
+                    push_reason(&mut reasons, "attack_term", t, gw * w, || {
+                        format!("{where_} (ambiguous)")
+                    })
+                }
                 Cat::Metaphor(mw) => {
                     metaphor += mw * w;
-                    push_reason(&mut reasons, "metaphor", t, -1.2 * mw * w, where_.into());
+                    push_reason(&mut reasons, "metaphor", t, -1.2 * mw * w, || where_.into());
                 }
                 Cat::NonEvent(nw) => {
                     non_event += nw * w;
-                    push_reason(&mut reasons, "non_event", t, -0.6 * nw * w, where_.into());
+                    push_reason(&mut reasons, "non_event", t, -0.6 * nw * w, || {
+                        where_.into()
+                    });
                 }
                 Cat::Background(bw) => {
                     let f = if zone == Zone::Body { 0.3 } else { 1.0 };
                     background += bw * w * f;
-                    push_reason(
-                        &mut reasons,
-                        "background",
-                        t,
-                        -1.5 * bw * w * f,
-                        where_.into(),
-                    );
+                    push_reason(&mut reasons, "background", t, -1.5 * bw * w * f, || {
+                        where_.into()
+                    });
                 }
                 _ => {}
             }
@@ -1264,7 +1281,7 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
             "casualty",
             d.text(t.start, t.end),
             0.5 * s.weight,
-            format!("{} {:?} {}", s.zone.as_str(), t.role, t.value),
+            || format!("{} {:?} {}", s.zone.as_str(), t.role, t.value),
         );
     }
     let metaphor = metaphor.min(6.0);
@@ -1278,7 +1295,7 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
             "non_event",
             d.text(s0, e0),
             -TALLY_PENALTY,
-            "a tally over a period or several regions, not one incident".into(),
+            || "a tally over a period or several regions, not one incident".into(),
         );
     }
 
@@ -1292,7 +1309,7 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
             if is_w { "place" } else { "foreign_place" },
             d.text(s0, e0),
             w,
-            format!("country {cc}"),
+            || format!("country {cc}"),
         );
     }
     // Both ends of a route named for the incident ("between X and Y", "the
@@ -1326,13 +1343,9 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
         {
             r.weight = r.weight.max(w);
         } else {
-            push_reason(
-                &mut reasons,
-                "place",
-                t,
-                w,
-                format!("country {cc}, end of a route"),
-            );
+            push_reason(&mut reasons, "place", t, w, || {
+                format!("country {cc}, end of a route")
+            });
         }
     }
     let country = vote.best.clone();
@@ -1358,25 +1371,17 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
         let age = (p - md).num_days();
         if age > MAX_AGE_DAYS && kind != DKind::YearOnly {
             too_old = true;
-            push_reason(
-                &mut reasons,
-                "background",
-                &md.to_string(),
-                -3.0,
-                format!("incident {age} days before publication"),
-            );
+            push_reason(&mut reasons, "background", &md.to_string(), -3.0, || {
+                format!("incident {age} days before publication")
+            });
         } else if kind == DKind::YearOnly && md.year() < p.year() {
             too_old = true;
         }
     }
     if let Some((md, _)) = main_date {
-        push_reason(
-            &mut reasons,
-            "date",
-            &md.to_string(),
-            0.0,
-            "event date".into(),
-        );
+        push_reason(&mut reasons, "date", &md.to_string(), 0.0, || {
+            "event date".into()
+        });
     }
 
     let mut is_attack = score >= THRESHOLD && violent_incident && !too_old;
@@ -1389,7 +1394,7 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
             "foreign_place",
             country.as_deref().unwrap_or("unknown"),
             0.0,
-            "incident outside the watched countries".into(),
+            || "incident outside the watched countries".into(),
         );
     } else {
         let margin = score - THRESHOLD;
@@ -1403,15 +1408,11 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
             confidence *= (0.75 + 0.25 * vote.share).min(1.0);
         }
     }
-    push_reason(
-        &mut reasons,
-        "score",
-        &format!("{score:.2}"),
-        score,
+    push_reason(&mut reasons, "score", &format!("{score:.2}"), score, || {
         format!(
             "violence {violence:.2}, metaphor {metaphor:.2}, non-event {non_event:.2}, background {background:.2}, threshold {THRESHOLD}"
-        ),
-    );
+        )
+    });
     let confidence = confidence.clamp(0.0, 1.0);
     Analysis {
         is_attack,

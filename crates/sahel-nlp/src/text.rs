@@ -246,6 +246,48 @@ pub fn is_word_byte(b: u8) -> bool {
 
 /// Guess "en" or "fr" from stop words of folded text (its first 900 bytes).
 pub fn detect_language(folded: &str) -> &'static str {
+    // Short function words, packed into integers so that a word is one
+    // comparison against two sorted tables.
+    const fn key(w: &[u8]) -> u64 {
+        let mut k = 0u64;
+        let mut i = 0;
+        while i < w.len() {
+            k = (k << 8) | w[i] as u64;
+            i += 1;
+        }
+        k
+    }
+    const fn sorted<const N: usize>(words: [&[u8]; N]) -> [u64; N] {
+        let mut out = [0u64; N];
+        let mut i = 0;
+        while i < N {
+            out[i] = key(words[i]);
+            i += 1;
+        }
+        // Insertion sort (const context).
+        let mut a = 1;
+        while a < N {
+            let mut b = a;
+            while b > 0 && out[b - 1] > out[b] {
+                let t = out[b];
+                out[b] = out[b - 1];
+                out[b - 1] = t;
+                b -= 1;
+            }
+            a += 1;
+        }
+        out
+    }
+    const EN: [u64; 24] = sorted([
+        b"the", b"and", b"of", b"in", b"to", b"was", b"were", b"said", b"has", b"have", b"with",
+        b"on", b"by", b"at", b"from", b"that", b"which", b"their", b"they", b"after", b"killed",
+        b"is", b"are", b"been",
+    ]);
+    const FR: [u64; 25] = sorted([
+        b"le", b"la", b"les", b"des", b"du", b"et", b"dans", b"une", b"un", b"au", b"aux", b"a",
+        b"est", b"ont", b"sont", b"par", b"pour", b"sur", b"qui", b"selon", b"ete", b"avait",
+        b"leur", b"tues", b"ces",
+    ]);
     let (mut en, mut fr) = (0u32, 0u32);
     let b = folded.as_bytes();
     let n = b.len().min(900);
@@ -262,14 +304,11 @@ pub fn detect_language(folded: &str) -> &'static str {
         if i - s > 6 {
             continue;
         }
-        match &b[s..i] {
-            b"the" | b"and" | b"of" | b"in" | b"to" | b"was" | b"were" | b"said" | b"has"
-            | b"have" | b"with" | b"on" | b"by" | b"at" | b"from" | b"that" | b"which"
-            | b"their" | b"they" | b"after" | b"killed" | b"is" | b"are" | b"been" => en += 1,
-            b"le" | b"la" | b"les" | b"des" | b"du" | b"et" | b"dans" | b"une" | b"un" | b"au"
-            | b"aux" | b"a" | b"est" | b"ont" | b"sont" | b"par" | b"pour" | b"sur" | b"qui"
-            | b"selon" | b"ete" | b"avait" | b"leur" | b"tues" | b"ces" => fr += 1,
-            _ => {}
+        let k = key(&b[s..i]);
+        if EN.binary_search(&k).is_ok() {
+            en += 1;
+        } else if FR.binary_search(&k).is_ok() {
+            fr += 1;
         }
     }
     if fr > en {
