@@ -562,7 +562,7 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
         }
         // A short heading ("Key points", "What happened") is not the lead.
         let short = || {
-            memchr::memchr_iter(b' ', f.text[s..e].as_bytes())
+            memchr::memchr_iter(b' ', &f.text.as_bytes()[s..e])
                 .nth(3)
                 .is_none()
         };
