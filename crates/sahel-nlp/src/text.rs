@@ -124,29 +124,49 @@ fn fold_char(c: char, mut push: impl FnMut(char)) {
 /// map from every byte of the folded text back to a byte offset of the
 /// original text, so that matches can be reported (and their case checked)
 /// as written.
+///
+/// The map is kept as runs: within a run, folded and original offsets move
+/// in step (plain ASCII text, single spaces); a new run starts where they
+/// part (an accented letter, collapsed white space, a break).
 #[derive(Debug, Default, Clone)]
 pub struct FoldedText {
     /// The folded text: lower case, no accents, single spaces, segments
     /// separated by `'\n'`.
     pub text: String,
-    /// `map[i]` is the offset in the original of the character that produced
-    /// folded byte `i`; `map[text.len()]` is the end of the original.
-    pub map: Vec<u32>,
+    /// (folded offset, original offset) at the start of each run.
+    runs: Vec<(u32, u32)>,
+    /// Length of the original text (the offset of the folded end).
+    orig_len: u32,
 }
 
 impl FoldedText {
     pub fn with_capacity(n: usize) -> Self {
         FoldedText {
             text: String::with_capacity(n + 8),
-            map: Vec::with_capacity(n + 8),
+            runs: Vec::with_capacity(n / 16 + 8),
+            orig_len: 0,
         }
+    }
+
+    /// Record that the folded byte at the current end comes from original
+    /// offset `o`.
+    #[inline]
+    fn map_here(&mut self, o: usize) {
+        let pos = self.text.len() as u32;
+        let o = o as u32;
+        if let Some(&(fs, os)) = self.runs.last() {
+            if os + (pos - fs) == o {
+                return;
+            }
+        }
+        self.runs.push((pos, o));
     }
 
     /// Append `s` (which starts at offset `base` of the original text),
     /// folded; white space runs become one space, leading/trailing space of
     /// the piece is dropped.
     pub fn push_folded(&mut self, s: &str, base: usize) {
-        let mut pending_space: Option<u32> = None;
+        let mut pending_space: Option<usize> = None;
         let seg_start = self.text.len();
         let b = s.as_bytes();
         let mut i = 0;
@@ -160,39 +180,60 @@ impl FoldedText {
                 }
                 if let Some(sp) = pending_space.take() {
                     if self.text.len() > seg_start {
+                        self.map_here(sp);
                         self.text.push(' ');
-                        self.map.push(sp);
                     }
                 }
+                self.map_here(base + i);
                 let at = self.text.len();
                 self.text.push_str(&s[i..j]);
                 self.text[at..].make_ascii_lowercase();
-                self.map.extend((base + i..base + j).map(|o| o as u32));
                 i = j;
                 continue;
             }
             let c = s[i..].chars().next().unwrap_or(' ');
-            let off = (base + i) as u32;
+            let off = base + i;
             i += c.len_utf8();
-            let text = &mut self.text;
-            let map = &mut self.map;
             let mut space = false;
+            let mut out = [0u8; 16];
+            let mut n = 0usize;
+            let mut long: Option<String> = None;
             fold_char(c, |o| {
                 if o == ' ' {
                     space = true;
                     return;
                 }
-                if let Some(sp) = pending_space.take() {
-                    if text.len() > seg_start {
-                        text.push(' ');
-                        map.push(sp);
-                    }
-                }
-                text.push(o);
-                for _ in 0..o.len_utf8() {
-                    map.push(off);
+                let l = o.len_utf8();
+                if long.is_none() && n + l <= out.len() {
+                    o.encode_utf8(&mut out[n..]);
+                    n += l;
+                } else {
+                    let v =
+                        long.get_or_insert_with(|| String::from_utf8_lossy(&out[..n]).into_owned());
+                    v.push(o);
                 }
             });
+            let folded: &str = match &long {
+                Some(v) => v,
+                None => std::str::from_utf8(&out[..n]).unwrap_or(""),
+            };
+            if !folded.is_empty() {
+                if let Some(sp) = pending_space.take() {
+                    if self.text.len() > seg_start {
+                        self.map_here(sp);
+                        self.text.push(' ');
+                    }
+                }
+                // Every byte of the folding maps to the character's start.
+                for ch in folded.chars() {
+                    self.map_here(off);
+                    self.text.push(ch);
+                    let len = self.text.len();
+                    for k in (len + 1 - ch.len_utf8())..len {
+                        self.runs.push((k as u32, off as u32));
+                    }
+                }
+            }
             if space && pending_space.is_none() {
                 pending_space = Some(off);
             }
@@ -201,19 +242,27 @@ impl FoldedText {
 
     /// Append a hard break (between title and paragraphs).
     pub fn push_break(&mut self, orig_off: usize) {
+        self.map_here(orig_off);
         self.text.push('\n');
-        self.map.push(orig_off as u32);
     }
 
     /// Close the map (call once after the last piece).
     pub fn finish(&mut self, orig_len: usize) {
-        self.map.push(orig_len as u32);
+        self.orig_len = orig_len as u32;
     }
 
-    /// Offset in the original text of folded byte `i`.
+    /// Offset in the original text of folded byte `i` (the end of the
+    /// original for `i` at or past the folded end).
     #[inline]
     pub fn orig(&self, i: usize) -> usize {
-        self.map[i.min(self.map.len() - 1)] as usize
+        if i >= self.text.len() {
+            return self.orig_len as usize;
+        }
+        let k = self.runs.partition_point(|r| r.0 as usize <= i);
+        match k.checked_sub(1).map(|k| self.runs[k]) {
+            Some((fs, os)) => (os as usize) + (i - fs as usize),
+            None => i,
+        }
     }
 }
 
@@ -331,7 +380,60 @@ mod folded_tests {
         assert_eq!(f.text, "teguey et bankilare");
         let i = f.text.find("bankilare").unwrap();
         assert_eq!(&s[f.orig(i)..], "Bankilaré");
-        assert_eq!(f.map.len(), f.text.len() + 1);
+        assert_eq!(f.orig(f.text.len()), s.len());
+    }
+
+    #[test]
+    fn every_folded_byte_maps_to_the_character_that_made_it() {
+        // Accents, a ligature that folds to two letters, collapsed white
+        // space, a break, and a character that NFKD expands.
+        let pieces = ["Œuvre  à Téra,\t\tnear  Ménaka", "Ça va: ﬁn ½ «Djibo»"];
+        let mut orig = String::new();
+        let mut f = FoldedText::with_capacity(64);
+        for (k, p) in pieces.iter().enumerate() {
+            if k > 0 {
+                orig.push_str("\n\n");
+                f.push_break(orig.len());
+            }
+            let base = orig.len();
+            orig.push_str(p);
+            f.push_folded(p, base);
+        }
+        f.finish(orig.len());
+        assert_eq!(
+            f.text,
+            "oeuvre a tera, near menaka\nca va: fin 1⁄2 \"djibo\""
+        );
+        // Reference: fold each original character alone and check that its
+        // folded bytes map back to it.
+        let mut prev = 0;
+        for (i, _) in f.text.bytes().enumerate() {
+            let o = f.orig(i);
+            assert!(orig.is_char_boundary(o), "byte {i} maps inside a character");
+            assert!(o >= prev, "offsets go back at byte {i}");
+            prev = o;
+            let ch = orig[o..].chars().next().unwrap();
+            let fb = f.text.as_bytes()[i];
+            if fb == b'\n' {
+                // A break maps to the start of the next piece.
+                assert!(orig[o..].starts_with("Ça"), "break at {i}");
+            } else if fb == b' ' {
+                assert!(ch.is_whitespace(), "space at {i} maps to {ch:?}");
+            } else if ch.is_ascii() {
+                assert_eq!(fb, ch.to_ascii_lowercase() as u8, "byte {i}");
+            } else {
+                let mut one = String::new();
+                fold_char(ch, |c| one.push(c));
+                assert!(
+                    one.as_bytes().contains(&fb),
+                    "byte {i} {fb} not from {ch:?}"
+                );
+            }
+        }
+        let t = f.text.find("menaka").unwrap();
+        assert_eq!(&orig[f.orig(t)..], "Ménaka\n\nÇa va: ﬁn ½ «Djibo»");
+        let d = f.text.find("djibo").unwrap();
+        assert_eq!(&orig[f.orig(d)..f.orig(d + 5)], "Djibo");
     }
 
     #[test]
