@@ -172,11 +172,21 @@ impl FoldedText {
         let mut i = 0;
         while i < b.len() {
             let c0 = b[i];
-            // Fast path: a run of ASCII non-space characters.
-            if c0 < 0x80 && !c0.is_ascii_whitespace() && c0 != b'`' {
+            // Fast path: a run of plain ASCII words separated by single
+            // spaces, copied and lower-cased at once (folded and original
+            // offsets move in step: one run of the map).
+            let plain = |c: u8| c < 0x80 && !c.is_ascii_whitespace() && c != b'`';
+            if plain(c0) {
                 let mut j = i + 1;
-                while j < b.len() && b[j] < 0x80 && !b[j].is_ascii_whitespace() && b[j] != b'`' {
-                    j += 1;
+                loop {
+                    while j < b.len() && plain(b[j]) {
+                        j += 1;
+                    }
+                    if j + 1 < b.len() && b[j] == b' ' && plain(b[j + 1]) {
+                        j += 2;
+                    } else {
+                        break;
+                    }
                 }
                 if let Some(sp) = pending_space.take() {
                     if self.text.len() > seg_start {
@@ -189,6 +199,13 @@ impl FoldedText {
                 self.text.push_str(&s[i..j]);
                 self.text[at..].make_ascii_lowercase();
                 i = j;
+                continue;
+            }
+            if c0.is_ascii_whitespace() {
+                if pending_space.is_none() {
+                    pending_space = Some(base + i);
+                }
+                i += 1;
                 continue;
             }
             let c = s[i..].chars().next().unwrap_or(' ');
