@@ -33,96 +33,178 @@ enum W {
     Vague(u32),
 }
 
+/// Number words and their meanings, sorted.
+const WORDS: &[(&[u8], W)] = {
+    use W::*;
+    &[
+        (b"cent", Hundred),
+        (b"centaine", Approx(100, false)),
+        (b"centaines", Vague(200)),
+        (b"cents", Hundred),
+        (b"cinq", Unit(5)),
+        (b"cinquantaine", Approx(50, false)),
+        (b"cinquante", Unit(50)),
+        (b"deux", Unit(2)),
+        (b"dix", Unit(10)),
+        (b"dizaine", Approx(10, false)),
+        (b"dizaines", Vague(24)),
+        (b"douzaine", Approx(12, true)),
+        (b"douzaines", Vague(24)),
+        (b"douze", Unit(12)),
+        (b"dozen", Approx(12, true)),
+        (b"dozens", Vague(24)),
+        (b"eight", Unit(8)),
+        (b"eighteen", Unit(18)),
+        (b"eighty", Unit(80)),
+        (b"eleven", Unit(11)),
+        (b"fifteen", Unit(15)),
+        (b"fifty", Unit(50)),
+        (b"five", Unit(5)),
+        (b"forty", Unit(40)),
+        (b"four", Unit(4)),
+        (b"fourteen", Unit(14)),
+        (b"huit", Unit(8)),
+        (b"hundred", Hundred),
+        (b"hundreds", Vague(200)),
+        (b"mille", Thousand),
+        (b"millier", Approx(1000, false)),
+        (b"milliers", Vague(2000)),
+        (b"million", Million),
+        (b"millions", Million),
+        (b"neuf", Unit(9)),
+        (b"nine", Unit(9)),
+        (b"nineteen", Unit(19)),
+        (b"ninety", Unit(90)),
+        (b"one", Unit(1)),
+        (b"onze", Unit(11)),
+        (b"quarantaine", Approx(40, false)),
+        (b"quarante", Unit(40)),
+        (b"quatorze", Unit(14)),
+        (b"quatre", Unit(4)),
+        (b"quinzaine", Approx(15, false)),
+        (b"quinze", Unit(15)),
+        (b"scores", Vague(40)),
+        (b"seize", Unit(16)),
+        (b"sept", Unit(7)),
+        (b"seven", Unit(7)),
+        (b"seventeen", Unit(17)),
+        (b"seventy", Unit(70)),
+        (b"six", Unit(6)),
+        (b"sixteen", Unit(16)),
+        (b"sixty", Unit(60)),
+        (b"soixantaine", Approx(60, false)),
+        (b"soixante", Unit(60)),
+        (b"ten", Unit(10)),
+        (b"thirteen", Unit(13)),
+        (b"thirty", Unit(30)),
+        (b"thousand", Thousand),
+        (b"thousands", Vague(2000)),
+        (b"three", Unit(3)),
+        (b"treize", Unit(13)),
+        (b"trentaine", Approx(30, false)),
+        (b"trente", Unit(30)),
+        (b"trois", Unit(3)),
+        (b"twelve", Unit(12)),
+        (b"twenty", Unit(20)),
+        (b"two", Unit(2)),
+        (b"un", Unit(1)),
+        (b"une", Unit(1)),
+        (b"vingt", Unit(20)),
+        (b"vingtaine", Approx(20, false)),
+        (b"vingts", Unit(20)),
+        (b"zero", Unit(0)),
+    ]
+};
+
+/// For the first two letters of a word, the lengths (bit `n`) of the number
+/// words that start with them: most words are rejected with one lookup.
+const PREFIX_LENGTHS: [[u16; 26]; 26] = {
+    let mut t = [[0u16; 26]; 26];
+    let mut k = 0;
+    while k < WORDS.len() {
+        let w = WORDS[k].0;
+        t[(w[0] - b'a') as usize][(w[1] - b'a') as usize] |= 1 << w.len();
+        k += 1;
+    }
+    t
+};
+
+/// For each first letter, the range of `WORDS` that starts with it.
+const FIRST: [(u8, u8); 26] = {
+    let mut t = [(0u8, 0u8); 26];
+    let mut k = 0;
+    while k < WORDS.len() {
+        let a = (WORDS[k].0[0] - b'a') as usize;
+        if t[a].1 == 0 {
+            t[a].0 = k as u8;
+        }
+        t[a].1 = k as u8 + 1;
+        k += 1;
+    }
+    t
+};
+
 fn word(w: &[u8]) -> Option<W> {
     if w.len() < 2 || w.len() > 12 {
         return None;
     }
-    // Quick reject on the first letter.
-    if !matches!(
-        w[0],
-        b'z' | b'o'
-            | b'u'
-            | b't'
-            | b'd'
-            | b'f'
-            | b'q'
-            | b'c'
-            | b's'
-            | b'e'
-            | b'h'
-            | b'n'
-            | b'v'
-            | b'm'
-    ) {
+    let (a, b) = (w[0].wrapping_sub(b'a'), w[1].wrapping_sub(b'a'));
+    if a >= 26 || b >= 26 || PREFIX_LENGTHS[a as usize][b as usize] & (1 << w.len()) == 0 {
         return None;
     }
-    use W::*;
-    Some(match w {
-        b"zero" => Unit(0),
-        b"one" | b"un" | b"une" => Unit(1),
-        b"two" | b"deux" => Unit(2),
-        b"three" | b"trois" => Unit(3),
-        b"four" | b"quatre" => Unit(4),
-        b"five" | b"cinq" => Unit(5),
-        b"six" => Unit(6),
-        b"seven" | b"sept" => Unit(7),
-        b"eight" | b"huit" => Unit(8),
-        b"nine" | b"neuf" => Unit(9),
-        b"ten" | b"dix" => Unit(10),
-        b"eleven" | b"onze" => Unit(11),
-        b"twelve" | b"douze" => Unit(12),
-        b"thirteen" | b"treize" => Unit(13),
-        b"fourteen" | b"quatorze" => Unit(14),
-        b"fifteen" | b"quinze" => Unit(15),
-        b"sixteen" | b"seize" => Unit(16),
-        b"seventeen" => Unit(17),
-        b"eighteen" => Unit(18),
-        b"nineteen" => Unit(19),
-        b"twenty" | b"vingt" | b"vingts" => Unit(20),
-        b"thirty" | b"trente" => Unit(30),
-        b"forty" | b"quarante" => Unit(40),
-        b"fifty" | b"cinquante" => Unit(50),
-        b"sixty" | b"soixante" => Unit(60),
-        b"seventy" => Unit(70),
-        b"eighty" => Unit(80),
-        b"ninety" => Unit(90),
-        b"hundred" | b"cent" | b"cents" => Hundred,
-        b"thousand" | b"mille" => Thousand,
-        b"million" | b"millions" => Million,
-        b"dozen" | b"douzaine" => Approx(12, true),
-        b"dizaine" => Approx(10, false),
-        b"quinzaine" => Approx(15, false),
-        b"vingtaine" => Approx(20, false),
-        b"trentaine" => Approx(30, false),
-        b"quarantaine" => Approx(40, false),
-        b"cinquantaine" => Approx(50, false),
-        b"soixantaine" => Approx(60, false),
-        b"centaine" => Approx(100, false),
-        b"millier" => Approx(1000, false),
-        b"dozens" | b"dizaines" | b"douzaines" => Vague(24),
-        b"scores" => Vague(40),
-        b"hundreds" | b"centaines" => Vague(200),
-        b"thousands" | b"milliers" => Vague(2000),
-        _ => return None,
-    })
+    let (lo, hi) = FIRST[a as usize];
+    WORDS[lo as usize..hi as usize]
+        .iter()
+        .find(|(x, _)| *x == w)
+        .map(|&(_, v)| v)
 }
 
 /// Scan `text[start..end]` for numbers, appending them to `out`.
+/// Byte classes for the scanner: 0 separates words, 1 is inside a word
+/// (letters that start no number word, non-ASCII bytes), 2 a digit, 3 a
+/// letter that starts a number word.
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0usize;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_digit() {
+            2
+        } else if b.is_ascii_lowercase() {
+            if FIRST[(b - b'a') as usize].1 > 0 {
+                3
+            } else {
+                1
+            }
+        } else if b.is_ascii_alphabetic() || b >= 0x80 {
+            1
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
+
 pub(crate) fn scan(text: &str, start: usize, end: usize, out: &mut Vec<Num>) {
     let b = text.as_bytes();
+    let class = |i: usize| CLASS[b[i] as usize];
     let mut i = start;
     while i < end {
-        let c = b[i];
-        if !(c.is_ascii_alphanumeric()) {
+        let k = class(i);
+        if k == 0 {
             i += 1;
             continue;
         }
-        // Only at word starts.
-        if i > start && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] >= 0x80) {
+        // Only at word starts: skip the rest of a word.
+        if k == 1 || (i > start && class(i - 1) != 0) {
             i += 1;
+            while i < end && class(i) != 0 {
+                i += 1;
+            }
             continue;
         }
-        if c.is_ascii_digit() {
+        if k == 2 {
             let (num, next) = digits(b, i, end);
             out.push(num);
             i = next;
@@ -379,6 +461,26 @@ mod tests {
         let mut v = Vec::new();
         scan(s, 0, s.len(), &mut v);
         v.iter().filter(|n| !n.not_count).map(|n| n.value).collect()
+    }
+
+    #[test]
+    fn the_prefix_filter_keeps_every_number_word_and_drops_others() {
+        for (w, _) in WORDS {
+            assert!(word(w).is_some(), "{}", String::from_utf8_lossy(w));
+        }
+        for w in [
+            "the",
+            "de",
+            "des",
+            "soldiers",
+            "tues",
+            "sixth",
+            "onzieme",
+            "x",
+            "thousandfold",
+        ] {
+            assert!(word(w.as_bytes()).is_none(), "{w}");
+        }
     }
 
     #[test]
