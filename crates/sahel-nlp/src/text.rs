@@ -139,6 +139,19 @@ pub struct FoldedText {
     orig_len: u32,
 }
 
+/// Record in `runs` that folded byte `pos` comes from original offset `o`,
+/// starting a run unless the last one already projects there.
+#[inline]
+fn map_at(runs: &mut Vec<(u32, u32)>, pos: usize, o: usize) {
+    let (pos, o) = (pos as u32, o as u32);
+    if let Some(&(fs, os)) = runs.last() {
+        if os + (pos - fs) == o {
+            return;
+        }
+    }
+    runs.push((pos, o));
+}
+
 impl FoldedText {
     pub fn with_capacity(n: usize) -> Self {
         FoldedText {
@@ -152,14 +165,7 @@ impl FoldedText {
     /// offset `o`.
     #[inline]
     fn map_here(&mut self, o: usize) {
-        let pos = self.text.len() as u32;
-        let o = o as u32;
-        if let Some(&(fs, os)) = self.runs.last() {
-            if os + (pos - fs) == o {
-                return;
-            }
-        }
-        self.runs.push((pos, o));
+        map_at(&mut self.runs, self.text.len(), o);
     }
 
     /// Append `s` (which starts at offset `base` of the original text),
@@ -212,45 +218,26 @@ impl FoldedText {
             let off = base + i;
             i += c.len_utf8();
             let mut space = false;
-            let mut out = [0u8; 16];
-            let mut n = 0usize;
-            let mut long: Option<String> = None;
+            let (text, runs) = (&mut self.text, &mut self.runs);
             fold_char(c, |o| {
                 if o == ' ' {
                     space = true;
                     return;
                 }
-                let l = o.len_utf8();
-                if long.is_none() && n + l <= out.len() {
-                    o.encode_utf8(&mut out[n..]);
-                    n += l;
-                } else {
-                    let v =
-                        long.get_or_insert_with(|| String::from_utf8_lossy(&out[..n]).into_owned());
-                    v.push(o);
-                }
-            });
-            let folded: &str = match &long {
-                Some(v) => v,
-                None => std::str::from_utf8(&out[..n]).unwrap_or(""),
-            };
-            if !folded.is_empty() {
                 if let Some(sp) = pending_space.take() {
-                    if self.text.len() > seg_start {
-                        self.map_here(sp);
-                        self.text.push(' ');
+                    if text.len() > seg_start {
+                        map_at(runs, text.len(), sp);
+                        text.push(' ');
                     }
                 }
                 // Every byte of the folding maps to the character's start.
-                for ch in folded.chars() {
-                    self.map_here(off);
-                    self.text.push(ch);
-                    let len = self.text.len();
-                    for k in (len + 1 - ch.len_utf8())..len {
-                        self.runs.push((k as u32, off as u32));
-                    }
+                map_at(runs, text.len(), off);
+                text.push(o);
+                let len = text.len();
+                for k in (len + 1 - o.len_utf8())..len {
+                    runs.push((k as u32, off as u32));
                 }
-            }
+            });
             if space && pending_space.is_none() {
                 pending_space = Some(off);
             }
