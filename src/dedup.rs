@@ -187,10 +187,15 @@ pub fn score(e: &StoryEvidence<'_>, inc: &Incident) -> Option<MatchScore> {
             ),
         );
     } else if let (true, true, Some(d)) = (story_precise, inc_precise, dist) {
+        // Two different places, neither named in the other's incident: close
+        // neighbours may be one attack told from the nearest town, but from
+        // ~30 km on they are as likely two attacks as one.
         if d <= 15.0 {
             add(1.5, format!("places {d:.0} km apart"));
-        } else if d <= 50.0 {
+        } else if d <= 30.0 {
             add(0.8, format!("places {d:.0} km apart"));
+        } else if d <= 50.0 {
+            add(0.0, format!("places {d:.0} km apart"));
         } else if d <= 120.0 {
             add(-0.5, format!("places {d:.0} km apart"));
         } else {
@@ -237,6 +242,10 @@ pub fn score(e: &StoryEvidence<'_>, inc: &Incident) -> Option<MatchScore> {
             add(0.5, format!("same toll ({k} killed)"));
         } else if k >= ik && (ik == 0 || k <= ik.saturating_mul(5)) {
             add(0.2, format!("toll compatible ({ik} → {k})"));
+        } else if k > 0 && k.saturating_mul(2) < ik && !same_loc && !cross_named {
+            // a toll under half the incident's, at another place: more
+            // likely a second attack than a stale first report
+            add(-0.4, format!("toll much lower ({k} against {ik})"));
         }
     }
     // victims
@@ -639,6 +648,52 @@ mod tests {
                 simhash: u64::MAX,
                 published: None,
                 places: &[],
+            },
+            &inc,
+        )
+        .unwrap();
+        assert!(m.score >= 1.2, "{m:?}");
+    }
+
+    #[test]
+    fn next_day_attack_on_a_neighbouring_town_with_a_smaller_toll_is_new() {
+        // Barsalogho (18 killed) and Dablo the day after (7 killed), 37 km apart
+        let a = facts(
+            "Barsalogho",
+            "Centre-Nord",
+            13.414,
+            -1.056,
+            "2026-10-31",
+            Some(18),
+        );
+        let inc = incident_from(&a);
+        let b = facts(
+            "Dablo",
+            "Centre-Nord",
+            13.719,
+            -1.182,
+            "2026-11-01",
+            Some(7),
+        );
+        let ev = |f| StoryEvidence {
+            facts: f,
+            simhash: u64::MAX,
+            published: None,
+            places: &[],
+        };
+        let m = score(&ev(&b), &inc).unwrap();
+        assert!(m.score < 1.2, "{m:?}");
+        assert!(
+            m.reasons.iter().any(|r| r.contains("toll much lower")),
+            "{m:?}"
+        );
+        // the same neighbour with a first, lower toll of the same attack, when
+        // the story names the incident's place too, still joins it
+        let named = vec!["barsalogho".to_string()];
+        let m = score(
+            &StoryEvidence {
+                places: &named,
+                ..ev(&b)
             },
             &inc,
         )
