@@ -785,6 +785,93 @@ fn new_sent(a: usize, b: usize, zone: Zone, weight: f32) -> Sent {
     }
 }
 
+/// Phrases before a place that say where people come from.
+const ORIGIN_WORDS: &[&str] = &[
+    "originaire",
+    "originally from",
+    "natives of",
+    "native of",
+    "hails from",
+    "hail from",
+    "hailed from",
+    "ressortissant",
+    "nationals of",
+    "citizens of",
+];
+
+/// Words that may stand between an origin phrase and the place:
+/// "originaires du departement de Tchintabaraden", "natives of the Tahoua region".
+const ORIGIN_FILLERS: &[&str] = &[
+    "de",
+    "du",
+    "des",
+    "la",
+    "le",
+    "les",
+    "of",
+    "the",
+    "from",
+    "region",
+    "departement",
+    "department",
+    "province",
+    "commune",
+    "cercle",
+    "village",
+    "ville",
+    "town",
+    "district",
+    "localite",
+    "area",
+    "zone",
+];
+
+/// Whether a place mention says where people come from rather than where the
+/// incident happened: "originaires de la region de Tahoua", "natives of Gao",
+/// "trois ressortissants nigeriens", "Nigerien nationals", "Trois Nigeriens
+/// parmi les victimes" (a number before a plural demonym: people, not a place).
+fn origin_context(
+    text: &str,
+    sent_start: usize,
+    start: usize,
+    end: usize,
+    demonym: bool,
+    nums: &[Num],
+) -> bool {
+    let mut a = start.saturating_sub(48).max(sent_start);
+    while !text.is_char_boundary(a) {
+        a += 1;
+    }
+    let pre = &text[a..start];
+    let fillers_only = |rest: &str| {
+        rest.split([' ', ',']).filter(|w| !w.is_empty()).all(|w| {
+            let w = w
+                .strip_prefix("l'")
+                .or_else(|| w.strip_prefix("d'"))
+                .unwrap_or(w);
+            w.is_empty() || ORIGIN_FILLERS.contains(&w)
+        })
+    };
+    let phrase = ORIGIN_WORDS.iter().any(|o| {
+        pre.rfind(o).is_some_and(|i| {
+            // the rest of the phrase's word ("ressortissants"), then fillers
+            let rest = pre[i + o.len()..].trim_start_matches(|c: char| c.is_ascii_alphabetic());
+            fillers_only(rest)
+        })
+    });
+    if phrase || !demonym {
+        return phrase;
+    }
+    let after = &text[end..];
+    if after.starts_with(" nationals") || after.starts_with(" citizens") {
+        return true;
+    }
+    text[..end].ends_with('s')
+        && nums.iter().any(|n| {
+            n.end <= start && n.start >= sent_start && text[n.end..start].trim().is_empty()
+        })
+}
+
 /// Drop place candidates that the context does not support, and compute the
 /// context flags of every mention.
 fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
@@ -887,6 +974,13 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
         if d.in_dateline(ph.start) {
             ctx *= 0.3;
         }
+        let demonym = ph
+            .cands
+            .iter()
+            .any(|&c| matches!(gaz.places()[c as usize].kind, PlaceKind::Demonym));
+        if origin_context(text, sent.start, ph.start, ph.end, demonym, &d.nums) {
+            ctx *= 0.3;
+        }
         ph.ctx = ctx;
     }
     places.retain(|p| !p.cands.is_empty() || p.foreign.is_some());
@@ -983,6 +1077,52 @@ fn route_pairs(text: &str, places: &[PlaceHit]) -> Vec<(usize, usize)> {
 /// Mark background clauses and compute per-sentence violence.
 /// What a periodic tally costs the score.
 const TALLY_PENALTY: f32 = 4.0;
+
+/// Score penalty for a title that labels the piece as analysis or opinion.
+const GENRE_PENALTY: f32 = 3.0;
+
+/// Labels that open the title of a piece that is not breaking news:
+/// "Analyse : dans le Centre-Nord, la guerre des axes", "Opinion | …".
+/// Such a piece discusses incidents; the news of one is reported elsewhere.
+const GENRE_LABELS: &[&str] = &[
+    "analysis",
+    "analyse",
+    "news analysis",
+    "opinion",
+    "op-ed",
+    "editorial",
+    "edito",
+    "tribune",
+    "commentary",
+    "comment",
+    "explainer",
+    "decryptage",
+    "eclairage",
+    "point de vue",
+    "chronique",
+    "interview",
+    "entretien",
+    "portrait",
+    "in depth",
+    "long read",
+    "perspective",
+];
+
+/// The folded span of a genre label that opens the title, followed by a
+/// colon, a bar or a dash.
+fn genre_label(d: &Doc<'_>) -> Option<(usize, usize)> {
+    let s = d.sents.iter().find(|s| s.zone == Zone::Title)?;
+    let title = d.f.text.get(s.start..s.end)?;
+    let lead = title.len() - title.trim_start().len();
+    let t = &title[lead..];
+    GENRE_LABELS.iter().find_map(|l| {
+        let rest = t.strip_prefix(l)?;
+        let after = rest.trim_start();
+        let sep = after.starts_with([':', '|', '-', '\u{2013}', '\u{2014}']);
+        (sep && (rest.is_empty() || !rest.as_bytes()[0].is_ascii_alphanumeric()))
+            .then_some((s.start + lead, s.start + lead + l.len()))
+    })
+}
 
 /// A tally of many operations ("more than 140 terrorists neutralised in
 /// October in the Tillaberi, Tahoua and Diffa regions", "bilan mensuel des
@@ -1296,6 +1436,16 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
             d.text(s0, e0),
             -TALLY_PENALTY,
             || "a tally over a period or several regions, not one incident".into(),
+        );
+    }
+    if let Some((s0, e0)) = genre_label(&d) {
+        score -= GENRE_PENALTY;
+        push_reason(
+            &mut reasons,
+            "non_event",
+            d.text(s0, e0),
+            -GENRE_PENALTY,
+            || "the title labels the piece as analysis or opinion, not news".into(),
         );
     }
 

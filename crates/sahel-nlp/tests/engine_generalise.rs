@@ -601,3 +601,92 @@ fn periodic_tallies_are_not_incidents() {
         attack(t, b);
     }
 }
+
+// ---- 14. "au lendemain de", "the day after": the earlier attack is background ----
+
+#[test]
+fn the_attack_of_the_day_before_is_background() {
+    for (t, b, here, there) in [
+        (
+            "Burkina : cinq policiers tués dans l'attaque du poste de Kaya",
+            "Cinq policiers ont été tués jeudi dans l'attaque du poste de police de Kaya, au lendemain de l'attaque de Kongoussi qui avait fait douze morts.",
+            "Kaya",
+            "Kongoussi",
+        ),
+        (
+            "Mali: four soldiers killed in attack on Boni camp",
+            "Four soldiers were killed on Thursday in an attack on the army camp at Boni, the day after an ambush near Douentza that killed nine.",
+            "Boni",
+            "Douentza",
+        ),
+    ] {
+        let a = run(t, b);
+        assert!(a.is_attack, "{t}: {:#?}", a.reasons);
+        let f = a.facts.as_ref().unwrap();
+        assert_eq!(f.location.as_deref(), Some(here), "{t}");
+        assert!(
+            place_weight(&a, there).is_none_or(|w| w < 0.5),
+            "{t}: {there} counted for the incident: {:#?}",
+            a.reasons
+        );
+    }
+}
+
+// ---- 15. analysis and opinion pieces are not news of an incident ----
+
+#[test]
+fn analysis_and_opinion_pieces_are_not_incidents() {
+    for (t, b) in [
+        (
+            "Analyse : dans le Liptako, l'étau des groupes armés se resserre",
+            "Les attaques de Djibo et d'Arbinda, la semaine dernière, ont montré que les groupes armés cherchent à isoler les villes en coupant les routes.",
+        ),
+        (
+            "Analysis | Why the jihadists keep attacking convoys near Djibo",
+            "The ambush of a supply convoy near Djibo and the attack on Arbinda show that armed groups aim to cut the roads into the towns.",
+        ),
+        (
+            "Opinion: the attack on Boulkessi should change the army's strategy",
+            "Gunmen attacked the Boulkessi camp and killed soldiers; the army must rethink how it defends isolated posts.",
+        ),
+    ] {
+        let a = run(t, b);
+        assert!(!a.is_attack, "{t}: {:#?}", a.reasons);
+        assert!(
+            a.reasons.iter().any(|r| r.kind == "non_event"
+                && r.note.as_deref().is_some_and(|n| n.contains("analysis"))),
+            "{t}: {:#?}",
+            a.reasons
+        );
+    }
+    // A word that merely starts like a label is not one.
+    let a = run(
+        "Analysts say 12 soldiers killed in ambush near Djibo",
+        "Gunmen killed 12 soldiers in an ambush near Djibo on Tuesday, security sources said.",
+    );
+    assert!(a.is_attack, "{:#?}", a.reasons);
+}
+
+// ---- 16. where the victims come from is not where the attack happened ----
+
+#[test]
+fn the_victims_origin_is_not_the_place() {
+    for (t, b, cc, here) in [
+        (
+            "Mali : deux Burkinabè parmi les victimes de l'attaque de Boni",
+            "Parmi les onze civils tués mercredi dans l'attaque de Boni figurent deux ressortissants burkinabè, originaires de la province du Soum.",
+            "ML",
+            "Boni",
+        ),
+        (
+            "Two Malians among the dead in Niger market attack",
+            "Two Malian nationals, natives of the Gao region, were among the 15 people killed on Wednesday when gunmen attacked the market of Tera, officials said.",
+            "NE",
+            "Tera",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.country.as_deref(), Some(cc), "{t}: {f:?}");
+        assert_eq!(f.location.as_deref(), Some(here), "{t}: {f:?}");
+    }
+}
