@@ -146,8 +146,22 @@ impl Gazetteer {
         parse_tsv(&text, &origin, source)
     }
 
+    /// Add places. A place whose admin1 is a known region under another
+    /// spelling ("Tillabery", "Hodh Ech Chargui" in a user's file) takes the
+    /// region's canonical name, so that places from every source agree on it.
     pub fn extend(&mut self, places: impl IntoIterator<Item = Place>) {
-        for p in places {
+        for mut p in places {
+            for a1 in [&mut p.admin1, &mut p.admin1_new].into_iter().flatten() {
+                let canon = self.by_key.get(&name_key(a1)).and_then(|v| {
+                    v.iter().map(|&i| &self.places[i]).find(|r| {
+                        matches!(r.kind, PlaceKind::Admin1 | PlaceKind::Admin1New)
+                            && r.country == p.country
+                    })
+                });
+                if let Some(r) = canon.filter(|r| r.name != *a1) {
+                    *a1 = r.name.clone();
+                }
+            }
             let idx = self.places.len();
             let mut keys: Vec<String> = p.names().map(name_key).filter(|k| !k.is_empty()).collect();
             keys.sort();
@@ -334,5 +348,24 @@ mod tests {
             Some("Tillaberi")
         );
         assert_eq!(g.suggest("Zzzzzz", &[PlaceKind::Admin1]), None);
+    }
+
+    #[test]
+    fn added_places_take_the_canonical_region_name() {
+        let mut g = Gazetteer::default();
+        g.extend(
+            parse_tsv(
+                "admin1\tTillaberi\tTillabéri|Tillabery\tNE\tTillaberi\t\t14.2\t1.45\n",
+                "t",
+                PlaceSource::Embedded,
+            )
+            .unwrap(),
+        );
+        let user = "place\tTeguey\t\tNE\tTillabéry\t\t14.1\t1.2\n\
+                    place\tOther\t\tML\tTillabery\t\t14.1\t1.2\n";
+        g.extend(parse_tsv(user, "u", PlaceSource::User).unwrap());
+        assert_eq!(g.lookup("Teguey")[0].admin1.as_deref(), Some("Tillaberi"));
+        // another country's region is not a match
+        assert_eq!(g.lookup("Other")[0].admin1.as_deref(), Some("Tillabery"));
     }
 }
