@@ -840,6 +840,41 @@ pub(crate) fn facts(
             }
         }
     }
+    // A town named like its own region ("Tillaberi market attack", then "the
+    // market of Tera"): when another place of that region is named for the
+    // incident too, the shared name more likely means the region, so it
+    // supports that place instead of competing with it.
+    let places = gaz.places();
+    let named_like_region = |c: u32| {
+        let p = &places[c as usize];
+        matches!(p.kind, PlaceKind::Place | PlaceKind::Admin2)
+            && p.admin1
+                .as_deref()
+                .is_some_and(|a1| crate::text::name_key(a1) == crate::text::name_key(&p.name))
+    };
+    for i in 0..cand_scores.len() {
+        let (c, w, _) = cand_scores[i];
+        if !named_like_region(c) {
+            continue;
+        }
+        let a1 = places[c as usize].admin1.as_deref();
+        // the strongest other place of the region takes over most of its weight
+        let other = (0..cand_scores.len())
+            .filter(|&j| {
+                let (oc, ow, _) = cand_scores[j];
+                let q = &places[oc as usize];
+                j != i
+                    && q.kind == PlaceKind::Place
+                    && q.admin1.as_deref() == a1
+                    && !named_like_region(oc)
+                    && ow >= 0.3 * w
+            })
+            .max_by(|&a, &b| cand_scores[a].1.total_cmp(&cand_scores[b].1));
+        if let Some(j) = other {
+            cand_scores[j].1 += 0.6 * w;
+            cand_scores[i].1 *= 0.5;
+        }
+    }
     cand_scores.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.2.cmp(&b.2)));
     if let Some(&(c, _, _)) = cand_scores.first() {
         let p = &gaz.places()[c as usize];

@@ -690,3 +690,30 @@ fn the_victims_origin_is_not_the_place() {
         assert_eq!(f.location.as_deref(), Some(here), "{t}: {f:?}");
     }
 }
+
+// ---- 17. a town named like its region gives way to a place inside it ----
+
+#[test]
+fn a_town_named_like_its_region_gives_way_to_a_place_inside_it() {
+    for (t, b, here) in [
+        (
+            "Niger: 15 killed in Tillaberi market attack",
+            "Gunmen on motorbikes killed 15 people on Wednesday when they attacked the weekly market of Tera, officials said.",
+            "Tera",
+        ),
+        (
+            "Ménaka : une vingtaine de civils tués dans l'attaque d'un campement",
+            "Une vingtaine de civils ont été tués samedi dans l'attaque d'un campement d'éleveurs près d'Andéramboukane, selon des élus locaux.",
+            "Anderamboukane",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.location.as_deref(), Some(here), "{t}: {f:?}");
+    }
+    // named alone, the town stays the place
+    let f = attack(
+        "Niger: five soldiers killed in attack on Tillaberi",
+        "Gunmen attacked an army post in the town of Tillaberi on Wednesday, killing five soldiers, security sources said.",
+    );
+    assert_eq!(f.location.as_deref(), Some("Tillaberi"), "{f:?}");
+}
