@@ -785,6 +785,47 @@ fn new_sent(a: usize, b: usize, zone: Zone, weight: f32) -> Sent {
     }
 }
 
+/// Whether each place mention stands next to a region word ("Sahel
+/// region", "region du Nord"), or in a list with one that does: "dans les
+/// regions du Centre-Nord, du Sahel et de la Boucle du Mouhoun", "the Nord
+/// and Sahel regions".
+fn region_contexts(d: &Doc<'_>, text: &str, places: &[PlaceHit]) -> Vec<bool> {
+    let mut ctx: Vec<bool> = places
+        .iter()
+        .map(|ph| {
+            let s = &d.sents[ph.sent];
+            region_context(&d.lex[s.l0..s.l1], ph.start, ph.end)
+        })
+        .collect();
+    let listed = |i: usize| {
+        let (a, b) = (&places[i - 1], &places[i]);
+        a.sent == b.sent && a.end <= b.start && b.start - a.end <= 12 && {
+            let gap = &text[a.end..b.start];
+            let sep = gap.contains(',')
+                || [" et ", " and ", " ou ", " or "]
+                    .iter()
+                    .any(|c| gap.contains(c));
+            sep && gap.split([' ', ',']).filter(|w| !w.is_empty()).all(|w| {
+                [
+                    "et", "and", "ou", "or", "du", "de", "des", "la", "le", "l'", "the",
+                ]
+                .contains(&w)
+            })
+        }
+    };
+    for i in 1..places.len() {
+        if ctx[i - 1] && !ctx[i] && listed(i) {
+            ctx[i] = true;
+        }
+    }
+    for i in (1..places.len()).rev() {
+        if ctx[i] && !ctx[i - 1] && listed(i) {
+            ctx[i - 1] = true;
+        }
+    }
+    ctx
+}
+
 /// Phrases before a place that say where people come from.
 const ORIGIN_WORDS: &[&str] = &[
     "originaire",
@@ -879,6 +920,7 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
     let text = &d.f.text;
     let mut places = std::mem::take(&mut d.places);
     let routes = route_pairs(text, &places);
+    let region_ctxs = region_contexts(d, text, &places);
     for (pi, ph) in places.iter_mut().enumerate() {
         let route_first = routes.iter().any(|&(x, _)| x == pi);
         let route_second = routes.iter().any(|&(_, y)| y == pi);
@@ -922,7 +964,7 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
                 || ((pre.ends_with(" and ") || pre.ends_with(" et "))
                     && (pre.contains("between ") || pre.contains("entre ")));
         }
-        let region_ctx = region_context(slex, ph.start, ph.end);
+        let region_ctx = region_ctxs[pi];
         let region_only = REGION_ONLY_NAMES.contains(&folded);
         let common = COMMON_WORD_NAMES.contains(&folded);
         ph.cands.retain(|&ci| {
@@ -1078,8 +1120,9 @@ fn route_pairs(text: &str, places: &[PlaceHit]) -> Vec<(usize, usize)> {
 /// What a periodic tally costs the score.
 const TALLY_PENALTY: f32 = 4.0;
 
-/// Score penalty for a title that labels the piece as analysis or opinion.
-const GENRE_PENALTY: f32 = 3.0;
+/// Score penalty for a title that labels the piece as analysis or opinion:
+/// such pieces are full of attack words, but their news is not one incident.
+const GENRE_PENALTY: f32 = 5.0;
 
 /// Labels that open the title of a piece that is not breaking news:
 /// "Analyse : dans le Centre-Nord, la guerre des axes", "Opinion | …".

@@ -324,13 +324,30 @@ fn classify_number(
         conj && (post.as_bytes().first().is_some_and(u8::is_ascii_digit)
             || (next_num >= h.end && next_num - h.end <= 16))
     };
+    // "abducted at least nine people, most of them women, and killed a man":
+    // a verb right before the number is its verb; one in a later clause
+    // belongs to that clause.
+    let verb_before = lex.iter().rev().any(|h| {
+        h.end <= ns
+            && h.start >= prev_num_end
+            && matches!(
+                h.cat,
+                Cat::Kill | Cat::Wound | Cat::Abduct | Cat::Neutralise
+            )
+            && ns - h.end <= 32
+            && only_qualifiers(&text[h.end..ns])
+    });
     for h in lex.iter().filter(|h| h.start >= ne && h.start < limit) {
         let gap = h.start.saturating_sub(prev_end);
         let dist = h.start - ne;
         if matches!(
             h.cat,
             Cat::Kill | Cat::Wound | Cat::Abduct | Cat::Neutralise
-        ) && verb_of_next(h)
+        ) && (verb_of_next(h)
+            || (verb_before && {
+                let between = &text[ne..h.start];
+                between.contains(" and ") || between.contains(" et ") || between.contains(", ")
+            }))
         {
             break;
         }

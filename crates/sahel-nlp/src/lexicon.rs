@@ -396,9 +396,7 @@ pub(crate) const REGION_ONLY_NAMES: &[&str] = &[
     "capital",
     "kara",
     "logone",
-    "hauts-bassins",
     "cascades",
-    "boucle du mouhoun",
     "sud-ouest",
 ];
 

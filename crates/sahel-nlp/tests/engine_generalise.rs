@@ -717,3 +717,59 @@ fn a_town_named_like_its_region_gives_way_to_a_place_inside_it() {
     );
     assert_eq!(f.location.as_deref(), Some("Tillaberi"), "{f:?}");
 }
+
+// ---- 18. a verb right before a number is its verb, not one in a later clause ----
+
+#[test]
+fn a_verb_in_a_later_clause_does_not_take_the_number() {
+    for (t, b, killed, abducted) in [
+        (
+            "Mali: gunmen abduct villagers near Ténenkou",
+            "Gunmen abducted at least 12 people, most of them women and children, and killed two men in a raid on a village near Ténenkou on Tuesday, residents said.",
+            Some(2),
+            Some(12),
+        ),
+        (
+            "Niger : des villageois enlevés près de Torodi",
+            "Des hommes armés ont enlevé au moins douze personnes, en majorité des femmes, et tué deux hommes lors d'un raid sur un village près de Torodi mardi, selon des habitants.",
+            Some(2),
+            Some(12),
+        ),
+        (
+            "Burkina: soldiers killed in attack near Djibo",
+            "Gunmen killed 12 soldiers, most of them young recruits, and abducted several others in an attack near Djibo on Tuesday, security sources said.",
+            Some(12),
+            None,
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.killed, killed, "{t}: {f:?}");
+        assert_eq!(f.abducted, abducted, "{t}: {f:?}");
+    }
+}
+
+// ---- 19. region names in a list share the list's region word ----
+
+#[test]
+fn region_names_in_a_list_are_regions() {
+    let a = run(
+        "Bilan d'octobre : l'armee annonce 150 terroristes neutralises",
+        "L'armee affirme avoir neutralise 150 terroristes en octobre dans les regions du Nord, du Sahel et de la Boucle du Mouhoun. Elle deplore la perte de 9 soldats.",
+    );
+    for r in ["Nord", "Sahel", "Boucle du Mouhoun"] {
+        assert!(place_weight(&a, r).is_some(), "{r}: {:#?}", a.reasons);
+    }
+    assert!(!a.is_attack, "{:#?}", a.reasons);
+    let a = run(
+        "Burkina: army says 60 terrorists killed in May",
+        "The army said it killed 60 terrorists during operations in May in the Nord and Sahel regions.",
+    );
+    assert!(place_weight(&a, "Nord").is_some(), "{:#?}", a.reasons);
+    assert!(!a.is_attack, "{:#?}", a.reasons);
+    // a distinct region name needs no region word
+    let f = attack(
+        "Burkina : dix civils tués dans la Boucle du Mouhoun",
+        "Dix civils ont été tués lundi par des hommes armés dans la Boucle du Mouhoun, selon des habitants.",
+    );
+    assert_eq!(f.admin1.as_deref(), Some("Boucle du Mouhoun"), "{f:?}");
+}
