@@ -801,15 +801,16 @@ fn region_contexts(d: &Doc<'_>, text: &str, places: &[PlaceHit]) -> Vec<bool> {
         let (a, b) = (&places[i - 1], &places[i]);
         a.sent == b.sent && a.end <= b.start && b.start - a.end <= 12 && {
             let gap = &text[a.end..b.start];
+            let mut words = gap.split([' ', ',']).filter(|w| !w.is_empty());
             let sep = gap.contains(',')
-                || [" et ", " and ", " ou ", " or "]
-                    .iter()
-                    .any(|c| gap.contains(c));
-            sep && gap.split([' ', ',']).filter(|w| !w.is_empty()).all(|w| {
-                [
-                    "et", "and", "ou", "or", "du", "de", "des", "la", "le", "l'", "the",
-                ]
-                .contains(&w)
+                || words
+                    .clone()
+                    .any(|w| matches!(w, "et" | "and" | "ou" | "or"));
+            sep && words.all(|w| {
+                matches!(
+                    w,
+                    "et" | "and" | "ou" | "or" | "du" | "de" | "des" | "la" | "le" | "l'" | "the"
+                )
             })
         }
     };
@@ -825,20 +826,6 @@ fn region_contexts(d: &Doc<'_>, text: &str, places: &[PlaceHit]) -> Vec<bool> {
     }
     ctx
 }
-
-/// Phrases before a place that say where people come from.
-const ORIGIN_WORDS: &[&str] = &[
-    "originaire",
-    "originally from",
-    "natives of",
-    "native of",
-    "hails from",
-    "hail from",
-    "hailed from",
-    "ressortissant",
-    "nationals of",
-    "citizens of",
-];
 
 /// Words that may stand between an origin phrase and the place:
 /// "originaires du departement de Tchintabaraden", "natives of the Tahoua region".
@@ -873,17 +860,13 @@ const ORIGIN_FILLERS: &[&str] = &[
 /// parmi les victimes" (a number before a plural demonym: people, not a place).
 fn origin_context(
     text: &str,
+    slex: &[LexHit],
     sent_start: usize,
     start: usize,
     end: usize,
     demonym: bool,
     nums: &[Num],
 ) -> bool {
-    let mut a = start.saturating_sub(48).max(sent_start);
-    while !text.is_char_boundary(a) {
-        a += 1;
-    }
-    let pre = &text[a..start];
     let fillers_only = |rest: &str| {
         rest.split([' ', ',']).filter(|w| !w.is_empty()).all(|w| {
             let w = w
@@ -893,12 +876,11 @@ fn origin_context(
             w.is_empty() || ORIGIN_FILLERS.contains(&w)
         })
     };
-    let phrase = ORIGIN_WORDS.iter().any(|o| {
-        pre.rfind(o).is_some_and(|i| {
-            // the rest of the phrase's word ("ressortissants"), then fillers
-            let rest = pre[i + o.len()..].trim_start_matches(|c: char| c.is_ascii_alphabetic());
-            fillers_only(rest)
-        })
+    let phrase = slex.iter().any(|h| {
+        h.cat == Cat::Origin
+            && h.end <= start
+            && start - h.end <= 40
+            && fillers_only(&text[h.end..start])
     });
     if phrase || !demonym {
         return phrase;
@@ -1020,7 +1002,7 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
             .cands
             .iter()
             .any(|&c| matches!(gaz.places()[c as usize].kind, PlaceKind::Demonym));
-        if origin_context(text, sent.start, ph.start, ph.end, demonym, &d.nums) {
+        if origin_context(text, slex, sent.start, ph.start, ph.end, demonym, &d.nums) {
             ctx *= 0.3;
         }
         ph.ctx = ctx;

@@ -862,16 +862,19 @@ pub(crate) fn facts(
     // incident too, the shared name more likely means the region, so it
     // supports that place instead of competing with it.
     let places = gaz.places();
-    let named_like_region = |c: u32| {
-        let p = &places[c as usize];
-        matches!(p.kind, PlaceKind::Place | PlaceKind::Admin2)
-            && p.admin1
-                .as_deref()
-                .is_some_and(|a1| crate::text::name_key(a1) == crate::text::name_key(&p.name))
-    };
+    let named_like_region: Vec<bool> = cand_scores
+        .iter()
+        .map(|&(c, _, _)| {
+            let p = &places[c as usize];
+            matches!(p.kind, PlaceKind::Place | PlaceKind::Admin2)
+                && p.admin1
+                    .as_deref()
+                    .is_some_and(|a1| crate::text::name_key(a1) == crate::text::name_key(&p.name))
+        })
+        .collect();
     for i in 0..cand_scores.len() {
         let (c, w, _) = cand_scores[i];
-        if !named_like_region(c) {
+        if !named_like_region[i] {
             continue;
         }
         let a1 = places[c as usize].admin1.as_deref();
@@ -883,7 +886,7 @@ pub(crate) fn facts(
                 j != i
                     && q.kind == PlaceKind::Place
                     && q.admin1.as_deref() == a1
-                    && !named_like_region(oc)
+                    && !named_like_region[j]
                     && ow >= 0.3 * w
             })
             .max_by(|&a, &b| cand_scores[a].1.total_cmp(&cand_scores[b].1));

@@ -101,6 +101,9 @@ pub(crate) enum Cat {
     Metaphor(f32),
     NonEvent(f32),
     Refugee,
+    /// Where people come from ("originaires de", "natives of"): the place
+    /// after it is not the scene.
+    Origin,
     /// Where a group operates ("active in the area"): not a perpetrator.
     Presence,
     /// Attribution of the incident ("suspected", "blamed on", "mis en
@@ -296,6 +299,7 @@ const TERMS: &[(&str, Cat)] = &[
     ("operate|operates|operating|active|roam|roams|stronghold|strongholds|fief|entrenched|present in|presence|implante|actifs|actif|sevissent|hunting ground|terrain d'action|core areas|bastion|uncertain|operations in the area|operate in the area|is known to operate|are known to operate|sont actifs|est actif|opere|operent|operant", Presence),
     ("suspected|suspect|soupconne|soupconnes|soupconnee|presume|presumes|presumee|presumes|blamed|blamed on|blaming|blame|accuses|accused|accusing|accuse|accusent|accusaient|attributed to|attribue a|attribuee a|imputee a|impute a|mise en cause|mis en cause|attribution|pointed the finger|pointe du doigt|believed to be|thought to be", Blame),
     ("refugees|refugee|refugies|refugie|asylum|asile|fled|fleeing|flee|fled to|ont fui|fuyant|fuir|fui|crossed into|crossed from|pour into|poured into|arrivals|arrivees|exodus|exode|sheltering|shelter|hosts|accueille|evacuated|evacues|evacue|transferred|transferes|hospital in|hopital de|chr de", Refugee),
+    ("originaire|originaires|originally from|natives of|native of|hails from|hail from|hailed from|ressortissant|ressortissants|ressortissante|ressortissantes|nationals of|citizens of", Origin),
     ("border|borders|frontier|frontiers|frontiere|frontieres|frontalier|frontaliere|frontaliers|frontalieres|tri-border|three borders|trois frontieres|borderlands|borderland|confins|jonction|cross-border|transfrontalier|border with|frontiere avec|near the border", Border),
     ("region|regions|province|provinces|cercle|department|departement|commune|wilaya|prefecture|district|region du|region de|regions du|province du|province de|cercle de|departement de|commune de|governorate|state|etat", RegionWord),
     // ---- dates ----
