@@ -300,7 +300,7 @@ pub fn is_word_byte(b: u8) -> bool {
 /// Guess "en" or "fr" from stop words of folded text (its first 900 bytes).
 pub fn detect_language(folded: &str) -> &'static str {
     // Short function words, packed into integers so that a word is one
-    // comparison against two sorted tables.
+    // comparison.
     const fn key(w: &[u8]) -> u64 {
         let mut k = 0u64;
         let mut i = 0;
@@ -310,58 +310,78 @@ pub fn detect_language(folded: &str) -> &'static str {
         }
         k
     }
-    const fn sorted<const N: usize>(words: [&[u8]; N]) -> [u64; N] {
-        let mut out = [0u64; N];
-        let mut i = 0;
-        while i < N {
-            out[i] = key(words[i]);
-            i += 1;
-        }
-        // Insertion sort (const context).
-        let mut a = 1;
-        while a < N {
-            let mut b = a;
-            while b > 0 && out[b - 1] > out[b] {
-                let t = out[b];
-                out[b] = out[b - 1];
-                out[b - 1] = t;
-                b -= 1;
-            }
-            a += 1;
-        }
-        out
-    }
-    const EN: [u64; 24] = sorted([
+    const EN: [&[u8]; 24] = [
         b"the", b"and", b"of", b"in", b"to", b"was", b"were", b"said", b"has", b"have", b"with",
         b"on", b"by", b"at", b"from", b"that", b"which", b"their", b"they", b"after", b"killed",
         b"is", b"are", b"been",
-    ]);
-    const FR: [u64; 25] = sorted([
+    ];
+    const FR: [&[u8]; 25] = [
         b"le", b"la", b"les", b"des", b"du", b"et", b"dans", b"une", b"un", b"au", b"aux", b"a",
         b"est", b"ont", b"sont", b"par", b"pour", b"sur", b"qui", b"selon", b"ete", b"avait",
         b"leur", b"tues", b"ces",
-    ]);
+    ];
+    // A perfect hash of the packed words: the top 7 bits of the key times
+    // this multiplier (found by trial) differ for all 49 words, so a word is
+    // one multiplication and one comparison. The table is built at compile
+    // time, and the build fails if two words ever share a slot.
+    const MUL: u64 = 0x9299_d1cb_008b_6321;
+    const fn slot(k: u64) -> usize {
+        (k.wrapping_mul(MUL) >> 57) as usize
+    }
+    /// (packed word, 1 for English or 2 for French); key 0 is no word.
+    const TABLE: [(u64, u8); 128] = {
+        let mut t = [(0u64, 0u8); 128];
+        let mut i = 0;
+        while i < EN.len() + FR.len() {
+            let (w, lang) = if i < EN.len() {
+                (EN[i], 1)
+            } else {
+                (FR[i - EN.len()], 2)
+            };
+            let k = key(w);
+            assert!(t[slot(k)].0 == 0, "two stop words share a slot");
+            t[slot(k)] = (k, lang);
+            i += 1;
+        }
+        t
+    };
+    /// ASCII letters and digits, as a table (one load a byte).
+    const ALNUM: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut c = 0;
+        while c < 256 {
+            t[c] = (c as u8).is_ascii_alphanumeric();
+            c += 1;
+        }
+        t
+    };
     let (mut en, mut fr) = (0u32, 0u32);
     let b = folded.as_bytes();
-    let n = b.len().min(900);
+    let b = &b[..b.len().min(900)];
     let mut i = 0;
-    while i < n {
-        if !b[i].is_ascii_alphanumeric() {
+    while i < b.len() {
+        if !ALNUM[b[i] as usize] {
             i += 1;
             continue;
         }
+        // Pack the word on the way (a word of up to 6 bytes fits; longer
+        // words are no stop word).
         let s = i;
-        while i < n && b[i].is_ascii_alphanumeric() {
+        let mut k = 0u64;
+        while i < b.len() && ALNUM[b[i] as usize] {
+            k = (k << 8) | u64::from(b[i]);
             i += 1;
         }
         if i - s > 6 {
             continue;
         }
-        let k = key(&b[s..i]);
-        if EN.binary_search(&k).is_ok() {
-            en += 1;
-        } else if FR.binary_search(&k).is_ok() {
-            fr += 1;
+        let (w, lang) = TABLE[slot(k)];
+        if w == k {
+            if lang == 1 {
+                en += 1;
+            } else {
+                fr += 1;
+            }
         }
     }
     if fr > en {
