@@ -21,6 +21,8 @@ pub(crate) struct Num {
     pub not_count: bool,
 }
 
+use crate::text::ALNUM;
+
 #[derive(Clone, Copy)]
 enum W {
     Unit(u32),
@@ -225,7 +227,7 @@ pub(crate) fn scan(text: &str, start: usize, end: usize, out: &mut Vec<Num>) {
 /// The word starting at `i`: (end, bytes).
 fn word_at(b: &[u8], i: usize, end: usize) -> (usize, &[u8]) {
     let mut j = i;
-    while j < end && (b[j].is_ascii_alphanumeric()) {
+    while j < end && ALNUM[b[j] as usize] {
         j += 1;
     }
     (j, &b[i..j])

@@ -297,6 +297,18 @@ pub fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b >= 0x80
 }
 
+/// ASCII letters and digits (`u8::is_ascii_alphanumeric`) as a table: one
+/// load a byte in the scanning loops.
+pub(crate) const ALNUM: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = (c as u8).is_ascii_alphanumeric();
+        c += 1;
+    }
+    t
+};
+
 /// Guess "en" or "fr" from stop words of folded text (its first 900 bytes).
 pub fn detect_language(folded: &str) -> &'static str {
     // Short function words, packed into integers so that a word is one
@@ -342,16 +354,6 @@ pub fn detect_language(folded: &str) -> &'static str {
             assert!(t[slot(k)].0 == 0, "two stop words share a slot");
             t[slot(k)] = (k, lang);
             i += 1;
-        }
-        t
-    };
-    /// ASCII letters and digits, as a table (one load a byte).
-    const ALNUM: [bool; 256] = {
-        let mut t = [false; 256];
-        let mut c = 0;
-        while c < 256 {
-            t[c] = (c as u8).is_ascii_alphanumeric();
-            c += 1;
         }
         t
     };
