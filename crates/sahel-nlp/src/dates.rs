@@ -395,6 +395,16 @@ pub(crate) fn scan(
     // Years alone: "in 2019", "en 2015", "since 2021", "(2012-2013)".
     let mut i = lo;
     while i + 4 <= hi {
+        // A year is four digits, so when the fourth byte from here is no
+        // digit, no year starts at any of the next four bytes: skip them.
+        // (The jump below, over a four-digit number, skips no year either:
+        // a year at the next byte would follow a digit, and one at either
+        // of the two bytes after would take in the separator after the
+        // number.)
+        if !b[i + 3].is_ascii_digit() {
+            i += 4;
+            continue;
+        }
         if b[i].is_ascii_digit()
             && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
             && (i + 4 == b.len() || !b[i + 4].is_ascii_alphanumeric())
