@@ -1,5 +1,5 @@
 //! The attack-story classifier: prepares the document (fold with offsets,
-//! segments, sentences, one automaton pass), weighs the evidence by position
+//! segments, sentences, one lexicon pass), weighs the evidence by position
 //! and decides, with reasons. Fact extraction lives in [`crate::extract`].
 //!
 //! ## Positions
@@ -616,7 +616,7 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
         }
     }
 
-    // One automaton pass.
+    // One lexicon pass.
     let mut raw: Vec<Hit> = Vec::with_capacity(256);
     engine.lexicon.scan(&f.text, &mut raw);
     let mut lex: Vec<LexHit> = Vec::with_capacity(raw.len() + 8);

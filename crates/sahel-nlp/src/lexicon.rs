@@ -1,20 +1,18 @@
 //! English and French lexicons (attack terms, casualty words, metaphors,
-//! background cues, actors, dates, foreign places) and the one Aho-Corasick
-//! automaton that finds them, together with every gazetteer name, in one
-//! pass over the folded text.
+//! background cues, actors, dates, foreign places) and the word trie that
+//! finds them, together with every gazetteer name, in one pass over the
+//! folded text.
 //!
 //! Every pattern is written folded (lower case ASCII, no accents, see
 //! [`crate::text::fold`]); `|` separates the forms of one entry. Hyphens and
 //! apostrophes in patterns also match as spaces or nothing.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
-use aho_corasick::{
-    AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Anchored, Input, MatchKind, StartKind,
-};
-
+use crate::classify::Fnv;
 use crate::gazetteer::{Gazetteer, PlaceKind};
-use crate::text::{boundary_after, boundary_before, fold};
+use crate::text::{fold, is_word_byte};
 
 /// Attack types, as reported in [`crate::Facts::attack_type`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -414,29 +412,101 @@ pub(crate) const COMMON_WORD_NAMES: &[&str] = &[
     "tuy", "usa", "bbm", "fct", "oyo", "imo", "edo", "zou", "oti", "reo", "yao", "gay",
 ];
 
-/// The lexicon with the automaton built over its terms and every gazetteer
+/// The lexicon with a word trie built over its terms and every gazetteer
 /// name.
 pub(crate) struct Lexicon {
-    ac: AhoCorasick,
+    trie: WordTrie,
     /// Context phrases before place names ("attack on", "near", "fled to").
     pub(crate) context: crate::classify::CtxTable,
     /// For pattern `i`, `entries[ranges[i].0..ranges[i].1]`.
     ranges: Vec<(u32, u32)>,
     entries: Vec<Entry>,
+    /// The patterns, for the reference scanner of the tests.
+    #[cfg(test)]
+    patterns: Vec<String>,
 }
 
-/// One automaton hit (word boundaries checked).
-#[derive(Debug, Clone, Copy)]
+/// One lexicon hit (whole words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Hit {
     pub start: u32,
     pub end: u32,
     pub pat: u32,
 }
 
-/// Normalise a folded pattern for the automaton: every ASCII character that
-/// is not a letter or digit becomes a space (as in the text the automaton
-/// reads), spaces collapse, and one leading space anchors the pattern to a
-/// word start.
+type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+type IntMap<V> = HashMap<u64, V, BuildHasherDefault<IntHash>>;
+
+/// No node, no pattern, no word.
+const NONE: u32 = u32::MAX;
+
+/// A hash for keys that are already integers (packed words, node/word
+/// pairs): one multiplication, folded so that both the low bits (the
+/// bucket) and the high bits (the tag) of the result are mixed.
+#[derive(Default, Clone, Copy)]
+struct IntHash(u64);
+
+impl std::hash::Hasher for IntHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("IntHash hashes u64 keys only")
+    }
+    fn write_u64(&mut self, x: u64) {
+        let h = x.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = h ^ (h >> 32);
+    }
+}
+
+/// Word bytes: ASCII letters and digits, and every byte of a non-ASCII
+/// character (as [`crate::text::is_word_byte`]), as a table.
+const WORD_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = is_word_byte(c as u8);
+        c += 1;
+    }
+    t
+};
+
+/// A word of up to 8 bytes packed into an integer, one byte after the
+/// other (no word byte is 0, so different words give different keys).
+#[inline]
+fn pack(w: &[u8]) -> u64 {
+    w.iter().fold(0u64, |k, &b| (k << 8) | u64::from(b))
+}
+
+/// The patterns as sequences of words. A pattern (see [`anchor`]) is a
+/// sequence of words separated by single spaces, and it matches where the
+/// folded text has the same words, whole, separated by exactly one byte
+/// that is not a word byte (a space, a hyphen, an apostrophe...).
+///
+/// Matching a word at a time does the work of the Aho-Corasick automaton
+/// that was here before (leftmost-longest matches at word starts, kept only
+/// when they end at a word end, retried shorter otherwise), with one hash
+/// lookup per word of the text instead of an automaton step (and failure
+/// transitions) per byte. The test `word_trie_matches_the_automaton` checks
+/// that both find the same hits.
+struct WordTrie {
+    /// The id of every word of up to 8 bytes that occurs in a pattern, by
+    /// its packed bytes ([`pack`]).
+    short_words: IntMap<u32>,
+    /// The id of every longer word.
+    long_words: FnvMap<Box<[u8]>, u32>,
+    /// By word id: the node of the patterns that start with the word.
+    root: Vec<u32>,
+    /// (node << 32 | word id) → child node, below the root.
+    edges: IntMap<u32>,
+    /// By node: the pattern that ends there (or `NONE`), and whether the
+    /// node has children.
+    nodes: Vec<(u32, bool)>,
+}
+
+/// Normalise a folded pattern: every ASCII character that is not a letter
+/// or digit becomes a space (the words of a pattern are what lies between
+/// them), spaces collapse, and one leading space marks the word start.
 fn anchor(p: &str) -> String {
     let mut out = String::with_capacity(p.len() + 1);
     out.push(' ');
@@ -470,23 +540,58 @@ fn pattern_variants(p: &str, out: &mut Vec<String>) {
     out.dedup();
 }
 
-/// The text the automaton reads: a leading space, then the folded text with
-/// every ASCII non-alphanumeric byte replaced by a space (same offsets + 1).
-pub(crate) fn match_text(folded: &str, out: &mut Vec<u8>) {
-    out.clear();
-    out.reserve(folded.len() + 1);
-    out.push(b' ');
-    out.extend(folded.bytes().map(|b| {
-        if b < 0x80 && !b.is_ascii_alphanumeric() {
-            b' '
-        } else {
-            b
+impl WordTrie {
+    fn new(patterns: &[String]) -> Self {
+        let mut t = WordTrie {
+            short_words: IntMap::default(),
+            long_words: FnvMap::default(),
+            root: Vec::new(),
+            edges: IntMap::default(),
+            nodes: Vec::new(),
+        };
+        for (pat, p) in patterns.iter().enumerate() {
+            let mut node = NONE;
+            // Patterns made of punctuation only have no word: they are never
+            // built (names need two letters or digits, terms are words).
+            for w in p.split(' ').filter(|w| !w.is_empty()) {
+                let next_id = t.root.len() as u32;
+                let w = w.as_bytes();
+                let id = if w.len() <= 8 {
+                    *t.short_words.entry(pack(w)).or_insert(next_id)
+                } else {
+                    *t.long_words.entry(w.into()).or_insert(next_id)
+                };
+                if id == next_id {
+                    t.root.push(NONE);
+                }
+                let fresh = t.nodes.len() as u32;
+                let child = if node == NONE {
+                    let c = &mut t.root[id as usize];
+                    if *c == NONE {
+                        *c = fresh;
+                    }
+                    *c
+                } else {
+                    t.nodes[node as usize].1 = true;
+                    *t.edges
+                        .entry(u64::from(node) << 32 | u64::from(id))
+                        .or_insert(fresh)
+                };
+                if child == fresh {
+                    t.nodes.push((NONE, false));
+                }
+                node = child;
+            }
+            if node != NONE {
+                t.nodes[node as usize].0 = pat as u32;
+            }
         }
-    }));
+        t
+    }
 }
 
 impl Lexicon {
-    /// Build the automaton over the lexicon and all the gazetteer's names.
+    /// Build the trie over the lexicon and all the gazetteer's names.
     pub(crate) fn new(gazetteer: &Gazetteer) -> Self {
         let mut map: HashMap<String, Vec<Entry>> = HashMap::new();
         let mut vars = Vec::new();
@@ -538,90 +643,88 @@ impl Lexicon {
             ranges.push((s, entries.len() as u32));
             patterns.push(k);
         }
-        // A DFA is fastest; with the tens of thousands of names of a GeoNames
-        // import its memory grows large, so leave the choice to the crate.
-        // A contiguous NFA is the fastest here (a DFA over thousands of
-        // names does not fit the caches); every pattern starts with a space,
-        // so a prefilter cannot help.
-        let kind = Some(AhoCorasickKind::ContiguousNFA);
-        let ac = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostLongest)
-            .start_kind(StartKind::Both)
-            .kind(kind)
-            .prefilter(false)
-            .build(&patterns)
-            .expect("lexicon automaton builds");
         Lexicon {
-            ac,
+            trie: WordTrie::new(&patterns),
             context: crate::classify::context_table(),
             ranges,
             entries,
+            #[cfg(test)]
+            patterns,
         }
     }
 
-    /// All hits in folded `text`, left to right, whole words only.
-    /// Patterns start with a space, so they only match at word starts of the
-    /// match text; the end of a match must be a word boundary too.
+    /// All hits in folded `text`, left to right, whole words only: at each
+    /// word, the longest pattern that starts there; after a hit, the next
+    /// word after it.
     pub(crate) fn scan(&self, text: &str, out: &mut Vec<Hit>) {
-        let mut mt = Vec::new();
-        match_text(text, &mut mt);
-        let bytes = text.as_bytes();
-        let mut pos = 0usize;
-        while pos < mt.len() {
-            let Some(m) = self.ac.find(Input::new(&mt).range(pos..)) else {
-                break;
-            };
-            // Folded offsets: the leading space is folded offset start-1+1.
-            let (s, e) = (m.start(), m.end() - 1);
-            if boundary_after(bytes, e) {
-                out.push(Hit {
-                    start: s as u32,
-                    end: e as u32,
-                    pat: m.pattern().as_u32(),
-                });
-                pos = m.end();
+        let t = &self.trie;
+        let b = text.as_bytes();
+        // The words of the text: (start, end, word id or NONE).
+        let mut toks: Vec<(u32, u32, u32)> = Vec::with_capacity(b.len() / 5 + 1);
+        let mut i = 0;
+        while i < b.len() {
+            if !WORD_BYTE[b[i] as usize] {
+                i += 1;
                 continue;
             }
-            // The longest match ran into a longer word ("niger" in
-            // "nigerien"): retry anchored here, up to the last word end
-            // inside the failed match.
-            let mut lim = m.end() - 1;
-            let mut found = false;
-            while lim > m.start() + 1 {
-                while lim > m.start() + 1 && mt[lim] != b' ' {
-                    lim -= 1;
+            let s = i;
+            // Pack the first 8 bytes on the way.
+            let mut key = 0u64;
+            while i < b.len() && WORD_BYTE[b[i] as usize] {
+                key = (key << 8) | u64::from(b[i]);
+                i += 1;
+            }
+            let id = if i - s <= 8 {
+                t.short_words.get(&key)
+            } else {
+                t.long_words.get(&b[s..i])
+            };
+            toks.push((s as u32, i as u32, id.copied().unwrap_or(NONE)));
+        }
+        let mut k = 0;
+        while k < toks.len() {
+            let (start, _, w) = toks[k];
+            let mut node = if w == NONE { NONE } else { t.root[w as usize] };
+            if node == NONE {
+                k += 1;
+                continue;
+            }
+            // Follow the words after it while they continue a pattern,
+            // remembering the longest complete one.
+            let mut best = None;
+            let mut j = k;
+            loop {
+                let (pat, children) = t.nodes[node as usize];
+                if pat != NONE {
+                    best = Some((j, pat));
                 }
-                if lim <= m.start() + 1 {
+                if !children || j + 1 >= toks.len() {
                     break;
                 }
-                let inp = Input::new(&mt)
-                    .range(m.start()..lim)
-                    .anchored(Anchored::Yes);
-                if let Some(m2) = self.ac.find(inp) {
-                    let e2 = m2.end() - 1;
-                    if boundary_after(bytes, e2) {
-                        out.push(Hit {
-                            start: s as u32,
-                            end: e2 as u32,
-                            pat: m2.pattern().as_u32(),
-                        });
-                        found = true;
-                        pos = m2.end();
-                        break;
+                let next = toks[j + 1];
+                if next.0 != toks[j].1 + 1 || next.2 == NONE {
+                    break;
+                }
+                match t.edges.get(&(u64::from(node) << 32 | u64::from(next.2))) {
+                    Some(&c) => {
+                        node = c;
+                        j += 1;
                     }
+                    None => break,
                 }
-                lim -= 1;
             }
-            if !found {
-                // Skip to the next word start.
-                let mut p = m.start() + 1;
-                while p < mt.len() && mt[p] != b' ' {
-                    p += 1;
+            match best {
+                Some((j, pat)) => {
+                    out.push(Hit {
+                        start,
+                        end: toks[j].1,
+                        pat,
+                    });
+                    k = j + 1;
                 }
-                pos = p;
+                None => k += 1,
             }
         }
-        let _ = boundary_before;
     }
 
     #[inline]
@@ -682,5 +785,173 @@ mod tests {
             .filter(|(_, k)| k.iter().any(|x| matches!(x, Actor(_))))
             .collect();
         assert_eq!(actors.len(), 3);
+    }
+}
+
+/// The word trie against the scanner it replaced (one Aho-Corasick
+/// automaton over the patterns, leftmost-longest, with word-end retries):
+/// both must find the same hits in any folded text.
+#[cfg(test)]
+mod trie_tests {
+    use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
+
+    use super::*;
+    use crate::text::{boundary_after, floor_boundary, FoldedText};
+
+    fn automaton(patterns: &[String]) -> AhoCorasick {
+        AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .start_kind(StartKind::Both)
+            .build(patterns)
+            .expect("automaton builds")
+    }
+
+    /// The former `Lexicon::scan`, verbatim but for the automaton argument.
+    fn automaton_scan(ac: &AhoCorasick, text: &str) -> Vec<Hit> {
+        let mut out = Vec::new();
+        // A leading space, then the folded text with every ASCII
+        // non-alphanumeric byte replaced by a space (same offsets + 1).
+        let mut mt = vec![b' '];
+        mt.extend(text.bytes().map(|b| {
+            if b < 0x80 && !b.is_ascii_alphanumeric() {
+                b' '
+            } else {
+                b
+            }
+        }));
+        let bytes = text.as_bytes();
+        let mut pos = 0usize;
+        while pos < mt.len() {
+            let Some(m) = ac.find(Input::new(&mt).range(pos..)) else {
+                break;
+            };
+            let (s, e) = (m.start(), m.end() - 1);
+            if boundary_after(bytes, e) {
+                out.push(Hit {
+                    start: s as u32,
+                    end: e as u32,
+                    pat: m.pattern().as_u32(),
+                });
+                pos = m.end();
+                continue;
+            }
+            let mut lim = m.end() - 1;
+            let mut found = false;
+            while lim > m.start() + 1 {
+                while lim > m.start() + 1 && mt[lim] != b' ' {
+                    lim -= 1;
+                }
+                if lim <= m.start() + 1 {
+                    break;
+                }
+                let inp = Input::new(&mt)
+                    .range(m.start()..lim)
+                    .anchored(Anchored::Yes);
+                if let Some(m2) = ac.find(inp) {
+                    let e2 = m2.end() - 1;
+                    if boundary_after(bytes, e2) {
+                        out.push(Hit {
+                            start: s as u32,
+                            end: e2 as u32,
+                            pat: m2.pattern().as_u32(),
+                        });
+                        found = true;
+                        pos = m2.end();
+                        break;
+                    }
+                }
+                lim -= 1;
+            }
+            if !found {
+                let mut p = m.start() + 1;
+                while p < mt.len() && mt[p] != b' ' {
+                    p += 1;
+                }
+                pos = p;
+            }
+        }
+        out
+    }
+
+    fn trie_scan(lex: &Lexicon, text: &str) -> Vec<Hit> {
+        let mut out = Vec::new();
+        lex.scan(text, &mut out);
+        out
+    }
+
+    #[test]
+    fn word_trie_matches_the_automaton() {
+        let lex = Lexicon::new(&Gazetteer::embedded());
+        assert!(
+            lex.patterns.iter().all(|p| p.trim() != ""),
+            "a pattern without a word"
+        );
+        let ac = automaton(&lex.patterns);
+        let mut texts: Vec<String> = [
+            "",
+            "a",
+            " niger",
+            "niger nigerien niger-nigeria, al qaida al-qaida alqaida",
+            "l'attaque d'inata. tillaberi,niamey--gao  bamako \u{e9}gao gao\u{e9}",
+            "jnim jama'at nusrat al-islam wal-muslimin, boko haram's",
+            "heart attack, not an attack; attackers x his skill",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Word soup: words of the patterns, whole, cut, extended, or not
+        // words of any pattern, joined by every kind of separator.
+        let words: Vec<&str> = lex
+            .patterns
+            .iter()
+            .flat_map(|p| p.split(' '))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let seps = [
+            " ", " ", " ", "-", "'", ", ", "  ", ".", "\n", " (", "\u{e9} ",
+        ];
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            (rng % n as u64) as usize
+        };
+        for _ in 0..3000 {
+            let mut t = String::new();
+            // Start from a pattern so that long patterns get exercised.
+            t.push_str(lex.patterns[next(lex.patterns.len())].trim_start());
+            for _ in 0..next(12) {
+                t.push_str(seps[next(seps.len())]);
+                let w = words[next(words.len())];
+                match next(8) {
+                    0 => t.push_str(&w[..floor_boundary(w, w.len() - 1)]),
+                    1 => {
+                        t.push_str(w);
+                        t.push('s');
+                    }
+                    2 => t.push_str("zz"),
+                    3 => t.push_str(lex.patterns[next(lex.patterns.len())].trim_start()),
+                    _ => t.push_str(w),
+                }
+            }
+            texts.push(t);
+        }
+        // The stories of the dev corpus, folded as the classifier does.
+        let dev = std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/corpus/dev/feeds"
+        ));
+        if let Ok(dir) = std::fs::read_dir(dev) {
+            for e in dir.flatten() {
+                let raw = std::fs::read_to_string(e.path()).unwrap_or_default();
+                let mut f = FoldedText::with_capacity(raw.len());
+                f.push_folded(&raw, 0);
+                texts.push(f.text);
+            }
+        }
+        for t in &texts {
+            assert_eq!(trie_scan(&lex, t), automaton_scan(&ac, t), "in {t:?}");
+        }
     }
 }

@@ -293,7 +293,7 @@ pub fn boundary_after(s: &[u8], end: usize) -> bool {
 }
 
 #[inline]
-pub fn is_word_byte(b: u8) -> bool {
+pub const fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b >= 0x80
 }
 
