@@ -659,7 +659,7 @@ impl Lexicon {
     pub(crate) fn scan(&self, text: &str, out: &mut Vec<Hit>) {
         let t = &self.trie;
         let b = text.as_bytes();
-        // The words of the text: (start, end, word id or NONE).
+        // The words of the text that occur in patterns: (start, end, id).
         let mut toks: Vec<(u32, u32, u32)> = Vec::with_capacity(b.len() / 5 + 1);
         let mut i = 0;
         while i < b.len() {
@@ -679,12 +679,17 @@ impl Lexicon {
             } else {
                 t.long_words.get(&b[s..i])
             };
-            toks.push((s as u32, i as u32, id.copied().unwrap_or(NONE)));
+            // A word of no pattern is left out: no pattern goes through it,
+            // and the words on either side of it are not one byte apart,
+            // so they are not taken for neighbours below.
+            if let Some(&id) = id {
+                toks.push((s as u32, i as u32, id));
+            }
         }
         let mut k = 0;
         while k < toks.len() {
             let (start, _, w) = toks[k];
-            let mut node = if w == NONE { NONE } else { t.root[w as usize] };
+            let mut node = t.root[w as usize];
             if node == NONE {
                 k += 1;
                 continue;
@@ -702,7 +707,7 @@ impl Lexicon {
                     break;
                 }
                 let next = toks[j + 1];
-                if next.0 != toks[j].1 + 1 || next.2 == NONE {
+                if next.0 != toks[j].1 + 1 {
                     break;
                 }
                 match t.edges.get(&(u64::from(node) << 32 | u64::from(next.2))) {
