@@ -1453,25 +1453,25 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
     let non_event = non_event.min(4.0);
     let background = background.min(4.0);
     let mut score = violence.min(12.0) - 1.2 * metaphor - 0.6 * non_event - 1.5 * background;
-    if let Some((s0, e0)) = periodic_tally(&d, engine) {
-        score -= TALLY_PENALTY;
-        push_reason(
-            &mut reasons,
-            "non_event",
-            d.text(s0, e0),
-            -TALLY_PENALTY,
-            || "a tally over a period or several regions, not one incident".into(),
-        );
-    }
-    if let Some((s0, e0)) = genre_label(&d) {
-        score -= GENRE_PENALTY;
-        push_reason(
-            &mut reasons,
-            "non_event",
-            d.text(s0, e0),
-            -GENRE_PENALTY,
-            || "the title labels the piece as analysis or opinion, not news".into(),
-        );
+    // Whole-story cues that the news is not one incident.
+    for (cue, penalty, note) in [
+        (
+            periodic_tally(&d, engine),
+            TALLY_PENALTY,
+            "a tally over a period or several regions, not one incident",
+        ),
+        (
+            genre_label(&d),
+            GENRE_PENALTY,
+            "the title labels the piece as analysis or opinion, not news",
+        ),
+    ] {
+        if let Some((s0, e0)) = cue {
+            score -= penalty;
+            push_reason(&mut reasons, "non_event", d.text(s0, e0), -penalty, || {
+                note.into()
+            });
+        }
     }
 
     // Country of the incident.
