@@ -861,11 +861,10 @@ const ORIGIN_FILLERS: &[&str] = &[
 fn origin_context(
     text: &str,
     slex: &[LexHit],
-    sent_start: usize,
+    snums: &[Num],
     start: usize,
     end: usize,
     demonym: bool,
-    nums: &[Num],
 ) -> bool {
     let fillers_only = |rest: &str| {
         rest.split([' ', ',']).filter(|w| !w.is_empty()).all(|w| {
@@ -890,9 +889,9 @@ fn origin_context(
         return true;
     }
     text[..end].ends_with('s')
-        && nums.iter().any(|n| {
-            n.end <= start && n.start >= sent_start && text[n.end..start].trim().is_empty()
-        })
+        && snums
+            .iter()
+            .any(|n| n.end <= start && text[n.end..start].trim().is_empty())
 }
 
 /// Drop place candidates that the context does not support, and compute the
@@ -1002,7 +1001,8 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
             .cands
             .iter()
             .any(|&c| matches!(gaz.places()[c as usize].kind, PlaceKind::Demonym));
-        if origin_context(text, slex, sent.start, ph.start, ph.end, demonym, &d.nums) {
+        let snums = &d.nums[sent.n0..sent.n1];
+        if origin_context(text, slex, snums, ph.start, ph.end, demonym) {
             ctx *= 0.3;
         }
         ph.ctx = ctx;
@@ -1141,11 +1141,13 @@ fn genre_label(d: &Doc<'_>) -> Option<(usize, usize)> {
     let lead = title.len() - title.trim_start().len();
     let t = &title[lead..];
     GENRE_LABELS.iter().find_map(|l| {
-        let rest = t.strip_prefix(l)?;
-        let after = rest.trim_start();
-        let sep = after.starts_with([':', '|', '-', '\u{2013}', '\u{2014}']);
-        (sep && (rest.is_empty() || !rest.as_bytes()[0].is_ascii_alphanumeric()))
-            .then_some((s.start + lead, s.start + lead + l.len()))
+        // the label's word must end where the separator (or the space
+        // before it) begins: "Analyses:" is no label
+        let sep = t
+            .strip_prefix(l)?
+            .trim_start()
+            .starts_with([':', '|', '-', '\u{2013}', '\u{2014}']);
+        sep.then_some((s.start + lead, s.start + lead + l.len()))
     })
 }
 
