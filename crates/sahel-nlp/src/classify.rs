@@ -73,6 +73,9 @@ pub(crate) struct Sent {
     pub violence: f32,
     pub has_kill: bool,
     pub refugee: bool,
+    /// A photo caption or credit ("A soldier stands guard ... | REUTERS"):
+    /// its dates, places and figures are not the incident's.
+    pub caption: bool,
     /// The first sentence of its paragraph.
     pub para_first: bool,
 }
@@ -115,7 +118,7 @@ pub(crate) struct Doc<'e> {
     /// Folded spans of datelines ("BAMAKO, Sept 17 —") at the start of the
     /// lead and of the next paragraph (a feed's summary followed by the
     /// article, whose first paragraph carries the dateline).
-    pub datelines: [(usize, usize); 2],
+    pub datelines: [(usize, usize); 3],
 }
 
 impl Doc<'_> {
@@ -572,6 +575,14 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
             }
             continue;
         }
+        if si > 0 && is_caption(&f.text[s..e]) {
+            for &(a, b) in spans.iter() {
+                let mut sent = new_sent(a, b, Zone::Body, 0.05);
+                sent.caption = true;
+                sents.push(sent);
+            }
+            continue;
+        }
         if si > 0 {
             body_para += 1;
         }
@@ -606,7 +617,7 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
 
     // Datelines at the start of the first two body paragraphs:
     // "BAMAKO, Sept 17 —", "NIAMEY, Nov 5 (Wire Desk) -".
-    let mut datelines = [(0usize, 0usize); 2];
+    let mut datelines = [(0usize, 0usize); 3];
     let firsts = sents
         .iter()
         .filter(|s| s.zone != Zone::Title && s.para_first);
@@ -635,11 +646,21 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
             match *en {
                 Entry::Lex(Cat::Foreign(cc)) => foreign = Some(cc),
                 Entry::Lex(Cat::Neutral) => neutral = true,
-                Entry::Lex(cat) => lex.push(LexHit {
-                    start: s,
-                    end: e,
-                    cat,
-                }),
+                Entry::Lex(cat) => {
+                    if let Cat::Actor(a) = cat {
+                        // "Malian soldiers", "l'armee nigerienne": the country.
+                        if let Some(p) = engine.lexicon.army_demonym(a) {
+                            if d_folded_has_demonym(&f.text[s..e]) {
+                                cands.push(p);
+                            }
+                        }
+                    }
+                    lex.push(LexHit {
+                        start: s,
+                        end: e,
+                        cat,
+                    })
+                }
                 Entry::Place(p) => cands.push(p),
             }
         }
@@ -730,6 +751,69 @@ fn title_caps_of(d: &Doc<'_>) -> bool {
     !t.chars().any(|c| c.is_lowercase())
 }
 
+/// Whether a national army's name says its nationality ("malian troops",
+/// "armee nigerienne"), rather than naming it by an acronym ("fama").
+fn d_folded_has_demonym(folded: &str) -> bool {
+    ["mali", "burkina", "niger", "tchad", "chad", "maurit"]
+        .iter()
+        .any(|c| folded.contains(c))
+}
+
+/// A paragraph that credits a photo ("| REUTERS/Luc Gnago/Files",
+/// "Photo: wikipedia", "(illustration)"): folded text.
+fn is_caption(p: &str) -> bool {
+    const MARKS: &[&str] = &[
+        "| reuters",
+        "reuters/",
+        "afp |",
+        "| afp",
+        "afp photo",
+        "/afp",
+        "photo:",
+        "photo :",
+        "photo credit",
+        "credit photo",
+        "photo d'archives",
+        "photo d'illustration",
+        "(illustration)",
+        "(photo",
+        "photograph:",
+        "getty images",
+        "file photo",
+        "image:",
+        "/files",
+        "©",
+    ];
+    p.len() < 400 && MARKS.iter().any(|m| p.contains(m))
+}
+
+/// News agencies' credits in datelines, lower case.
+const AGENCIES: &[&str] = &[
+    "(afp)",
+    "(reuters)",
+    "(ap)",
+    "(apa)",
+    "(xinhua)",
+    "(anadolu)",
+    "(aa)",
+    "(aip)",
+    "(ani)",
+    "(pana)",
+    "(rfi)",
+    "(voa)",
+    "(efe)",
+    "(dpa)",
+    "(ansa)",
+    "(apanews)",
+    "(sputnik)",
+    "(ips)",
+    "| afp |",
+    "| reuters |",
+    "| ap |",
+    "| apa |",
+    "| xinhua |",
+];
+
 /// The folded end of a dateline that opens the sentence `[start, end)`:
 /// an upper-case place ("BAMAKO", "N'DJAMENA") and, within 80 characters,
 /// the dash that ends the dateline.
@@ -745,12 +829,39 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
         .take_while(|c| c.is_alphabetic() || *c == '/' || *c == '\'' || *c == '-')
         .collect();
     if first_word.chars().filter(|c| c.is_alphabetic()).count() < 3
-        || first_word.chars().any(|c| c.is_lowercase())
+        || !first_word.chars().next().is_some_and(char::is_uppercase)
     {
         return None;
     }
-    for sep in [" — ", " - ", " – ", " -- ", ") -", ") —"] {
-        if let Some(k) = head.find(sep) {
+    let caps = !first_word.chars().any(|c| c.is_lowercase());
+    // "Bamako (AFP) -", "Niamey, 5 oct (Reuters) –", "Bamako, Mali | AFP |":
+    // a capitalised place and a news agency's credit.
+    let agency = AGENCIES.iter().find_map(|a| {
+        let lower = head.to_lowercase();
+        lower.find(a).map(|k| k + a.len())
+    });
+    if !caps && agency.is_none() {
+        return None;
+    }
+    let seps: &[&str] = if caps && head[first_word.len()..].starts_with(':') {
+        // "BAMAKO: At least 32 civilians..."
+        &[":"]
+    } else {
+        &[
+            " — ", " - ", " – ", " -- ", ") -", ") —", ") –", " | ", ") :", "):",
+        ]
+    };
+    let from = agency.unwrap_or(0).min(head.len());
+    let from = (0..=from)
+        .rev()
+        .find(|&k| head.is_char_boundary(k))
+        .unwrap_or(0);
+    for sep in seps {
+        let found = head[from..]
+            .find(sep)
+            .map(|k| k + from)
+            .or_else(|| agency.and(head.find(sep)));
+        if let Some(k) = found {
             // Map back to the folded offset.
             let target = o0 + k + sep.len();
             let mut fi = start;
@@ -781,6 +892,7 @@ fn new_sent(a: usize, b: usize, zone: Zone, weight: f32) -> Sent {
         violence: 0.0,
         has_kill: false,
         refugee: false,
+        caption: false,
         para_first: false,
     }
 }
@@ -950,7 +1062,8 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
         let common = COMMON_WORD_NAMES.contains(&folded);
         ph.cands.retain(|&ci| {
             let p = &gaz.places()[ci as usize];
-            if !capital {
+            // French nationalities are written in lower case ("maliens").
+            if !capital && !(p.kind == PlaceKind::Demonym && folded.len() >= 5) {
                 return false;
             }
             if region_only {
@@ -1211,9 +1324,13 @@ pub(crate) fn mark_sentences(d: &mut Doc<'_>) {
             let s = &d.sents[si];
             (s.l0, s.l1, s.zone, s.start)
         };
-        let mut bg_from = usize::MAX;
+        let mut bg_from = if d.sents[si].caption {
+            start
+        } else {
+            usize::MAX
+        };
         let mut refugee = false;
-        for h in &d.lex[l0..l1] {
+        for (hi, h) in d.lex[l0..l1].iter().enumerate() {
             match h.cat {
                 Cat::Past => bg_from = bg_from.min(start),
                 Cat::Background(_) if zone == Zone::Body => bg_from = bg_from.min(start),
@@ -1245,7 +1362,20 @@ pub(crate) fn mark_sentences(d: &mut Doc<'_>) {
                         "the insurgency",
                         "l'insurrection",
                     ];
-                    if next_year || starts.iter().any(|x| rest.starts_with(x)) {
+                    // "the deadliest attack since the killing of 74 people
+                    // in Karamga in April 2015", "depuis l'attaque de...":
+                    // an earlier incident.
+                    let since_incident = ["the ", "l'", "la ", "le ", "les "]
+                        .iter()
+                        .any(|a| rest.starts_with(a))
+                        && d.lex[l0 + hi + 1..l1].iter().take(2).any(|x| {
+                            x.start <= h.end + 30
+                                && matches!(
+                                    x.cat,
+                                    Cat::Attack(..) | Cat::Generic(_) | Cat::Kill | Cat::DeadNoun
+                                )
+                        });
+                    if next_year || since_incident || starts.iter().any(|x| rest.starts_with(x)) {
                         bg_from = bg_from.min(h.start);
                     }
                 }

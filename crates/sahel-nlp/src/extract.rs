@@ -677,6 +677,16 @@ fn mention_weight(d: &Doc<'_>, pi: usize) -> f32 {
     w
 }
 
+/// A folded word that reads as a nationality ("nigerian", "nigerians",
+/// "americain", "soudanaise", "senegalese"), not as a country or a place.
+fn demonym_like(folded: &str) -> bool {
+    const ENDS: [&str; 16] = [
+        "ian", "ians", "ien", "iens", "ienne", "iennes", "ais", "aise", "aises", "ese", "ois",
+        "oise", "oises", "ain", "ains", "aines",
+    ];
+    folded.len() >= 5 && !folded.contains(' ') && ENDS.iter().any(|e| folded.ends_with(e))
+}
+
 /// Weighted vote over the countries named for the incident.
 pub(crate) fn country_vote(d: &Doc<'_>) -> Vote {
     let gaz = d.engine.gazetteer();
@@ -691,6 +701,10 @@ pub(crate) fn country_vote(d: &Doc<'_>) -> Vote {
         }
     };
     let mut ambiguous: Vec<(usize, f32)> = Vec::new();
+    // Nationalities ("Nigerian soldiers", "l'humanitaire américain") say who
+    // was there, not where: they count fully only where no place resolves.
+    let mut demonyms: Vec<(&'static str, f32, usize, usize)> = Vec::new();
+    let mut precise = 0.0f32;
     for pi in 0..d.places.len() {
         let ph = &d.places[pi];
         let s = &d.sents[ph.sent];
@@ -699,24 +713,42 @@ pub(crate) fn country_vote(d: &Doc<'_>) -> Vote {
             if matches!(cc, "EU" | "XX") {
                 w *= 0.3;
             }
+            if demonym_like(d.f.text.get(ph.start..ph.end).unwrap_or("")) {
+                demonyms.push((cc, w, ph.start, ph.end));
+                continue;
+            }
             add(&mut scores, cc, w);
             evidence.push((cc, w, ph.start, ph.end));
             continue;
         }
-        let p0 = &gaz.places()[ph.cands[0] as usize];
+        // A country named by its name is that country, not a foreign
+        // region of the same name ("Niger", not Niger State).
+        let country_cand = ph
+            .cands
+            .iter()
+            .find(|&&c| gaz.places()[c as usize].kind == PlaceKind::Country);
+        let p0 = &gaz.places()[*country_cand.unwrap_or(&ph.cands[0]) as usize];
         w *= kind_weight(p0.kind);
+        if p0.kind == PlaceKind::Demonym {
+            demonyms.push((intern_cc(p0.country.as_str()), w, ph.start, ph.end));
+            continue;
+        }
         if p0.source == PlaceSource::GeoNames {
             w *= 0.6;
         }
-        let same = ph
-            .cands
-            .iter()
-            .all(|&c| gaz.places()[c as usize].country == p0.country);
+        let same = country_cand.is_some()
+            || ph
+                .cands
+                .iter()
+                .all(|&c| gaz.places()[c as usize].country == p0.country);
         if !same {
             ambiguous.push((pi, w));
             continue;
         }
         let cc = intern_cc(p0.country.as_str());
+        if p0.kind != PlaceKind::Country && ph.start < s.bg_from {
+            precise += w;
+        }
         if !is_african(cc) {
             // French, Russian, American...: usually partners, not the scene.
             w *= 0.3;
@@ -726,6 +758,11 @@ pub(crate) fn country_vote(d: &Doc<'_>) -> Vote {
         }
         add(&mut scores, cc, w);
         evidence.push((cc, w, ph.start, ph.end));
+    }
+    let demonym_factor = if precise >= 0.5 { 0.35 } else { 1.0 };
+    for (cc, w, s0, e0) in demonyms {
+        add(&mut scores, cc, w * demonym_factor);
+        evidence.push((cc, w * demonym_factor, s0, e0));
     }
     for (pi, w) in ambiguous {
         let ph = &d.places[pi];

@@ -269,6 +269,7 @@ const TERMS: &[(&str, Cat)] = &[
     ("trial|on trial|trials|proces|verdict|sentenced|sentence|condamne|condamnes|condamnation|reconnu coupable|found guilty|convicted|acquitted|acquitte|court|tribunal|cour d'assises|cour penale|assize court|icc|cpi|judges|juges|prosecutors|procureur|defendant|jugement|judgment|indicted|inculpe", Background(1.0)),
     ("report published|published its report|fact-finding|fact-finding mission|publie un rapport|rapport publie|annual report|rapport annuel|retrospective|looking back|retour sur", Background(0.8)),
     ("last year|l'an dernier|l'annee derniere|l'an passe|the previous year|previous attack|earlier attack|precedent|precedente|avaient ete|avait ete|avaient fait|avait fait|avaient tue|avait tue|the same camp|the last major|the worst remains|the worst was|at the time|a l'epoque|de l'epoque|since then|depuis lors|recalled|rappelle|plus tot|earlier this month|earlier this year|last month|le mois dernier|les mois precedents|in a previous|dans une precedente|previously|auparavant", Past),
+    ("avant l'attaque|avant cette attaque|before the attack|before this attack|prior to the attack|prior to this attack", Aggregate),
     ("a day after|days after|a week after|weeks after|a month after|barely a month after|less than a week after|less than 24 hours after|less than a month after|un jour apres|jours apres|une semaine apres|semaines apres|un mois apres|moins d'une semaine apres|moins d'un mois apres|moins de 24 heures apres|comes after|came after|comes days after|survient apres|intervient apres|survient moins|intervient moins|follows|alongside|in the wake of|on the heels of|the day after|hours after|heures apres|au lendemain de|au lendemain d'|au lendemain du|au lendemain des|survient au lendemain|intervient au lendemain", After),
     ("since|depuis|since the start of|since the beginning of|depuis le debut", Since),
     ("monthly bulletin|monthly report|monthly update|monthly review|monthly summary|monthly tally|monthly operations|weekly bulletin|weekly report|weekly update|weekly review|weekly summary|operations bulletin|operational bulletin|operational update|over the month|over the past month|in the past month|during the month|over the past week|in the past week|over the week|over the past two weeks|in the past two weeks|bilan mensuel|bulletin mensuel|rapport mensuel|bilan hebdomadaire|bulletin hebdomadaire|bilan des operations|au cours du mois|durant le mois|pendant le mois|au cours de la semaine ecoulee|la semaine ecoulee|le mois ecoule|au cours du mois ecoule", Period),
@@ -412,10 +413,31 @@ pub(crate) const COMMON_WORD_NAMES: &[&str] = &[
     "tuy", "usa", "bbm", "fct", "oyo", "imo", "edo", "zou", "oti", "reo", "yao", "gay",
 ];
 
+/// Every word of every lexicon form (folded), and the names that are also
+/// common words: a village of one of these names would be read in every
+/// story.
+pub(crate) fn words() -> Vec<String> {
+    let mut out: Vec<String> = TERMS
+        .iter()
+        .flat_map(|(forms, _)| forms.split('|'))
+        .flat_map(|f| f.split(|c: char| !c.is_ascii_alphanumeric()))
+        .chain(REGION_ONLY_NAMES.iter().copied())
+        .chain(COMMON_WORD_NAMES.iter().copied())
+        .map(crate::text::name_key)
+        .filter(|w| !w.is_empty())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// The lexicon with a word trie built over its terms and every gazetteer
 /// name.
 pub(crate) struct Lexicon {
     trie: WordTrie,
+    /// By actor index: the gazetteer's demonym row of a national army's
+    /// country ("Malian soldiers", "soldats maliens" say the country).
+    army_demonym: [Option<u32>; 32],
     /// Context phrases before place names ("attack on", "near", "fled to").
     pub(crate) context: crate::classify::CtxTable,
     /// For pattern `i`, `entries[ranges[i].0..ranges[i].1]`.
@@ -643,7 +665,22 @@ impl Lexicon {
             ranges.push((s, entries.len() as u32));
             patterns.push(k);
         }
+        let mut army_demonym = [None; 32];
+        for (actor, cc) in [
+            (9usize, "ML"),
+            (10, "BF"),
+            (11, "NE"),
+            (12, "TD"),
+            (22, "MR"),
+        ] {
+            army_demonym[actor] = gazetteer
+                .places()
+                .iter()
+                .position(|p| p.kind == PlaceKind::Demonym && p.country == cc)
+                .map(|i| i as u32);
+        }
         Lexicon {
+            army_demonym,
             trie: WordTrie::new(&patterns),
             context: crate::classify::context_table(),
             ranges,
@@ -651,6 +688,11 @@ impl Lexicon {
             #[cfg(test)]
             patterns,
         }
+    }
+
+    /// The demonym row of the country whose army `actor` is, if any.
+    pub(crate) fn army_demonym(&self, actor: u8) -> Option<u32> {
+        self.army_demonym.get(actor as usize).copied().flatten()
     }
 
     /// All hits in folded `text`, left to right, whole words only: at each
