@@ -135,3 +135,35 @@ fn since_an_earlier_attack_is_background() {
     );
     assert_eq!(f.killed, Some(1));
 }
+
+// ---- 5. the default gazetteer knows the villages of GeoNames ----
+
+#[test]
+fn a_geonames_village_resolves_in_a_locative_context_only() {
+    for (t, b) in [
+        (
+            "32 civilians killed in central Mali",
+            "At least 32 civilians were killed on Wednesday when armed men attacked the village of Koumaga, local officials said.",
+        ),
+        (
+            "Mali : 32 civils tués dans le centre",
+            "Au moins 32 civils ont été tués mercredi lors de l'attaque du village de Koumaga par des hommes armés, selon des élus locaux.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.location.as_deref(), Some("Koumaga"), "{t}");
+        assert_eq!(f.admin1.as_deref(), Some("Mopti"), "{t}");
+    }
+    // The same word as a person's name is no place.
+    let a = run(
+        "Interview with a Malian writer",
+        "The writer Koumaga Diallo spoke about his new novel on Wednesday.",
+    );
+    assert!(
+        !a.reasons
+            .iter()
+            .any(|r| r.kind == "place" && r.text == "Koumaga"),
+        "{:#?}",
+        a.reasons
+    );
+}
