@@ -374,8 +374,13 @@ impl ChannelConfig {
     }
 }
 
-/// The channel alerts go to when no channel is configured at all.
+/// The channel that writes alerts to the daemon's log. It always exists (a
+/// `[[channel]]` may not take its name for another type); a watch-list
+/// without `channels` sends there when no channel is configured.
 pub const IMPLICIT_LOG_CHANNEL: &str = "log";
+
+/// File of the state directory where `gazetteer import` keeps GeoNames places.
+pub const IMPORTED_GAZETTEER: &str = "gazetteer-geonames.tsv";
 
 pub const ATTACK_TYPES: &[&str] = &[
     "ambush",
@@ -524,6 +529,7 @@ impl Config {
             [[watchlist]]
             name = "default"
             countries = ["ML", "BF", "NE", "TD", "MR"]
+            channels = ["log"]
             "#,
         )
         .expect("built-in config");
@@ -533,12 +539,22 @@ impl Config {
 
     /// Read, parse and validate a configuration file.
     pub fn load(path: &Path, gazetteer: &Gazetteer) -> Result<Config, ConfigError> {
+        Config::load_for(path, gazetteer, None)
+    }
+
+    /// [`Config::load`] with the state directory the daemon will use (its
+    /// `--state-dir`), whose imported gazetteer places watch-lists may name.
+    pub fn load_for(
+        path: &Path,
+        gazetteer: &Gazetteer,
+        state_dir: Option<&Path>,
+    ) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
             file: path.display().to_string(),
             line: None,
             message: format!("cannot read: {e}"),
         })?;
-        Config::parse(&text, &path.display().to_string(), gazetteer).map(|mut c| {
+        Config::parse_for(&text, &path.display().to_string(), gazetteer, state_dir).map(|mut c| {
             c.path = Some(path.to_path_buf());
             c
         })
@@ -546,7 +562,20 @@ impl Config {
 
     /// Parse and validate configuration text; `file` names it in errors.
     pub fn parse(text: &str, file: &str, gazetteer: &Gazetteer) -> Result<Config, ConfigError> {
-        let config: Config = toml::from_str(text).map_err(|e| {
+        Config::parse_for(text, file, gazetteer, None)
+    }
+
+    /// [`Config::parse`] with a state directory overriding `daemon.state_dir`.
+    /// Watch-lists are validated against the gazetteer the daemon will use:
+    /// `gazetteer` plus `daemon.places_file` plus the places `gazetteer import`
+    /// put in the state directory.
+    pub fn parse_for(
+        text: &str,
+        file: &str,
+        gazetteer: &Gazetteer,
+        state_dir: Option<&Path>,
+    ) -> Result<Config, ConfigError> {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of_offset(text, s.start));
             ConfigError {
                 file: file.to_string(),
@@ -554,8 +583,48 @@ impl Config {
                 message: e.message().trim().to_string(),
             }
         })?;
+        if let Some(d) = state_dir {
+            config.daemon.state_dir = d.to_path_buf();
+        }
+        let extended;
+        let gazetteer = match config.extra_places() {
+            Ok(places) if places.is_empty() => gazetteer,
+            Ok(places) => {
+                let mut g = gazetteer.clone();
+                g.extend(places);
+                extended = g;
+                &extended
+            }
+            Err(message) => {
+                return Err(ConfigError {
+                    file: file.to_string(),
+                    line: find_key_line(text, "daemon", 0, "places_file"),
+                    message,
+                })
+            }
+        };
         config.validate(text, file, gazetteer)?;
         Ok(config)
+    }
+
+    /// The places the daemon adds to the embedded gazetteer: the user's
+    /// `daemon.places_file` and what `gazetteer import` stored in the state directory.
+    pub fn extra_places(&self) -> Result<Vec<sahel_nlp::Place>, String> {
+        let mut out = Vec::new();
+        if let Some(p) = &self.daemon.places_file {
+            out.extend(
+                Gazetteer::load_tsv_file(p, sahel_nlp::PlaceSource::User)
+                    .map_err(|e| format!("daemon.places_file: {e}"))?,
+            );
+        }
+        let imported = self.daemon.state_dir.join(IMPORTED_GAZETTEER);
+        if imported.exists() {
+            out.extend(
+                Gazetteer::load_tsv_file(&imported, sahel_nlp::PlaceSource::GeoNames)
+                    .map_err(|e| format!("imported gazetteer: {e}"))?,
+            );
+        }
+        Ok(out)
     }
 
     /// The channel names alerts are routed to when watch-lists name none.
@@ -795,7 +864,10 @@ impl Config {
             for p in &w.places {
                 match (&p.name, p.lat, p.lon) {
                     (Some(n), None, None) => {
-                        if gaz.lookup(n).is_empty() {
+                        let site = self.sites.iter().any(|s| {
+                            sahel_nlp::text::name_key(&s.name) == sahel_nlp::text::name_key(n)
+                        });
+                        if !site && gaz.lookup(n).is_empty() {
                             let hint = gaz
                                 .suggest(
                                     n,
@@ -874,9 +946,23 @@ impl Config {
                     ));
                 }
             }
+            if w.channels.is_empty() && !self.channels.is_empty() {
+                let names: Vec<String> = self
+                    .channels
+                    .iter()
+                    .map(|c| format!("{:?}", c.name()))
+                    .collect();
+                return Err(err(
+                    line("name"),
+                    format!(
+                        "watchlist {wl:?}: no channels: say where it sends, e.g. channels = [{}] (\"log\" writes to the log only)",
+                        names.join(", ")
+                    ),
+                ));
+            }
             for c in &w.channels {
-                let known = self.channels.iter().any(|ch| ch.name() == c)
-                    || (self.channels.is_empty() && c == IMPLICIT_LOG_CHANNEL);
+                let known =
+                    self.channels.iter().any(|ch| ch.name() == c) || c == IMPLICIT_LOG_CHANNEL;
                 if !known {
                     return Err(err(
                         line("channels"),

@@ -167,11 +167,11 @@ fn import_known(store: &Store, config: &Config, gaz: &sahel_nlp::Gazetteer) -> R
 }
 
 fn load(path: &Path, state_dir: Option<&Path>) -> Result<Config> {
-    let mut config = Config::load(path, &sahel_nlp::Gazetteer::embedded())?;
-    if let Some(d) = state_dir {
-        config.daemon.state_dir = d.to_path_buf();
-    }
-    Ok(config)
+    Ok(Config::load_for(
+        path,
+        &sahel_nlp::Gazetteer::embedded(),
+        state_dir,
+    )?)
 }
 
 fn reload(

@@ -579,5 +579,8 @@ pub fn load_gazetteer(config: &Config) -> Result<Gazetteer> {
 
 /// Where `gazetteer import` keeps GeoNames places.
 pub fn imported_gazetteer_path(config: &Config) -> std::path::PathBuf {
-    config.daemon.state_dir.join("gazetteer-geonames.tsv")
+    config
+        .daemon
+        .state_dir
+        .join(crate::config::IMPORTED_GAZETTEER)
 }

@@ -383,6 +383,7 @@ max_retry_delay = "2s"
 [[watchlist]]
 name = "default"
 countries = ["ML", "BF", "NE", "TD", "MR"]
+channels = ["file"]
 
 [[channel]]
 name = "file"
