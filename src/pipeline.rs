@@ -20,8 +20,8 @@ use crate::dedup::{self, StoryEvidence, NEAR_DUPLICATE_BITS};
 use crate::metrics::Metrics;
 use crate::model::{Alert, AlertEvent, IncidentView, Story, StoryRef, ALERT_SCHEMA};
 use crate::source::parse::story_url_norm;
-use crate::store::{Incident, NewOutbox, NewStory, Store, Tx};
-use crate::watchlist::{MatchInput, Watchlists};
+use crate::store::{Incident, NewOutbox, NewStory, Store, Told, Tx};
+use crate::watchlist::{MatchInput, Watchlist, Watchlists};
 
 /// Which `incident.updated` alerts to produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,6 +206,7 @@ impl Pipeline {
                 confidence: analysis.confidence,
                 incident_id: None,
                 analysis_json: &analysis_json,
+                text: Some(&story.text),
             };
             let facts = match (&analysis.facts, analysis.is_attack) {
                 (Some(f), true) => f.clone(),
@@ -347,6 +348,7 @@ impl Pipeline {
             confidence: 1.0,
             incident_id: incident.as_deref(),
             analysis_json: &serde_json::json!({"copy_of": of}).to_string(),
+            text: Some(&story.text),
         })?;
         let mut alerts = vec![];
         if let Some(id) = &incident {
@@ -366,6 +368,11 @@ impl Pipeline {
     }
 
     /// Decide which alerts an incident change produces, route and queue them.
+    ///
+    /// Every watch-list has its own "new": an incident is `incident.new` to a
+    /// list the first time it matches it, whatever other lists were told; a
+    /// list already told gets `incident.updated` when the incident changed
+    /// significantly since what *it* was told (and it wants updates).
     fn alerts_for(
         &self,
         tx: &Tx<'_>,
@@ -376,13 +383,8 @@ impl Pipeline {
         now: DateTime<Utc>,
     ) -> Result<Vec<Alert>> {
         let stories = tx.stories_of(&inc.id)?;
-        let text: String = stories
-            .iter()
-            .map(|s| s.title.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
-            + "\n"
-            + inc.summary.as_deref().unwrap_or("");
+        let text =
+            tx.story_texts(&inc.id)?.join("\n") + "\n" + inc.summary.as_deref().unwrap_or("");
         let languages = self.languages_of(tx, &stories)?;
         let matched = st.watchlists.matching(&MatchInput {
             incident: inc,
@@ -392,99 +394,115 @@ impl Pipeline {
         if matched.is_empty() {
             return Ok(vec![]);
         }
-        let never_alerted = inc.alerted_revision == 0;
-        let event = if is_new || never_alerted {
-            AlertEvent::New
-        } else {
-            let significant = self.significant(st, inc);
-            match st.updates {
-                UpdatePolicy::Off => return Ok(vec![]),
-                UpdatePolicy::EveryStory => AlertEvent::Updated,
-                UpdatePolicy::Configured if significant && !changes.is_empty() => {
-                    AlertEvent::Updated
-                }
-                UpdatePolicy::Configured => return Ok(vec![]),
-            }
-        };
-        // updates go only to watch-lists that want them (replay's EveryStory: all)
-        let targets: Vec<_> = match event {
-            AlertEvent::Updated if st.updates == UpdatePolicy::Configured => {
-                matched.into_iter().filter(|w| w.updates).collect()
-            }
-            _ => matched,
-        };
-        if targets.is_empty() {
-            return Ok(vec![]);
-        }
-        if event == AlertEvent::Updated
-            && st.updates == UpdatePolicy::EveryStory
-            && changes.is_empty()
-        {
+        let told = if is_new { vec![] } else { tx.told(&inc.id)? };
+        let told_of = |w: &Watchlist| told.iter().find(|t| t.watchlist == w.name);
+        let new_to: Vec<&Watchlist> = matched
+            .iter()
+            .copied()
+            .filter(|w| told_of(w).is_none())
+            .collect();
+        let update_to: Vec<&Watchlist> = matched
+            .iter()
+            .copied()
+            .filter(|w| match (st.updates, told_of(w)) {
+                (_, None) | (UpdatePolicy::Off, _) => false,
+                (UpdatePolicy::EveryStory, Some(_)) => true,
+                (UpdatePolicy::Configured, Some(t)) => w.updates && self.significant(st, inc, t),
+            })
+            .collect();
+        if !update_to.is_empty() && st.updates == UpdatePolicy::EveryStory && changes.is_empty() {
             // a story joined without changing facts: a new revision all the same,
             // so the alert has its own idempotency key
             inc.revision += 1;
         }
-        let alert = Alert {
-            schema: ALERT_SCHEMA.to_string(),
-            event,
-            incident: incident_view(inc, &st.watchlists),
-            stories: stories
-                .iter()
-                .map(|s| StoryRef {
-                    title: s.title.clone(),
-                    url: s.url.clone(),
-                    source: s.source.clone(),
-                    published: s.published,
-                })
-                .collect(),
-            watchlists: targets.iter().map(|w| w.name.clone()).collect(),
-            revision: inc.revision,
-            changes,
-        };
-        inc.alerted_revision = inc.revision;
-        inc.alerted_killed = inc.killed;
-        inc.alerted_claimed = inc.claimed;
-        if st.queue {
-            let routes = st.watchlists.route(&targets, now, |group| {
-                tx.alerts_since(group, now - Duration::hours(1))
-                    .unwrap_or(0)
-            });
-            let payload = serde_json::to_string(&alert)?;
-            let key = alert.idempotency_key();
-            for r in routes {
-                let mut a = alert.clone();
-                a.watchlists = r.watchlists.clone();
-                let payload = if a.watchlists == alert.watchlists {
-                    payload.clone()
-                } else {
-                    serde_json::to_string(&a)?
-                };
-                let queued = tx.enqueue(
-                    &NewOutbox {
-                        idem_key: &key,
-                        channel: &r.channel,
-                        event: event.as_str(),
-                        incident_id: &inc.id,
-                        payload: &payload,
-                        held_until: r.held_until,
-                        digest_group: r.digest_group.as_deref(),
-                    },
-                    now,
-                )?;
-                if queued {
-                    self.metrics.alerts_queued.inc();
-                }
+        let mut alerts = Vec::new();
+        for (event, targets) in [(AlertEvent::New, new_to), (AlertEvent::Updated, update_to)] {
+            if targets.is_empty() {
+                continue;
             }
+            let alert = Alert {
+                schema: ALERT_SCHEMA.to_string(),
+                event,
+                incident: incident_view(inc, &st.watchlists),
+                stories: stories
+                    .iter()
+                    .map(|s| StoryRef {
+                        title: s.title.clone(),
+                        url: s.url.clone(),
+                        source: s.source.clone(),
+                        published: s.published,
+                    })
+                    .collect(),
+                watchlists: targets.iter().map(|w| w.name.clone()).collect(),
+                revision: inc.revision,
+                changes: changes.clone(),
+            };
+            for w in &targets {
+                tx.mark_told(inc, &w.name, now)?;
+            }
+            if st.queue {
+                self.queue(tx, st, inc, &alert, &targets, now)?;
+            }
+            alerts.push(alert);
         }
-        Ok(vec![alert])
+        if !alerts.is_empty() {
+            inc.alerted_revision = inc.revision;
+            inc.alerted_killed = inc.killed;
+            inc.alerted_claimed = inc.claimed;
+        }
+        Ok(alerts)
     }
 
-    fn significant(&self, st: &Settings, inc: &Incident) -> bool {
+    /// One outbox row per channel of the watch-lists an alert goes to.
+    fn queue(
+        &self,
+        tx: &Tx<'_>,
+        st: &Settings,
+        inc: &Incident,
+        alert: &Alert,
+        targets: &[&Watchlist],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let routes = st.watchlists.route(targets, now, |group| {
+            tx.alerts_since(group, now - Duration::hours(1))
+                .unwrap_or(0)
+        });
+        let payload = serde_json::to_string(alert)?;
+        let key = alert.idempotency_key();
+        for r in routes {
+            let mut a = alert.clone();
+            a.watchlists = r.watchlists.clone();
+            let payload = if a.watchlists == alert.watchlists {
+                payload.clone()
+            } else {
+                serde_json::to_string(&a)?
+            };
+            let queued = tx.enqueue(
+                &NewOutbox {
+                    idem_key: &key,
+                    channel: &r.channel,
+                    event: alert.event.as_str(),
+                    incident_id: &inc.id,
+                    payload: &payload,
+                    held_until: r.held_until,
+                    digest_group: r.digest_group.as_deref(),
+                },
+                now,
+            )?;
+            if queued {
+                self.metrics.alerts_queued.inc();
+            }
+        }
+        Ok(())
+    }
+
+    /// Has the incident changed significantly since what a watch-list was told?
+    fn significant(&self, st: &Settings, inc: &Incident, told: &Told) -> bool {
         let a = &st.alerts;
-        if a.update_on_claim && inc.claimed && !inc.alerted_claimed {
+        if a.update_on_claim && inc.claimed && !told.claimed {
             return true;
         }
-        match (inc.alerted_killed, inc.killed) {
+        match (told.killed, inc.killed) {
             (None, Some(k)) => k >= a.update_min_killed_increase,
             (Some(old), Some(new)) if new > old => {
                 let inc_abs = new - old;

@@ -604,3 +604,131 @@ fn places_of_places_file_gazetteer_import_and_sites_can_be_named() {
     assert!(Config::parse(&text, "w.toml", &g).is_err());
     Config::parse_for(&text, "w.toml", &g, Some(&state)).unwrap_or_else(|e| panic!("{e}"));
 }
+
+mod per_list {
+    use std::sync::Arc;
+
+    use chrono::{DateTime, Duration, Utc};
+    use sahel_nlp::Gazetteer;
+    use sahel_watch::config::Config;
+    use sahel_watch::metrics::Metrics;
+    use sahel_watch::model::{Alert, Story};
+    use sahel_watch::pipeline::{Pipeline, Settings};
+    use sahel_watch::store::Store;
+
+    pub fn pipeline(lists: &str) -> Pipeline {
+        let text = format!("[daemon]\nmax_story_age = \"36500d\"\n{lists}");
+        let cfg = Config::parse(&text, "w.toml", &Gazetteer::embedded())
+            .unwrap_or_else(|e| panic!("{e}"));
+        Pipeline::new(
+            Arc::new(Store::open_in_memory().unwrap()),
+            Settings::new(&cfg, Gazetteer::embedded(), true),
+            Metrics::default(),
+        )
+    }
+
+    pub fn t0() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2024-03-21T08:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    pub fn story(key: &str, hours: i64, title: &str, text: &str) -> Story {
+        Story {
+            key: key.into(),
+            feed: "wire".into(),
+            source: format!("Outlet {key}"),
+            guid: Some(key.into()),
+            url: Some(format!("https://news.example/{key}")),
+            title: title.into(),
+            text: text.into(),
+            published: Some(t0() + Duration::hours(hours)),
+            published_offset_secs: None,
+            language: Some("en".into()),
+        }
+    }
+
+    /// (event, watch-lists) of the alerts a story produced.
+    pub fn run(p: &Pipeline, s: &Story) -> Vec<(String, Vec<String>)> {
+        let o = p
+            .process(s, s.published.unwrap() + Duration::minutes(30))
+            .unwrap();
+        o.alerts
+            .iter()
+            .map(|a: &Alert| (a.event.as_str().to_string(), a.watchlists.clone()))
+            .collect()
+    }
+}
+
+#[test]
+fn every_watchlist_has_its_own_new_and_its_own_updates() {
+    use per_list::*;
+    let p = pipeline(
+        "[[watchlist]]\nname = \"niger\"\ncountries = [\"NE\"]\n\
+         [[watchlist]]\nname = \"big\"\nmin_killed = 10\nupdates = true\n\
+         [[watchlist]]\nname = \"isgs\"\nactors = [\"ISGS\"]\n",
+    );
+    let first = story(
+        "a",
+        0,
+        "Niger: nine soldiers killed in ambush near Teguey",
+        "Nine Nigerien soldiers were killed on Wednesday when gunmen ambushed their patrol near Teguey, in the Tillaberi region, the Ministry of Defence said in a statement on Thursday.",
+    );
+    assert_eq!(
+        run(&p, &first),
+        [("incident.new".to_string(), vec!["niger".to_string()])]
+    );
+    let toll = story(
+        "b",
+        6,
+        "Niger: death toll in Teguey ambush rises to 14 soldiers",
+        "The toll of Wednesday's ambush on an army patrol near Teguey in the Tillaberi region has risen to 14 soldiers killed, the Ministry of Defence said on Thursday evening.",
+    );
+    // "niger" was told (and wants no updates); "big" hears of it for the first time
+    assert_eq!(
+        run(&p, &toll),
+        [("incident.new".to_string(), vec!["big".to_string()])]
+    );
+    let claim = story(
+        "c",
+        30,
+        "Islamic State Sahel claims Teguey ambush that killed 14 Nigerien soldiers",
+        "The Islamic State Sahel Province claimed responsibility on Friday for Wednesday's ambush near Teguey, in Niger's Tillaberi region, in which 14 soldiers were killed.",
+    );
+    let alerts = run(&p, &claim);
+    assert!(
+        alerts.contains(&("incident.new".to_string(), vec!["isgs".to_string()])),
+        "a list that matches only after the claim gets incident.new then: {alerts:?}"
+    );
+    assert!(
+        alerts.contains(&("incident.updated".to_string(), vec!["big".to_string()])),
+        "the claim is a significant update for the list that wants updates: {alerts:?}"
+    );
+    assert_eq!(alerts.len(), 2, "{alerts:?}");
+    // and each went to the log channel once per event
+    let rows = p.store().outbox_rows().unwrap();
+    assert_eq!(rows.len(), 4, "{rows:?}");
+}
+
+#[test]
+fn keywords_search_the_full_text_of_every_story() {
+    use per_list::*;
+    let p = pipeline("[[watchlist]]\nname = \"convoys\"\nkeywords = [\"convoy\"]\n");
+    // "convoy" only deep in the text, far past the summary
+    let text = format!(
+        "Nine Nigerien soldiers were killed on Wednesday when gunmen ambushed their patrol near Teguey, in the Tillaberi region, the Ministry of Defence said in a statement on Thursday. {} The soldiers were escorting a supply convoy to Bankilare.",
+        "Reinforcements were sent to the area and an air operation was launched to track the attackers, who fled towards the border, according to the statement. ".repeat(3)
+    );
+    let s = story(
+        "a",
+        0,
+        "Niger: nine soldiers killed in ambush near Teguey",
+        &text,
+    );
+    assert_eq!(
+        run(&p, &s),
+        [("incident.new".to_string(), vec!["convoys".to_string()])]
+    );
+    let p = pipeline("[[watchlist]]\nname = \"no-convoys\"\nexclude_keywords = [\"convoy\"]\n");
+    assert!(run(&p, &s).is_empty());
+}
