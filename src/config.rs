@@ -1022,6 +1022,105 @@ impl Config {
     }
 }
 
+/// What `check-config` says besides the errors that stop a load: values that
+/// work but are risky (warnings), and secrets the daemon would not find.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Review {
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl Config {
+    /// Review a loaded configuration. A missing secret environment variable is
+    /// a warning (the shell running check-config rarely has the service's
+    /// secrets), an error when `strict`; a missing secret file is an error; a
+    /// secret file others may read is a warning.
+    pub fn review(&self, strict: bool) -> Review {
+        let mut r = Review::default();
+        if self.watchlists.is_empty() {
+            r.warnings
+                .push("no [[watchlist]]: no alert will be sent".to_string());
+        }
+        for w in &self.watchlists {
+            for c in &w.countries {
+                let c = c.to_ascii_uppercase();
+                if !sahel_nlp::DEFAULT_COUNTRIES.contains(&c.as_str()) {
+                    r.warnings.push(format!(
+                        "watchlist {:?}: country {c} is outside the watched Sahel countries ({}): its places, outlets and actors are barely known, most of its attacks will be missed",
+                        w.name,
+                        sahel_nlp::DEFAULT_COUNTRIES.join(", ")
+                    ));
+                }
+            }
+        }
+        if let Ok(addr) = self.daemon.listen.parse::<SocketAddr>() {
+            if !addr.ip().is_loopback() {
+                r.warnings.push(format!(
+                    "daemon.listen {addr} is not a loopback address: /incidents and /metrics are open to the network (put a reverse proxy with authentication in front, or listen on 127.0.0.1)"
+                ));
+            }
+        }
+        for f in self.feeds.iter().filter(|f| f.enabled) {
+            let shortest = if f.adaptive {
+                f.min_interval.min(f.interval)
+            } else {
+                f.interval
+            };
+            if shortest < Duration::from_secs(60) {
+                r.warnings.push(format!(
+                    "feed {:?}: polled every {} (under a minute): outlets may block the daemon; 5m-15m is usual",
+                    f.name,
+                    humantime::format_duration(shortest)
+                ));
+            }
+        }
+        for c in &self.channels {
+            let (env, file, what) = match c {
+                ChannelConfig::Webhook(w) => (&w.secret_env, &w.secret_file, "secret"),
+                ChannelConfig::Email(e) => (&e.password_env, &e.password_file, "password"),
+                _ => continue,
+            };
+            let name = c.name();
+            if let Some(var) = env {
+                if std::env::var_os(var).is_none() {
+                    let m = format!(
+                        "channel {name:?}: environment variable {var} (the {what}) is not set here; the daemon needs it in its environment (systemd: EnvironmentFile=)"
+                    );
+                    if strict {
+                        r.errors.push(m);
+                    } else {
+                        r.warnings.push(m);
+                    }
+                }
+            }
+            if let Some(path) = file {
+                match std::fs::metadata(path) {
+                    Err(e) => r.errors.push(format!(
+                        "channel {name:?}: {what} file {}: {e}",
+                        path.display()
+                    )),
+                    Ok(m) => {
+                        #[cfg(unix)]
+                        {
+                            use std::os::unix::fs::PermissionsExt;
+                            let mode = m.permissions().mode() & 0o777;
+                            if mode & 0o044 != 0 {
+                                r.warnings.push(format!(
+                                    "channel {name:?}: {what} file {} is readable by others (mode {mode:o}); chmod 600 it",
+                                    path.display()
+                                ));
+                            }
+                        }
+                        #[cfg(not(unix))]
+                        let _ = m;
+                    }
+                }
+            }
+        }
+        r
+    }
+}
+
 pub fn is_loopback_host(host: &str) -> bool {
     host == "localhost"
         || host

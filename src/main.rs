@@ -71,8 +71,13 @@ enum Command {
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
-    /// Validate a configuration and explain what it does.
-    CheckConfig { file: PathBuf },
+    /// Validate a configuration, explain what it does and warn about risky values.
+    CheckConfig {
+        file: PathBuf,
+        /// Missing secret environment variables are errors, not warnings.
+        #[arg(long)]
+        strict: bool,
+    },
     /// What the incident store knows.
     Incidents {
         #[arg(long, short)]
@@ -258,10 +263,25 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::CheckConfig { file } => {
+        Command::CheckConfig { file, strict } => {
             let config = load_config(&file)?;
+            let review = config.review(strict);
             print!("{}", sahel_watch::daemon::explain(&config));
-            Ok(ExitCode::SUCCESS)
+            if !review.warnings.is_empty() {
+                println!("\nwarnings ({}):", review.warnings.len());
+                for w in &review.warnings {
+                    println!("  warning: {w}");
+                    eprintln!("{}: warning: {w}", file.display());
+                }
+            }
+            for e in &review.errors {
+                eprintln!("{}: error: {e}", file.display());
+            }
+            Ok(if review.errors.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Incidents { config, action } => {
             let config = load_config(&config)?;

@@ -1,0 +1,180 @@
+//! The command line as a user runs it: check-config's explanations, warnings and errors;
+//! read-only commands that never create state; test alerts; classify's languages.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn sahel_watch(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sahel-watch"))
+        .args(args)
+        .env_remove("SAHEL_WATCH_TEST_UNSET_SECRET")
+        .output()
+        .expect("run sahel-watch")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn write(dir: &Path, name: &str, body: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn check_config_reports_every_error_of_a_file_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "c.toml",
+        "[[watchlist]]\nname = \"a\"\nregions = [\"Tilaberi\"]\n[[watchlist]]\nname = \"b\"\nactors = [\"Boko Harm\"]\n",
+    );
+    let o = sahel_watch(&["check-config", &f]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("{f}:3:")) && err.contains("Tilaberi"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{f}:6:")) && err.contains("Boko Harm"),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_config_explains_every_criterion_of_every_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "c.toml",
+        r#"[alerts]
+update_min_killed_increase = 5
+[[watchlist]]
+name = "niamey-office"
+regions = ["Tillabéri", "Dosso"]
+places = [{ name = "Niamey", radius_km = 100 }]
+min_killed = 3
+attack_types = ["ambush"]
+exclude_keywords = ["exercise"]
+updates = true
+quiet_hours = { start = "22:00", end = "06:30", utc_offset = "+01:00" }
+max_per_hour = 4
+channels = ["hook", "log"]
+[[channel]]
+name = "hook"
+type = "webhook"
+url = "http://127.0.0.1:9/h"
+"#,
+    );
+    let o = sahel_watch(&["check-config", &f]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    for want in [
+        "niamey-office → hook, log (the daemon's log)",
+        "where (any of): in the region(s) Tillabéri, Dosso; within 100 km of Niamey",
+        "what (all of): at least 3 killed; attack type ambush; no story says \"exercise\"",
+        "updates: incident.updated when the toll rises by 5",
+        "quiet hours: 22:00–06:30 (UTC+01:00)",
+        "rate: at most 4 alert(s) an hour",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+}
+
+#[test]
+fn check_config_warns_about_risky_values_and_strict_refuses_missing_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("hook.secret");
+    std::fs::write(&secret, "s3cret\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let body = format!(
+        r#"[daemon]
+listen = "0.0.0.0:9464"
+[[feed]]
+name = "fast"
+url = "https://news.example/rss"
+interval = "20s"
+[[channel]]
+name = "hook"
+type = "webhook"
+url = "http://127.0.0.1:9/h"
+secret_env = "SAHEL_WATCH_TEST_UNSET_SECRET"
+[[channel]]
+name = "hook2"
+type = "webhook"
+url = "http://127.0.0.1:9/h"
+secret_file = {:?}
+"#,
+        secret.display().to_string()
+    );
+    let f = write(dir.path(), "risky.toml", &body);
+    let o = sahel_watch(&["check-config", &f]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "warnings only: {err}");
+    for want in [
+        "no [[watchlist]]",
+        "daemon.listen 0.0.0.0:9464 is not a loopback address",
+        "feed \"fast\": polled every 20s",
+        "SAHEL_WATCH_TEST_UNSET_SECRET (the secret) is not set",
+        "is readable by others (mode 644)",
+    ] {
+        assert!(err.contains(want), "missing warning {want:?} in:\n{err}");
+        assert!(out.contains(want), "missing warning {want:?} in:\n{out}");
+    }
+    let o = sahel_watch(&["check-config", "--strict", &f]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("error: channel \"hook\": environment variable SAHEL_WATCH_TEST_UNSET_SECRET"),
+        "{err}"
+    );
+
+    // a country outside the watched ones
+    let f = write(
+        dir.path(),
+        "sn.toml",
+        "[[watchlist]]\nname = \"senegal\"\ncountries = [\"SN\"]\n",
+    );
+    let (_, err) = text(&sahel_watch(&["check-config", &f]));
+    assert!(
+        err.contains("country SN is outside the watched Sahel countries"),
+        "{err}"
+    );
+
+    // a missing secret file is an error
+    let f = write(
+        dir.path(),
+        "nofile.toml",
+        "[[channel]]\nname = \"hook\"\ntype = \"webhook\"\nurl = \"http://127.0.0.1:9/h\"\nsecret_file = \"/nonexistent/hook.secret\"\n",
+    );
+    let o = sahel_watch(&["check-config", &f]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("error: channel \"hook\": secret file /nonexistent/hook.secret"),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_config_names_the_key_of_a_type_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "t.toml", "[daemon]\nstate_dir = 42\n");
+    let o = sahel_watch(&["check-config", &f]);
+    let (_, err) = text(&o);
+    assert!(
+        err.contains(&format!(
+            "{f}:2: daemon.state_dir: expected a path, found the integer 42"
+        )),
+        "{err}"
+    );
+}
