@@ -49,6 +49,9 @@ pub enum AlertEvent {
     Updated,
     #[serde(rename = "digest")]
     Digest,
+    /// A sample sent by `test-alert`: not an incident.
+    #[serde(rename = "test")]
+    Test,
 }
 
 impl AlertEvent {
@@ -57,6 +60,7 @@ impl AlertEvent {
             AlertEvent::New => "incident.new",
             AlertEvent::Updated => "incident.updated",
             AlertEvent::Digest => "digest",
+            AlertEvent::Test => "test",
         }
     }
 
@@ -65,6 +69,7 @@ impl AlertEvent {
             "incident.new" => AlertEvent::New,
             "incident.updated" => AlertEvent::Updated,
             "digest" => AlertEvent::Digest,
+            "test" => AlertEvent::Test,
             _ => return None,
         })
     }
@@ -160,6 +165,7 @@ impl Alert {
             AlertEvent::New => "",
             AlertEvent::Updated => "Update: ",
             AlertEvent::Digest => "Digest: ",
+            AlertEvent::Test => "[TEST] ",
         };
         let date = i.event_date.map(|d| format!(" on {d}")).unwrap_or_default();
         format!("{prefix}{what} in {place}{date}{toll}")

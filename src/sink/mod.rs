@@ -203,11 +203,9 @@ pub async fn send_test_alert(config: &Config, channel: &str) -> anyhow::Result<(
         }
     };
     let mut alert = sample_alert();
+    alert.event = AlertEvent::Test;
     alert.incident.id = format!("test-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"));
-    alert.incident.title = alert
-        .incident
-        .title
-        .map(|t| format!("TEST ALERT (sample data): {t}"));
+    alert.incident.title = alert.incident.title.map(|t| format!("sample data: {t}"));
     alert.incident.summary = alert
         .incident
         .summary
