@@ -94,7 +94,7 @@ pub struct IncidentView {
     pub title: Option<String>,
     pub summary: Option<String>,
     /// Sites of the configuration within their radius ("38 km south-east of Site X").
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub near_sites: Vec<String>,
 }
 
@@ -120,7 +120,7 @@ pub struct Alert {
     #[serde(default)]
     pub revision: u32,
     /// What changed, for incident.updated ("killed 12 → 23", "claimed by JNIM").
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub changes: Vec<String>,
 }
 

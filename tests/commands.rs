@@ -178,3 +178,47 @@ fn check_config_names_the_key_of_a_type_error() {
         "{err}"
     );
 }
+
+/// The README's alert example has exactly the fields of the JSON `replay` prints.
+#[test]
+fn readme_alert_fields_match_the_json() {
+    let readme = include_str!("../README.md");
+    let block = readme
+        .split("```json")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("an alert example in the README");
+    let documented: serde_json::Value = serde_json::from_str(block).expect("valid JSON");
+    let feeds = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/feeds");
+    let files: Vec<String> = std::fs::read_dir(feeds)
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    let mut args = vec!["replay"];
+    args.extend(files.iter().map(String::as_str));
+    let o = sahel_watch(&args);
+    assert!(o.status.success(), "{}", text(&o).1);
+    let first = String::from_utf8(o.stdout).unwrap();
+    let actual: serde_json::Value =
+        serde_json::from_str(first.lines().next().expect("an alert")).unwrap();
+    let keys = |v: &serde_json::Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&documented), keys(&actual));
+    assert_eq!(keys(&documented["incident"]), keys(&actual["incident"]));
+    assert_eq!(keys(&documented["stories"][0]), keys(&actual["stories"][0]));
+    for field in [
+        "event",
+        "incident.near_sites",
+        "watchlists",
+        "revision",
+        "changes",
+    ] {
+        assert!(
+            readme.contains(&format!("| `{field}` |")),
+            "{field} documented"
+        );
+    }
+}
