@@ -215,6 +215,13 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 alerts = s.alerts,
                 "replay done"
             );
+            eprintln!(
+                "replay: {} ({} stories, {} about attacks, from {} file(s))",
+                s.alerts_for_incidents(),
+                s.stories,
+                s.attack_stories,
+                s.files
+            );
             Ok(if s.files_failed > 0 {
                 ExitCode::from(2)
             } else {

@@ -222,3 +222,34 @@ fn readme_alert_fields_match_the_json() {
         );
     }
 }
+
+#[test]
+fn replay_says_how_many_alerts_for_how_many_incidents() {
+    let feeds = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/feeds");
+    let files: Vec<String> = std::fs::read_dir(feeds)
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    let mut args = vec!["replay"];
+    args.extend(files.iter().map(String::as_str));
+    let o = sahel_watch(&args);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    let alerts: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut ids: Vec<&str> = alerts
+        .iter()
+        .map(|a| a["incident"]["id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert!(alerts.len() > ids.len(), "the samples have updates");
+    let want = format!(
+        "replay: {} alerts for {} incidents",
+        alerts.len(),
+        ids.len()
+    );
+    assert!(err.contains(&want), "missing {want:?} in:\n{err}");
+}
