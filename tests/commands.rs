@@ -253,3 +253,112 @@ fn replay_says_how_many_alerts_for_how_many_incidents() {
     );
     assert!(err.contains(&want), "missing {want:?} in:\n{err}");
 }
+
+#[test]
+fn read_only_commands_never_create_state_and_say_where_they_looked() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let f = write(
+        dir.path(),
+        "c.toml",
+        &format!(
+            "[daemon]\nstate_dir = {:?}\n[[feed]]\nname = \"wire\"\nurl = \"https://news.example/rss\"\n[[watchlist]]\nname = \"all\"\n",
+            state.display().to_string()
+        ),
+    );
+    for args in [
+        vec!["feeds", "--config", &f],
+        vec!["incidents", "--config", &f],
+        vec!["incidents", "--config", &f, "show", "X"],
+    ] {
+        let o = sahel_watch(&args);
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains(&format!(
+                "no state database at {}",
+                state.join("sahel-watch.sqlite").display()
+            )),
+            "{args:?}: {err}"
+        );
+        assert!(!state.exists(), "{args:?} created {}", state.display());
+    }
+    let other = dir.path().join("other");
+    let o = sahel_watch(&[
+        "feeds",
+        "--config",
+        &f,
+        "--state-dir",
+        other.to_str().unwrap(),
+    ]);
+    let (_, err) = text(&o);
+    assert!(
+        err.contains("(from --state-dir)") && err.contains(other.to_str().unwrap()),
+        "{err}"
+    );
+    assert!(!other.exists());
+}
+
+#[test]
+fn feeds_and_incidents_take_state_dir_and_feeds_prints_times_with_their_zone() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("elsewhere");
+    let f = write(
+        dir.path(),
+        "c.toml",
+        "[daemon]\nstate_dir = \"/nonexistent/sahel-watch\"\n[[feed]]\nname = \"wire\"\nurl = \"https://news.example/rss\"\n[[watchlist]]\nname = \"all\"\n",
+    );
+    {
+        let store = sahel_watch::store::Store::open(&state.join("sahel-watch.sqlite")).unwrap();
+        store
+            .save_feed_state(&sahel_watch::store::FeedState {
+                name: "wire".into(),
+                url: "https://news.example/rss".into(),
+                last_success: chrono::DateTime::from_timestamp(1_700_000_000, 0),
+                items_seen: 7,
+                ..Default::default()
+            })
+            .unwrap();
+    }
+    let o = sahel_watch(&[
+        "feeds",
+        "--config",
+        &f,
+        "--state-dir",
+        state.to_str().unwrap(),
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("wire"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(row.contains("2023-11-14 22:13:20 UTC"), "{row}");
+    let o = sahel_watch(&[
+        "incidents",
+        "--config",
+        &f,
+        "--state-dir",
+        state.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o).1);
+}
+
+#[test]
+fn classify_refuses_languages_it_does_not_know() {
+    let dir = tempfile::tempdir().unwrap();
+    let story = write(
+        dir.path(),
+        "s.txt",
+        "Gunmen kill 12 near Djibo\nGunmen killed twelve civilians near Djibo on Tuesday.\n",
+    );
+    let o = sahel_watch(&["classify", &story, "--lang", "de"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("'de'") && err.contains("en") && err.contains("fr"),
+        "{err}"
+    );
+    let o = sahel_watch(&["classify", &story, "--lang", "en"]);
+    assert!(o.status.success(), "{}", text(&o).1);
+}
