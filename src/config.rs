@@ -79,6 +79,13 @@ pub struct DaemonConfig {
     /// Stories older than this are recorded but never alerted.
     #[serde(default = "default_max_story_age", deserialize_with = "de_duration")]
     pub max_story_age: Duration,
+    /// A feed's first successful poll stores every story (so later ones join
+    /// their incidents) but alerts only those published within this long.
+    #[serde(
+        default = "default_first_poll_max_age",
+        deserialize_with = "de_duration"
+    )]
+    pub first_poll_max_age: Duration,
     /// CSV files of incidents the user already knows (alert columns or ACLED export).
     #[serde(default)]
     pub known_incidents: Vec<PathBuf>,
@@ -418,6 +425,9 @@ fn default_listen() -> String {
 }
 fn default_max_story_age() -> Duration {
     Duration::from_secs(7 * 86400)
+}
+fn default_first_poll_max_age() -> Duration {
+    Duration::from_secs(24 * 3600)
 }
 fn default_log_format() -> String {
     "auto".into()

@@ -210,18 +210,46 @@ async fn pipeline_task(
         let p = pipeline.clone();
         let feed = batch.feed.clone();
         let stories = batch.stories;
+        let name = feed.clone();
         let result = tokio::task::spawn_blocking(move || {
+            // the feed's first successful poll: its state is saved after this batch
+            let first_poll = p
+                .store()
+                .feed_state(&name)
+                .ok()
+                .flatten()
+                .is_none_or(|f| f.last_success.is_none());
+            let max_age = p.settings().first_poll_max_age;
             let mut alerts = 0usize;
+            let mut held = 0usize;
             for s in &stories {
-                match p.process(s, Utc::now()) {
+                let outcome = if first_poll {
+                    p.process_first_poll(s, Utc::now(), max_age)
+                } else {
+                    p.process(s, Utc::now())
+                };
+                match outcome {
                     Ok(o) => {
                         alerts += o.alerts.len();
+                        if matches!(o.status, crate::pipeline::StoryStatus::HeldBack { .. }) {
+                            held += 1;
+                        }
                         if !o.alerts.is_empty() {
                             info!(story = %s.title, feed = %s.feed, status = ?o.status, "attack story");
                         }
                     }
                     Err(e) => return Err(e.context(format!("story {:?} of feed {:?}", s.key, s.feed))),
                 }
+            }
+            if first_poll {
+                info!(
+                    feed = %name,
+                    stories = stories.len(),
+                    held_back = held,
+                    first_poll_max_age = %humantime::format_duration(max_age),
+                    "first poll of the feed: {held} older attack stor{} stored without alerts",
+                    if held == 1 { "y" } else { "ies" }
+                );
             }
             Ok(alerts)
         })

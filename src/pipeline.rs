@@ -60,6 +60,11 @@ pub enum StoryStatus {
     Known {
         incident: String,
     },
+    /// From a feed's first successful poll and published before
+    /// `daemon.first_poll_max_age`: stored with its incident, not alerted.
+    HeldBack {
+        incident: String,
+    },
 }
 
 #[derive(Debug)]
@@ -77,6 +82,8 @@ pub struct Settings {
     pub alerts: AlertsConfig,
     pub dedup: DedupConfig,
     pub max_story_age: Option<std::time::Duration>,
+    /// Stories of a feed's first successful poll older than this are not alerted.
+    pub first_poll_max_age: std::time::Duration,
     pub updates: UpdatePolicy,
     /// Write outbox rows (the daemon) or only return alerts (replay).
     pub queue: bool,
@@ -95,6 +102,7 @@ impl Settings {
             alerts: config.alerts.clone(),
             dedup: config.dedup.clone(),
             max_story_age: Some(config.daemon.max_story_age),
+            first_poll_max_age: config.daemon.first_poll_max_age,
             updates: UpdatePolicy::Configured,
             queue,
         }
@@ -145,6 +153,40 @@ impl Pipeline {
     /// Process one story; `now` is the wall clock (replay passes the story's
     /// publication time so that ages and holds are relative to it).
     pub fn process(&self, story: &Story, now: DateTime<Utc>) -> Result<Outcome> {
+        self.process_with(story, now, false)
+    }
+
+    /// Process a story of a feed's first successful poll: stored and joined
+    /// to its incident like any other, but alerted only when published within
+    /// `max_age` (a new feed's backlog is not news).
+    pub fn process_first_poll(
+        &self,
+        story: &Story,
+        now: DateTime<Utc>,
+        max_age: std::time::Duration,
+    ) -> Result<Outcome> {
+        let hold = story
+            .published
+            .is_some_and(|p| now - p > Duration::from_std(max_age).unwrap_or(Duration::MAX));
+        self.process_with(story, now, hold)
+    }
+
+    fn process_with(&self, story: &Story, now: DateTime<Utc>, hold: bool) -> Result<Outcome> {
+        let mut outcome = self.process_inner(story, now, hold)?;
+        if hold {
+            if let StoryStatus::NewIncident { incident } | StoryStatus::Joined { incident, .. } =
+                &outcome.status
+            {
+                outcome.status = StoryStatus::HeldBack {
+                    incident: incident.clone(),
+                };
+            }
+        }
+        log_fate(story, &outcome);
+        Ok(outcome)
+    }
+
+    fn process_inner(&self, story: &Story, now: DateTime<Utc>, hold: bool) -> Result<Outcome> {
         // a publication time far in the future (a broken feed) is no time at all:
         // the story is dated when we saw it
         let fixed;
@@ -185,6 +227,7 @@ impl Pipeline {
                         hash,
                         of,
                         incident,
+                        hold,
                         now,
                     );
                 }
@@ -274,7 +317,8 @@ impl Pipeline {
                             vec![],
                         )
                     } else {
-                        let alerts = self.alerts_for(tx, &st, &mut inc, changes, false, now)?;
+                        let alerts =
+                            self.alerts_for(tx, &st, &mut inc, changes, false, hold, now)?;
                         tx.put_incident(&inc)?;
                         (
                             StoryStatus::Joined {
@@ -303,7 +347,7 @@ impl Pipeline {
                     new_story.incident_id = Some(&inc.id);
                     tx.insert_story(&new_story)?;
                     self.metrics.incidents.inc();
-                    let alerts = self.alerts_for(tx, &st, &mut inc, vec![], true, now)?;
+                    let alerts = self.alerts_for(tx, &st, &mut inc, vec![], true, hold, now)?;
                     tx.put_incident(&inc)?;
                     (
                         StoryStatus::NewIncident {
@@ -332,6 +376,7 @@ impl Pipeline {
         hash: u64,
         of: String,
         incident: Option<String>,
+        hold: bool,
         now: DateTime<Utc>,
     ) -> Result<Outcome> {
         tx.insert_story(&NewStory {
@@ -355,7 +400,7 @@ impl Pipeline {
             if let Some(mut inc) = tx.incident(id)? {
                 inc.last_seen = now;
                 if !inc.known {
-                    alerts = self.alerts_for(tx, st, &mut inc, vec![], false, now)?;
+                    alerts = self.alerts_for(tx, st, &mut inc, vec![], false, hold, now)?;
                 }
                 tx.put_incident(&inc)?;
             }
@@ -373,6 +418,7 @@ impl Pipeline {
     /// list the first time it matches it, whatever other lists were told; a
     /// list already told gets `incident.updated` when the incident changed
     /// significantly since what *it* was told (and it wants updates).
+    #[allow(clippy::too_many_arguments)]
     fn alerts_for(
         &self,
         tx: &Tx<'_>,
@@ -380,8 +426,12 @@ impl Pipeline {
         inc: &mut Incident,
         changes: Vec<String>,
         is_new: bool,
+        hold: bool,
         now: DateTime<Utc>,
     ) -> Result<Vec<Alert>> {
+        if hold {
+            return Ok(vec![]);
+        }
         let stories = tx.stories_of(&inc.id)?;
         let text =
             tx.story_texts(&inc.id)?.join("\n") + "\n" + inc.summary.as_deref().unwrap_or("");
@@ -527,6 +577,59 @@ impl Pipeline {
             }
         }
         Ok(out)
+    }
+}
+
+/// At DEBUG, what became of a story, once: why it was not alerted, or what it did.
+fn log_fate(story: &Story, o: &Outcome) {
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        return;
+    }
+    let key = &story.key;
+    let title = &story.title;
+    match &o.status {
+        StoryStatus::Seen => {
+            tracing::debug!(story = %key, %title, "fate: already stored")
+        }
+        StoryStatus::Copy { of, incident } => tracing::debug!(
+            story = %key, %title, copy_of = %of, incident = incident.as_deref().unwrap_or("-"),
+            alerts = o.alerts.len(), "fate: a copy of a stored story"
+        ),
+        StoryStatus::NotAttack => {
+            let a = o.analysis.as_ref();
+            let score = a.and_then(|a| a.reasons.iter().find(|r| r.kind == "score"));
+            tracing::debug!(
+                story = %key, %title,
+                score = score.map(|r| r.text.as_str()).unwrap_or("?"),
+                detail = score.and_then(|r| r.note.as_deref()).unwrap_or(""),
+                confidence = a.map(|a| a.confidence).unwrap_or(0.0),
+                "fate: not an attack"
+            )
+        }
+        StoryStatus::TooOld => tracing::debug!(
+            story = %key, %title, published = ?story.published,
+            "fate: an attack story older than max_story_age: stored, not alerted"
+        ),
+        StoryStatus::NewIncident { incident } => tracing::debug!(
+            story = %key, %title, %incident, alerts = o.alerts.len(),
+            "fate: opened a new incident"
+        ),
+        StoryStatus::Joined { incident, score } if o.alerts.is_empty() => tracing::debug!(
+            story = %key, %title, %incident, score,
+            "fate: joined the incident without a significant change for any watch-list"
+        ),
+        StoryStatus::Joined { incident, score } => tracing::debug!(
+            story = %key, %title, %incident, score, alerts = o.alerts.len(),
+            "fate: joined the incident"
+        ),
+        StoryStatus::Known { incident } => tracing::debug!(
+            story = %key, %title, %incident,
+            "fate: joined a known (imported) incident: no alert"
+        ),
+        StoryStatus::HeldBack { incident } => tracing::debug!(
+            story = %key, %title, %incident, published = ?story.published,
+            "fate: held back on the feed's first poll (older than first_poll_max_age): stored, not alerted"
+        ),
     }
 }
 

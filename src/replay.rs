@@ -116,7 +116,6 @@ pub fn run(opts: &ReplayOptions, out: &mut impl Write) -> Result<ReplaySummary> 
             } => summary.attack_stories += 1,
             _ => {}
         }
-        tracing::debug!(story = %s.key, title = %s.title, status = ?outcome.status, "processed");
         for a in &outcome.alerts {
             serde_json::to_writer(&mut *out, a)?;
             out.write_all(b"\n")?;

@@ -362,3 +362,47 @@ fn classify_refuses_languages_it_does_not_know() {
     let o = sahel_watch(&["classify", &story, "--lang", "en"]);
     assert!(o.status.success(), "{}", text(&o).1);
 }
+
+#[test]
+fn at_debug_each_story_s_fate_is_logged_once() {
+    let feeds = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/feeds");
+    let files: Vec<String> = std::fs::read_dir(feeds)
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    let mut args = vec!["replay", "--updates", "configured"];
+    args.extend(files.iter().map(String::as_str));
+    let o = Command::new(env!("CARGO_BIN_EXE_sahel-watch"))
+        .args(&args)
+        .env("RUST_LOG", "sahel_watch::pipeline=debug")
+        .output()
+        .unwrap();
+    let (_, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    let fates: Vec<&str> = err.lines().filter(|l| l.contains("fate: ")).collect();
+    let stories: usize = err
+        .lines()
+        .find_map(|l| l.split(" (").nth(1)?.split(" stories").next()?.parse().ok())
+        .expect("the replay summary");
+    assert_eq!(fates.len(), stories, "one fate per story:\n{err}");
+    let not_attack = fates
+        .iter()
+        .find(|l| l.contains("fate: not an attack"))
+        .expect("a story that is not an attack");
+    assert!(
+        not_attack.contains("score=") && not_attack.contains("threshold"),
+        "{not_attack}"
+    );
+    assert!(
+        fates
+            .iter()
+            .any(|l| l.contains("fate: joined the incident without a significant change")),
+        "{err}"
+    );
+    assert!(
+        fates
+            .iter()
+            .any(|l| l.contains("fate: opened a new incident")),
+        "{err}"
+    );
+}

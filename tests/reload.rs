@@ -11,7 +11,7 @@ use support::daemon::{free_port, sample_feeds, toml_str, Daemon, FeedServer, Not
 
 fn config(state: &Path, jsonl: &Path, feeds: &[(String, String)], watchlists: &str) -> String {
     let mut s = format!(
-        "[daemon]\nstate_dir = {}\nlisten = \"127.0.0.1:{}\"\nlog_format = \"text\"\nmax_story_age = \"36500d\"\n\n\
+        "[daemon]\nstate_dir = {}\nlisten = \"127.0.0.1:{}\"\nlog_format = \"text\"\nmax_story_age = \"36500d\"\nfirst_poll_max_age = \"36500d\"\n\n\
          {watchlists}\n[[channel]]\nname = \"file\"\ntype = \"jsonl\"\npath = {}\n",
         toml_str(&state.display().to_string()),
         free_port(),
