@@ -52,6 +52,8 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
 
     let metrics = Metrics::default();
     let health = Arc::new(Health::default());
+    health.started.beat();
+    preset(&config, &metrics, &health);
     let pipeline = Arc::new(Pipeline::new(
         store.clone(),
         Settings::new(&config, gazetteer, true),
@@ -112,7 +114,10 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
                 let mono = NotifyState::monotonic_usec_now().unwrap_or(NotifyState::MonotonicUsec(0));
                 notify(&[NotifyState::Reloading, mono]);
                 match reload(config_path, state_dir, &pipeline, &scheduler, &delivery, &store) {
-                    Ok(()) => info!(config = %config_path.display(), "configuration reloaded"),
+                    Ok(c) => {
+                        preset(&c, &metrics, &health);
+                        info!(config = %config_path.display(), "configuration reloaded")
+                    }
                     Err(e) => error!("configuration not reloaded, keeping the old one: {e:#}"),
                 }
                 notify(&[NotifyState::Ready]);
@@ -181,14 +186,33 @@ fn reload(
     scheduler: &Scheduler,
     delivery: &Delivery,
     store: &Store,
-) -> Result<()> {
+) -> Result<Config> {
     let config = load(path, state_dir)?;
     let gazetteer = load_gazetteer(&config)?;
     import_known(store, &config, &gazetteer)?;
     delivery.reload(&config)?;
     pipeline.reload(Settings::new(&config, gazetteer, true));
     scheduler.reload(&config);
-    Ok(())
+    Ok(config)
+}
+
+/// Metrics of every feed and channel from start; the feeds `/healthz` watches.
+fn preset(config: &Config, metrics: &Metrics, health: &Health) {
+    let feeds: Vec<String> = config
+        .feeds
+        .iter()
+        .filter(|f| f.enabled)
+        .map(|f| f.name.clone())
+        .collect();
+    let mut channels = config.effective_channels();
+    if !channels
+        .iter()
+        .any(|c| c == crate::config::IMPLICIT_LOG_CHANNEL)
+    {
+        channels.push(crate::config::IMPLICIT_LOG_CHANNEL.to_string());
+    }
+    metrics.preset(&feeds, &channels);
+    health.set_feeds(feeds);
 }
 
 /// Receive feed batches and run each story through the pipeline.

@@ -490,6 +490,20 @@ impl Store {
         Ok(())
     }
 
+    /// Is the outbox moving? The creation time of the oldest row waiting to be
+    /// sent (pending, not held for a digest), the last time a row was settled
+    /// (delivered or failed), and how many rows wait.
+    pub fn outbox_progress(&self) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>, u64)> {
+        let (oldest, settled, n): (Option<i64>, Option<i64>, i64) = self.lock().query_row(
+            "SELECT (SELECT MIN(created_at) FROM outbox WHERE status = 'pending'),
+                    (SELECT MAX(settled_at) FROM outbox),
+                    (SELECT COUNT(*) FROM outbox WHERE status = 'pending')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        Ok((from_ts(oldest), from_ts(settled), n as u64))
+    }
+
     /// Rows waiting for delivery (pending or held), all channels.
     pub fn outbox_depth(&self) -> Result<u64> {
         let n: i64 = self.lock().query_row(

@@ -1,5 +1,5 @@
-//! First start with the real daemon: a feed's backlog is stored but not alerted, and the
-//! story fates at DEBUG.
+//! First start and failures: a feed's backlog is stored but not alerted (real daemon),
+//! /healthz says why it fails, every feed and channel metric exists from start.
 
 mod support;
 
@@ -111,4 +111,139 @@ async fn first_poll_stores_the_backlog_alerts_only_recent_stories_and_later_stor
         "the stored backlog story and the follow-up are one incident: {djibo:?}"
     );
     d.assert_alive("at the end");
+}
+
+async fn get(addr: String, path: &'static str) -> support::daemon::HttpResponse {
+    tokio::task::spawn_blocking(move || {
+        support::daemon::http_get(&addr, path, Duration::from_secs(5)).expect("GET")
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthz_answers_503_with_the_reason_when_every_feed_fails_or_the_outbox_is_stuck() {
+    use sahel_watch::http::{serve, AppState};
+    use sahel_watch::metrics::{Health, Metrics};
+    use sahel_watch::store::{FeedState, NewOutbox, Store};
+    use std::sync::Arc;
+
+    let store = Arc::new(Store::open_in_memory().unwrap());
+    let health = Arc::new(Health::default());
+    health.started.beat();
+    health.set_feeds(vec!["a".into(), "b".into()]);
+    let ago = |m: i64| Some(Utc::now() - chrono::Duration::minutes(m));
+    let feed = |name: &str, failures: u32, last_success| FeedState {
+        name: name.into(),
+        url: format!("https://{name}.example/rss"),
+        failures,
+        last_success,
+        last_error: (failures > 0).then(|| "HTTP 500".to_string()),
+        ..Default::default()
+    };
+    store.save_feed_state(&feed("a", 5, ago(31))).unwrap();
+    store.save_feed_state(&feed("b", 4, ago(45))).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let state = AppState {
+        store: store.clone(),
+        metrics: Metrics::default(),
+        health: health.clone(),
+    };
+    let server = tokio::spawn(serve(listener, state, stop.clone()));
+    let beat = || {
+        health.poller.beat();
+        health.pipeline.beat();
+        health.delivery.beat();
+    };
+    beat();
+    let r = get(addr.clone(), "/healthz").await;
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert!(
+        r.body.contains("every feed (2) has failed for 30 minutes"),
+        "{}",
+        r.body
+    );
+    // one feed failing for only 20 minutes: not every feed has failed for 30
+    store.save_feed_state(&feed("b", 2, ago(20))).unwrap();
+    let r = get(addr.clone(), "/healthz").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // a healthy feed
+    store.save_feed_state(&feed("b", 0, ago(1))).unwrap();
+    assert_eq!(get(addr.clone(), "/healthz").await.status, 200);
+
+    // an alert waiting for 31 minutes, nothing delivered since
+    let old = Utc::now() - chrono::Duration::minutes(31);
+    let row = |key: &'static str| NewOutbox {
+        idem_key: key,
+        channel: "hook",
+        event: "incident.new",
+        incident_id: "I-1",
+        payload: "{}",
+        held_until: None,
+        digest_group: None,
+    };
+    store.transaction(|tx| tx.enqueue(&row("k1"), old)).unwrap();
+    let r = get(addr.clone(), "/healthz").await;
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert!(
+        r.body
+            .contains("the outbox has not moved for 30 minutes: 1 alert(s) wait"),
+        "{}",
+        r.body
+    );
+    // a row delivered a minute ago: the outbox moves
+    store.transaction(|tx| tx.enqueue(&row("k2"), old)).unwrap();
+    let k2 = store
+        .outbox_rows()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.idem_key == "k2")
+        .unwrap();
+    store
+        .mark_delivered(&[k2.id], Utc::now() - chrono::Duration::minutes(1))
+        .unwrap();
+    assert_eq!(get(addr.clone(), "/healthz").await.status, 200);
+    stop.cancel();
+    let _ = server.await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_feed_and_channel_metric_exists_from_start_at_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FeedServer::start().await;
+    server.route("/wire", Reply::Hang);
+    let jsonl = dir.path().join("alerts.jsonl");
+    let port = support::daemon::free_port();
+    let cfg = dir.path().join("c.toml");
+    let text = config(dir.path(), &server.url("/wire"), &jsonl)
+        .replace("listen = \"\"", &format!("listen = \"127.0.0.1:{port}\""))
+        .replace("interval = \"1s\"", "interval = \"1h\"");
+    std::fs::write(&cfg, text).unwrap();
+    let d = Proc::start(Launch {
+        config: &cfg,
+        log_path: dir.path().join("daemon.log"),
+        env: vec![],
+        umask: None,
+        rust_log: "info",
+    });
+    let m = get(format!("127.0.0.1:{port}"), "/metrics").await;
+    assert_eq!(m.status, 200);
+    for series in [
+        "sahel_watch_feed_poll_errors_total{feed=\"wire\"} 0",
+        "sahel_watch_feed_not_modified_total{feed=\"wire\"} 0",
+        "sahel_watch_feed_items_total{feed=\"wire\"} 0",
+        "sahel_watch_alerts_sent_total{channel=\"file\"} 0",
+        "sahel_watch_alerts_failed_total{channel=\"file\"} 0",
+        "sahel_watch_delivery_errors_total{channel=\"file\"} 0",
+        "sahel_watch_alerts_sent_total{channel=\"log\"} 0",
+    ] {
+        assert!(
+            m.body.contains(series),
+            "missing {series}:\n{}\nlog:\n{}",
+            m.body,
+            d.log()
+        );
+    }
 }
