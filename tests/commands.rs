@@ -406,3 +406,51 @@ fn at_debug_each_story_s_fate_is_logged_once() {
         "{err}"
     );
 }
+
+/// The README states the toolchain the locked dependencies need, and Cargo.toml says the same.
+#[test]
+fn readme_states_the_real_toolchain_minimum() {
+    let o = Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--locked",
+            "--offline",
+            "--filter-platform",
+            "x86_64-unknown-linux-gnu",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let m: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let used: std::collections::HashSet<&str> = m["resolve"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    let version = |s: &str| -> Vec<u32> { s.split('.').map(|p| p.parse().unwrap()).collect() };
+    let needed = m["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| used.contains(p["id"].as_str().unwrap()))
+        .filter_map(|p| p["rust_version"].as_str())
+        .map(version)
+        .max()
+        .unwrap();
+    let needed = format!("{}.{}", needed[0], needed[1]);
+    let readme = include_str!("../README.md");
+    assert!(
+        readme.contains(&format!("Rust toolchain of **{needed} or later**")),
+        "the README should state {needed}"
+    );
+    assert!(readme.contains("build-essential"));
+    let cargo_toml = include_str!("../Cargo.toml");
+    assert!(
+        cargo_toml.contains(&format!("rust-version = \"{needed}\"")),
+        "Cargo.toml should say {needed}"
+    );
+}

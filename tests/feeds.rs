@@ -760,3 +760,25 @@ async fn a_recovered_feed_has_no_last_error() {
     assert_eq!(st.last_error, None, "recovered: {st:?}");
     assert_eq!(st.last_error_at, None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_feed_is_read_but_never_reached_through_a_redirect() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("feed.xml");
+    std::fs::write(&file, feed_doc()).unwrap();
+    let file_url = format!("file://{}", file.display());
+    let server = FeedServer::start().await;
+    server.route("/to-file", Reply::redirect(302, &file_url));
+    let env = env();
+    let toml = format!(
+        "[[feed]]\nname = \"local\"\nurl = \"{file_url}\"\n[[feed]]\nname = \"sneaky\"\nurl = \"{}\"\n",
+        server.url("/to-file")
+    );
+    let s = scheduler(&env, &config(&toml));
+    let (tx, batches) = consumer();
+    s.poll_once("local", &tx).await.unwrap();
+    assert!(wait_until(Duration::from_secs(2), || batches.of("local").len() == 1).await);
+    let e = s.poll_once("sneaky", &tx).await.unwrap_err();
+    assert!(format!("{e:#}").contains("file"), "{e:#}");
+    assert!(batches.of("sneaky").is_empty());
+}

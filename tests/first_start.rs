@@ -247,3 +247,74 @@ async fn every_feed_and_channel_metric_exists_from_start_at_0() {
         );
     }
 }
+
+/// Offline, `scripts/main.sh` runs the real daemon on the bundled sample feeds: the endpoint
+/// answers, alerts are in the log, it says "N alerts for M incidents" and where to look.
+#[test]
+fn main_sh_offline_runs_the_daemon_on_the_sample_feeds() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let port = support::daemon::free_port();
+    let mut child = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/main.sh"))
+        .env("SAHEL_WATCH_BIN", env!("CARGO_BIN_EXE_sahel-watch"))
+        .env("SAHEL_WATCH_OFFLINE", "1")
+        .env("SAHEL_WATCH_DEMO_SECONDS", "5")
+        .env("SAHEL_WATCH_STATE", dir.path())
+        .env("SAHEL_WATCH_DEMO_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in stderr.lines().map_while(Result::ok) {
+            let _ = tx.send(l);
+        }
+    });
+    let mut out = String::new();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let mut summary = None;
+    while Instant::now() < deadline && summary.is_none() {
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(200)) {
+            if l.contains("sahel-watch is running on the") {
+                summary = Some(l.clone());
+            }
+            out.push_str(&l);
+            out.push('\n');
+        }
+    }
+    let summary = summary.unwrap_or_else(|| {
+        let _ = child.kill();
+        panic!("no summary:\n{out}")
+    });
+    // "3 alerts for 3 incidents"
+    let words: Vec<&str> = summary.split_whitespace().collect();
+    let at = words
+        .iter()
+        .position(|w| *w == "for")
+        .expect("N alerts for M incidents");
+    let alerts: usize = words[at - 2].parse().unwrap();
+    let incidents: usize = words[at + 1].parse().unwrap();
+    assert!(alerts >= 3 && incidents >= 3, "{summary}");
+    assert_eq!(words[at - 1], "alerts");
+    // the endpoint is up while it runs
+    let addr = format!("127.0.0.1:{port}");
+    let r = support::daemon::http_get(&addr, "/incidents", Duration::from_secs(5)).unwrap();
+    assert_eq!(r.status, 200);
+    let list: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), incidents);
+    for l in rx.iter() {
+        out.push_str(&l);
+        out.push('\n');
+    }
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{out}");
+    assert!(out.contains(&format!("http://{addr}/incidents")), "{out}");
+    assert_eq!(
+        out.matches("sahel_watch::alert: ALERT ").count(),
+        alerts,
+        "{out}"
+    );
+}
