@@ -125,11 +125,12 @@ fn stuck_reasons(s: &AppState) -> Vec<String> {
             }
         }
     }
-    if let Ok((Some(oldest), settled, waiting)) = s.store.outbox_progress() {
-        if long_ago(Some(oldest)) && long_ago(settled) {
+    if let Ok(p) = s.store.outbox_progress() {
+        if p.oldest_waiting.is_some() && long_ago(p.oldest_waiting) && long_ago(p.last_settled) {
             out.push(format!(
-                "the outbox has not moved for {} minutes: {waiting} alert(s) wait",
-                STUCK_SECS / 60
+                "the outbox has not moved for {} minutes: {} alert(s) wait",
+                STUCK_SECS / 60,
+                p.waiting
             ));
         }
     }

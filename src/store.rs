@@ -132,6 +132,15 @@ const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
+/// Whether the outbox moves: rows waiting to be sent (pending, not held for
+/// a digest) and the last time a row was settled (delivered or failed).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OutboxProgress {
+    pub oldest_waiting: Option<DateTime<Utc>>,
+    pub last_settled: Option<DateTime<Utc>>,
+    pub waiting: u64,
+}
+
 /// What one watch-list was last told about one incident.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Told {
@@ -490,10 +499,8 @@ impl Store {
         Ok(())
     }
 
-    /// Is the outbox moving? The creation time of the oldest row waiting to be
-    /// sent (pending, not held for a digest), the last time a row was settled
-    /// (delivered or failed), and how many rows wait.
-    pub fn outbox_progress(&self) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>, u64)> {
+    /// Is the outbox moving? (for `/healthz`)
+    pub fn outbox_progress(&self) -> Result<OutboxProgress> {
         let (oldest, settled, n): (Option<i64>, Option<i64>, i64) = self.lock().query_row(
             "SELECT (SELECT MIN(created_at) FROM outbox WHERE status = 'pending'),
                     (SELECT MAX(settled_at) FROM outbox),
@@ -501,7 +508,11 @@ impl Store {
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
-        Ok((from_ts(oldest), from_ts(settled), n as u64))
+        Ok(OutboxProgress {
+            oldest_waiting: from_ts(oldest),
+            last_settled: from_ts(settled),
+            waiting: n as u64,
+        })
     }
 
     /// Rows waiting for delivery (pending or held), all channels.
