@@ -362,10 +362,11 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                         bail!("no incident {id:?}")
                     };
                     let stories = store.stories_of(&id)?;
+                    let told = store.read(|tx| tx.told(&id))?;
                     println!(
                         "{}",
                         serde_json::to_string_pretty(
-                            &serde_json::json!({"incident": i, "stories": stories})
+                            &serde_json::json!({"incident": i, "stories": stories, "watchlists_told": told})
                         )?
                     );
                 }

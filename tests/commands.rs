@@ -454,3 +454,62 @@ fn readme_states_the_real_toolchain_minimum() {
         "Cargo.toml should say {needed}"
     );
 }
+
+#[test]
+fn check_config_says_loudly_where_a_list_without_channels_sends() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "c.toml",
+        "[[watchlist]]\nname = \"everything\"\n",
+    );
+    let o = sahel_watch(&["check-config", &f]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        out.contains("everything → log (the daemon's log only: no channels given)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("where: anywhere in the watched countries (BF, ML, MR, NE, TD)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn incidents_show_says_which_watch_lists_were_told() {
+    use sahel_watch::store::{Incident, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let f = write(
+        dir.path(),
+        "c.toml",
+        &format!(
+            "[daemon]\nstate_dir = {:?}\n[[watchlist]]\nname = \"niger\"\n",
+            state.display().to_string()
+        ),
+    );
+    {
+        let store = Store::open(&state.join("sahel-watch.sqlite")).unwrap();
+        let inc = Incident {
+            id: "I-1".into(),
+            killed: Some(9),
+            revision: 2,
+            origin: "story".into(),
+            ..Default::default()
+        };
+        store
+            .transaction(|tx| {
+                tx.put_incident(&inc)?;
+                tx.mark_told(&inc, "niger", chrono::Utc::now())
+            })
+            .unwrap();
+    }
+    let o = sahel_watch(&["incidents", "--config", &f, "show", "I-1"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["watchlists_told"][0]["watchlist"], "niger");
+    assert_eq!(v["watchlists_told"][0]["killed"], 9);
+    assert_eq!(v["watchlists_told"][0]["revision"], 2);
+}
