@@ -18,6 +18,8 @@ use crate::store::{Incident, Store};
 
 /// Heartbeats older than this make `/healthz` fail.
 const STALE_SECS: i64 = 120;
+/// Every feed failing, or the outbox stuck, this long makes `/healthz` fail.
+const STUCK_SECS: i64 = 30 * 60;
 const RECENT: usize = 100;
 
 #[derive(Clone)]
@@ -64,14 +66,24 @@ async fn healthz(State(s): State<AppState>) -> Response {
         age(&s.health.delivery),
         age(&s.health.pipeline),
     );
+    let mut reasons: Vec<String> = Vec::new();
+    for (name, a) in [("poller", p), ("pipeline", q), ("delivery", d)] {
+        if !ok(a) {
+            reasons.push(format!(
+                "the {name} loop has not gone round for {STALE_SECS} s"
+            ));
+        }
+    }
+    reasons.extend(stuck_reasons(&s));
     let body = serde_json::json!({
-        "status": if ok(p) && ok(d) && ok(q) { "ok" } else { "stale" },
+        "status": if reasons.is_empty() { "ok" } else { "failing" },
+        "reasons": reasons,
         "poller_heartbeat_age_secs": p,
         "pipeline_heartbeat_age_secs": q,
         "delivery_heartbeat_age_secs": d,
         "outbox_depth": s.store.outbox_depth().ok(),
     });
-    let code = if ok(p) && ok(d) && ok(q) {
+    let code = if reasons.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
@@ -82,6 +94,47 @@ async fn healthz(State(s): State<AppState>) -> Response {
         body.to_string(),
     )
         .into_response()
+}
+
+/// Every feed failing for 30 minutes; the outbox not moving for 30 minutes while rows wait.
+fn stuck_reasons(s: &AppState) -> Vec<String> {
+    let mut out = Vec::new();
+    let now = Utc::now();
+    let long_ago =
+        |t: Option<chrono::DateTime<Utc>>| t.is_none_or(|t| (now - t).num_seconds() >= STUCK_SECS);
+    let started = s
+        .health
+        .started
+        .age_secs()
+        .map(|a| now - chrono::Duration::seconds(a));
+    let feeds = s.health.feeds();
+    if !feeds.is_empty() {
+        if let Ok(states) = s.store.feed_states() {
+            let failing = feeds.iter().all(|f| {
+                states
+                    .iter()
+                    .find(|st| &st.name == f)
+                    .is_some_and(|st| st.failures > 0 && long_ago(st.last_success.or(started)))
+            });
+            if failing {
+                out.push(format!(
+                    "every feed ({}) has failed for {} minutes",
+                    feeds.len(),
+                    STUCK_SECS / 60
+                ));
+            }
+        }
+    }
+    if let Ok(p) = s.store.outbox_progress() {
+        if p.oldest_waiting.is_some() && long_ago(p.oldest_waiting) && long_ago(p.last_settled) {
+            out.push(format!(
+                "the outbox has not moved for {} minutes: {} alert(s) wait",
+                STUCK_SECS / 60,
+                p.waiting
+            ));
+        }
+    }
+    out
 }
 
 async fn metrics(State(s): State<AppState>) -> Response {
