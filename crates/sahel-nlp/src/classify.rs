@@ -1439,13 +1439,18 @@ fn push_reason(
     note: impl FnOnce() -> String,
 ) {
     // Places get room of their own: deduplication relies on them.
-    let cap = if matches!(kind, "place" | "foreign_place" | "score" | "date") {
+    // Places get room of their own (deduplication relies on them), and every
+    // casualty figure is shown: one of them decides the toll.
+    let cap = if matches!(
+        kind,
+        "place" | "foreign_place" | "score" | "date" | "casualty"
+    ) {
         40
     } else {
         24
     };
     if reasons.len() >= cap
-        || (weight.abs() < 0.2 && !matches!(kind, "date" | "foreign_place" | "score"))
+        || (weight.abs() < 0.2 && !matches!(kind, "date" | "foreign_place" | "score" | "casualty"))
     {
         return;
     }

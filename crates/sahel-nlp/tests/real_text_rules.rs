@@ -167,3 +167,72 @@ fn a_geonames_village_resolves_in_a_locative_context_only() {
         a.reasons
     );
 }
+
+// ---- 6. tolls: the headline figure, lists, one victim ----
+
+#[test]
+fn the_headline_toll_wins_over_the_body_s_other_figures() {
+    let f = attack(
+        "Seven soldiers killed in ambush near Pama",
+        "Seven soldiers were killed on Wednesday when gunmen ambushed their patrol near Pama, a security source said.\n\nFive gendarmes were killed in the same area last month, and 17 people died in attacks in the east this year.",
+    );
+    assert_eq!(f.killed, Some(7));
+}
+
+#[test]
+fn victims_listed_together_are_added_up() {
+    for (t, b, k) in [
+        (
+            "Attack on a checkpoint near Djibo",
+            "Two gendarmes and four civilians were killed on Wednesday when gunmen attacked a checkpoint near Djibo, officials said.",
+            6,
+        ),
+        (
+            "Attaque de Bosso",
+            "Au moins 30 militaires nigériens et deux soldats nigérians ont été tués mercredi lors d'une attaque de Boko Haram à Bosso, a annoncé le ministère.",
+            32,
+        ),
+    ] {
+        assert_eq!(attack(t, b).killed, Some(k), "{t}");
+    }
+    // A breakdown of a toll is no second toll.
+    let f = attack(
+        "Attaque de Koutougou",
+        "L'attaque de mercredi contre le poste de Koutougou a fait 7 morts, soit 4 militaires, 3 civils, selon l'armée.",
+    );
+    assert_eq!(f.killed, Some(7));
+    let f = attack(
+        "Ambush near Menaka",
+        "Gunmen killed 12 people, including 3 soldiers, in an ambush near Menaka on Wednesday, officials said.",
+    );
+    assert_eq!(f.killed, Some(12));
+}
+
+#[test]
+fn one_victim_named_with_an_article_is_one() {
+    for (t, b) in [
+        (
+            "Farmer shot dead near Koro",
+            "Gunmen killed a farmer near Koro on Wednesday, residents said.",
+        ),
+        (
+            "Soldier killed in attack on post",
+            "A soldier was killed on Wednesday when gunmen attacked an army post near Boni, the army said.",
+        ),
+        (
+            "Un enseignant assassiné près de Djibo",
+            "Des hommes armés ont assassiné un enseignant mercredi près de Djibo, selon des sources locales.",
+        ),
+    ] {
+        assert_eq!(attack(t, b).killed, Some(1), "{t}");
+    }
+}
+
+#[test]
+fn an_article_id_in_a_title_is_no_toll() {
+    let f = attack(
+        "Attaque ouagadougou victimes 1032631096",
+        "Dix-sept personnes ont été tuées mercredi soir dans l'attaque d'un restaurant de Ouagadougou par des hommes armés, selon le gouvernement.",
+    );
+    assert_eq!(f.killed, Some(17));
+}
