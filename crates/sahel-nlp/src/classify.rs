@@ -1398,15 +1398,27 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
     let mut g = 0.0f32;
     let mut k = false;
     let mut target = false;
+    // "attacked an army post", "gunmen attacked the village": the verb with
+    // its object or its armed subject is an attack, not a manner of speaking.
+    let mut generic_at = None;
+    let mut object = false;
+    let mut armed_subject = false;
     for h in d.lex_of(si) {
         if h.start >= s.bg_from {
             continue;
         }
         match h.cat {
             Cat::Attack(w, _) => a += w,
-            Cat::Generic(w) => g = g.max(w),
+            Cat::Generic(w) => {
+                g = g.max(w);
+                generic_at.get_or_insert(h.start);
+            }
             Cat::Kill => k = true,
-            Cat::Target(_) => target = true,
+            Cat::Noun(Noun::Attacker) if generic_at.is_none() => armed_subject = true,
+            Cat::Target(_) => {
+                target = true;
+                object |= generic_at.is_some_and(|g0| h.start - g0 <= 60);
+            }
             // Armed groups (not state forces) are violence evidence.
             Cat::Actor(x) if !matches!(x, 8..=13 | 22) => a += 0.8,
             _ => {}
@@ -1415,6 +1427,11 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
     let a = a.min(3.0);
     let corroborated = a > 0.0 || k || cas > 0 || target;
     let mut v = a + g * if corroborated { 1.0 } else { 0.4 };
+    if g > 0.0 && object {
+        v += 0.8;
+    } else if g > 0.0 && armed_subject {
+        v += 0.5;
+    }
     if k || cas > 0 {
         v += if a + g > 0.0 { 1.0 } else { 0.35 };
     }

@@ -683,6 +683,9 @@ pub(crate) fn event_date(d: &Doc<'_>, _x: Option<()>) -> Option<(NaiveDate, DKin
                 continue;
             }
             v += match h.cat {
+                // "Since Monday, the trial of the first terrorist attack...":
+                // the day of a trial or an anniversary, not of the attack.
+                Cat::Background(_) => return false,
                 Cat::Attack(w, _) => w,
                 Cat::Generic(_) | Cat::Kill | Cat::DeadNoun => 1.0,
                 _ => 0.0,

@@ -191,6 +191,11 @@ const TERMS: &[(&str, Cat)] = &[
     ("kidnapped|kidnapping|kidnappings|kidnap|kidnappers|abducted|abduction|abductions|abduct|taken hostage|hostage|hostages|seized|captured|abduction of|kidnapping of|abducting|held hostage|took hostage", Attack(1.2, T::Abduction)),
     ("torched|set ablaze|set on fire|burned down|burnt down|looted|looting", Attack(0.6, T::None)),
     ("violence|violent|insecurity|insurgency|jihad", Attack(0.2, T::None)),
+    // Killings of one person and close-range violence (issue 16's vocabulary).
+    ("assassinated|assassination|assassinations|assassinate|lynched|lynching|lynch mob|stabbed|stabbing|stabbed to death|hacked to death|beaten to death|beat to death|beat him to death|beat them to death|burned alive|burnt alive|beheaded|beheading|beheadings|decapitated|slit the throat|slit the throats|slit their throats|gunned down|shot and killed|machine-gunned|riddled with bullets|murder|murders|murdered|murdering", Attack(1.5, T::None)),
+    ("exchanged fire|exchange of fire|exchanges of fire|traded fire|trading fire|fire exchange|grenade|grenades|hand grenade|grenade attack|rocket|rocket-propelled grenade|rocket-propelled grenades|rpg|rpgs|mortar shells|mortar rounds|artillery fire|artillery", Attack(1.0, T::None)),
+    ("invaded|invade|invades|invading|overwhelmed", Attack(1.0, T::Raid)),
+    ("aggressors|aggressor|unidentified assailants|unknown assailants|unknown gunmen|unidentified armed men|unidentified attackers|suspected jihadists|suspected militants|suspected terrorists", Attack(1.5, T::None)),
     // ---- violent events (French) ----
     ("embuscade|embuscades|embuscade complexe|tendu une embuscade|pris dans une embuscade", Attack(2.0, T::Ambush)),
     ("tuerie|tueries|massacre|massacres|massacree|massacrees|carnage|boucherie", Attack(2.0, T::Massacre)),
@@ -212,7 +217,13 @@ const TERMS: &[(&str, Cat)] = &[
     ("enleve|enleves|enlevee|enlevees|enlevement|enlevements|kidnappe|kidnappes|kidnappee|kidnappees|kidnapping|otage|otages|pris en otage|pris en otages|ravisseurs|enlevement de|enlevement d'|rapt|rapts|rapt de|rapt d'|retenus en otage|enlevant|kidnappant", Attack(1.2, T::Abduction)),
     ("incendie|incendies|incendiees|incendie des|pille|pilles|pillage|brule|brules", Attack(0.5, T::None)),
     ("violences|insecurite|crise securitaire", Attack(0.2, T::None)),
+    ("assassinat|assassinats|assassine|assassines|assassinee|assassinees|assassiner|egorge|egorges|egorgee|egorgees|egorgement|decapite|decapites|decapitee|lynche|lynches|lynchee|lynchage|poignarde|poignardes|poignardee|battu a mort|battus a mort|battue a mort|roue de coups|roues de coups|crible de balles|cribles de balles|abattu froidement|tue par balles|tues par balles|tuee par balles|brule vif|brules vifs|meurtre|meurtres|meurtrier|meurtriere", Attack(1.5, T::None)),
+    ("echange de tirs|echanges de tirs|echange de coups de feu|grenade|grenades|lance-roquettes|lance-roquette|obus de mortier|tirs d'artillerie|artillerie|attaque a la grenade", Attack(1.0, T::None)),
+    ("attaque par|attaquee par|attaques par|attaquees par|ont ete attaques|a ete attaque|a ete attaquee|ont ete attaquees|pris pour cible|prise pour cible|pris pour cibles|ciblee par|cible par|vise par|visee par|visees par", Attack(1.5, T::Armed)),
+    ("envahi|envahie|envahissent|ont envahi|ont investi", Attack(1.0, T::Raid)),
     // ---- casualties ----
+    ("assassinated|lynched|stabbed to death|beaten to death|beat to death|hacked to death|decapitated|shot and killed|murder|murders|riddled with bullets", Kill),
+    ("lynche|lynches|lynchee|battu a mort|battus a mort|battue a mort|decapite|decapites|crible de balles|cribles de balles|tue par balles|tues par balles|tuee par balles|poignarde a mort", Kill),
     ("killed|kill|kills|killing|slain|murdered|died|die|dies|dying|lost their lives|lost his life|were killed|executed|shot dead|massacred|claimed the lives of|claimed the lives|claimed the life of|claimed the life|cost the lives of|costing the lives of|cost the life of|took the lives of|taking the lives of|killed at least|gunned down|hacked to death|burned alive|burnt alive|beheaded|perished|were slaughtered", Kill),
     ("tue|tues|tuee|tuees|tuant|tuer|tuent|ont tue|a tue|ont ete tues|ont peri|periront|peri|decede|decedes|morts au combat|tombes|ont perdu la vie|perdu la vie|trouve la mort|assassines|assassine|executes|executees|abattus|massacres|massacrees|coute la vie|coute la vie a|a coute la vie a|ont coute la vie a|couter la vie a|fauche|egorges|egorge|decapites|brules vifs|ont succombe|a succombe|succombe|ont ete abattus|tombes sous les balles", Kill),
     ("lost|losing|perdu|perdre|lose", KillBefore),

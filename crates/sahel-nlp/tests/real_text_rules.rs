@@ -236,3 +236,48 @@ fn an_article_id_in_a_title_is_no_toll() {
     );
     assert_eq!(f.killed, Some(17));
 }
+
+// ---- 7. violence vocabulary: killings of one, close-range violence, passives ----
+
+#[test]
+fn the_violence_vocabulary_of_real_reports() {
+    for (t, b) in [
+        (
+            "Councillor assassinated near Djibo",
+            "Suspected jihadists assassinated a municipal councillor near Djibo on Wednesday, residents said.",
+        ),
+        (
+            "Electrician beaten to death near Sevare",
+            "Three soldiers beat to death an electrician near Sevare on Wednesday, a rights group said.",
+        ),
+        (
+            "Soldiers and gunmen exchanged fire near Menaka",
+            "Soldiers and gunmen exchanged fire near Menaka on Wednesday; two soldiers were wounded by a grenade, the army said.",
+        ),
+        (
+            "Un imam égorgé près de Djibo",
+            "Un imam a été égorgé mercredi près de Djibo par des individus armés, selon des sources locales.",
+        ),
+        (
+            "Le poste de Boni attaqué par des hommes armés",
+            "Le poste militaire de Boni a été attaqué par des hommes armés mercredi soir, selon l'armée.",
+        ),
+        (
+            "Rebels attacked army barracks in Agadez",
+            "Rebels attacked army barracks in Agadez on Wednesday.",
+        ),
+    ] {
+        attack(t, b);
+    }
+}
+
+// ---- 8. a trial's or an anniversary's day is not the attack's ----
+
+#[test]
+fn the_day_of_a_trial_does_not_date_the_attack() {
+    let a = run(
+        "Procès de l'attaque de Samorogouan",
+        "Depuis lundi se tient à Ouagadougou le procès de la première attaque terroriste du pays. Le 9 octobre 2021, une cinquantaine d'hommes armés attaquent la brigade de gendarmerie de Samorogouan, tuant trois gendarmes.",
+    );
+    assert!(!a.is_attack, "{:#?}", a.reasons);
+}
