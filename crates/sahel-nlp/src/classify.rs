@@ -1063,7 +1063,7 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
         ph.cands.retain(|&ci| {
             let p = &gaz.places()[ci as usize];
             // French nationalities are written in lower case ("maliens").
-            if !capital && !(p.kind == PlaceKind::Demonym && folded.len() >= 5) {
+            if !(capital || (p.kind == PlaceKind::Demonym && folded.len() >= 5)) {
                 return false;
             }
             if region_only {

@@ -485,7 +485,7 @@ pub fn default_selection(
     let mut kept: Vec<Place> = Vec::new();
     for k in &order {
         let mut g = groups.remove(k).unwrap_or_default();
-        g.sort_by(|a, b| b.population.unwrap_or(0).cmp(&a.population.unwrap_or(0)));
+        g.sort_by_key(|p| std::cmp::Reverse(p.population.unwrap_or(0)));
         let one_region = g
             .iter()
             .all(|p| p.country == g[0].country && p.admin1 == g[0].admin1);
