@@ -759,6 +759,53 @@ fn d_folded_has_demonym(folded: &str) -> bool {
         .any(|c| folded.contains(c))
 }
 
+/// Whether the place at `start` is where a statement was made: a reporting
+/// verb right before it, with only "in", "a", "from", "de" and the agency
+/// between them.
+fn reported_from(text: &str, slex: &[LexHit], start: usize) -> bool {
+    const LINK: &[&str] = &[
+        "in",
+        "a",
+        "from",
+        "de",
+        "depuis",
+        "to",
+        "afp",
+        "reuters",
+        "ap",
+        "the",
+        "press",
+        "reporters",
+        "journalists",
+        "journalistes",
+        "l'afp",
+        "la",
+        "presse",
+        "on",
+        "by",
+        "phone",
+        "telephone",
+        "par",
+        "au",
+        "told",
+        "said",
+    ];
+    slex.iter().rev().any(|h| {
+        h.cat == Cat::Announce && h.end <= start && start - h.end <= 30 && {
+            let between = text[h.end..start].trim();
+            !between.is_empty()
+                && between
+                    .split([' ', ','])
+                    .filter(|w| !w.is_empty())
+                    .all(|w| LINK.contains(&w))
+                && between
+                    .split(' ')
+                    .next_back()
+                    .is_some_and(|w| matches!(w, "in" | "a" | "from" | "de" | "depuis"))
+        }
+    })
+}
+
 /// A paragraph that credits a photo ("| REUTERS/Luc Gnago/Files",
 /// "Photo: wikipedia", "(illustration)"): folded text.
 fn is_caption(p: &str) -> bool {
@@ -834,6 +881,20 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
         return None;
     }
     let caps = !first_word.chars().any(|c| c.is_lowercase());
+    // "Bamako, - Vingt-quatre civils...", "Niamey - The army said...": a
+    // capitalised place and the dash right after it.
+    let rest = &head[first_word.len()..];
+    if let Some(sep) = [", - ", " - ", " – ", " — ", ", – ", ", — ", " -- "]
+        .iter()
+        .find(|s| rest.starts_with(*s))
+    {
+        let target = o0 + first_word.len() + sep.len();
+        let mut fi = start;
+        while fi < end && f.orig(fi) < target {
+            fi += 1;
+        }
+        return Some(fi);
+    }
     // "Bamako (AFP) -", "Niamey, 5 oct (Reuters) –", "Bamako, Mali | AFP |":
     // a capitalised place and a news agency's credit.
     let agency = AGENCIES.iter().find_map(|a| {
@@ -1109,6 +1170,11 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
         }
         if d.in_dateline(ph.start) {
             ctx *= 0.3;
+        }
+        // "said in Bamako", "a annonce a Niamey le gouvernement", "told AFP
+        // in Ouagadougou", "interroge de Bamako": where the news was given.
+        if reported_from(text, slex, ph.start) {
+            ctx *= 0.2;
         }
         let demonym = ph
             .cands

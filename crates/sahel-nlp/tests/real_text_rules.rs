@@ -281,3 +281,36 @@ fn the_day_of_a_trial_does_not_date_the_attack() {
     );
     assert!(!a.is_attack, "{:#?}", a.reasons);
 }
+
+// ---- 9. where the news was given, and where the victims came from ----
+
+#[test]
+fn the_place_a_statement_was_made_is_not_the_scene() {
+    for (t, b) in [
+        (
+            "Mali : 24 civils tués dans l'explosion d'une mine",
+            "Mali : le bilan s'alourdit\n\nBamako, - Vingt-quatre civils ont péri jeudi dans l'explosion d'une mine au passage de leur véhicule près de Boni, selon un habitant.",
+        ),
+        (
+            "Gendarmes killed in attack on post",
+            "Gunmen killed five gendarmes in an attack on their post near Djibo on Wednesday, the security ministry said in Ouagadougou.",
+        ),
+        (
+            "Attaque contre une brigade de gendarmerie",
+            "Cinq gendarmes ont été tués mercredi dans l'attaque de leur brigade près de Djibo, a annoncé à Ouagadougou le ministère de la Sécurité.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_ne!(f.admin1.as_deref(), Some("Bamako"), "{t}: {f:?}");
+        assert_ne!(f.admin1.as_deref(), Some("Centre"), "{t}: {f:?}");
+    }
+}
+
+#[test]
+fn where_a_vehicle_came_from_is_not_the_scene() {
+    let f = attack(
+        "Un véhicule saute sur une mine près de Boni",
+        "Un véhicule de forains venant de Djibo a sauté sur une mine jeudi matin près de Boni, tuant plusieurs dizaines de passagers.",
+    );
+    assert_eq!(f.admin1.as_deref(), Some("Mopti"), "{f:?}");
+}
