@@ -314,3 +314,19 @@ fn where_a_vehicle_came_from_is_not_the_scene() {
     );
     assert_eq!(f.admin1.as_deref(), Some("Mopti"), "{f:?}");
 }
+
+#[test]
+fn years_to_the_day_is_an_anniversary() {
+    for (t, b) in [
+        (
+            "N'Djamena se souvient",
+            "Le 15 juin 2018, cela fait six ans aujourd'hui que N'Djamena a vécu un double attentat qui a fait 38 morts.",
+        ),
+        (
+            "Remembering the Bamako hotel attack",
+            "Six years ago today, gunmen stormed a hotel in Bamako and killed 20 people.",
+        ),
+    ] {
+        assert!(!run(t, b).is_attack, "{t}");
+    }
+}
