@@ -1469,11 +1469,13 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
     let mut generic_at = None;
     let mut object = false;
     let mut armed_subject = false;
+    let defused = d.lex_of(si).iter().any(|h| h.cat == Cat::Defused);
     for h in d.lex_of(si) {
         if h.start >= s.bg_from {
             continue;
         }
         match h.cat {
+            Cat::Attack(_, crate::lexicon::AType::Ied) if defused => {}
             Cat::Attack(w, _) => a += w,
             Cat::Generic(w) => {
                 g = g.max(w);
@@ -1641,6 +1643,12 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
                 Cat::Metaphor(mw) => {
                     metaphor += mw * w;
                     push_reason(&mut reasons, "metaphor", t, -1.2 * mw * w, || where_.into());
+                }
+                Cat::Defused => {
+                    non_event += 2.0 * w;
+                    push_reason(&mut reasons, "non_event", t, -1.2 * w, || {
+                        format!("{where_} (a device found or defused)")
+                    });
                 }
                 Cat::NonEvent(nw) => {
                     non_event += nw * w;

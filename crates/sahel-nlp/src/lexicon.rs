@@ -120,6 +120,9 @@ pub(crate) enum Cat {
     Neutral,
     /// Negation that cancels a following claim ("no group has claimed").
     Negation,
+    /// A device found, defused or cleared: the explosive words of its
+    /// sentence are no explosion.
+    Defused,
 }
 
 /// One meaning of a pattern: a lexicon entry or a gazetteer place index.
@@ -188,7 +191,11 @@ const TERMS: &[(&str, Cat)] = &[
     ("air strike|air strikes|airstrike|airstrikes|aerial bombardment|aerial bombardments|bombardment|bombardments|air raid|air raids", Attack(1.2, T::AirStrike)),
     ("drone strike|drone strikes|drone attack|drone attacks", Attack(1.5, T::Drone)),
     ("shelling|shelled|shells|mortar|mortars|mortar fire|rockets|rocket fire", Attack(1.0, T::Shelling)),
-    ("kidnapped|kidnapping|kidnappings|kidnap|kidnappers|abducted|abduction|abductions|abduct|taken hostage|hostage|hostages|seized|captured|abduction of|kidnapping of|abducting|held hostage|took hostage", Attack(1.2, T::Abduction)),
+    ("kidnapped|kidnapping|kidnappings|kidnap|kidnappers|abducted|abduction|abductions|abduct|taken hostage|hostage|hostages|abduction of|kidnapping of|abducting|held hostage|took hostage", Attack(1.2, T::Abduction)),
+    // "seized a vehicle", "captured a town": people only sometimes.
+    ("seized|captured", Attack(0.5, T::Abduction)),
+    // Devices found or defused, mines cleared: no attack.
+    ("defused|defuse|defusing|defusal|cleared|disarmed|dismantled|safely detonated|controlled explosion|controlled detonation|detected and destroyed|found and destroyed|discovered and destroyed|desamorce|desamorces|desamorcee|desamorcees|desamorcage|detecte et detruit|detectes et detruits|decouvert et detruit|decouverts et detruits|detruit par le genie|destruction controlee", Defused),
     ("torched|set ablaze|set on fire|burned down|burnt down|looted|looting", Attack(0.6, T::None)),
     ("violence|violent|insecurity|insurgency|jihad", Attack(0.2, T::None)),
     // Killings of one person and close-range violence (issue 16's vocabulary).

@@ -330,3 +330,21 @@ fn years_to_the_day_is_an_anniversary() {
         assert!(!run(t, b).is_attack, "{t}");
     }
 }
+
+// ---- 10. devices found or defused, things seized: no attack ----
+
+#[test]
+fn a_defused_device_is_no_attack() {
+    for (t, b) in [
+        (
+            "Army engineers defuse two IEDs near Diabaly",
+            "An army engineering unit detected and cleared two IEDs and an anti-tank mine during a patrol near Diabaly on Wednesday.",
+        ),
+        (
+            "Deux engins explosifs désamorcés près de Boni",
+            "Deux engins explosifs improvisés ont été désamorcés mercredi par le génie militaire sur l'axe Boni-Hombori.",
+        ),
+    ] {
+        assert!(!run(t, b).is_attack, "{t}");
+    }
+}
