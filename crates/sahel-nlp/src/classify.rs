@@ -831,7 +831,16 @@ fn is_caption(p: &str) -> bool {
         "/files",
         "©",
     ];
-    p.len() < 400 && MARKS.iter().any(|m| p.contains(m))
+    // Every mark has one of these bytes: most paragraphs are ruled out by
+    // one scan.
+    let b = p.as_bytes();
+    p.len() < 400
+        && (memchr::memchr3(b'|', b'/', b'(', b).is_some()
+            || memchr::memchr2(b':', 0xC2, b).is_some()
+            || memchr::memmem::find(b, b"afp").is_some()
+            || memchr::memmem::find(b, b"photo").is_some()
+            || memchr::memmem::find(b, b"getty").is_some())
+        && MARKS.iter().any(|m| p.contains(m))
 }
 
 /// News agencies' credits in datelines, lower case.
@@ -897,10 +906,15 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
     }
     // "Bamako (AFP) -", "Niamey, 5 oct (Reuters) –", "Bamako, Mali | AFP |":
     // a capitalised place and a news agency's credit.
-    let agency = AGENCIES.iter().find_map(|a| {
-        let lower = head.to_lowercase();
-        lower.find(a).map(|k| k + a.len())
-    });
+    // Agencies are credited in brackets or between bars.
+    let agency = if memchr::memchr2(b'(', b'|', head.as_bytes()).is_some() {
+        let lower = head.to_ascii_lowercase();
+        AGENCIES
+            .iter()
+            .find_map(|a| lower.find(a).map(|k| k + a.len()))
+    } else {
+        None
+    };
     if !caps && agency.is_none() {
         return None;
     }
