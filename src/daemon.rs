@@ -46,8 +46,13 @@ fn notify(states: &[NotifyState<'_>]) {
 pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
     let config =
         load(config_path, state_dir).map_err(|e| anyhow::anyhow!("refusing to start: {e:#}"))?;
+    // before the database is opened: a second daemon must not even migrate it
+    let lock = crate::statelock::StateLock::acquire(&config.daemon.state_dir)
+        .map_err(|e| anyhow::anyhow!("refusing to start: {e:#}"))?;
     let gazetteer = load_gazetteer(&config)?;
-    let store = Arc::new(Store::open(&db_path(&config))?);
+    let store = Arc::new(
+        Store::open(&db_path(&config)).map_err(|e| anyhow::anyhow!("refusing to start: {e:#}"))?,
+    );
     import_known(&store, &config, &gazetteer)?;
 
     let metrics = Metrics::default();
@@ -97,15 +102,18 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
         state = %db_path(&config).display(),
         "sahel-watch started"
     );
-    notify(&[NotifyState::Ready, NotifyState::Status("polling")]);
-
+    // handlers first: a SIGTERM right after READY=1 must stop cleanly
     let mut hup = signal(SignalKind::hangup())?;
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
+    notify(&[NotifyState::Ready, NotifyState::Status("polling")]);
+
     let watchdog = sd_notify::watchdog_enabled();
     let mut tick =
         tokio::time::interval(watchdog.map(|d| d / 2).unwrap_or(Duration::from_secs(15)));
     let mut stuck_logged = false;
+    let mut damage_check = tokio::time::interval(Duration::from_secs(1));
+    let mut damaged = false;
     loop {
         tokio::select! {
             _ = hup.recv() => {
@@ -119,6 +127,13 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
             }
             _ = term.recv() => { info!("SIGTERM: stopping"); break; }
             _ = int.recv() => { info!("SIGINT: stopping"); break; }
+            _ = damage_check.tick() => {
+                if store.is_damaged() {
+                    error!(state = %db_path(&config).display(), "the state database is damaged: stopping; restore it from a backup");
+                    damaged = true;
+                    break;
+                }
+            }
             _ = tick.tick() => {
                 let fresh = |h: &crate::metrics::Heartbeat| h.age_secs().is_some_and(|a| a < STALE_SECS);
                 let alive = fresh(&health.poller) && fresh(&health.delivery) && fresh(&health.pipeline);
@@ -154,6 +169,13 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
         warn!("stages did not stop within {grace:?}; exiting with work still queued");
     }
     info!(queued = store.outbox_depth().unwrap_or(0), "stopped");
+    drop(lock);
+    if damaged {
+        anyhow::bail!(
+            "state database {} is damaged: restore it from a backup",
+            db_path(&config).display()
+        );
+    }
     Ok(())
 }
 
@@ -235,6 +257,7 @@ async fn pipeline_task(
                 }
             }
             Ok(Err(e)) => {
+                pipeline.store().note_error(&e);
                 error!(feed = %feed, "processing failed, the feed will be fetched again: {e:#}")
             }
             Err(e) => error!(feed = %feed, "processing panicked: {e}"),

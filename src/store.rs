@@ -229,6 +229,8 @@ pub struct OutboxRow {
     pub created_at: DateTime<Utc>,
     pub last_error: Option<String>,
     pub digest_group: Option<String>,
+    /// When it was delivered or given up.
+    pub settled_at: Option<DateTime<Utc>>,
 }
 
 /// A new outbox row.
@@ -273,6 +275,8 @@ pub struct NewStory<'a> {
 
 pub struct Store {
     conn: Mutex<Connection>,
+    /// Set once an operation met damaged pages (`SQLITE_CORRUPT`, `SQLITE_NOTADB`).
+    corrupt: std::sync::atomic::AtomicBool,
 }
 
 fn ts(t: DateTime<Utc>) -> i64 {
@@ -296,7 +300,33 @@ fn from_day(v: Option<i64>) -> Option<NaiveDate> {
 
 impl Store {
     /// Open (creating) the database at `path` with owner-only permissions.
+    ///
+    /// A missing file is a fresh start. A file that exists but is empty, is
+    /// not a database or has damaged pages is an error: re-creating it would
+    /// forget what was alerted and alert every recent incident again.
     pub fn open(path: &Path) -> Result<Store> {
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_file() && m.len() == 0 => anyhow::bail!(
+                "state database {} exists but is empty (0 bytes): refusing to start on it, \
+                 as that would alert every recent incident again. Restore it from a backup, \
+                 or delete it to start afresh on purpose",
+                path.display()
+            ),
+            Ok(_) => {
+                let store = Self::open_file(path)?;
+                store.check_integrity().with_context(|| {
+                    format!(
+                        "state database {}: restore it from a backup, or delete it to start afresh on purpose",
+                        path.display()
+                    )
+                })?;
+                Ok(store)
+            }
+            Err(_) => Self::open_file(path),
+        }
+    }
+
+    fn open_file(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() && !dir.exists() {
                 std::fs::create_dir_all(dir)
@@ -336,7 +366,55 @@ impl Store {
         }
         Ok(Store {
             conn: Mutex::new(conn),
+            corrupt: Default::default(),
         })
+    }
+
+    /// `PRAGMA quick_check`: an error naming the first problems when pages are damaged.
+    pub fn check_integrity(&self) -> Result<()> {
+        let conn = self.lock();
+        let mut st = conn.prepare("PRAGMA quick_check(5)")?;
+        let problems = st
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>();
+        let problems = match problems {
+            Ok(p) => p,
+            Err(e) => {
+                self.corrupt
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+                return Err(e).context("damaged database (integrity check failed)");
+            }
+        };
+        if problems.len() == 1 && problems[0] == "ok" {
+            return Ok(());
+        }
+        self.corrupt
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        anyhow::bail!(
+            "damaged database (integrity check): {}",
+            problems.join("; ")
+        )
+    }
+
+    /// Remember an error that says the database is damaged; true if it does.
+    pub fn note_error(&self, e: &anyhow::Error) -> bool {
+        let damaged = e.chain().any(|c| {
+            matches!(
+                c.downcast_ref::<rusqlite::Error>()
+                    .and_then(|e| e.sqlite_error_code()),
+                Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+            )
+        });
+        if damaged {
+            self.corrupt
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        damaged
+    }
+
+    /// Has an operation met damaged pages?
+    pub fn is_damaged(&self) -> bool {
+        self.corrupt.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -478,6 +556,36 @@ impl Store {
             .query_map([], outbox_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    /// Rows not delivered (waiting, held or failed), oldest first; `channel` narrows.
+    pub fn undelivered_outbox(&self, channel: Option<&str>) -> Result<Vec<OutboxRow>> {
+        let conn = self.lock();
+        let mut st = conn.prepare(
+            "SELECT * FROM outbox WHERE status != 'delivered' AND (?1 IS NULL OR channel = ?1) ORDER BY id",
+        )?;
+        let rows = st
+            .query_map([channel], outbox_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Queue failed rows again (`outbox retry`): those of `channel` (all when
+    /// None) that failed at or after `since` (all when None) become pending,
+    /// due now, with a fresh `give_up_after` allowance. Returns how many.
+    pub fn requeue_failed(
+        &self,
+        channel: Option<&str>,
+        since: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let n = self.lock().execute(
+            "UPDATE outbox SET status='pending', next_attempt=?3, created_at=?3, attempts=0, settled_at=NULL
+             WHERE status='failed' AND (?1 IS NULL OR channel = ?1)
+               AND (?2 IS NULL OR COALESCE(settled_at, created_at) >= ?2)",
+            params![channel, since.map(ts), ts(now)],
+        )?;
+        Ok(n)
     }
 
     /// Counts of outbox rows by status.
@@ -856,17 +964,18 @@ fn outbox_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
         created_at: from_ts(r.get("created_at")?).unwrap_or_default(),
         last_error: r.get("last_error")?,
         digest_group: r.get("digest_group")?,
+        settled_at: from_ts(r.get("settled_at")?),
     })
 }
 
 #[cfg(unix)]
-fn set_mode(path: &Path, mode: u32) {
+pub(crate) fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
 }
 
 #[cfg(not(unix))]
-fn set_mode(_path: &Path, _mode: u32) {}
+pub(crate) fn set_mode(_path: &Path, _mode: u32) {}
 
 #[cfg(test)]
 mod tests {
@@ -927,6 +1036,109 @@ mod tests {
         s.mark_delivered(&[due[0].id], now).unwrap();
         assert!(s.due_outbox("hook", now, 10).unwrap().is_empty());
         assert_eq!(s.outbox_depth().unwrap(), 0);
+    }
+
+    #[test]
+    fn an_emptied_or_foreign_database_file_is_an_error_and_a_missing_one_a_fresh_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("state.sqlite");
+        Store::open(&db).expect("no file: a fresh start");
+        std::fs::write(&db, b"").unwrap();
+        let e = format!("{:#}", Store::open(&db).err().expect("empty file refused"));
+        assert!(
+            e.contains("empty (0 bytes)") && e.contains("state.sqlite"),
+            "{e}"
+        );
+        assert_eq!(std::fs::metadata(&db).unwrap().len(), 0, "left untouched");
+        std::fs::write(&db, vec![b'x'; 8192]).unwrap();
+        let e = format!("{:#}", Store::open(&db).err().expect("garbage refused"));
+        assert!(e.contains("state.sqlite"), "{e}");
+    }
+
+    #[test]
+    fn damaged_pages_are_found_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("state.sqlite");
+        {
+            let s = Store::open(&db).unwrap();
+            let now = Utc::now();
+            s.transaction(|tx| {
+                for i in 0..2000 {
+                    let key = format!("I-{i}:incident.new:1");
+                    let payload = "p".repeat(300);
+                    tx.enqueue(
+                        &NewOutbox {
+                            idem_key: &key,
+                            channel: "hook",
+                            event: "incident.new",
+                            incident_id: "I",
+                            payload: &payload,
+                            held_until: None,
+                            digest_group: None,
+                        },
+                        now,
+                    )?;
+                }
+                Ok(())
+            })
+            .unwrap();
+            s.lock()
+                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+                .unwrap();
+        }
+        // overwrite pages in the middle of the file (not the header page)
+        let mut bytes = std::fs::read(&db).unwrap();
+        assert!(bytes.len() > 200_000, "{}", bytes.len());
+        for b in &mut bytes[40_000..160_000] {
+            *b = 0xA5;
+        }
+        std::fs::write(&db, &bytes).unwrap();
+        let e = format!(
+            "{:#}",
+            Store::open(&db).err().expect("damaged pages refused")
+        );
+        assert!(e.contains("damaged") && e.contains("state.sqlite"), "{e}");
+    }
+
+    #[test]
+    fn failed_rows_are_queued_again_by_channel_and_time() {
+        let s = Store::open_in_memory().unwrap();
+        let t0 = Utc::now() - chrono::Duration::hours(3);
+        let mut ids = Vec::new();
+        for (i, ch) in ["mail", "mail", "hook"].iter().enumerate() {
+            let key = format!("I-{i}:incident.new:1");
+            s.transaction(|tx| {
+                tx.enqueue(
+                    &NewOutbox {
+                        idem_key: &key,
+                        channel: ch,
+                        event: "incident.new",
+                        incident_id: "I",
+                        payload: "{}",
+                        held_until: None,
+                        digest_group: None,
+                    },
+                    t0,
+                )
+            })
+            .unwrap();
+            ids.push(s.due_outbox(ch, t0, 10).unwrap().last().unwrap().id);
+        }
+        s.mark_failed(ids[0], t0, "550 no such user").unwrap();
+        s.mark_failed(ids[1], t0 + chrono::Duration::hours(2), "550")
+            .unwrap();
+        s.mark_failed(ids[2], t0 + chrono::Duration::hours(2), "404")
+            .unwrap();
+        assert_eq!(s.undelivered_outbox(Some("mail")).unwrap().len(), 2);
+        let now = Utc::now();
+        let since = t0 + chrono::Duration::hours(1);
+        assert_eq!(s.requeue_failed(Some("mail"), Some(since), now).unwrap(), 1);
+        let due = s.due_outbox("mail", now, 10).unwrap();
+        assert_eq!(due.iter().map(|r| r.id).collect::<Vec<_>>(), vec![ids[1]]);
+        assert_eq!(due[0].attempts, 0);
+        assert_eq!(due[0].status, OutboxStatus::Pending);
+        assert_eq!(s.requeue_failed(None, None, now).unwrap(), 2);
+        assert_eq!(s.requeue_failed(None, None, now).unwrap(), 0);
     }
 
     #[test]
