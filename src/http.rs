@@ -14,6 +14,7 @@ use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
 use crate::metrics::{Health, Metrics};
+use crate::sink::render::safe_url;
 use crate::store::{Incident, Store};
 
 /// Heartbeats older than this make `/healthz` fail.
@@ -64,14 +65,20 @@ async fn healthz(State(s): State<AppState>) -> Response {
         age(&s.health.delivery),
         age(&s.health.pipeline),
     );
+    let depth = s.store.outbox_depth();
+    if let Err(e) = &depth {
+        s.store.note_error(e);
+    }
+    let damaged = s.store.is_damaged();
+    let healthy = ok(p) && ok(d) && ok(q) && !damaged;
     let body = serde_json::json!({
-        "status": if ok(p) && ok(d) && ok(q) { "ok" } else { "stale" },
+        "status": if damaged { "database damaged" } else if healthy { "ok" } else { "stale" },
         "poller_heartbeat_age_secs": p,
         "pipeline_heartbeat_age_secs": q,
         "delivery_heartbeat_age_secs": d,
-        "outbox_depth": s.store.outbox_depth().ok(),
+        "outbox_depth": depth.ok(),
     });
-    let code = if ok(p) && ok(d) && ok(q) {
+    let code = if healthy {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
@@ -155,33 +162,44 @@ pub fn atom_feed(items: &[(Incident, Vec<crate::store::StoredStory>)]) -> String
             html.push_str(&format!(
                 "<p>{} — {} {}, {}</p>",
                 i.event_date.map(|d| d.to_string()).unwrap_or_default(),
-                i.location.as_deref().unwrap_or(""),
-                i.admin1.as_deref().unwrap_or(""),
-                i.country.as_deref().unwrap_or("")
+                escape(i.location.as_deref().unwrap_or("")),
+                escape(i.admin1.as_deref().unwrap_or("")),
+                escape(i.country.as_deref().unwrap_or(""))
             ));
             if let Some(s) = &i.summary {
                 html.push_str(&format!("<p>{}</p>", escape(s)));
             }
             html.push_str("<ul>");
             for s in stories {
-                html.push_str(&format!(
-                    "<li><a href=\"{}\">{}</a> ({})</li>",
-                    escape(s.url.as_deref().unwrap_or("")),
-                    escape(&s.title),
-                    escape(&s.source)
-                ));
+                // only http(s) links go out, as in email and chat alerts
+                match s.url.as_deref().and_then(safe_url) {
+                    Some(u) => html.push_str(&format!(
+                        "<li><a href=\"{}\">{}</a> ({})</li>",
+                        escape(&u),
+                        escape(&s.title),
+                        escape(&s.source)
+                    )),
+                    None => html.push_str(&format!(
+                        "<li>{} ({})</li>",
+                        escape(&s.title),
+                        escape(&s.source)
+                    )),
+                }
             }
             html.push_str("</ul>");
             let mut e = Entry::default();
             e.set_id(format!("urn:sahel-watch:incident:{}", i.id));
-            e.set_title(Text::plain(headline(i)));
+            e.set_title(Text::plain(strip_controls(&headline(i))));
             e.set_updated(i.last_seen.fixed_offset());
             e.set_published(Some(i.first_seen.fixed_offset()));
             e.set_authors(vec![Person {
                 name: "sahel-watch".into(),
                 ..Default::default()
             }]);
-            if let Some(u) = stories.iter().find_map(|s| s.url.clone()) {
+            if let Some(u) = stories
+                .iter()
+                .find_map(|s| s.url.as_deref().and_then(safe_url))
+            {
                 e.set_links(vec![Link {
                     href: u,
                     ..Default::default()
@@ -203,11 +221,25 @@ pub fn atom_feed(items: &[(Incident, Vec<crate::store::StoredStory>)]) -> String
     f.to_string()
 }
 
+/// Text for XML: markup escaped, and the characters XML 1.0 forbids (ESC,
+/// NUL and the other controls but tab and newline) dropped, whatever the
+/// store holds (stories stored before their source stripped them).
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
+    strip_controls(s)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// `s` without control characters (tab and newline kept) nor the
+/// non-characters U+FFFE and U+FFFF: what XML 1.0 cannot carry.
+fn strip_controls(s: &str) -> String {
+    s.chars()
+        .filter(|c| {
+            (!c.is_control() || matches!(c, '\n' | '\t')) && !matches!(c, '\u{FFFE}' | '\u{FFFF}')
+        })
+        .collect()
 }
 
 async fn incidents_atom(State(s): State<AppState>) -> Response {

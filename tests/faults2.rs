@@ -354,3 +354,340 @@ async fn failed_deliveries_are_listed_and_queued_again_by_outbox_retry() {
     d.assert_alive("end");
     assert!(d.stop(Duration::from_secs(10)).is_some_and(|s| s.success()));
 }
+
+// ---------------------------------------------------------------------------
+// A feed can exhaust the server
+
+/// One item nesting 100,000 tags (it took 50-80 s of CPU to render, and the
+/// process ignored SIGTERM meanwhile) is read in bounded time: the attack
+/// story next to it is alerted, and SIGTERM right after ends the process
+/// within shutdown_grace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deeply_nested_markup_is_bounded_and_sigterm_ends_the_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FeedServer::start().await;
+    let depth = 100_000;
+    let nested = format!(
+        "{}Nothing happened here.{}",
+        "<div><b>".repeat(depth / 2),
+        "</b></div>".repeat(depth / 2)
+    );
+    let mut hostile = Item::new("deep", "Deep", "https://o.example/deep", "", &hours_ago(1));
+    hostile.text = nested.clone();
+    server.route(
+        "/deep",
+        Reply::rss(rss_doc(
+            "Deep",
+            "en",
+            &[hostile.clone(), attack_item(2, &hours_ago(1))],
+        )),
+    );
+    let state = dir.path().join("state");
+    let jsonl = dir.path().join("alerts.jsonl");
+    let cfg = dir.path().join("sw.toml");
+    std::fs::write(
+        &cfg,
+        daemon_config(
+            &state,
+            "",
+            &[("deep", server.url("/deep"), "1s")],
+            &jsonl_channel(&jsonl),
+        ),
+    )
+    .unwrap();
+    let mut d = Proc::start(launch(dir.path(), &cfg, "deep"));
+    assert!(
+        eventually(Duration::from_secs(30), || lines(&jsonl) == 1).await,
+        "the attack story next to the hostile item is alerted; log:\n{}",
+        d.log()
+    );
+    // a new hostile item arrives; SIGTERM while it is read
+    let mut second = hostile;
+    second.guid = "deep-2".into();
+    second.link = "https://o.example/deep-2".into();
+    server.route(
+        "/deep",
+        Reply::rss(rss_doc(
+            "Deep",
+            "en",
+            &[second, attack_item(2, &hours_ago(1))],
+        )),
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let t = Instant::now();
+    let status = d.stop(Duration::from_secs(10));
+    assert!(
+        status.is_some() && t.elapsed() < Duration::from_secs(2 + 3),
+        "SIGTERM ends the process within shutdown_grace (took {:?}, {status:?}); log:\n{}",
+        t.elapsed(),
+        d.log()
+    );
+    assert_eq!(lines(&jsonl), 1);
+}
+
+/// A 10 MB feed (inside a 12 MB cap) whose one description is
+/// `<b>a</b><i>b</i>` x 250,000, escaped, peaked at 0.9-1.1 GB: peak memory
+/// now stays under 30 x the body cap, and the feed's attack story is alerted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tag_flood_inside_the_size_cap_keeps_memory_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FeedServer::start().await;
+    let mut flood = Item::new(
+        "flood",
+        "Flood",
+        "https://o.example/flood",
+        "",
+        &hours_ago(1),
+    );
+    flood.text = "<b>a</b><i>b</i>".repeat(250_000);
+    let doc = rss_doc("Flood", "en", &[flood, attack_item(3, &hours_ago(1))]);
+    assert!(
+        doc.len() > 9_000_000 && doc.len() < 12_000_000,
+        "{}",
+        doc.len()
+    );
+    server.route("/flood", Reply::rss(doc));
+    let state = dir.path().join("state");
+    let jsonl = dir.path().join("alerts.jsonl");
+    let cfg = dir.path().join("sw.toml");
+    let cap: u64 = 12_000_000;
+    std::fs::write(
+        &cfg,
+        daemon_config(
+            &state,
+            "",
+            &[("flood", server.url("/flood"), "1s")],
+            &jsonl_channel(&jsonl),
+        )
+        .replace(
+            "shutdown_grace = \"2s\"",
+            "shutdown_grace = \"2s\"\nmax_body_size = \"12MB\"",
+        ),
+    )
+    .unwrap();
+    let mut d = Proc::start(launch(dir.path(), &cfg, "flood"));
+    assert!(
+        eventually(Duration::from_secs(60), || lines(&jsonl) == 1).await,
+        "log:\n{}",
+        d.log()
+    );
+    // a few more polls of the same bytes
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let peak = d.peak_rss();
+    assert!(
+        peak < 30 * cap,
+        "peak RSS {} MB, limit {} MB",
+        peak >> 20,
+        (30 * cap) >> 20
+    );
+    eprintln!("tag flood: peak RSS {} MB", peak >> 20);
+    d.assert_alive("after the flood");
+    assert!(d.stop(Duration::from_secs(10)).is_some_and(|s| s.success()));
+}
+
+/// An unchanged feed (same bytes, no ETag) is not parsed again on every poll.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unchanged_bytes_are_not_parsed_again() {
+    use sahel_watch::metrics::{Health, Metrics};
+    use sahel_watch::source::scheduler::Scheduler;
+    use std::sync::Arc;
+    let server = FeedServer::start().await;
+    let items: Vec<Item> = (0..5).map(|i| attack_item(i, &hours_ago(1))).collect();
+    server.route("/same", Reply::rss(rss_doc("Same", "en", &items)));
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(sahel_watch::store::Store::open(&dir.path().join("s.sqlite")).unwrap());
+    let cfg = support::http_feeds::config(&format!(
+        "[[feed]]\nname = \"same\"\nurl = \"{}\"\n",
+        server.url("/same")
+    ));
+    let metrics = Metrics::default();
+    let s = Scheduler::new(store, &cfg, metrics.clone(), Arc::new(Health::default())).unwrap();
+    let (tx, batches) = support::http_feeds::consumer();
+    for _ in 0..3 {
+        s.poll_once("same", &tx).await.unwrap();
+    }
+    assert_eq!(server.hits_of("/same").len(), 3, "fetched every time");
+    let parsed = metrics.items.get_or_create(&Metrics::feed("same")).get();
+    assert_eq!(parsed, 5, "parsed once, not three times");
+    assert_eq!(batches.of("same")[0].len(), 5);
+    // a change is parsed
+    let items: Vec<Item> = (0..6).map(|i| attack_item(i, &hours_ago(1))).collect();
+    server.route("/same", Reply::rss(rss_doc("Same", "en", &items)));
+    s.poll_once("same", &tx).await.unwrap();
+    assert_eq!(
+        metrics.items.get_or_create(&Metrics::feed("same")).get(),
+        11
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Feeds that lead elsewhere
+
+/// A feed on a public host that redirects to a private, loopback or
+/// link-local address is refused on that hop (nothing reaches the private
+/// address, nothing is recorded as the feed's new address); a feed the
+/// configuration puts on loopback may redirect there. As for article pages
+/// (feeds.rs), "public" is simulated by the guard mode: the tests cannot
+/// reach a public host.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_of_public_feeds_to_private_addresses_are_refused() {
+    use sahel_watch::source::fetch::{Fetcher, Hops};
+    let server = FeedServer::start().await;
+    let port = server.addr.port();
+    server.route(
+        "/private-feed",
+        Reply::rss(rss_doc("P", "en", &[attack_item(0, &hours_ago(1))])),
+    );
+    server.route(
+        "/to-loopback",
+        Reply::redirect(301, &format!("http://127.0.0.1:{port}/private-feed")),
+    );
+    server.route(
+        "/to-localhost",
+        Reply::redirect(308, &format!("http://localhost:{port}/private-feed")),
+    );
+    server.route(
+        "/to-metadata",
+        Reply::redirect(302, "http://169.254.169.254/latest/meta-data/"),
+    );
+    server.route(
+        "/to-own-endpoint",
+        Reply::redirect(301, &format!("http://[::1]:{port}/incidents.atom")),
+    );
+    let cfg = support::http_feeds::config("");
+    let f = Fetcher::new(&cfg.daemon).unwrap();
+    for path in [
+        "/to-loopback",
+        "/to-localhost",
+        "/to-metadata",
+        "/to-own-endpoint",
+    ] {
+        let t = Instant::now();
+        let e = f
+            .fetch_feed_from(&server.url(path), None, None, Hops::PublicOnly)
+            .await
+            .expect_err(path);
+        assert!(format!("{e:?}").contains("non-public"), "{path}: {e:?}");
+        assert!(
+            t.elapsed() < Duration::from_secs(3),
+            "{path}: refused at once"
+        );
+    }
+    assert!(
+        server.hits_of("/private-feed").is_empty() && server.hits_of("/incidents.atom").is_empty(),
+        "nothing reached a private address"
+    );
+    // a feed configured on loopback (trusted) follows and records the move
+    match f
+        .fetch_feed_from(&server.url("/to-loopback"), None, None, Hops::Any)
+        .await
+        .unwrap()
+    {
+        sahel_watch::source::fetch::FetchOutcome::Fetched {
+            permanent_redirect, ..
+        } => assert_eq!(
+            permanent_redirect.as_deref(),
+            Some(format!("http://127.0.0.1:{port}/private-feed").as_str())
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Text that breaks outputs
+
+/// ESC, NUL and friends in a title never reach the stored story nor
+/// `/incidents.atom` (which must stay XML); `javascript:` and `data:` links
+/// never go out in it, http(s) ones do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_characters_and_unsafe_links_never_reach_the_atom_feed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FeedServer::start().await;
+    let (t0, x0) = STORIES[0];
+    let (t1, x1) = STORIES[1];
+    let (t2, x2) = STORIES[2];
+    let items = vec![
+        Item::new(
+            "esc",
+            &format!("{t0}\u{1b}[2J\u{1b}]0;owned\u{7}"),
+            "javascript:alert(document.cookie)",
+            &format!("{x0}\u{0}\u{1b}[31m"),
+            &hours_ago(1),
+        ),
+        Item::new(
+            "data",
+            t1,
+            "data:text/html,<script>alert(1)</script>",
+            x1,
+            &hours_ago(1),
+        ),
+        Item::new(
+            "ok",
+            t2,
+            "https://outlet.example/news/ok",
+            x2,
+            &hours_ago(1),
+        ),
+    ];
+    // the XML carries the controls as raw characters, as hostile feeds do
+    let doc = rss_doc("Outlet", "en", &items);
+    server.route("/feed", Reply::rss(doc));
+    let state = dir.path().join("state");
+    let port = support::daemon::free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let cfg = dir.path().join("sw.toml");
+    std::fs::write(
+        &cfg,
+        daemon_config(&state, &listen, &[("feed", server.url("/feed"), "1s")], ""),
+    )
+    .unwrap();
+    let mut d = Proc::start(launch(dir.path(), &cfg, "atom"));
+    let db = state.join("sahel-watch.sqlite");
+    assert!(
+        eventually(Duration::from_secs(30), || {
+            query_i64(
+                &db,
+                "SELECT COUNT(DISTINCT incident_id) FROM stories WHERE incident_id IS NOT NULL",
+            ) == Some(3)
+        })
+        .await,
+        "log:\n{}",
+        d.log()
+    );
+    let atom = support::daemon::http_get(&listen, "/incidents.atom", Duration::from_secs(10))
+        .expect("GET /incidents.atom");
+    assert_eq!(atom.status, 200);
+    let body = atom.body.clone();
+    assert!(!body
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r'));
+    let feed = atom_syndication::Feed::read_from(body.as_bytes()).expect("still XML and Atom");
+    assert_eq!(feed.entries().len(), 3);
+    assert!(
+        !body.contains("javascript:") && !body.contains("data:text"),
+        "{body}"
+    );
+    assert!(body.contains("https://outlet.example/news/ok"), "{body}");
+    let log = d.log();
+    assert!(
+        !log.contains('\u{1b}') && !log.contains('\u{0}'),
+        "no terminal escapes in the log"
+    );
+    // the stored title is clean
+    let titles: Vec<String> = {
+        let conn =
+            rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .unwrap();
+        let mut st = conn.prepare("SELECT title FROM stories").unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .filter_map(Result::ok)
+            .collect()
+    };
+    assert!(titles.iter().any(|t| t.starts_with(t0)), "{titles:?}");
+    assert!(
+        titles.iter().all(|t| !t.chars().any(char::is_control)),
+        "{titles:?}"
+    );
+    assert!(d.stop(Duration::from_secs(10)).is_some_and(|s| s.success()));
+}
