@@ -65,10 +65,22 @@ async fn healthz(State(s): State<AppState>) -> Response {
         age(&s.health.delivery),
         age(&s.health.pipeline),
     );
-    let depth = s.store.outbox_depth();
-    if let Err(e) = &depth {
-        s.store.note_error(e);
-    }
+    // off the async threads, and never waiting long: a busy database (a big
+    // batch being stored) must not make the health check hang
+    let store = s.store.clone();
+    let depth = match tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        tokio::task::spawn_blocking(move || store.outbox_depth()),
+    )
+    .await
+    {
+        Ok(Ok(Ok(d))) => Some(d),
+        Ok(Ok(Err(e))) => {
+            s.store.note_error(&e);
+            None
+        }
+        _ => None,
+    };
     let damaged = s.store.is_damaged();
     let healthy = ok(p) && ok(d) && ok(q) && !damaged;
     let body = serde_json::json!({
@@ -76,7 +88,7 @@ async fn healthz(State(s): State<AppState>) -> Response {
         "poller_heartbeat_age_secs": p,
         "pipeline_heartbeat_age_secs": q,
         "delivery_heartbeat_age_secs": d,
-        "outbox_depth": depth.ok(),
+        "outbox_depth": depth,
     });
     let code = if healthy {
         StatusCode::OK

@@ -691,3 +691,191 @@ async fn control_characters_and_unsafe_links_never_reach_the_atom_feed() {
     );
     assert!(d.stop(Duration::from_secs(10)).is_some_and(|s| s.success()));
 }
+
+/// A feed of 100,000 new items (it took 3 minutes, `/healthz` answered 503
+/// for a minute and watchdog pings stopped for 70 s): stored in batches, one
+/// transaction each, while `/healthz` keeps answering 200 and WATCHDOG=1
+/// keeps coming at its interval. 10,000 items by default (15-40 s in a
+/// debug build on a busy machine); `SW_BIG_ITEMS=100000` for the full size.
+/// Throughput is measured by `benches/ingest.rs` (BENCHMARKS.md), not here.
+#[test]
+fn a_big_feed_is_stored_while_healthz_and_the_watchdog_keep_going() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    let n: usize = std::env::var("SW_BIG_ITEMS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let dir = tempfile::tempdir().unwrap();
+    let items: Vec<Item> = (0..n)
+        .map(|i| {
+            let (title, text) = calm_story(i);
+            Item::new(
+                &format!("calm-{i}"),
+                &title,
+                &format!("https://outlet.example/calm/{i}"),
+                &text,
+                &hours_ago(2),
+            )
+        })
+        .collect();
+    let doc = rss_doc("Big", "en", &items);
+    let server = support::daemon::FeedServer::start(vec![(
+        "big".into(),
+        doc.into_bytes(),
+        "application/rss+xml; charset=utf-8",
+    )]);
+    let state = dir.path().join("state");
+    let db = state.join("sahel-watch.sqlite");
+    let listen = format!("127.0.0.1:{}", support::daemon::free_port());
+    let cfg = dir.path().join("sw.toml");
+    std::fs::write(
+        &cfg,
+        daemon_config(&state, &listen, &[("big", server.url("big"), "1s")], "")
+            .replace(
+                "shutdown_grace = \"2s\"",
+                "shutdown_grace = \"2s\"\nmax_body_size = \"64MB\"\nfetch_timeout = \"30s\"",
+            )
+            .replace("fetch_timeout = \"5s\"\n", ""),
+    )
+    .unwrap();
+    let watchdog_usec = 4_000_000u64;
+    let mut launch = launch(dir.path(), &cfg, "big");
+    launch.env = vec![("WATCHDOG_USEC".into(), watchdog_usec.to_string())];
+    let mut d = Proc::start(launch);
+
+    let done = Arc::new(AtomicBool::new(false));
+    let answers = Arc::new(Mutex::new(Vec::<Result<u16, String>>::new()));
+    let checker = {
+        let (done, answers, listen) = (done.clone(), answers.clone(), listen.clone());
+        std::thread::spawn(move || {
+            while !done.load(Ordering::Relaxed) {
+                let a = support::daemon::http_get(&listen, "/healthz", Duration::from_secs(5))
+                    .map(|r| r.status)
+                    .map_err(|e| e.to_string());
+                answers.lock().unwrap().push(a);
+                std::thread::sleep(Duration::from_millis(250));
+            }
+        })
+    };
+    let start = Instant::now();
+    let limit = Duration::from_secs(300);
+    let mut pings = Vec::new();
+    let mut stored = 0;
+    while start.elapsed() < limit {
+        if let Some(note) = d.notify.recv(Duration::from_millis(500)) {
+            if note.has("WATCHDOG=1") {
+                pings.push(note.at);
+            }
+        }
+        let was = stored;
+        stored = query_i64(&db, "SELECT COUNT(*) FROM stories").unwrap_or(stored);
+        if stored / 10_000 != was / 10_000 {
+            eprintln!("{stored} stored after {:?}", start.elapsed());
+        }
+        if stored == n as i64 {
+            break;
+        }
+        d.assert_alive("while ingesting");
+    }
+    let took = start.elapsed();
+    done.store(true, Ordering::Relaxed);
+    checker.join().unwrap();
+    eprintln!("{n} items stored in {took:?} (debug build)");
+    assert_eq!(
+        stored,
+        n as i64,
+        "all stored within {limit:?}; log:\n{}",
+        d.log()
+    );
+    let answers = answers.lock().unwrap().clone();
+    assert!(answers.len() >= 4, "{answers:?}");
+    let bad: Vec<_> = answers.iter().filter(|a| **a != Ok(200)).collect();
+    assert!(
+        bad.is_empty(),
+        "/healthz during the ingest: {bad:?} of {}",
+        answers.len()
+    );
+    let max_gap = pings
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .max()
+        .unwrap_or_default();
+    assert!(
+        pings.len() as u64 >= took.as_secs() / 2 / 2
+            && max_gap < Duration::from_micros(watchdog_usec),
+        "{} WATCHDOG=1 in {took:?}, longest gap {max_gap:?} (WatchdogSec = {} s)",
+        pings.len(),
+        watchdog_usec / 1_000_000
+    );
+    assert!(d.stop(Duration::from_secs(10)).is_some_and(|s| s.success()));
+}
+
+// ---------------------------------------------------------------------------
+// Stories without a date
+
+/// A story without a publication date (or with one the parser cannot read)
+/// joins the dated incident it reports, by its places and the time it was
+/// seen: one incident, one alert (it opened a second incident).
+#[test]
+fn a_story_without_a_date_joins_the_dated_incident() {
+    use sahel_watch::pipeline::{Pipeline, Settings, StoryStatus};
+    use std::sync::Arc;
+    let gaz = sahel_nlp::Gazetteer::embedded();
+    let cfg = sahel_watch::config::Config::parse(
+        &format!("[daemon]\nmax_story_age = \"30d\"\n{WATCH_ALL}"),
+        "faults2.toml",
+        &gaz,
+    )
+    .unwrap();
+    let store = Arc::new(sahel_watch::store::Store::open_in_memory().unwrap());
+    let p = Pipeline::new(
+        store,
+        Settings::new(&cfg, gaz.clone(), true),
+        sahel_watch::metrics::Metrics::default(),
+    );
+    let dated = Item::new(
+        "dated",
+        "Gunmen kill 12 civilians near Djibo",
+        "https://a.example/dated",
+        "Gunmen on motorbikes killed twelve civilians in a raid on a village near Djibo in northern Burkina Faso, residents said.",
+        &hours_ago(3),
+    );
+    let undated = Item::new(
+        "undated",
+        "Twelve villagers shot dead in raid near Djibo",
+        "https://b.example/undated",
+        "Twelve villagers were shot dead when armed men raided a village near Djibo, in Burkina Faso's Sahel region, a local official said.",
+        "",
+    );
+    let garbled = Item::new(
+        "garbled",
+        "Djibo: 12 civilians killed by gunmen",
+        "https://c.example/garbled",
+        "Armed men killed 12 civilians near Djibo in northern Burkina Faso, according to local sources.",
+        "not a date at all",
+    );
+    let mut incidents = Vec::new();
+    for (feed, item) in [("a", dated), ("b", undated), ("c", garbled)] {
+        let doc = rss_doc(feed, "en", &[item]);
+        let parsed =
+            sahel_watch::source::parse::parse_feed(doc.as_bytes(), feed, None, None).unwrap();
+        let out = p.process(&parsed.stories[0], Utc::now()).unwrap();
+        let id = match out.status {
+            StoryStatus::NewIncident { incident } => incident,
+            StoryStatus::Joined { incident, .. } => incident,
+            other => panic!("{feed}: {other:?}"),
+        };
+        incidents.push(id);
+    }
+    assert!(
+        incidents.iter().all(|i| *i == incidents[0]),
+        "one incident: {incidents:?}"
+    );
+    assert_eq!(p.store().outbox_rows().unwrap().len(), 1, "one alert");
+    let stories = p.store().stories_of(&incidents[0]).unwrap();
+    assert!(
+        stories.iter().filter(|s| s.published.is_none()).count() == 2,
+        "stored without a date, as they came: {stories:?}"
+    );
+}

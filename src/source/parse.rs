@@ -524,40 +524,46 @@ fn xml_declared_encoding(bytes: &[u8]) -> Option<String> {
 }
 
 /// Find each story's raw date string in the document and keep its UTC offset.
+/// One pass over the document (every date element parsed once), then a
+/// lookup per story: linear, whatever the number of items.
 fn attach_offsets(doc: &[u8], stories: &mut [Story]) {
+    if stories.iter().all(|s| s.published.is_none()) {
+        return;
+    }
     let text = String::from_utf8_lossy(doc);
+    // the offset of the first raw rendering of each instant
+    let mut offsets: std::collections::HashMap<DateTime<Utc>, i32> = Default::default();
+    // RFC 2822 (RSS) and RFC 3339 (Atom, JSON Feed) renderings of candidates
+    for tag in [
+        "<pubDate>",
+        "<published>",
+        "<updated>",
+        "<dc:date>",
+        "\"date_published\"",
+    ] {
+        let mut from = 0;
+        while let Some(i) = text[from..].find(tag) {
+            let start = from + i + tag.len();
+            from = start;
+            let raw: String = text[start..]
+                .trim_start_matches([':', ' ', '"'])
+                .chars()
+                .take(64)
+                .take_while(|c| *c != '<' && *c != '"')
+                .collect();
+            let raw = raw.trim();
+            let parsed =
+                DateTime::parse_from_rfc2822(raw).or_else(|_| DateTime::parse_from_rfc3339(raw));
+            if let Ok(d) = parsed {
+                offsets
+                    .entry(d.with_timezone(&Utc))
+                    .or_insert(d.offset().local_minus_utc());
+            }
+        }
+    }
     for s in stories.iter_mut() {
-        let Some(p) = s.published else { continue };
-        // RFC 2822 (RSS) and RFC 3339 (Atom, JSON Feed) renderings of candidates
-        for tag in [
-            "<pubDate>",
-            "<published>",
-            "<updated>",
-            "<dc:date>",
-            "\"date_published\"",
-        ] {
-            let mut from = 0;
-            while let Some(i) = text[from..].find(tag) {
-                let start = from + i + tag.len();
-                let raw: String = text[start..]
-                    .trim_start_matches([':', ' ', '"'])
-                    .chars()
-                    .take_while(|c| *c != '<' && *c != '"')
-                    .collect();
-                from = start;
-                let raw = raw.trim();
-                let parsed = DateTime::parse_from_rfc2822(raw)
-                    .or_else(|_| DateTime::parse_from_rfc3339(raw));
-                if let Ok(d) = parsed {
-                    if d.with_timezone(&Utc) == p {
-                        s.published_offset_secs = Some(d.offset().local_minus_utc());
-                        break;
-                    }
-                }
-            }
-            if s.published_offset_secs.is_some() {
-                break;
-            }
+        if let Some(p) = s.published {
+            s.published_offset_secs = offsets.get(&p).copied();
         }
     }
 }

@@ -512,14 +512,21 @@ impl Scheduler {
         let parsed = tokio::task::spawn_blocking(move || {
             let parsed = parse_feed(&body, &name, charset.as_deref(), language.as_deref())?;
             // which items the pipeline already has (for full text and `adaptive`)
-            let seen = store
-                .read(|tx| {
-                    parsed
-                        .stories
-                        .iter()
-                        .map(|s| tx.story_seen(&s.key, story_url_norm(s).as_deref()))
-                        .collect::<Result<Vec<bool>>>()
+            // a transaction per chunk: the database is not held for the
+            // whole of a 100,000-item feed
+            let seen = parsed
+                .stories
+                .chunks(1024)
+                .map(|chunk| {
+                    store.read(|tx| {
+                        chunk
+                            .iter()
+                            .map(|s| tx.story_seen(&s.key, story_url_norm(s).as_deref()))
+                            .collect::<Result<Vec<bool>>>()
+                    })
                 })
+                .collect::<Result<Vec<Vec<bool>>>>()
+                .map(|v| v.concat())
                 .unwrap_or_else(|_| vec![false; parsed.stories.len()]);
             Ok::<_, anyhow::Error>((parsed, seen))
         })
