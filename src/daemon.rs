@@ -112,8 +112,10 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
     notify(&[NotifyState::Ready, NotifyState::Status("polling")]);
 
     let watchdog = sd_notify::watchdog_enabled();
-    let mut tick =
-        tokio::time::interval(watchdog.map(|d| d / 2).unwrap_or(Duration::from_secs(15)));
+    // the first check one period after start, not at once: the stages have
+    // not beaten yet ("a stage has stopped beating ... delivery=None" at start)
+    let period = watchdog.map(|d| d / 2).unwrap_or(Duration::from_secs(15));
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     let mut stuck_logged = false;
     let mut damage_check = tokio::time::interval(Duration::from_secs(1));
     let mut damaged = false;

@@ -879,3 +879,32 @@ fn a_story_without_a_date_joins_the_dated_incident() {
         "stored without a date, as they came: {stories:?}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Smaller
+
+/// No "a stage has stopped beating ... delivery=None" right after start: the
+/// first liveness check comes one watchdog period after READY=1, when every
+/// stage has beaten; the pings keep coming.
+#[test]
+fn no_spurious_stuck_stage_error_at_start() {
+    for round in 0..3 {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        let cfg = dir.path().join("sw.toml");
+        std::fs::write(&cfg, daemon_config(&state, "", &[], "")).unwrap();
+        let mut l = launch(dir.path(), &cfg, "start");
+        l.env = vec![("WATCHDOG_USEC".into(), "400000".into())];
+        let mut d = Proc::start(l);
+        let pings = d
+            .notify
+            .collect(Duration::from_millis(1500))
+            .iter()
+            .filter(|n| n.has("WATCHDOG=1"))
+            .count();
+        assert!(d.stop(Duration::from_secs(10)).is_some_and(|s| s.success()));
+        let log = d.log();
+        assert!(!log.contains("stopped beating"), "round {round}: {log}");
+        assert!(pings >= 3, "round {round}: {pings} WATCHDOG=1 in 1.5 s");
+    }
+}
