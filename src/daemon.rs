@@ -117,6 +117,7 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
     let period = watchdog.map(|d| d / 2).unwrap_or(Duration::from_secs(15));
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     let mut stuck_logged = false;
+    let mut space_low = check_free_space(&config, false);
     let mut damage_check = tokio::time::interval(Duration::from_secs(1));
     let mut damaged = false;
     loop {
@@ -140,6 +141,7 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
                 }
             }
             _ = tick.tick() => {
+                space_low = check_free_space(&config, space_low);
                 let fresh = |h: &crate::metrics::Heartbeat| h.age_secs().is_some_and(|a| a < STALE_SECS);
                 let alive = fresh(&health.poller) && fresh(&health.delivery) && fresh(&health.pipeline);
                 if alive {
@@ -182,6 +184,39 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Free space (bytes available to this user) on the filesystem of `dir`.
+fn free_space(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs writes into the zeroed struct we own; c is a valid C string.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
+    (rc == 0).then(|| (st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
+}
+
+/// WARN once when the state filesystem gets below `daemon.min_free_space`,
+/// INFO when it is back above. Returns whether it is low now.
+fn check_free_space(config: &Config, was_low: bool) -> bool {
+    let dir = &config.daemon.state_dir;
+    let Some(free) = free_space(dir) else {
+        return was_low;
+    };
+    let min = config.daemon.min_free_space;
+    let low = free < min;
+    if low && !was_low {
+        warn!(
+            state = %dir.display(),
+            free_mb = free / 1_000_000,
+            min_free_mb = min / 1_000_000,
+            "the state directory's filesystem has less free space than daemon.min_free_space; \
+             SQLite's write-ahead log needs headroom: when it runs out, new stories cannot be stored"
+        );
+    } else if !low && was_low {
+        info!(state = %dir.display(), free_mb = free / 1_000_000, "free space on the state filesystem is back");
+    }
+    low
 }
 
 fn import_known(store: &Store, config: &Config, gaz: &sahel_nlp::Gazetteer) -> Result<()> {

@@ -908,3 +908,52 @@ fn no_spurious_stuck_stage_error_at_start() {
         assert!(pings >= 3, "round {round}: {pings} WATCHDOG=1 in 1.5 s");
     }
 }
+
+/// The daemon warns when the state filesystem has less free space than
+/// `daemon.min_free_space` (64 MiB by default; the write-ahead log needs
+/// headroom), naming the directory. The threshold is set above any real
+/// disk here so that the test does not depend on mounting a small one.
+#[test]
+fn low_free_space_on_the_state_filesystem_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let cfg = dir.path().join("sw.toml");
+    let text = daemon_config(&state, "", &[], "");
+    std::fs::write(
+        &cfg,
+        text.replace(
+            "shutdown_grace = \"2s\"",
+            "shutdown_grace = \"2s\"\nmin_free_space = \"1000000GB\"",
+        ),
+    )
+    .unwrap();
+    let mut d = Proc::start(launch(dir.path(), &cfg, "low"));
+    assert!(d.stop(Duration::from_secs(10)).is_some_and(|s| s.success()));
+    let log = d.log();
+    assert!(
+        log.contains("WARN")
+            && log.contains("less free space")
+            && log.contains(&state.display().to_string()),
+        "{log}"
+    );
+    // the default threshold on a roomy disk: no warning
+    let free_ok = {
+        let out = Command::new("df")
+            .arg("-Pk")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.lines()
+            .nth(1)
+            .and_then(|l| l.split_whitespace().nth(3))
+            .and_then(|v| v.parse::<u64>().ok())
+            .is_some_and(|kb| kb > 1024 * 1024)
+    };
+    if free_ok {
+        std::fs::write(&cfg, &text).unwrap();
+        let mut d = Proc::start(launch(dir.path(), &cfg, "roomy"));
+        assert!(d.stop(Duration::from_secs(10)).is_some_and(|s| s.success()));
+        assert!(!d.log().contains("less free space"), "{}", d.log());
+    }
+}
