@@ -38,19 +38,72 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serve until `shutdown` is cancelled.
+/// A connection must send its request headers within this.
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// A connection (keep-alive idle time included) is closed after this.
+pub const CONNECTION_LIFETIME: std::time::Duration = std::time::Duration::from_secs(30);
+/// Connections open at once; more are closed as soon as accepted.
+pub const MAX_CONNECTIONS: usize = 64;
+
+/// Serve until `shutdown` is cancelled. Idle, half-sent and surplus
+/// connections are closed ([`HEADER_TIMEOUT`], [`CONNECTION_LIFETIME`],
+/// [`MAX_CONNECTIONS`]): a client that opens connections and never finishes
+/// a request cannot exhaust the daemon's file descriptors.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: CancellationToken,
 ) {
     let app = router(state);
-    if let Err(e) = axum::serve(listener, app)
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await
-    {
-        tracing::error!("HTTP endpoint failed: {e}");
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let tracker = tokio_util::task::TaskTracker::new();
+    let mut full_logged = false;
+    loop {
+        let stream = tokio::select! {
+            r = listener.accept() => match r {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // out of descriptors and the like: do not spin
+                    tracing::warn!("HTTP endpoint: accept failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = shutdown.cancelled() => break,
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            if !full_logged {
+                tracing::warn!(
+                    max = MAX_CONNECTIONS,
+                    "HTTP endpoint: too many connections open; closing new ones until some end"
+                );
+                full_logged = true;
+            }
+            drop(stream);
+            continue;
+        };
+        full_logged = false;
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let stop = shutdown.clone();
+        tracker.spawn(async move {
+            let _slot = slot;
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = tokio::time::sleep(CONNECTION_LIFETIME) => {}
+                _ = stop.cancelled() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), conn).await;
+                }
+            }
+        });
     }
+    tracker.close();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), tracker.wait()).await;
 }
 
 fn internal(e: anyhow::Error) -> Response {

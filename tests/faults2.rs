@@ -957,3 +957,61 @@ fn low_free_space_on_the_state_filesystem_is_warned_about() {
         assert!(!d.log().contains("less free space"), "{}", d.log());
     }
 }
+
+/// Connections to the HTTP endpoint that send nothing, or half a request,
+/// are closed after the header timeout; past the connection cap new ones are
+/// closed at once, so the daemon's descriptors stay bounded; a complete
+/// request still gets its answer once the idle ones are gone.
+#[test]
+fn idle_and_half_sent_connections_to_the_endpoint_are_closed() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let listen = format!("127.0.0.1:{}", support::daemon::free_port());
+    let cfg = dir.path().join("sw.toml");
+    std::fs::write(&cfg, daemon_config(&state, &listen, &[], "")).unwrap();
+    let mut d = Proc::start(launch(dir.path(), &cfg, "conns"));
+    let fds = |pid: i32| std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |r| r.count());
+    let baseline = fds(d.pid());
+    let t = Instant::now();
+    let mut idle: Vec<TcpStream> = (0..100)
+        .map(|i| {
+            let mut s = TcpStream::connect(&listen).expect("connect");
+            if i % 2 == 1 {
+                s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+                    .unwrap();
+            }
+            s
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let open = fds(d.pid());
+    assert!(
+        open <= baseline + 64 + 8,
+        "descriptors bounded by the cap: {baseline} before, {open} with 100 idle clients"
+    );
+    // every one of them is closed by the daemon (EOF or reset), within the
+    // header timeout and some slack
+    for (i, s) in idle.iter_mut().enumerate() {
+        s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+        let mut buf = [0u8; 512];
+        match s.read(&mut buf) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+            Err(e) => panic!("connection {i} still open after {:?}: {e}", t.elapsed()),
+        }
+    }
+    assert!(t.elapsed() < Duration::from_secs(15), "{:?}", t.elapsed());
+    let r =
+        support::daemon::http_get(&listen, "/healthz", Duration::from_secs(5)).expect("healthz");
+    assert_eq!(r.status, 200);
+    drop(idle);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        fds(d.pid()) <= baseline + 2,
+        "{} vs {baseline}",
+        fds(d.pid())
+    );
+    assert!(d.stop(Duration::from_secs(10)).is_some_and(|s| s.success()));
+}
