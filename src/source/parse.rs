@@ -68,6 +68,8 @@ pub fn parse_feed(
         .or_else(|| language.map(String::from));
     let source = feed_title.clone().unwrap_or_else(|| feed_name.to_string());
     let mut stories = Vec::with_capacity(feed.entries.len());
+    let mut first_of_key: std::collections::HashMap<String, (String, Option<String>)> =
+        Default::default();
     for e in feed.entries {
         let title = e
             .title
@@ -100,13 +102,31 @@ pub fn parse_feed(
         if title.is_empty() && text.is_empty() {
             continue;
         }
-        let key = story_key(
+        let mut key = story_key(
             feed_name,
             guid.as_deref(),
             link.as_deref(),
             &title,
             published.map(|p| p.to_rfc3339()).as_deref(),
         );
+        // one guid on two different items of one document (a CMS bug): the
+        // later one is known by its link (else its title and date) instead,
+        // so both are kept; a true repeat (same link and title) stays one
+        match first_of_key.get(&key) {
+            Some((t, l)) if *t != title || *l != link => {
+                key = story_key(
+                    feed_name,
+                    None,
+                    link.as_deref(),
+                    &title,
+                    published.map(|p| p.to_rfc3339()).as_deref(),
+                );
+            }
+            Some(_) => {}
+            None => {
+                first_of_key.insert(key.clone(), (title.clone(), link.clone()));
+            }
+        }
         let lang = e
             .language
             .as_deref()
@@ -742,6 +762,22 @@ mod tests {
             f.stories[0].title,
             "Attaque à Tillabéri : quinze civils tués"
         );
+    }
+
+    #[test]
+    fn one_guid_on_two_different_items_keeps_both_and_a_true_repeat_stays_one() {
+        let item = |title: &str, link: &str| {
+            format!("<item><title>{title}</title><guid isPermaLink=\"false\">dup</guid><link>{link}</link></item>")
+        };
+        let doc = format!(
+            "<rss version=\"2.0\"><channel><title>X</title>{}{}{}</channel></rss>",
+            item("Gunmen kill 12 near Djibo", "https://x.example/1"),
+            item("Seven soldiers killed near Gao", "https://x.example/2"),
+            item("Gunmen kill 12 near Djibo", "https://x.example/1"),
+        );
+        let f = parse_feed(doc.as_bytes(), "x", None, None).unwrap();
+        let keys: Vec<&str> = f.stories.iter().map(|s| s.key.as_str()).collect();
+        assert_eq!(keys, ["guid:x:dup", "url:x.example/2", "guid:x:dup"]);
     }
 
     #[test]
