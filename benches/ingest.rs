@@ -6,7 +6,6 @@
 //! `cargo bench --bench ingest`; `ITEMS=n` changes the number of items.
 
 #[path = "../tests/support/http_feeds.rs"]
-#[allow(dead_code)]
 mod http_feeds;
 
 use std::process::{Command, Stdio};

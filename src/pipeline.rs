@@ -223,7 +223,7 @@ impl Pipeline {
                 if let Some((of, incident)) = tx.near_duplicate_story(hash, NEAR_DUPLICATE_BITS)? {
                     return self.record_copy(
                         tx,
-                        &st,
+                        st,
                         story,
                         url_norm.as_deref(),
                         hash,
@@ -317,7 +317,7 @@ impl Pipeline {
                             vec![],
                         )
                     } else {
-                        let alerts = self.alerts_for(tx, &st, &mut inc, changes, false, now)?;
+                        let alerts = self.alerts_for(tx, st, &mut inc, changes, false, now)?;
                         tx.put_incident(&inc)?;
                         (
                             StoryStatus::Joined {
@@ -346,7 +346,7 @@ impl Pipeline {
                     new_story.incident_id = Some(&inc.id);
                     tx.insert_story(&new_story)?;
                     self.metrics.incidents.inc();
-                    let alerts = self.alerts_for(tx, &st, &mut inc, vec![], true, now)?;
+                    let alerts = self.alerts_for(tx, st, &mut inc, vec![], true, now)?;
                     tx.put_incident(&inc)?;
                     (
                         StoryStatus::NewIncident {
