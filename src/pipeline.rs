@@ -101,6 +101,9 @@ impl Settings {
     }
 }
 
+/// Stories an alert lists (the earliest); an incident may have more.
+const MAX_ALERT_STORIES: usize = 50;
+
 pub struct Pipeline {
     store: Arc<Store>,
     settings: RwLock<Arc<Settings>>,
@@ -418,7 +421,14 @@ impl Pipeline {
         is_new: bool,
         now: DateTime<Utc>,
     ) -> Result<Vec<Alert>> {
-        let stories = tx.stories_of(&inc.id)?;
+        let listed = tx.alert_stories(&inc.id, MAX_ALERT_STORIES)?;
+        let mut languages: Vec<String> = Vec::new();
+        for l in listed.iter().filter_map(|(_, l)| l.clone()) {
+            if !languages.contains(&l) {
+                languages.push(l);
+            }
+        }
+        let stories: Vec<crate::store::StoredStory> = listed.into_iter().map(|(s, _)| s).collect();
         let text: String = stories
             .iter()
             .map(|s| s.title.as_str())
@@ -426,7 +436,6 @@ impl Pipeline {
             .join("\n")
             + "\n"
             + inc.summary.as_deref().unwrap_or("");
-        let languages = self.languages_of(tx, &stories)?;
         let matched = st.watchlists.matching(&MatchInput {
             incident: inc,
             text: &text,
@@ -536,22 +545,6 @@ impl Pipeline {
             }
             _ => false,
         }
-    }
-
-    fn languages_of(
-        &self,
-        tx: &Tx<'_>,
-        stories: &[crate::store::StoredStory],
-    ) -> Result<Vec<String>> {
-        let mut out = Vec::new();
-        for s in stories {
-            if let Some(l) = tx.story_language(&s.key)? {
-                if !out.contains(&l) {
-                    out.push(l);
-                }
-            }
-        }
-        Ok(out)
     }
 }
 

@@ -863,6 +863,40 @@ impl Tx<'_> {
         Ok(rows)
     }
 
+    /// The first `limit` stories of an incident (as `stories_of`) with
+    /// their languages: what an alert lists. Bounded, so that an incident
+    /// with thousands of stories (a feed of near-identical items) does not
+    /// make every story that joins it read them all.
+    pub fn alert_stories(
+        &self,
+        incident_id: &str,
+        limit: usize,
+    ) -> Result<Vec<(StoredStory, Option<String>)>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT key, feed, source, url, title, published, is_attack, confidence, incident_id, language FROM stories
+             WHERE incident_id = ?1 ORDER BY COALESCE(published, seen_at), seen_at LIMIT ?2",
+        )?;
+        let rows = st
+            .query_map(params![incident_id, limit as i64], |r| {
+                Ok((
+                    StoredStory {
+                        key: r.get(0)?,
+                        feed: r.get(1)?,
+                        source: r.get(2)?,
+                        url: r.get(3)?,
+                        title: r.get(4)?,
+                        published: from_ts(r.get(5)?),
+                        is_attack: r.get(6)?,
+                        confidence: r.get(7)?,
+                        incident_id: r.get(8)?,
+                    },
+                    r.get(9)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// Queue an alert for one channel; a second row with the same channel and
     /// idempotency key is ignored (returns false).
     pub fn enqueue(&self, o: &NewOutbox<'_>, now: DateTime<Utc>) -> Result<bool> {
