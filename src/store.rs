@@ -15,6 +15,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
+/// Stories of one SimHash band compared with a new story, most recent first.
+const NEAR_DUPLICATE_PROBES: i64 = 256;
+
 /// Schema migrations, applied in order; `PRAGMA user_version` counts them.
 const MIGRATIONS: &[&str] = &[
     // 1: initial schema
@@ -349,6 +352,9 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
+        // 32 MB of page cache (the default 2 MB re-read the indexes from the
+        // file on every story of a big batch)
+        conn.pragma_update(None, "cache_size", -32_000)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version as usize > MIGRATIONS.len() {
@@ -687,14 +693,24 @@ impl Tx<'_> {
         max_distance: u32,
     ) -> Result<Option<(String, Option<String>)>> {
         let bands = bands(simhash);
-        let mut st = self.tx.prepare_cached(
-            "SELECT key, simhash, incident_id FROM stories WHERE band0 = ?1 OR band1 = ?2 OR band2 = ?3 OR band3 = ?4",
-        )?;
-        let mut rows = st.query(params![bands[0], bands[1], bands[2], bands[3]])?;
-        while let Some(r) = rows.next()? {
-            let h: i64 = r.get(1)?;
-            if (h as u64 ^ simhash).count_ones() <= max_distance {
-                return Ok(Some((r.get(0)?, r.get(2)?)));
+        // band by band, most recent first, at most NEAR_DUPLICATE_PROBES rows
+        // each: one query with the four bands OR-ed collected every row of
+        // every band before the first came back (quadratic for a feed of
+        // thousands of near-identical items)
+        const SQL: [&str; 4] = [
+            "SELECT key, simhash, incident_id FROM stories WHERE band0 = ?1 ORDER BY rowid DESC LIMIT ?2",
+            "SELECT key, simhash, incident_id FROM stories WHERE band1 = ?1 ORDER BY rowid DESC LIMIT ?2",
+            "SELECT key, simhash, incident_id FROM stories WHERE band2 = ?1 ORDER BY rowid DESC LIMIT ?2",
+            "SELECT key, simhash, incident_id FROM stories WHERE band3 = ?1 ORDER BY rowid DESC LIMIT ?2",
+        ];
+        for (sql, band) in SQL.iter().zip(bands) {
+            let mut st = self.tx.prepare_cached(sql)?;
+            let mut rows = st.query(params![band, NEAR_DUPLICATE_PROBES])?;
+            while let Some(r) = rows.next()? {
+                let h: i64 = r.get(1)?;
+                if (h as u64 ^ simhash).count_ones() <= max_distance {
+                    return Ok(Some((r.get(0)?, r.get(2)?)));
+                }
             }
         }
         Ok(None)
