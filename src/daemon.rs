@@ -33,8 +33,11 @@ pub fn db_path(config: &Config) -> PathBuf {
     config.daemon.state_dir.join("sahel-watch.sqlite")
 }
 
-/// Stories stored per transaction by the pipeline task.
+/// Stories stored per transaction by the pipeline task: at most this many...
 const BATCH_STORIES: usize = 256;
+/// ...and no more than fit in this time (the delivery worker waits for the
+/// database meanwhile).
+const BATCH_TIME: Duration = Duration::from_millis(20);
 
 /// A heartbeat older than this means the stage is stuck.
 const STALE_SECS: i64 = 120;
@@ -280,12 +283,17 @@ async fn pipeline_task(
             // one transaction per chunk (not per story), the heartbeat
             // between chunks: a 100,000-item feed neither takes an fsync per
             // story nor looks like a stuck stage
-            for chunk in stories.chunks(BATCH_STORIES) {
+            let mut rest = &stories[..];
+            while !rest.is_empty() {
                 if stop.is_cancelled() {
                     anyhow::bail!("stopping: the rest of the batch is left for the next poll");
                 }
+                let chunk = &rest[..rest.len().min(BATCH_STORIES)];
+                let outcomes = p.process_batch(chunk, Utc::now(), BATCH_TIME)?;
+                let chunk = &chunk[..outcomes.len()];
+                rest = &rest[outcomes.len()..];
                 let before = alerts;
-                for (s, o) in chunk.iter().zip(p.process_batch(chunk, Utc::now())?) {
+                for (s, o) in chunk.iter().zip(outcomes) {
                     alerts += o.alerts.len();
                     if !o.alerts.is_empty() {
                         info!(story = %s.title, feed = %s.feed, status = ?o.status, "attack story");

@@ -879,8 +879,8 @@ impl Tx<'_> {
         Ok(rows)
     }
 
-    /// The first `limit` stories of an incident (as `stories_of`) with
-    /// their languages: what an alert lists. Bounded, so that an incident
+    /// The first `limit` stories stored of an incident, in publication order
+    /// (as `stories_of`), with their languages: what an alert lists. Bounded, so that an incident
     /// with thousands of stories (a feed of near-identical items) does not
     /// make every story that joins it read them all.
     pub fn alert_stories(
@@ -889,8 +889,8 @@ impl Tx<'_> {
         limit: usize,
     ) -> Result<Vec<(StoredStory, Option<String>)>> {
         let mut st = self.tx.prepare_cached(
-            "SELECT key, feed, source, url, title, published, is_attack, confidence, incident_id, language FROM stories
-             WHERE incident_id = ?1 ORDER BY COALESCE(published, seen_at), seen_at LIMIT ?2",
+            "SELECT key, feed, source, url, title, published, is_attack, confidence, incident_id, language, seen_at
+             FROM stories WHERE incident_id = ?1 ORDER BY rowid LIMIT ?2",
         )?;
         let rows = st
             .query_map(params![incident_id, limit as i64], |r| {
@@ -907,10 +907,15 @@ impl Tx<'_> {
                         incident_id: r.get(8)?,
                     },
                     r.get(9)?,
+                    r.get::<_, i64>(10)?,
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        // the first stored (the index gives them without reading the rest),
+        // then in publication order as `stories_of`
+        let mut rows = rows;
+        rows.sort_by_key(|(s, _, seen)| (s.published.map_or(*seen, |p| p.timestamp()), *seen));
+        Ok(rows.into_iter().map(|(s, l, _)| (s, l)).collect())
     }
 
     /// Queue an alert for one channel; a second row with the same channel and
