@@ -1015,3 +1015,82 @@ fn idle_and_half_sent_connections_to_the_endpoint_are_closed() {
     );
     assert!(d.stop(Duration::from_secs(10)).is_some_and(|s| s.success()));
 }
+
+/// Pages damaged under a running daemon: the first read that meets them
+/// makes `/healthz` answer 503 (or the daemon is already gone) and the
+/// daemon exit non-zero within seconds, naming the database, instead of
+/// logging an error every second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_damaged_under_a_running_daemon_stop_it_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FeedServer::start().await;
+    let items: Vec<Item> = (0..6).map(|i| attack_item(i, &hours_ago(1))).collect();
+    server.route("/feed", Reply::rss(rss_doc("Outlet", "en", &items)));
+    let state = dir.path().join("state");
+    let db = state.join("sahel-watch.sqlite");
+    let jsonl = dir.path().join("alerts.jsonl");
+    let listen = format!("127.0.0.1:{}", support::daemon::free_port());
+    let cfg = dir.path().join("sw.toml");
+    std::fs::write(
+        &cfg,
+        daemon_config(
+            &state,
+            &listen,
+            &[("feed", server.url("/feed"), "1s")],
+            &jsonl_channel(&jsonl),
+        ),
+    )
+    .unwrap();
+    let mut d = Proc::start(launch(dir.path(), &cfg, "damaged"));
+    assert!(
+        eventually(Duration::from_secs(30), || lines(&jsonl) == 6).await,
+        "log:\n{}",
+        d.log()
+    );
+    // another connection writes (the daemon's page cache is dropped at its
+    // next read), the write-ahead log is folded in, then every page after
+    // the first is overwritten
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.busy_timeout(Duration::from_secs(5)).unwrap();
+        c.execute_batch("CREATE TABLE scratch(a); PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
+    }
+    let mut bytes = std::fs::read(&db).unwrap();
+    for b in &mut bytes[4096..] {
+        *b = 0x5A;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    {
+        // and once more, so that the daemon's next read starts afresh
+        let c = rusqlite::Connection::open(&db).unwrap();
+        let _ = c.execute_batch("PRAGMA user_version = 1;");
+    }
+    let t = Instant::now();
+    let mut saw_503 = false;
+    let mut exit = None;
+    while t.elapsed() < Duration::from_secs(20) {
+        if let Ok(r) = support::daemon::http_get(&listen, "/healthz", Duration::from_secs(2)) {
+            if r.status == 503 {
+                saw_503 = true;
+            }
+        }
+        if let Some(s) = d.try_exit() {
+            exit = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let log = d.log();
+    let exit = exit.unwrap_or_else(|| panic!("still running after damage; log:\n{log}"));
+    assert!(!exit.success(), "{exit}; log:\n{log}");
+    assert!(
+        log.contains("damaged") && log.contains(&db.display().to_string()),
+        "{log}"
+    );
+    assert!(
+        log.matches("state database error").count() <= 3,
+        "no error every second: {log}"
+    );
+    assert!(saw_503, "/healthz answered 503 before the exit; log:\n{log}");
+}
