@@ -1092,5 +1092,8 @@ async fn pages_damaged_under_a_running_daemon_stop_it_non_zero() {
         log.matches("state database error").count() <= 3,
         "no error every second: {log}"
     );
-    assert!(saw_503, "/healthz answered 503 before the exit; log:\n{log}");
+    assert!(
+        saw_503,
+        "/healthz answered 503 before the exit; log:\n{log}"
+    );
 }
