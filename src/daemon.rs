@@ -99,7 +99,11 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
     ));
     let delivery_task = tokio::spawn(delivery.clone().run(shutdown.clone()));
     let sched_task = tokio::spawn(scheduler.clone().run(tx, shutdown.clone()));
+    // every stage counts as alive at start: /healthz right after READY=1
+    // answered 503 until the delivery task had gone round once
     health.pipeline.beat();
+    health.poller.beat();
+    health.delivery.beat();
 
     info!(
         feeds = config.feeds.len(),

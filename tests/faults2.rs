@@ -883,19 +883,26 @@ fn a_story_without_a_date_joins_the_dated_incident() {
 // ---------------------------------------------------------------------------
 // Smaller
 
-/// No "a stage has stopped beating ... delivery=None" right after start: the
-/// first liveness check comes one watchdog period after READY=1, when every
-/// stage has beaten; the pings keep coming.
+/// No "a stage has stopped beating ... delivery=None" right after start, and
+/// no 503 from `/healthz`: every stage counts as alive at start and the first
+/// liveness check comes one watchdog period after READY=1; the pings keep
+/// coming.
 #[test]
 fn no_spurious_stuck_stage_error_at_start() {
     for round in 0..3 {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("state");
         let cfg = dir.path().join("sw.toml");
-        std::fs::write(&cfg, daemon_config(&state, "", &[], "")).unwrap();
+        let listen = format!("127.0.0.1:{}", support::daemon::free_port());
+        std::fs::write(&cfg, daemon_config(&state, &listen, &[], "")).unwrap();
         let mut l = launch(dir.path(), &cfg, "start");
         l.env = vec![("WATCHDOG_USEC".into(), "400000".into())];
         let mut d = Proc::start(l);
+        // /healthz right after READY=1 (it answered 503 until the delivery
+        // task had gone round once)
+        let r = support::daemon::http_get(&listen, "/healthz", Duration::from_secs(5))
+            .expect("GET /healthz");
+        assert_eq!(r.status, 200, "round {round}: {}", r.body);
         let pings = d
             .notify
             .collect(Duration::from_millis(1500))
