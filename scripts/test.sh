@@ -5,6 +5,26 @@ cd "$(dirname "$0")/.."
 
 # The delivery tests run a real SMTP server (the mailin crate) and HTTP receivers in-process,
 # the daemon tests a feed server: all on 127.0.0.1, nothing to install for them.
+# A C compiler: the bundled SQLite and the TLS library are built from C.
+if ! command -v cc >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq build-essential >/dev/null
+  else
+    echo "error: no C compiler (cc); install it with: sudo apt-get install build-essential" >&2
+    exit 1
+  fi
+fi
+# The labelled corpus and GeoNames dumps some tests use: skipped with a message where absent,
+# an error under CI.
+for d in ../shared/corpus/dev ../shared/geonames; do
+  if [ ! -d "$d" ]; then
+    if [ "${CI:-}" = "true" ]; then
+      echo "error: $d not found (CI=true: the tests that need ../shared must run)" >&2
+      exit 1
+    fi
+    echo "note: $d not found: the tests that need it are skipped" >&2
+  fi
+done
 # systemd-analyze, to verify the service unit.
 if ! command -v systemd-analyze >/dev/null; then
   if [ "$(id -u)" = 0 ]; then

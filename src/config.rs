@@ -18,14 +18,27 @@ pub struct ConfigError {
     pub file: String,
     pub line: Option<usize>,
     pub message: String,
+    /// The file's other errors, reported together (one a line).
+    pub more: Vec<ConfigError>,
+}
+
+impl ConfigError {
+    /// This error and the others of the same file.
+    pub fn all(&self) -> impl Iterator<Item = &ConfigError> {
+        std::iter::once(self).chain(self.more.iter())
+    }
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
-            Some(l) => write!(f, "{}:{}: {}", self.file, l, self.message),
-            None => write!(f, "{}: {}", self.file, self.message),
+            Some(l) => write!(f, "{}:{}: {}", self.file, l, self.message)?,
+            None => write!(f, "{}: {}", self.file, self.message)?,
         }
+        for e in &self.more {
+            write!(f, "\n{e}")?;
+        }
+        Ok(())
     }
 }
 
@@ -66,6 +79,13 @@ pub struct DaemonConfig {
     /// Stories older than this are recorded but never alerted.
     #[serde(default = "default_max_story_age", deserialize_with = "de_duration")]
     pub max_story_age: Duration,
+    /// A feed's first successful poll stores every story (so later ones join
+    /// their incidents) but alerts only those published within this long.
+    #[serde(
+        default = "default_first_poll_max_age",
+        deserialize_with = "de_duration"
+    )]
+    pub first_poll_max_age: Duration,
     /// CSV files of incidents the user already knows (alert columns or ACLED export).
     #[serde(default)]
     pub known_incidents: Vec<PathBuf>,
@@ -382,8 +402,13 @@ impl ChannelConfig {
     }
 }
 
-/// The channel alerts go to when no channel is configured at all.
+/// The channel that writes alerts to the daemon's log. It always exists (a
+/// `[[channel]]` may not take its name for another type); a watch-list
+/// without `channels` sends there when no channel is configured.
 pub const IMPLICIT_LOG_CHANNEL: &str = "log";
+
+/// File of the state directory where `gazetteer import` keeps GeoNames places.
+pub const IMPORTED_GAZETTEER: &str = "gazetteer-geonames.tsv";
 
 pub const ATTACK_TYPES: &[&str] = &[
     "ambush",
@@ -408,6 +433,9 @@ fn default_listen() -> String {
 }
 fn default_max_story_age() -> Duration {
     Duration::from_secs(7 * 86400)
+}
+fn default_first_poll_max_age() -> Duration {
+    Duration::from_secs(24 * 3600)
 }
 fn default_log_format() -> String {
     "auto".into()
@@ -532,6 +560,7 @@ impl Config {
             [[watchlist]]
             name = "default"
             countries = ["ML", "BF", "NE", "TD", "MR"]
+            channels = ["log"]
             "#,
         )
         .expect("built-in config");
@@ -541,12 +570,23 @@ impl Config {
 
     /// Read, parse and validate a configuration file.
     pub fn load(path: &Path, gazetteer: &Gazetteer) -> Result<Config, ConfigError> {
+        Config::load_for(path, gazetteer, None)
+    }
+
+    /// [`Config::load`] with the state directory the daemon will use (its
+    /// `--state-dir`), whose imported gazetteer places watch-lists may name.
+    pub fn load_for(
+        path: &Path,
+        gazetteer: &Gazetteer,
+        state_dir: Option<&Path>,
+    ) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
             file: path.display().to_string(),
             line: None,
             message: format!("cannot read: {e}"),
+            more: vec![],
         })?;
-        Config::parse(&text, &path.display().to_string(), gazetteer).map(|mut c| {
+        Config::parse_for(&text, &path.display().to_string(), gazetteer, state_dir).map(|mut c| {
             c.path = Some(path.to_path_buf());
             c
         })
@@ -554,16 +594,77 @@ impl Config {
 
     /// Parse and validate configuration text; `file` names it in errors.
     pub fn parse(text: &str, file: &str, gazetteer: &Gazetteer) -> Result<Config, ConfigError> {
-        let config: Config = toml::from_str(text).map_err(|e| {
+        Config::parse_for(text, file, gazetteer, None)
+    }
+
+    /// [`Config::parse`] with a state directory overriding `daemon.state_dir`.
+    /// Watch-lists are validated against the gazetteer the daemon will use:
+    /// `gazetteer` plus `daemon.places_file` plus the places `gazetteer import`
+    /// put in the state directory.
+    pub fn parse_for(
+        text: &str,
+        file: &str,
+        gazetteer: &Gazetteer,
+        state_dir: Option<&Path>,
+    ) -> Result<Config, ConfigError> {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of_offset(text, s.start));
             ConfigError {
                 file: file.to_string(),
                 line,
-                message: e.message().trim().to_string(),
+                message: type_error_message(text, e.span(), e.message().trim()),
+                more: vec![],
             }
         })?;
-        config.validate(text, file, gazetteer)?;
-        Ok(config)
+        if let Some(d) = state_dir {
+            config.daemon.state_dir = d.to_path_buf();
+        }
+        let extended;
+        let gazetteer = match config.extra_places() {
+            Ok(places) if places.is_empty() => gazetteer,
+            Ok(places) => {
+                let mut g = gazetteer.clone();
+                g.extend(places);
+                extended = g;
+                &extended
+            }
+            Err(message) => {
+                return Err(ConfigError {
+                    file: file.to_string(),
+                    line: find_key_line(text, "daemon", 0, "places_file"),
+                    message,
+                    more: vec![],
+                })
+            }
+        };
+        let mut errors = config.validate(text, file, gazetteer).into_iter();
+        match errors.next() {
+            None => Ok(config),
+            Some(mut first) => {
+                first.more = errors.collect();
+                Err(first)
+            }
+        }
+    }
+
+    /// The places the daemon adds to the embedded gazetteer: the user's
+    /// `daemon.places_file` and what `gazetteer import` stored in the state directory.
+    pub fn extra_places(&self) -> Result<Vec<sahel_nlp::Place>, String> {
+        let mut out = Vec::new();
+        if let Some(p) = &self.daemon.places_file {
+            out.extend(
+                Gazetteer::load_tsv_file(p, sahel_nlp::PlaceSource::User)
+                    .map_err(|e| format!("daemon.places_file: {e}"))?,
+            );
+        }
+        let imported = self.daemon.state_dir.join(IMPORTED_GAZETTEER);
+        if imported.exists() {
+            out.extend(
+                Gazetteer::load_tsv_file(&imported, sahel_nlp::PlaceSource::GeoNames)
+                    .map_err(|e| format!("imported gazetteer: {e}"))?,
+            );
+        }
+        Ok(out)
     }
 
     /// The channel names alerts are routed to when watch-lists name none.
@@ -604,15 +705,18 @@ impl Config {
         out
     }
 
-    fn validate(&self, text: &str, file: &str, gaz: &Gazetteer) -> Result<(), ConfigError> {
+    /// Every error of the file, in order.
+    fn validate(&self, text: &str, file: &str, gaz: &Gazetteer) -> Vec<ConfigError> {
+        let mut errs = Vec::new();
         let err = |line: Option<usize>, message: String| ConfigError {
             file: file.to_string(),
             line,
             message,
+            more: vec![],
         };
         let d = &self.daemon;
         if !d.listen.is_empty() && d.listen.parse::<SocketAddr>().is_err() {
-            return Err(err(
+            errs.push(err(
                 find_key_line(text, "daemon", 0, "listen"),
                 format!(
                     "daemon.listen: {:?} is not an address like \"127.0.0.1:9464\"",
@@ -621,7 +725,7 @@ impl Config {
             ));
         }
         if !["auto", "text", "json", "journald"].contains(&d.log_format.as_str()) {
-            return Err(err(
+            errs.push(err(
                 find_key_line(text, "daemon", 0, "log_format"),
                 format!(
                     "daemon.log_format: {:?} is not one of auto, text, json, journald",
@@ -630,7 +734,7 @@ impl Config {
             ));
         }
         if d.max_concurrent_fetches == 0 || d.max_fetches_per_host == 0 {
-            return Err(err(
+            errs.push(err(
                 None,
                 "daemon: fetch concurrency limits must be at least 1".into(),
             ));
@@ -640,45 +744,41 @@ impl Config {
         for (i, f) in self.feeds.iter().enumerate() {
             let line = |key: &str| find_key_line(text, "feed", i, key);
             if !names.insert(f.name.as_str()) {
-                return Err(err(
+                errs.push(err(
                     line("name"),
                     format!("feed {:?}: a feed of that name is already defined", f.name),
                 ));
             }
             match url::Url::parse(&f.url) {
                 Ok(u) if u.scheme() == "http" || u.scheme() == "https" || u.scheme() == "file" => {}
-                Ok(u) => {
-                    return Err(err(
-                        line("url"),
-                        format!(
-                            "feed {:?}: url scheme {:?} is not http or https",
-                            f.name,
-                            u.scheme()
-                        ),
-                    ))
-                }
-                Err(e) => {
-                    return Err(err(
-                        line("url"),
-                        format!("feed {:?}: url {:?}: {e}", f.name, f.url),
-                    ))
-                }
+                Ok(u) => errs.push(err(
+                    line("url"),
+                    format!(
+                        "feed {:?}: url scheme {:?} is not http or https",
+                        f.name,
+                        u.scheme()
+                    ),
+                )),
+                Err(e) => errs.push(err(
+                    line("url"),
+                    format!("feed {:?}: url {:?}: {e}", f.name, f.url),
+                )),
             }
             if f.interval < Duration::from_secs(1) {
-                return Err(err(
+                errs.push(err(
                     line("interval"),
                     format!("feed {:?}: interval must be at least 1s", f.name),
                 ));
             }
             if f.adaptive && f.min_interval > f.max_interval {
-                return Err(err(
+                errs.push(err(
                     line("min_interval"),
                     format!("feed {:?}: min_interval is above max_interval", f.name),
                 ));
             }
             if let Some(l) = &f.language {
                 if !LANGUAGES.contains(&l.as_str()) {
-                    return Err(err(
+                    errs.push(err(
                         line("language"),
                         format!("feed {:?}: language {l:?} is not en or fr", f.name),
                     ));
@@ -691,13 +791,13 @@ impl Config {
             let line = |key: &str| find_key_line(text, "channel", i, key);
             let name = c.name();
             if name == IMPLICIT_LOG_CHANNEL && !matches!(c, ChannelConfig::Log(_)) {
-                return Err(err(
+                errs.push(err(
                     line("name"),
                     format!("channel {name:?}: the name \"log\" is kept for a log channel"),
                 ));
             }
             if !names.insert(name) {
-                return Err(err(
+                errs.push(err(
                     line("name"),
                     format!("channel {name:?}: a channel of that name is already defined"),
                 ));
@@ -706,15 +806,13 @@ impl Config {
                 ChannelConfig::Webhook(w) => {
                     match url::Url::parse(&w.url) {
                         Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
-                        _ => {
-                            return Err(err(
-                                line("url"),
-                                format!("channel {name:?}: url {:?} is not an http(s) URL", w.url),
-                            ))
-                        }
+                        _ => errs.push(err(
+                            line("url"),
+                            format!("channel {name:?}: url {:?} is not an http(s) URL", w.url),
+                        )),
                     }
                     if w.secret_env.is_some() && w.secret_file.is_some() {
-                        return Err(err(
+                        errs.push(err(
                             line("secret_env"),
                             format!("channel {name:?}: give secret_env or secret_file, not both"),
                         ));
@@ -722,7 +820,7 @@ impl Config {
                     if (w.secret_env.is_some() || w.secret_file.is_some())
                         && w.format != WebhookFormat::Json
                     {
-                        return Err(err(
+                        errs.push(err(
                             line("secret_env"),
                             format!("channel {name:?}: only format = \"json\" bodies are signed"),
                         ));
@@ -730,7 +828,7 @@ impl Config {
                 }
                 ChannelConfig::Email(e) => {
                     if e.password_env.is_some() && e.password_file.is_some() {
-                        return Err(err(
+                        errs.push(err(
                             line("password_env"),
                             format!(
                                 "channel {name:?}: give password_env or password_file, not both"
@@ -738,13 +836,13 @@ impl Config {
                         ));
                     }
                     if e.tls == TlsMode::None && !is_loopback_host(&e.smtp_host) {
-                        return Err(err(
+                        errs.push(err(
                             line("tls"),
                             format!("channel {name:?}: tls = \"none\" is only allowed to a loopback host, not {:?}", e.smtp_host),
                         ));
                     }
                     if e.from.parse::<lettre::message::Mailbox>().is_err() {
-                        return Err(err(
+                        errs.push(err(
                             line("from"),
                             format!(
                                 "channel {name:?}: from {:?} is not an email address",
@@ -753,14 +851,14 @@ impl Config {
                         ));
                     }
                     if e.to.is_empty() {
-                        return Err(err(
+                        errs.push(err(
                             line("to"),
                             format!("channel {name:?}: to lists no recipient"),
                         ));
                     }
                     for t in &e.to {
                         if t.parse::<lettre::message::Mailbox>().is_err() {
-                            return Err(err(
+                            errs.push(err(
                                 line("to"),
                                 format!(
                                     "channel {name:?}: recipient {t:?} is not an email address"
@@ -778,14 +876,14 @@ impl Config {
             let line = |key: &str| find_key_line(text, "watchlist", i, key);
             let wl = &w.name;
             if !names.insert(wl.as_str()) {
-                return Err(err(
+                errs.push(err(
                     line("name"),
                     format!("watchlist {wl:?}: a watch-list of that name is already defined"),
                 ));
             }
             for c in &w.countries {
                 if c.len() != 2 || gaz.country(c).is_none() {
-                    return Err(err(line("countries"), format!("watchlist {wl:?}: unknown country code {c:?} (use ISO codes such as ML, BF, NE, TD, MR)")));
+                    errs.push(err(line("countries"), format!("watchlist {wl:?}: unknown country code {c:?} (use ISO codes such as ML, BF, NE, TD, MR)")));
                 }
             }
             for r in &w.regions {
@@ -794,7 +892,7 @@ impl Config {
                         .suggest(r, &[PlaceKind::Admin1, PlaceKind::Admin1New])
                         .map(|s| format!(" (did you mean {s:?}?)"))
                         .unwrap_or_default();
-                    return Err(err(
+                    errs.push(err(
                         line("regions"),
                         format!("watchlist {wl:?}: unknown region {r:?}{hint}"),
                     ));
@@ -803,7 +901,10 @@ impl Config {
             for p in &w.places {
                 match (&p.name, p.lat, p.lon) {
                     (Some(n), None, None) => {
-                        if gaz.lookup(n).is_empty() {
+                        let site = self.sites.iter().any(|s| {
+                            sahel_nlp::text::name_key(&s.name) == sahel_nlp::text::name_key(n)
+                        });
+                        if !site && gaz.lookup(n).is_empty() {
                             let hint = gaz
                                 .suggest(
                                     n,
@@ -811,7 +912,7 @@ impl Config {
                                 )
                                 .map(|s| format!(" (did you mean {s:?}?)"))
                                 .unwrap_or_default();
-                            return Err(err(
+                            errs.push(err(
                                 line("places"),
                                 format!("watchlist {wl:?}: unknown place {n:?}{hint}"),
                             ));
@@ -819,7 +920,7 @@ impl Config {
                     }
                     (_, Some(lat), Some(lon)) => {
                         if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
-                            return Err(err(
+                            errs.push(err(
                                 line("places"),
                                 format!(
                                     "watchlist {wl:?}: coordinates {lat},{lon} are out of range"
@@ -828,14 +929,14 @@ impl Config {
                         }
                     }
                     _ => {
-                        return Err(err(
+                        errs.push(err(
                             line("places"),
                             format!("watchlist {wl:?}: a place needs a name, or lat and lon"),
                         ));
                     }
                 }
                 if p.radius_km <= 0.0 {
-                    return Err(err(
+                    errs.push(err(
                         line("places"),
                         format!("watchlist {wl:?}: radius_km must be positive"),
                     ));
@@ -846,7 +947,7 @@ impl Config {
                     let hint = crate::watchlist::suggest_actor(a)
                         .map(|s| format!(" (did you mean {s:?}?)"))
                         .unwrap_or_default();
-                    return Err(err(
+                    errs.push(err(
                         line("actors"),
                         format!("watchlist {wl:?}: unknown actor {a:?}{hint}"),
                     ));
@@ -854,7 +955,7 @@ impl Config {
             }
             for v in &w.victims {
                 if !VICTIMS.contains(&v.as_str()) {
-                    return Err(err(
+                    errs.push(err(
                         line("victims"),
                         format!(
                             "watchlist {wl:?}: victims {v:?} is not one of {}",
@@ -865,7 +966,7 @@ impl Config {
             }
             for t in &w.attack_types {
                 if !ATTACK_TYPES.contains(&t.as_str()) {
-                    return Err(err(
+                    errs.push(err(
                         line("attack_types"),
                         format!(
                             "watchlist {wl:?}: attack type {t:?} is not one of {}",
@@ -876,17 +977,31 @@ impl Config {
             }
             for l in &w.languages {
                 if !LANGUAGES.contains(&l.as_str()) {
-                    return Err(err(
+                    errs.push(err(
                         line("languages"),
                         format!("watchlist {wl:?}: language {l:?} is not en or fr"),
                     ));
                 }
             }
+            if w.channels.is_empty() && !self.channels.is_empty() {
+                let names: Vec<String> = self
+                    .channels
+                    .iter()
+                    .map(|c| format!("{:?}", c.name()))
+                    .collect();
+                errs.push(err(
+                    line("name"),
+                    format!(
+                        "watchlist {wl:?}: no channels: say where it sends, e.g. channels = [{}] (\"log\" writes to the log only)",
+                        names.join(", ")
+                    ),
+                ));
+            }
             for c in &w.channels {
-                let known = self.channels.iter().any(|ch| ch.name() == c)
-                    || (self.channels.is_empty() && c == IMPLICIT_LOG_CHANNEL);
+                let known =
+                    self.channels.iter().any(|ch| ch.name() == c) || c == IMPLICIT_LOG_CHANNEL;
                 if !known {
-                    return Err(err(
+                    errs.push(err(
                         line("channels"),
                         format!("watchlist {wl:?}: no channel named {c:?} is defined"),
                     ));
@@ -894,14 +1009,14 @@ impl Config {
             }
             if let Some(q) = &w.quiet_hours {
                 if crate::watchlist::QuietWindow::parse(q).is_none() {
-                    return Err(err(
+                    errs.push(err(
                         line("quiet_hours"),
                         format!("watchlist {wl:?}: quiet_hours needs start and end as \"HH:MM\" and utc_offset as \"+HH:MM\""),
                     ));
                 }
             }
             if w.max_per_hour == Some(0) {
-                return Err(err(
+                errs.push(err(
                     line("max_per_hour"),
                     format!("watchlist {wl:?}: max_per_hour must be at least 1"),
                 ));
@@ -912,7 +1027,7 @@ impl Config {
                 || !(-180.0..=180.0).contains(&s.lon)
                 || s.radius_km <= 0.0
             {
-                return Err(err(
+                errs.push(err(
                     find_key_line(text, "site", i, "lat"),
                     format!(
                         "site {:?}: coordinates out of range or radius not positive",
@@ -921,7 +1036,106 @@ impl Config {
                 ));
             }
         }
-        Ok(())
+        errs
+    }
+}
+
+/// What `check-config` says besides the errors that stop a load: values that
+/// work but are risky (warnings), and secrets the daemon would not find.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Review {
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl Config {
+    /// Review a loaded configuration. A missing secret environment variable is
+    /// a warning (the shell running check-config rarely has the service's
+    /// secrets), an error when `strict`; a missing secret file is an error; a
+    /// secret file others may read is a warning.
+    pub fn review(&self, strict: bool) -> Review {
+        let mut r = Review::default();
+        if self.watchlists.is_empty() {
+            r.warnings
+                .push("no [[watchlist]]: no alert will be sent".to_string());
+        }
+        for w in &self.watchlists {
+            for c in &w.countries {
+                let c = c.to_ascii_uppercase();
+                if !sahel_nlp::DEFAULT_COUNTRIES.contains(&c.as_str()) {
+                    r.warnings.push(format!(
+                        "watchlist {:?}: country {c} is outside the watched Sahel countries ({}): its places, outlets and actors are barely known, most of its attacks will be missed",
+                        w.name,
+                        sahel_nlp::DEFAULT_COUNTRIES.join(", ")
+                    ));
+                }
+            }
+        }
+        if let Ok(addr) = self.daemon.listen.parse::<SocketAddr>() {
+            if !addr.ip().is_loopback() {
+                r.warnings.push(format!(
+                    "daemon.listen {addr} is not a loopback address: /incidents and /metrics are open to the network (put a reverse proxy with authentication in front, or listen on 127.0.0.1)"
+                ));
+            }
+        }
+        for f in self.feeds.iter().filter(|f| f.enabled) {
+            let shortest = if f.adaptive {
+                f.min_interval.min(f.interval)
+            } else {
+                f.interval
+            };
+            if shortest < Duration::from_secs(60) {
+                r.warnings.push(format!(
+                    "feed {:?}: polled every {} (under a minute): outlets may block the daemon; 5m-15m is usual",
+                    f.name,
+                    humantime::format_duration(shortest)
+                ));
+            }
+        }
+        for c in &self.channels {
+            let (env, file, what) = match c {
+                ChannelConfig::Webhook(w) => (&w.secret_env, &w.secret_file, "secret"),
+                ChannelConfig::Email(e) => (&e.password_env, &e.password_file, "password"),
+                _ => continue,
+            };
+            let name = c.name();
+            if let Some(var) = env {
+                if std::env::var_os(var).is_none() {
+                    let m = format!(
+                        "channel {name:?}: environment variable {var} (the {what}) is not set here; the daemon needs it in its environment (systemd: EnvironmentFile=)"
+                    );
+                    if strict {
+                        r.errors.push(m);
+                    } else {
+                        r.warnings.push(m);
+                    }
+                }
+            }
+            if let Some(path) = file {
+                match std::fs::metadata(path) {
+                    Err(e) => r.errors.push(format!(
+                        "channel {name:?}: {what} file {}: {e}",
+                        path.display()
+                    )),
+                    Ok(m) => {
+                        #[cfg(unix)]
+                        {
+                            use std::os::unix::fs::PermissionsExt;
+                            let mode = m.permissions().mode() & 0o777;
+                            if mode & 0o044 != 0 {
+                                r.warnings.push(format!(
+                                    "channel {name:?}: {what} file {} is readable by others (mode {mode:o}); chmod 600 it",
+                                    path.display()
+                                ));
+                            }
+                        }
+                        #[cfg(not(unix))]
+                        let _ = m;
+                    }
+                }
+            }
+        }
+        r
     }
 }
 
@@ -932,6 +1146,71 @@ pub fn is_loopback_host(host: &str) -> bool {
             .parse::<std::net::IpAddr>()
             .map(|ip| ip.is_loopback())
             .unwrap_or(false)
+}
+
+/// A parse error as a user reads it: the key it is about (`daemon.state_dir`)
+/// and, for a type error, what was expected and what was found.
+fn type_error_message(text: &str, span: Option<std::ops::Range<usize>>, message: &str) -> String {
+    let message = reword_type_error(message);
+    let Some(span) = span else { return message };
+    let start = span.start.min(text.len());
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line = &text[line_start..line_end];
+    let Some((key, _)) = line.split_once('=') else {
+        return message;
+    };
+    let key = key.trim().trim_matches('"');
+    if key.is_empty() || key.starts_with('[') || key.contains(char::is_whitespace) {
+        return message;
+    }
+    let table = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+    let path = match table {
+        Some(t) => format!("{t}.{key}"),
+        None => key.to_string(),
+    };
+    if message.contains(&path) {
+        message
+    } else {
+        format!("{path}: {message}")
+    }
+}
+
+/// "invalid type: integer `42`, expected a path" → "expected a path, found the integer 42".
+fn reword_type_error(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("invalid type: ") else {
+        return message.to_string();
+    };
+    let Some((found, expected)) = rest.split_once(", expected ") else {
+        return message.to_string();
+    };
+    let found = match found.split_once(" `") {
+        Some((kind, value)) => {
+            let value = value.trim_end_matches('`');
+            match kind {
+                "string" => format!("the string {value:?}"),
+                "floating point" => format!("the number {value}"),
+                k => format!("the {k} {value}"),
+            }
+        }
+        None => match found {
+            "sequence" => "an array".to_string(),
+            "map" => "a table".to_string(),
+            f if f.starts_with("string ") => format!("the {f}"),
+            f => format!("a {f}"),
+        },
+    };
+    let expected = match expected.trim() {
+        "path string" => "a path".to_string(),
+        "a borrowed path" => "a path".to_string(),
+        e => e.to_string(),
+    };
+    format!("expected {expected}, found {found}")
 }
 
 fn line_of_offset(text: &str, offset: usize) -> usize {
@@ -1023,6 +1302,43 @@ mod tests {
         assert!(c.feeds.iter().any(|f| f.language.as_deref() == Some("fr")));
         assert_eq!(c.watched_countries(), vec!["BF", "ML", "MR", "NE", "TD"]);
         assert_eq!(c.effective_channels(), vec!["log"]);
+    }
+
+    #[test]
+    fn type_error_names_key_and_line() {
+        let text = "[daemon]\nstate_dir = 42\n";
+        let e = Config::parse(text, "file", &gaz()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "file:2: daemon.state_dir: expected a path, found the integer 42"
+        );
+        let text = "[[feed]]\nname = \"a\"\nurl = \"https://a.example/\"\nenabled = \"yes\"\n";
+        let e = Config::parse(text, "file", &gaz()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "file:4: feed.enabled: expected a boolean, found the string \"yes\""
+        );
+    }
+
+    #[test]
+    fn every_error_of_a_file_is_reported_at_once() {
+        let text = "[[watchlist]]\nname = \"a\"\nregions = [\"Tilaberi\"]\n[[watchlist]]\nname = \"b\"\nactors = [\"Boko Harm\"]\nmax_per_hour = 0\n";
+        let e = Config::parse(text, "c.toml", &gaz()).unwrap_err();
+        let lines: Vec<String> = e.all().map(|e| e.to_string()).collect();
+        assert_eq!(lines.len(), 3, "{e}");
+        assert!(
+            lines[0].starts_with("c.toml:3:") && lines[0].contains("Tilaberi"),
+            "{e}"
+        );
+        assert!(
+            lines[1].starts_with("c.toml:6:") && lines[1].contains("Boko Harm"),
+            "{e}"
+        );
+        assert!(
+            lines[2].starts_with("c.toml:7:") && lines[2].contains("max_per_hour"),
+            "{e}"
+        );
+        assert_eq!(e.to_string().lines().count(), 3);
     }
 
     #[test]

@@ -63,6 +63,8 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
 
     let metrics = Metrics::default();
     let health = Arc::new(Health::default());
+    health.started.beat();
+    preset(&config, &metrics, &health);
     let pipeline = Arc::new(Pipeline::new(
         store.clone(),
         Settings::new(&config, gazetteer, true),
@@ -133,7 +135,10 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
                 let mono = NotifyState::monotonic_usec_now().unwrap_or(NotifyState::MonotonicUsec(0));
                 notify(&[NotifyState::Reloading, mono]);
                 match reload(config_path, state_dir, &pipeline, &scheduler, &delivery, &store) {
-                    Ok(()) => info!(config = %config_path.display(), "configuration reloaded"),
+                    Ok(c) => {
+                        preset(&c, &metrics, &health);
+                        info!(config = %config_path.display(), "configuration reloaded")
+                    }
                     Err(e) => error!("configuration not reloaded, keeping the old one: {e:#}"),
                 }
                 notify(&[NotifyState::Ready]);
@@ -236,11 +241,11 @@ fn import_known(store: &Store, config: &Config, gaz: &sahel_nlp::Gazetteer) -> R
 }
 
 fn load(path: &Path, state_dir: Option<&Path>) -> Result<Config> {
-    let mut config = Config::load(path, &sahel_nlp::Gazetteer::embedded())?;
-    if let Some(d) = state_dir {
-        config.daemon.state_dir = d.to_path_buf();
-    }
-    Ok(config)
+    Ok(Config::load_for(
+        path,
+        &sahel_nlp::Gazetteer::embedded(),
+        state_dir,
+    )?)
 }
 
 fn reload(
@@ -250,14 +255,33 @@ fn reload(
     scheduler: &Scheduler,
     delivery: &Delivery,
     store: &Store,
-) -> Result<()> {
+) -> Result<Config> {
     let config = load(path, state_dir)?;
     let gazetteer = load_gazetteer(&config)?;
     import_known(store, &config, &gazetteer)?;
     delivery.reload(&config)?;
     pipeline.reload(Settings::new(&config, gazetteer, true));
     scheduler.reload(&config);
-    Ok(())
+    Ok(config)
+}
+
+/// Metrics of every feed and channel from start; the feeds `/healthz` watches.
+fn preset(config: &Config, metrics: &Metrics, health: &Health) {
+    let feeds: Vec<String> = config
+        .feeds
+        .iter()
+        .filter(|f| f.enabled)
+        .map(|f| f.name.clone())
+        .collect();
+    let mut channels = config.effective_channels();
+    if !channels
+        .iter()
+        .any(|c| c == crate::config::IMPLICIT_LOG_CHANNEL)
+    {
+        channels.push(crate::config::IMPLICIT_LOG_CHANNEL.to_string());
+    }
+    metrics.preset(&feeds, &channels);
+    health.set_feeds(feeds);
 }
 
 /// Receive feed batches and run each story through the pipeline.
@@ -282,8 +306,18 @@ async fn pipeline_task(
         let beat = health.clone();
         let stop = shutdown.clone();
         let deliver = delivery.clone();
+        let name = feed.clone();
         let result = tokio::task::spawn_blocking(move || {
+            // the feed's first successful poll: its state is saved after this batch
+            let first_poll = p
+                .store()
+                .feed_state(&name)
+                .ok()
+                .flatten()
+                .is_none_or(|f| f.last_success.is_none());
+            let max_age = p.settings().first_poll_max_age;
             let mut alerts = 0usize;
+            let mut held = 0usize;
             // one transaction per chunk (not per story), the heartbeat
             // between chunks: a 100,000-item feed neither takes an fsync per
             // story nor looks like a stuck stage
@@ -293,12 +327,16 @@ async fn pipeline_task(
                     anyhow::bail!("stopping: the rest of the batch is left for the next poll");
                 }
                 let chunk = &rest[..rest.len().min(BATCH_STORIES)];
-                let outcomes = p.process_batch(chunk, Utc::now(), BATCH_TIME)?;
+                let outcomes =
+                    p.process_batch(chunk, Utc::now(), BATCH_TIME, first_poll.then_some(max_age))?;
                 let chunk = &chunk[..outcomes.len()];
                 rest = &rest[outcomes.len()..];
                 let before = alerts;
                 for (s, o) in chunk.iter().zip(outcomes) {
                     alerts += o.alerts.len();
+                    if matches!(o.status, crate::pipeline::StoryStatus::HeldBack { .. }) {
+                        held += 1;
+                    }
                     if !o.alerts.is_empty() {
                         info!(story = %s.title, feed = %s.feed, status = ?o.status, "attack story");
                     }
@@ -308,6 +346,16 @@ async fn pipeline_task(
                     // committed: no need to wait for the rest of the batch
                     deliver.wake();
                 }
+            }
+            if first_poll {
+                info!(
+                    feed = %name,
+                    stories = stories.len(),
+                    held_back = held,
+                    first_poll_max_age = %humantime::format_duration(max_age),
+                    "first poll of the feed: {held} older attack stor{} stored without alerts",
+                    if held == 1 { "y" } else { "ies" }
+                );
             }
             Ok(alerts)
         })
@@ -368,47 +416,21 @@ pub fn explain(c: &Config) -> String {
         );
     }
     let _ = writeln!(s, "\nwatch-lists ({}):", c.watchlists.len());
-    for w in &c.watchlists {
-        let mut crit = Vec::new();
-        if !w.countries.is_empty() {
-            crit.push(format!("countries {}", w.countries.join(",")));
-        }
-        if !w.regions.is_empty() {
-            crit.push(format!("regions {}", w.regions.join(",")));
-        }
-        if !w.places.is_empty() {
-            crit.push(format!("{} place(s) with radius", w.places.len()));
-        }
-        if !w.actors.is_empty() {
-            crit.push(format!("actors {}", w.actors.join(",")));
-        }
-        if let Some(m) = w.min_killed {
-            crit.push(format!("at least {m} killed"));
-        }
-        if !w.keywords.is_empty() {
-            crit.push(format!("keywords {}", w.keywords.join(",")));
-        }
-        if crit.is_empty() {
-            crit.push("every attack in the watched countries".into());
-        }
-        let channels = if w.channels.is_empty() {
-            c.effective_channels()
-        } else {
-            w.channels.clone()
-        };
-        let _ = writeln!(
-            s,
-            "  {:<20} {} → {}",
-            w.name,
-            crit.join("; "),
-            channels.join(", ")
-        );
+    if c.watchlists.is_empty() {
+        let _ = writeln!(s, "  none: no alert will be sent");
     }
-    let _ = writeln!(s, "\nchannels ({}):", c.channels.len().max(1));
-    if c.channels.is_empty() {
+    for w in &c.watchlists {
+        for line in explain_watchlist(c, w) {
+            let _ = writeln!(s, "{line}");
+        }
+    }
+    let _ = writeln!(s, "\nchannels ({}):", c.channels.len() + 1);
+    if c.channel(crate::config::IMPLICIT_LOG_CHANNEL).is_none() {
         let _ = writeln!(
             s,
-            "  log                  alerts go to the log (no channel configured)"
+            "  {:<20} {:<8} writes to the daemon's log (always there)",
+            crate::config::IMPLICIT_LOG_CHANNEL,
+            "log"
         );
     }
     for ch in &c.channels {
@@ -466,6 +488,123 @@ pub fn explain(c: &Config) -> String {
         }
     }
     s
+}
+
+/// Every criterion of a watch-list in words: where, what, delivery.
+fn explain_watchlist(c: &Config, w: &crate::config::WatchlistConfig) -> Vec<String> {
+    let mut out = Vec::new();
+    let channels = if w.channels.is_empty() {
+        "log (the daemon's log only: no channels given)".to_string()
+    } else {
+        w.channels
+            .iter()
+            .map(|ch| {
+                if ch == crate::config::IMPLICIT_LOG_CHANNEL && c.channel(ch).is_none() {
+                    "log (the daemon's log)".to_string()
+                } else {
+                    ch.clone()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    out.push(format!("  {} → {}", w.name, channels));
+    let mut place = Vec::new();
+    if !w.countries.is_empty() {
+        place.push(format!("in {}", w.countries.join(", ")));
+    }
+    if !w.regions.is_empty() {
+        place.push(format!("in the region(s) {}", w.regions.join(", ")));
+    }
+    for p in &w.places {
+        let at = match (&p.name, p.lat, p.lon) {
+            (_, Some(lat), Some(lon)) => format!("{lat},{lon}"),
+            (Some(n), _, _) => n.clone(),
+            _ => "?".into(),
+        };
+        place.push(format!("within {} km of {at}", p.radius_km));
+    }
+    if place.is_empty() {
+        out.push(format!(
+            "    where: anywhere in the watched countries ({})",
+            c.watched_countries().join(", ")
+        ));
+    } else {
+        out.push(format!("    where (any of): {}", place.join("; ")));
+    }
+    let mut what = Vec::new();
+    if let Some(m) = w.min_killed {
+        what.push(format!("at least {m} killed"));
+    }
+    if !w.attack_types.is_empty() {
+        what.push(format!("attack type {}", w.attack_types.join(" or ")));
+    }
+    if !w.actors.is_empty() {
+        what.push(format!("by {}", w.actors.join(" or ")));
+    }
+    if !w.victims.is_empty() {
+        what.push(format!("victims {}", w.victims.join(" or ")));
+    }
+    if !w.keywords.is_empty() {
+        what.push(format!(
+            "a story's text says {}",
+            w.keywords
+                .iter()
+                .map(|k| format!("{k:?}"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ));
+    }
+    if !w.exclude_keywords.is_empty() {
+        what.push(format!(
+            "no story says {}",
+            w.exclude_keywords
+                .iter()
+                .map(|k| format!("{k:?}"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ));
+    }
+    if !w.languages.is_empty() {
+        what.push(format!("a story in {}", w.languages.join(" or ")));
+    }
+    if what.is_empty() {
+        out.push("    what: every attack".to_string());
+    } else {
+        out.push(format!("    what (all of): {}", what.join("; ")));
+    }
+    let a = &c.alerts;
+    let updates = w.updates.unwrap_or(a.updates);
+    out.push(if updates {
+        format!(
+            "    updates: incident.updated when the toll rises by {} or by {:.0}% since this list was told{}{}",
+            a.update_min_killed_increase,
+            a.update_min_killed_ratio * 100.0,
+            if a.update_on_claim { ", or on a first claim" } else { "" },
+            if w.updates.is_some() { "" } else { " ([alerts] updates)" }
+        )
+    } else {
+        format!(
+            "    updates: off{}: incident.new only, the first time an incident matches this list",
+            if w.updates.is_some() { "" } else { " ([alerts] updates)" }
+        )
+    });
+    match &w.quiet_hours {
+        Some(q) => out.push(format!(
+            "    quiet hours: {}–{} (UTC{}): alerts are held and sent as one digest when they end",
+            q.start,
+            q.end,
+            q.utc_offset.as_deref().unwrap_or("+00:00")
+        )),
+        None => out.push("    quiet hours: none".to_string()),
+    }
+    match w.max_per_hour {
+        Some(n) => out.push(format!(
+            "    rate: at most {n} alert(s) an hour; the excess is held and sent as one digest on the next hour"
+        )),
+        None => out.push("    rate: no cap".to_string()),
+    }
+    out
 }
 
 /// Webhook URLs often carry a token in their path (Slack, Discord): show the host only.

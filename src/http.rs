@@ -19,6 +19,8 @@ use crate::store::{Incident, Store};
 
 /// Heartbeats older than this make `/healthz` fail.
 const STALE_SECS: i64 = 120;
+/// Every feed failing, or the outbox stuck, this long makes `/healthz` fail.
+const STUCK_SECS: i64 = 30 * 60;
 const RECENT: usize = 100;
 
 #[derive(Clone)]
@@ -120,30 +122,47 @@ async fn healthz(State(s): State<AppState>) -> Response {
     );
     // off the async threads, and never waiting long: a busy database (a big
     // batch being stored) must not make the health check hang
-    let store = s.store.clone();
-    let depth = match tokio::time::timeout(
+    let st = s.clone();
+    let db = tokio::time::timeout(
         std::time::Duration::from_secs(2),
-        tokio::task::spawn_blocking(move || store.outbox_depth()),
+        tokio::task::spawn_blocking(move || {
+            let depth = match st.store.outbox_depth() {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    st.store.note_error(&e);
+                    None
+                }
+            };
+            (depth, stuck_reasons(&st))
+        }),
     )
-    .await
-    {
-        Ok(Ok(Ok(d))) => Some(d),
-        Ok(Ok(Err(e))) => {
-            s.store.note_error(&e);
-            None
-        }
-        _ => None,
+    .await;
+    let (depth, stuck) = match db {
+        Ok(Ok((depth, stuck))) => (depth, stuck),
+        _ => (None, Vec::new()),
     };
     let damaged = s.store.is_damaged();
-    let healthy = ok(p) && ok(d) && ok(q) && !damaged;
+    let mut reasons: Vec<String> = Vec::new();
+    if damaged {
+        reasons.push("the state database is damaged".to_string());
+    }
+    for (name, a) in [("poller", p), ("pipeline", q), ("delivery", d)] {
+        if !ok(a) {
+            reasons.push(format!(
+                "the {name} loop has not gone round for {STALE_SECS} s"
+            ));
+        }
+    }
+    reasons.extend(stuck);
     let body = serde_json::json!({
-        "status": if damaged { "database damaged" } else if healthy { "ok" } else { "stale" },
+        "status": if damaged { "database damaged" } else if reasons.is_empty() { "ok" } else { "failing" },
+        "reasons": reasons,
         "poller_heartbeat_age_secs": p,
         "pipeline_heartbeat_age_secs": q,
         "delivery_heartbeat_age_secs": d,
         "outbox_depth": depth,
     });
-    let code = if healthy {
+    let code = if reasons.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
@@ -154,6 +173,52 @@ async fn healthz(State(s): State<AppState>) -> Response {
         body.to_string(),
     )
         .into_response()
+}
+
+/// Every feed failing for 30 minutes; the outbox not moving for 30 minutes while rows wait.
+fn stuck_reasons(s: &AppState) -> Vec<String> {
+    let mut out = Vec::new();
+    let now = Utc::now();
+    let long_ago =
+        |t: Option<chrono::DateTime<Utc>>| t.is_none_or(|t| (now - t).num_seconds() >= STUCK_SECS);
+    let started = s
+        .health
+        .started
+        .age_secs()
+        .map(|a| now - chrono::Duration::seconds(a));
+    let feeds = s.health.feeds();
+    if !feeds.is_empty() {
+        if let Some(states) = noted(s, s.store.feed_states()) {
+            let failing = feeds.iter().all(|f| {
+                states
+                    .iter()
+                    .find(|st| &st.name == f)
+                    .is_some_and(|st| st.failures > 0 && long_ago(st.last_success.or(started)))
+            });
+            if failing {
+                out.push(format!(
+                    "every feed ({}) has failed for {} minutes",
+                    feeds.len(),
+                    STUCK_SECS / 60
+                ));
+            }
+        }
+    }
+    if let Some(p) = noted(s, s.store.outbox_progress()) {
+        if p.oldest_waiting.is_some() && long_ago(p.oldest_waiting) && long_ago(p.last_settled) {
+            out.push(format!(
+                "the outbox has not moved for {} minutes: {} alert(s) wait",
+                STUCK_SECS / 60,
+                p.waiting
+            ));
+        }
+    }
+    out
+}
+
+/// The value, or None with a damaged-database error remembered.
+fn noted<T>(s: &AppState, r: anyhow::Result<T>) -> Option<T> {
+    r.map_err(|e| s.store.note_error(&e)).ok()
 }
 
 async fn metrics(State(s): State<AppState>) -> Response {

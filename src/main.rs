@@ -65,18 +65,26 @@ enum Command {
         #[arg(long)]
         published: Option<String>,
         /// Language (en or fr), detected when absent.
-        #[arg(long)]
+        #[arg(long, value_parser = ["en", "fr"])]
         lang: Option<String>,
         /// A configuration whose gazetteer additions and countries apply.
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
-    /// Validate a configuration and explain what it does.
-    CheckConfig { file: PathBuf },
+    /// Validate a configuration, explain what it does and warn about risky values.
+    CheckConfig {
+        file: PathBuf,
+        /// Missing secret environment variables are errors, not warnings.
+        #[arg(long)]
+        strict: bool,
+    },
     /// What the incident store knows.
     Incidents {
         #[arg(long, short)]
         config: PathBuf,
+        /// The daemon's --state-dir, if it runs with one (overrides daemon.state_dir).
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
         #[command(subcommand)]
         action: Option<IncidentsAction>,
     },
@@ -84,6 +92,9 @@ enum Command {
     Feeds {
         #[arg(long, short)]
         config: PathBuf,
+        /// The daemon's --state-dir, if it runs with one (overrides daemon.state_dir).
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
         /// JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -199,6 +210,30 @@ fn load_config(path: &Path) -> Result<Config> {
     Ok(Config::load(path, &sahel_nlp::Gazetteer::embedded())?)
 }
 
+/// The state database for a read-only command: never created (nor its
+/// directory); when absent, say where we looked and stop.
+fn open_existing_store(config_path: &Path, state_dir: Option<&Path>) -> Result<Store> {
+    let config = Config::load_for(config_path, &sahel_nlp::Gazetteer::embedded(), state_dir)?;
+    let db = daemon::db_path(&config);
+    if !db.exists() {
+        let from = match state_dir {
+            Some(_) => "--state-dir".to_string(),
+            None => format!("daemon.state_dir of {}", config_path.display()),
+        };
+        bail!(
+            "no state database at {} (from {from}): the daemon has not run with this state directory yet; nothing was created (give the daemon's --state-dir if it runs with one)",
+            db.display()
+        );
+    }
+    Store::open(&db)
+}
+
+/// A time with its zone, for tables.
+fn fmt_time(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
 fn dispatch(cmd: Command) -> Result<ExitCode> {
     match cmd {
         Command::Run { config, state_dir } => {
@@ -243,6 +278,13 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 incidents = s.incidents,
                 alerts = s.alerts,
                 "replay done"
+            );
+            eprintln!(
+                "replay: {} ({} stories, {} about attacks, from {} file(s))",
+                s.alerts_for_incidents(),
+                s.stories,
+                s.attack_stories,
+                s.files
             );
             Ok(if s.files_failed > 0 {
                 ExitCode::from(2)
@@ -292,14 +334,32 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::CheckConfig { file } => {
+        Command::CheckConfig { file, strict } => {
             let config = load_config(&file)?;
+            let review = config.review(strict);
             print!("{}", sahel_watch::daemon::explain(&config));
-            Ok(ExitCode::SUCCESS)
+            if !review.warnings.is_empty() {
+                println!("\nwarnings ({}):", review.warnings.len());
+                for w in &review.warnings {
+                    println!("  warning: {w}");
+                    eprintln!("{}: warning: {w}", file.display());
+                }
+            }
+            for e in &review.errors {
+                eprintln!("{}: error: {e}", file.display());
+            }
+            Ok(if review.errors.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
-        Command::Incidents { config, action } => {
-            let config = load_config(&config)?;
-            let store = Store::open(&daemon::db_path(&config))?;
+        Command::Incidents {
+            config,
+            state_dir,
+            action,
+        } => {
+            let store = open_existing_store(&config, state_dir.as_deref())?;
             match action.unwrap_or(IncidentsAction::List {
                 limit: 50,
                 all: false,
@@ -336,19 +396,24 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                         bail!("no incident {id:?}")
                     };
                     let stories = store.stories_of(&id)?;
+                    let told = store.read(|tx| tx.told(&id))?;
                     println!(
                         "{}",
                         serde_json::to_string_pretty(
-                            &serde_json::json!({"incident": i, "stories": stories})
+                            &serde_json::json!({"incident": i, "stories": stories, "watchlists_told": told})
                         )?
                     );
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Feeds { config, json } => {
+        Command::Feeds {
+            config,
+            state_dir,
+            json,
+        } => {
+            let store = open_existing_store(&config, state_dir.as_deref())?;
             let config = load_config(&config)?;
-            let store = Store::open(&daemon::db_path(&config))?;
             let states = store.feed_states()?;
             if json {
                 let rows: Vec<_> = config
@@ -359,13 +424,10 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
                 println!(
-                    "{:<28} {:<20} {:<20} {:>6} {:>8}  last error",
+                    "{:<28} {:<23} {:<23} {:>6} {:>8}  last error",
                     "feed", "last success", "next poll", "fails", "items"
                 );
-                let fmt = |t: Option<chrono::DateTime<chrono::Utc>>| {
-                    t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-                        .unwrap_or_else(|| "-".into())
-                };
+                let fmt = fmt_time;
                 for f in &config.feeds {
                     let s = states
                         .iter()
@@ -373,7 +435,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                         .cloned()
                         .unwrap_or_default();
                     println!(
-                        "{:<28} {:<20} {:<20} {:>6} {:>8}  {}",
+                        "{:<28} {:<23} {:<23} {:>6} {:>8}  {}",
                         f.name,
                         fmt(s.last_success),
                         fmt(s.next_poll),

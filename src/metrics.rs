@@ -49,6 +49,26 @@ impl Metrics {
         }
     }
 
+    /// Create every per-feed and per-channel series at 0, so that they exist
+    /// from start (a dashboard or an alert rule sees 0, not "no data").
+    pub fn preset(&self, feeds: &[String], channels: &[String]) {
+        for f in feeds {
+            let l = Metrics::feed(f);
+            let _ = self.polls.get_or_create(&l);
+            let _ = self.poll_errors.get_or_create(&l);
+            let _ = self.not_modified.get_or_create(&l);
+            let _ = self.bytes.get_or_create(&l);
+            let _ = self.items.get_or_create(&l);
+            let _ = self.last_success.get_or_create(&l);
+        }
+        for c in channels {
+            let l = Metrics::channel(c);
+            let _ = self.alerts_sent.get_or_create(&l);
+            let _ = self.alerts_failed.get_or_create(&l);
+            let _ = self.delivery_errors.get_or_create(&l);
+        }
+    }
+
     /// A registry holding every metric, prefixed `sahel_watch_`.
     pub fn registry(&self) -> Registry {
         let mut r = Registry::with_prefix("sahel_watch");
@@ -142,4 +162,18 @@ pub struct Health {
     pub poller: Heartbeat,
     pub pipeline: Heartbeat,
     pub delivery: Heartbeat,
+    /// Beaten once, when the daemon started.
+    pub started: Heartbeat,
+    /// The enabled feeds of the running configuration.
+    pub feeds: std::sync::RwLock<Vec<String>>,
+}
+
+impl Health {
+    pub fn set_feeds(&self, feeds: Vec<String>) {
+        *self.feeds.write().unwrap_or_else(|e| e.into_inner()) = feeds;
+    }
+
+    pub fn feeds(&self) -> Vec<String> {
+        self.feeds.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
 }

@@ -49,6 +49,9 @@ pub enum AlertEvent {
     Updated,
     #[serde(rename = "digest")]
     Digest,
+    /// A sample sent by `test-alert`: not an incident.
+    #[serde(rename = "test")]
+    Test,
 }
 
 impl AlertEvent {
@@ -57,6 +60,7 @@ impl AlertEvent {
             AlertEvent::New => "incident.new",
             AlertEvent::Updated => "incident.updated",
             AlertEvent::Digest => "digest",
+            AlertEvent::Test => "test",
         }
     }
 
@@ -65,6 +69,7 @@ impl AlertEvent {
             "incident.new" => AlertEvent::New,
             "incident.updated" => AlertEvent::Updated,
             "digest" => AlertEvent::Digest,
+            "test" => AlertEvent::Test,
             _ => return None,
         })
     }
@@ -89,7 +94,7 @@ pub struct IncidentView {
     pub title: Option<String>,
     pub summary: Option<String>,
     /// Sites of the configuration within their radius ("38 km south-east of Site X").
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub near_sites: Vec<String>,
 }
 
@@ -115,7 +120,7 @@ pub struct Alert {
     #[serde(default)]
     pub revision: u32,
     /// What changed, for incident.updated ("killed 12 → 23", "claimed by JNIM").
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub changes: Vec<String>,
 }
 
@@ -160,6 +165,7 @@ impl Alert {
             AlertEvent::New => "",
             AlertEvent::Updated => "Update: ",
             AlertEvent::Digest => "Digest: ",
+            AlertEvent::Test => "[TEST] ",
         };
         let date = i.event_date.map(|d| format!(" on {d}")).unwrap_or_default();
         format!("{prefix}{what} in {place}{date}{toll}")

@@ -20,8 +20,8 @@ use crate::dedup::{self, StoryEvidence, NEAR_DUPLICATE_BITS};
 use crate::metrics::Metrics;
 use crate::model::{Alert, AlertEvent, IncidentView, Story, StoryRef, ALERT_SCHEMA};
 use crate::source::parse::story_url_norm;
-use crate::store::{Incident, NewOutbox, NewStory, Store, Tx};
-use crate::watchlist::{MatchInput, Watchlists};
+use crate::store::{Incident, NewOutbox, NewStory, Store, Told, Tx};
+use crate::watchlist::{MatchInput, Watchlist, Watchlists};
 
 /// Which `incident.updated` alerts to produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +60,11 @@ pub enum StoryStatus {
     Known {
         incident: String,
     },
+    /// From a feed's first successful poll and published before
+    /// `daemon.first_poll_max_age`: stored with its incident, not alerted.
+    HeldBack {
+        incident: String,
+    },
 }
 
 #[derive(Debug)]
@@ -77,6 +82,8 @@ pub struct Settings {
     pub alerts: AlertsConfig,
     pub dedup: DedupConfig,
     pub max_story_age: Option<std::time::Duration>,
+    /// Stories of a feed's first successful poll older than this are not alerted.
+    pub first_poll_max_age: std::time::Duration,
     pub updates: UpdatePolicy,
     /// Write outbox rows (the daemon) or only return alerts (replay).
     pub queue: bool,
@@ -95,6 +102,7 @@ impl Settings {
             alerts: config.alerts.clone(),
             dedup: config.dedup.clone(),
             max_story_age: Some(config.daemon.max_story_age),
+            first_poll_max_age: config.daemon.first_poll_max_age,
             updates: UpdatePolicy::Configured,
             queue,
         }
@@ -148,9 +156,27 @@ impl Pipeline {
     /// Process one story; `now` is the wall clock (replay passes the story's
     /// publication time so that ages and holds are relative to it).
     pub fn process(&self, story: &Story, now: DateTime<Utc>) -> Result<Outcome> {
+        self.process_with(story, now, false)
+    }
+
+    /// Process a story of a feed's first successful poll: stored and joined
+    /// to its incident like any other, but alerted only when published within
+    /// `max_age` (a new feed's backlog is not news).
+    pub fn process_first_poll(
+        &self,
+        story: &Story,
+        now: DateTime<Utc>,
+        max_age: std::time::Duration,
+    ) -> Result<Outcome> {
+        self.process_with(story, now, held_back(story, now, Some(max_age)))
+    }
+
+    fn process_with(&self, story: &Story, now: DateTime<Utc>, hold: bool) -> Result<Outcome> {
         let st = self.settings();
-        self.store
-            .transaction(|tx| self.process_in(tx, &st, story, now))
+        let outcome = self
+            .store
+            .transaction(|tx| self.process_in(tx, &st, story, now, hold))?;
+        Ok(fate(story, outcome, hold))
     }
 
     /// Process a prefix of `stories` in one transaction: all of it is
@@ -160,27 +186,38 @@ impl Pipeline {
     /// worker (which records a delivery only once it gets the database: the
     /// longer it waits, the wider the window in which a crash repeats an
     /// alert). Returns the outcomes of the prefix processed.
+    ///
+    /// `first_poll_max_age`: the stories are of a feed's first successful
+    /// poll, and those published before it are stored but not alerted (as
+    /// [`Pipeline::process_first_poll`]).
     pub fn process_batch(
         &self,
         stories: &[Story],
         now: DateTime<Utc>,
         budget: std::time::Duration,
+        first_poll_max_age: Option<std::time::Duration>,
     ) -> Result<Vec<Outcome>> {
         let st = self.settings();
         let start = std::time::Instant::now();
-        self.store.transaction(|tx| {
+        let outcomes = self.store.transaction(|tx| {
             let mut out = Vec::new();
             for s in stories {
                 if !out.is_empty() && start.elapsed() >= budget {
                     break;
                 }
+                let hold = held_back(s, now, first_poll_max_age);
                 let o = self
-                    .process_in(tx, &st, s, now)
+                    .process_in(tx, &st, s, now, hold)
                     .with_context(|| format!("story {:?} of feed {:?}", s.key, s.feed))?;
-                out.push(o);
+                out.push((o, hold));
             }
             Ok(out)
-        })
+        })?;
+        Ok(stories
+            .iter()
+            .zip(outcomes)
+            .map(|(s, (o, hold))| fate(s, o, hold))
+            .collect())
     }
 
     fn process_in(
@@ -189,6 +226,7 @@ impl Pipeline {
         st: &Settings,
         story: &Story,
         now: DateTime<Utc>,
+        hold: bool,
     ) -> Result<Outcome> {
         // a publication time far in the future (a broken feed) is no time at all:
         // the story is dated when we saw it
@@ -245,6 +283,7 @@ impl Pipeline {
                         hash,
                         of,
                         incident,
+                        hold,
                         now,
                     );
                 }
@@ -266,6 +305,7 @@ impl Pipeline {
                 confidence: analysis.confidence,
                 incident_id: None,
                 analysis_json: &analysis_json,
+                text: Some(&story.text),
             };
             let facts = match (&analysis.facts, analysis.is_attack) {
                 (Some(f), true) => f.clone(),
@@ -333,7 +373,8 @@ impl Pipeline {
                             vec![],
                         )
                     } else {
-                        let alerts = self.alerts_for(tx, st, &mut inc, changes, false, now)?;
+                        let alerts =
+                            self.alerts_for(tx, st, &mut inc, changes, false, hold, now)?;
                         tx.put_incident(&inc)?;
                         (
                             StoryStatus::Joined {
@@ -362,7 +403,7 @@ impl Pipeline {
                     new_story.incident_id = Some(&inc.id);
                     tx.insert_story(&new_story)?;
                     self.metrics.incidents.inc();
-                    let alerts = self.alerts_for(tx, st, &mut inc, vec![], true, now)?;
+                    let alerts = self.alerts_for(tx, st, &mut inc, vec![], true, hold, now)?;
                     tx.put_incident(&inc)?;
                     (
                         StoryStatus::NewIncident {
@@ -390,6 +431,7 @@ impl Pipeline {
         hash: u64,
         of: String,
         incident: Option<String>,
+        hold: bool,
         now: DateTime<Utc>,
     ) -> Result<Outcome> {
         tx.insert_story(&NewStory {
@@ -406,13 +448,14 @@ impl Pipeline {
             confidence: 1.0,
             incident_id: incident.as_deref(),
             analysis_json: &serde_json::json!({"copy_of": of}).to_string(),
+            text: Some(&story.text),
         })?;
         let mut alerts = vec![];
         if let Some(id) = &incident {
             if let Some(mut inc) = tx.incident(id)? {
                 inc.last_seen = now;
                 if !inc.known {
-                    alerts = self.alerts_for(tx, st, &mut inc, vec![], false, now)?;
+                    alerts = self.alerts_for(tx, st, &mut inc, vec![], false, hold, now)?;
                 }
                 tx.put_incident(&inc)?;
             }
@@ -425,6 +468,12 @@ impl Pipeline {
     }
 
     /// Decide which alerts an incident change produces, route and queue them.
+    ///
+    /// Every watch-list has its own "new": an incident is `incident.new` to a
+    /// list the first time it matches it, whatever other lists were told; a
+    /// list already told gets `incident.updated` when the incident changed
+    /// significantly since what *it* was told (and it wants updates).
+    #[allow(clippy::too_many_arguments)]
     fn alerts_for(
         &self,
         tx: &Tx<'_>,
@@ -432,8 +481,12 @@ impl Pipeline {
         inc: &mut Incident,
         changes: Vec<String>,
         is_new: bool,
+        hold: bool,
         now: DateTime<Utc>,
     ) -> Result<Vec<Alert>> {
+        if hold {
+            return Ok(vec![]);
+        }
         let listed = tx.alert_stories(&inc.id, MAX_ALERT_STORIES)?;
         let mut languages: Vec<String> = Vec::new();
         for l in listed.iter().filter_map(|(_, l)| l.clone()) {
@@ -442,11 +495,9 @@ impl Pipeline {
             }
         }
         let stories: Vec<crate::store::StoredStory> = listed.into_iter().map(|(s, _)| s).collect();
-        let text: String = stories
-            .iter()
-            .map(|s| s.title.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
+        // keywords search the titles and full texts of the first and the
+        // latest stories (bounded, as the stories listed)
+        let text = tx.story_texts(&inc.id, MAX_ALERT_STORIES)?.join("\n")
             + "\n"
             + inc.summary.as_deref().unwrap_or("");
         let matched = st.watchlists.matching(&MatchInput {
@@ -457,99 +508,115 @@ impl Pipeline {
         if matched.is_empty() {
             return Ok(vec![]);
         }
-        let never_alerted = inc.alerted_revision == 0;
-        let event = if is_new || never_alerted {
-            AlertEvent::New
-        } else {
-            let significant = self.significant(st, inc);
-            match st.updates {
-                UpdatePolicy::Off => return Ok(vec![]),
-                UpdatePolicy::EveryStory => AlertEvent::Updated,
-                UpdatePolicy::Configured if significant && !changes.is_empty() => {
-                    AlertEvent::Updated
-                }
-                UpdatePolicy::Configured => return Ok(vec![]),
-            }
-        };
-        // updates go only to watch-lists that want them (replay's EveryStory: all)
-        let targets: Vec<_> = match event {
-            AlertEvent::Updated if st.updates == UpdatePolicy::Configured => {
-                matched.into_iter().filter(|w| w.updates).collect()
-            }
-            _ => matched,
-        };
-        if targets.is_empty() {
-            return Ok(vec![]);
-        }
-        if event == AlertEvent::Updated
-            && st.updates == UpdatePolicy::EveryStory
-            && changes.is_empty()
-        {
+        let told = if is_new { vec![] } else { tx.told(&inc.id)? };
+        let told_of = |w: &Watchlist| told.iter().find(|t| t.watchlist == w.name);
+        let new_to: Vec<&Watchlist> = matched
+            .iter()
+            .copied()
+            .filter(|w| told_of(w).is_none())
+            .collect();
+        let update_to: Vec<&Watchlist> = matched
+            .iter()
+            .copied()
+            .filter(|w| match (st.updates, told_of(w)) {
+                (_, None) | (UpdatePolicy::Off, _) => false,
+                (UpdatePolicy::EveryStory, Some(_)) => true,
+                (UpdatePolicy::Configured, Some(t)) => w.updates && self.significant(st, inc, t),
+            })
+            .collect();
+        if !update_to.is_empty() && st.updates == UpdatePolicy::EveryStory && changes.is_empty() {
             // a story joined without changing facts: a new revision all the same,
             // so the alert has its own idempotency key
             inc.revision += 1;
         }
-        let alert = Alert {
-            schema: ALERT_SCHEMA.to_string(),
-            event,
-            incident: incident_view(inc, &st.watchlists),
-            stories: stories
-                .iter()
-                .map(|s| StoryRef {
-                    title: s.title.clone(),
-                    url: s.url.clone(),
-                    source: s.source.clone(),
-                    published: s.published,
-                })
-                .collect(),
-            watchlists: targets.iter().map(|w| w.name.clone()).collect(),
-            revision: inc.revision,
-            changes,
-        };
-        inc.alerted_revision = inc.revision;
-        inc.alerted_killed = inc.killed;
-        inc.alerted_claimed = inc.claimed;
-        if st.queue {
-            let routes = st.watchlists.route(&targets, now, |group| {
-                tx.alerts_since(group, now - Duration::hours(1))
-                    .unwrap_or(0)
-            });
-            let payload = serde_json::to_string(&alert)?;
-            let key = alert.idempotency_key();
-            for r in routes {
-                let mut a = alert.clone();
-                a.watchlists = r.watchlists.clone();
-                let payload = if a.watchlists == alert.watchlists {
-                    payload.clone()
-                } else {
-                    serde_json::to_string(&a)?
-                };
-                let queued = tx.enqueue(
-                    &NewOutbox {
-                        idem_key: &key,
-                        channel: &r.channel,
-                        event: event.as_str(),
-                        incident_id: &inc.id,
-                        payload: &payload,
-                        held_until: r.held_until,
-                        digest_group: r.digest_group.as_deref(),
-                    },
-                    now,
-                )?;
-                if queued {
-                    self.metrics.alerts_queued.inc();
-                }
+        let mut alerts = Vec::new();
+        for (event, targets) in [(AlertEvent::New, new_to), (AlertEvent::Updated, update_to)] {
+            if targets.is_empty() {
+                continue;
             }
+            let alert = Alert {
+                schema: ALERT_SCHEMA.to_string(),
+                event,
+                incident: incident_view(inc, &st.watchlists),
+                stories: stories
+                    .iter()
+                    .map(|s| StoryRef {
+                        title: s.title.clone(),
+                        url: s.url.clone(),
+                        source: s.source.clone(),
+                        published: s.published,
+                    })
+                    .collect(),
+                watchlists: targets.iter().map(|w| w.name.clone()).collect(),
+                revision: inc.revision,
+                changes: changes.clone(),
+            };
+            for w in &targets {
+                tx.mark_told(inc, &w.name, now)?;
+            }
+            if st.queue {
+                self.queue(tx, st, inc, &alert, &targets, now)?;
+            }
+            alerts.push(alert);
         }
-        Ok(vec![alert])
+        if !alerts.is_empty() {
+            inc.alerted_revision = inc.revision;
+            inc.alerted_killed = inc.killed;
+            inc.alerted_claimed = inc.claimed;
+        }
+        Ok(alerts)
     }
 
-    fn significant(&self, st: &Settings, inc: &Incident) -> bool {
+    /// One outbox row per channel of the watch-lists an alert goes to.
+    fn queue(
+        &self,
+        tx: &Tx<'_>,
+        st: &Settings,
+        inc: &Incident,
+        alert: &Alert,
+        targets: &[&Watchlist],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let routes = st.watchlists.route(targets, now, |group| {
+            tx.alerts_since(group, now - Duration::hours(1))
+                .unwrap_or(0)
+        });
+        let payload = serde_json::to_string(alert)?;
+        let key = alert.idempotency_key();
+        for r in routes {
+            let mut a = alert.clone();
+            a.watchlists = r.watchlists.clone();
+            let payload = if a.watchlists == alert.watchlists {
+                payload.clone()
+            } else {
+                serde_json::to_string(&a)?
+            };
+            let queued = tx.enqueue(
+                &NewOutbox {
+                    idem_key: &key,
+                    channel: &r.channel,
+                    event: alert.event.as_str(),
+                    incident_id: &inc.id,
+                    payload: &payload,
+                    held_until: r.held_until,
+                    digest_group: r.digest_group.as_deref(),
+                },
+                now,
+            )?;
+            if queued {
+                self.metrics.alerts_queued.inc();
+            }
+        }
+        Ok(())
+    }
+
+    /// Has the incident changed significantly since what a watch-list was told?
+    fn significant(&self, st: &Settings, inc: &Incident, told: &Told) -> bool {
         let a = &st.alerts;
-        if a.update_on_claim && inc.claimed && !inc.alerted_claimed {
+        if a.update_on_claim && inc.claimed && !told.claimed {
             return true;
         }
-        match (inc.alerted_killed, inc.killed) {
+        match (told.killed, inc.killed) {
             (None, Some(k)) => k >= a.update_min_killed_increase,
             (Some(old), Some(new)) if new > old => {
                 let inc_abs = new - old;
@@ -558,6 +625,89 @@ impl Pipeline {
             }
             _ => false,
         }
+    }
+}
+
+/// Is a story of a feed's first successful poll (`first_poll_max_age` given)
+/// too old to be alerted? An undated story is not held back.
+fn held_back(
+    story: &Story,
+    now: DateTime<Utc>,
+    first_poll_max_age: Option<std::time::Duration>,
+) -> bool {
+    first_poll_max_age.is_some_and(|max_age| {
+        story
+            .published
+            .is_some_and(|p| now - p > Duration::from_std(max_age).unwrap_or(Duration::MAX))
+    })
+}
+
+/// A stored story's outcome as reported: held back when it would have
+/// alerted but for the first poll; its fate logged at DEBUG.
+fn fate(story: &Story, mut outcome: Outcome, hold: bool) -> Outcome {
+    if hold {
+        if let StoryStatus::NewIncident { incident } | StoryStatus::Joined { incident, .. } =
+            &outcome.status
+        {
+            outcome.status = StoryStatus::HeldBack {
+                incident: incident.clone(),
+            };
+        }
+    }
+    log_fate(story, &outcome);
+    outcome
+}
+
+/// At DEBUG, what became of a story, once: why it was not alerted, or what it did.
+fn log_fate(story: &Story, o: &Outcome) {
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        return;
+    }
+    let key = &story.key;
+    let title = &story.title;
+    match &o.status {
+        StoryStatus::Seen => {
+            tracing::debug!(story = %key, %title, "fate: already stored")
+        }
+        StoryStatus::Copy { of, incident } => tracing::debug!(
+            story = %key, %title, copy_of = %of, incident = incident.as_deref().unwrap_or("-"),
+            alerts = o.alerts.len(), "fate: a copy of a stored story"
+        ),
+        StoryStatus::NotAttack => {
+            let a = o.analysis.as_ref();
+            let score = a.and_then(|a| a.reasons.iter().find(|r| r.kind == "score"));
+            tracing::debug!(
+                story = %key, %title,
+                score = score.map(|r| r.text.as_str()).unwrap_or("?"),
+                detail = score.and_then(|r| r.note.as_deref()).unwrap_or(""),
+                confidence = a.map(|a| a.confidence).unwrap_or(0.0),
+                "fate: not an attack"
+            )
+        }
+        StoryStatus::TooOld => tracing::debug!(
+            story = %key, %title, published = ?story.published,
+            "fate: an attack story older than max_story_age: stored, not alerted"
+        ),
+        StoryStatus::NewIncident { incident } => tracing::debug!(
+            story = %key, %title, %incident, alerts = o.alerts.len(),
+            "fate: opened a new incident"
+        ),
+        StoryStatus::Joined { incident, score } if o.alerts.is_empty() => tracing::debug!(
+            story = %key, %title, %incident, score,
+            "fate: joined the incident without a significant change for any watch-list"
+        ),
+        StoryStatus::Joined { incident, score } => tracing::debug!(
+            story = %key, %title, %incident, score, alerts = o.alerts.len(),
+            "fate: joined the incident"
+        ),
+        StoryStatus::Known { incident } => tracing::debug!(
+            story = %key, %title, %incident,
+            "fate: joined a known (imported) incident: no alert"
+        ),
+        StoryStatus::HeldBack { incident } => tracing::debug!(
+            story = %key, %title, %incident, published = ?story.published,
+            "fate: held back on the feed's first poll (older than first_poll_max_age): stored, not alerted"
+        ),
     }
 }
 
@@ -628,5 +778,8 @@ pub fn load_gazetteer(config: &Config) -> Result<Gazetteer> {
 
 /// Where `gazetteer import` keeps GeoNames places.
 pub fn imported_gazetteer_path(config: &Config) -> std::path::PathBuf {
-    config.daemon.state_dir.join("gazetteer-geonames.tsv")
+    config
+        .daemon
+        .state_dir
+        .join(crate::config::IMPORTED_GAZETTEER)
 }

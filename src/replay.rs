@@ -32,6 +32,24 @@ pub struct ReplaySummary {
     pub attack_stories: usize,
     pub incidents: usize,
     pub alerts: usize,
+    /// Incidents the alerts are about.
+    pub alerted_incidents: usize,
+}
+
+impl ReplaySummary {
+    /// "12 alerts for 9 incidents".
+    pub fn alerts_for_incidents(&self) -> String {
+        alerts_for_incidents(self.alerts, self.alerted_incidents)
+    }
+}
+
+/// "1 alert for 1 incident", "12 alerts for 9 incidents".
+pub fn alerts_for_incidents(alerts: usize, incidents: usize) -> String {
+    format!(
+        "{alerts} alert{} for {incidents} incident{}",
+        if alerts == 1 { "" } else { "s" },
+        if incidents == 1 { "" } else { "s" }
+    )
 }
 
 /// Read every feed file, process the stories in publication order, and write
@@ -57,6 +75,7 @@ pub fn run(opts: &ReplayOptions, out: &mut impl Write) -> Result<ReplaySummary> 
         files: opts.feeds.len(),
         ..Default::default()
     };
+    let mut alerted = std::collections::HashSet::new();
     let mut stories: Vec<Story> = Vec::new();
     for path in &opts.feeds {
         let name = path
@@ -97,13 +116,14 @@ pub fn run(opts: &ReplayOptions, out: &mut impl Write) -> Result<ReplaySummary> 
             } => summary.attack_stories += 1,
             _ => {}
         }
-        tracing::debug!(story = %s.key, title = %s.title, status = ?outcome.status, "processed");
         for a in &outcome.alerts {
             serde_json::to_writer(&mut *out, a)?;
             out.write_all(b"\n")?;
             summary.alerts += 1;
+            alerted.insert(a.incident.id.clone());
         }
     }
+    summary.alerted_incidents = alerted.len();
     out.flush()?;
     Ok(summary)
 }

@@ -115,7 +115,43 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX outbox_due ON outbox(status, channel, next_attempt);
     "#,
+    // 2: what each watch-list was told about each incident (every list has its own
+    // "new"), filled from the alerts already queued; the full text of stories (keywords)
+    r#"
+    CREATE TABLE incident_watchlists (
+        incident_id   TEXT NOT NULL,
+        watchlist     TEXT NOT NULL,
+        revision      INTEGER NOT NULL,
+        killed        INTEGER,
+        claimed       INTEGER NOT NULL DEFAULT 0,
+        told_at       INTEGER NOT NULL,
+        PRIMARY KEY (incident_id, watchlist)
+    );
+    INSERT OR IGNORE INTO incident_watchlists (incident_id, watchlist, revision, killed, claimed, told_at)
+        SELECT o.incident_id, j.value, i.alerted_revision, i.alerted_killed, i.alerted_claimed, o.created_at
+        FROM outbox o JOIN incidents i ON i.id = o.incident_id, json_each(o.payload, '$.watchlists') j
+        WHERE o.event IN ('incident.new', 'incident.updated') AND json_valid(o.payload);
+    ALTER TABLE stories ADD COLUMN text TEXT;
+    "#,
 ];
+
+/// Whether the outbox moves: rows waiting to be sent (pending, not held for
+/// a digest) and the last time a row was settled (delivered or failed).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OutboxProgress {
+    pub oldest_waiting: Option<DateTime<Utc>>,
+    pub last_settled: Option<DateTime<Utc>>,
+    pub waiting: u64,
+}
+
+/// What one watch-list was last told about one incident.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Told {
+    pub watchlist: String,
+    pub revision: u32,
+    pub killed: Option<u32>,
+    pub claimed: bool,
+}
 
 /// Poll state of one feed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -274,6 +310,8 @@ pub struct NewStory<'a> {
     pub confidence: f32,
     pub incident_id: Option<&'a str>,
     pub analysis_json: &'a str,
+    /// The story's full text (watch-list keywords search it).
+    pub text: Option<&'a str>,
 }
 
 pub struct Store {
@@ -316,7 +354,18 @@ impl Store {
                 path.display()
             ),
             Ok(_) => {
-                let store = Self::open_file(path)?;
+                // damaged pages may already show while the schema is read
+                // (or migrated), before the integrity check
+                let store = Self::open_file(path).map_err(|e| {
+                    if is_damage(&e) {
+                        e.context(format!(
+                            "damaged database {}: restore it from a backup, or delete it to start afresh on purpose",
+                            path.display()
+                        ))
+                    } else {
+                        e
+                    }
+                })?;
                 store.check_integrity().with_context(|| {
                     format!(
                         "state database {}: restore it from a backup, or delete it to start afresh on purpose",
@@ -404,13 +453,7 @@ impl Store {
 
     /// Remember an error that says the database is damaged; true if it does.
     pub fn note_error(&self, e: &anyhow::Error) -> bool {
-        let damaged = e.chain().any(|c| {
-            matches!(
-                c.downcast_ref::<rusqlite::Error>()
-                    .and_then(|e| e.sqlite_error_code()),
-                Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
-            )
-        });
+        let damaged = is_damage(e);
         if damaged {
             self.corrupt
                 .store(true, std::sync::atomic::Ordering::SeqCst);
@@ -543,6 +586,22 @@ impl Store {
             params![id, ts(now), error],
         )?;
         Ok(())
+    }
+
+    /// Is the outbox moving? (for `/healthz`)
+    pub fn outbox_progress(&self) -> Result<OutboxProgress> {
+        let (oldest, settled, n): (Option<i64>, Option<i64>, i64) = self.lock().query_row(
+            "SELECT (SELECT MIN(created_at) FROM outbox WHERE status = 'pending'),
+                    (SELECT MAX(settled_at) FROM outbox),
+                    (SELECT COUNT(*) FROM outbox WHERE status = 'pending')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        Ok(OutboxProgress {
+            oldest_waiting: from_ts(oldest),
+            last_settled: from_ts(settled),
+            waiting: n as u64,
+        })
     }
 
     /// Rows waiting for delivery (pending or held), all channels.
@@ -719,8 +778,8 @@ impl Tx<'_> {
     pub fn insert_story(&self, s: &NewStory<'_>) -> Result<()> {
         let b = bands(s.simhash);
         self.tx.execute(
-            "INSERT OR IGNORE INTO stories (key, feed, source, url, url_norm, title, published, seen_at, simhash, band0, band1, band2, band3, is_attack, confidence, incident_id, analysis, language)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+            "INSERT OR IGNORE INTO stories (key, feed, source, url, url_norm, title, published, seen_at, simhash, band0, band1, band2, band3, is_attack, confidence, incident_id, analysis, language, text)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
             params![
                 s.key,
                 s.feed,
@@ -740,6 +799,7 @@ impl Tx<'_> {
                 s.incident_id,
                 s.analysis_json,
                 s.language,
+                s.text,
             ],
         )?;
         Ok(())
@@ -918,6 +978,59 @@ impl Tx<'_> {
         Ok(rows.into_iter().map(|(s, l, _)| (s, l)).collect())
     }
 
+    /// Titles and full texts (text absent for stories stored before it was
+    /// kept) of an incident's first `limit` and latest `limit` stories, in
+    /// the order stored. Bounded, so that an incident with thousands of
+    /// stories does not make every story that joins it read them all.
+    pub fn story_texts(&self, incident_id: &str, limit: usize) -> Result<Vec<String>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT title, COALESCE(text, '') FROM stories
+             WHERE rowid IN (SELECT rowid FROM stories WHERE incident_id = ?1 ORDER BY rowid LIMIT ?2)
+                OR rowid IN (SELECT rowid FROM stories WHERE incident_id = ?1 ORDER BY rowid DESC LIMIT ?2)
+             ORDER BY rowid",
+        )?;
+        let rows = st
+            .query_map(params![incident_id, limit as i64], |r| {
+                Ok(format!(
+                    "{}\n{}",
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// What each watch-list was last told about an incident.
+    pub fn told(&self, incident_id: &str) -> Result<Vec<Told>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT watchlist, revision, killed, claimed FROM incident_watchlists WHERE incident_id = ?1",
+        )?;
+        let rows = st
+            .query_map([incident_id], |r| {
+                Ok(Told {
+                    watchlist: r.get(0)?,
+                    revision: r.get(1)?,
+                    killed: r.get(2)?,
+                    claimed: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Record that a watch-list was told about an incident as it stands.
+    pub fn mark_told(&self, inc: &Incident, watchlist: &str, now: DateTime<Utc>) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO incident_watchlists (incident_id, watchlist, revision, killed, claimed, told_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT(incident_id, watchlist) DO UPDATE SET revision=excluded.revision,
+               killed=excluded.killed, claimed=excluded.claimed, told_at=excluded.told_at",
+            params![inc.id, watchlist, inc.revision, inc.killed, inc.claimed, ts(now)],
+        )?;
+        Ok(())
+    }
+
     /// Queue an alert for one channel; a second row with the same channel and
     /// idempotency key is ignored (returns false).
     pub fn enqueue(&self, o: &NewOutbox<'_>, now: DateTime<Utc>) -> Result<bool> {
@@ -1020,6 +1133,17 @@ fn outbox_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
         last_error: r.get("last_error")?,
         digest_group: r.get("digest_group")?,
         settled_at: from_ts(r.get("settled_at")?),
+    })
+}
+
+/// Does an error say the database is damaged (`SQLITE_CORRUPT`, `SQLITE_NOTADB`)?
+fn is_damage(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<rusqlite::Error>()
+                .and_then(|e| e.sqlite_error_code()),
+            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+        )
     })
 }
 
@@ -1197,6 +1321,45 @@ mod tests {
     }
 
     #[test]
+    fn migration_2_remembers_which_lists_were_told_from_the_queued_alerts() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.db");
+        {
+            // a database of the previous version with one alerted incident
+            let conn = Connection::open(&p).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute_batch(
+                "INSERT INTO incidents (id, actors, claimed, confidence, revision, first_seen, last_seen, known, origin, simhashes, alerted_killed, alerted_claimed, alerted_revision)
+                 VALUES ('I-1', '[]', 0, 1.0, 2, 0, 0, 0, 'story', '[]', 9, 0, 2);
+                 INSERT INTO outbox (idem_key, channel, event, incident_id, payload, status, next_attempt, created_at)
+                 VALUES ('I-1:incident.new:1', 'hook', 'incident.new', 'I-1', '{\"watchlists\": [\"niger\", \"all\"]}', 'delivered', 0, 5);",
+            )
+            .unwrap();
+        }
+        let s = Store::open(&p).unwrap();
+        let mut told = s.read(|tx| tx.told("I-1")).unwrap();
+        told.sort_by(|a, b| a.watchlist.cmp(&b.watchlist));
+        assert_eq!(
+            told,
+            [
+                Told {
+                    watchlist: "all".into(),
+                    revision: 2,
+                    killed: Some(9),
+                    claimed: false
+                },
+                Told {
+                    watchlist: "niger".into(),
+                    revision: 2,
+                    killed: Some(9),
+                    claimed: false
+                }
+            ]
+        );
+    }
+
+    #[test]
     fn near_duplicates_found_by_band() {
         let s = Store::open_in_memory().unwrap();
         let h: u64 = 0xdead_beef_1234_5678;
@@ -1215,6 +1378,7 @@ mod tests {
                 confidence: 0.9,
                 incident_id: Some("I-1"),
                 analysis_json: "{}",
+                text: None,
             })
         })
         .unwrap();

@@ -1,9 +1,10 @@
 //! Watch-lists: which incidents go to which channels, when.
 //!
-//! A watch-list matches an incident when every criterion it sets holds
-//! (countries, regions, places within a radius, actors, victims, attack
-//! types, minimum toll, keywords, excluded keywords, languages); criteria it
-//! leaves out match anything. An incident can match several watch-lists; it
+//! Where is OR, what is AND. `countries`, `regions` and `places` say where an
+//! incident may be: it matches when it is in **any** of them (a list with none
+//! covers the watched countries). `min_killed`, `attack_types`, `actors`,
+//! `victims`, `keywords`, `exclude_keywords` and `languages` narrow it: **all**
+//! that a list sets must hold. An incident can match several watch-lists; it
 //! is then sent once per channel with all their names.
 
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Timelike, Utc};
@@ -286,6 +287,8 @@ pub struct Watchlist {
     keywords: Vec<String>,
     exclude_keywords: Vec<String>,
     languages: Vec<String>,
+    /// Countries covered when the list names no country, region or place.
+    watched: Vec<String>,
     pub channels: Vec<String>,
     pub updates: bool,
     pub quiet: Option<QuietWindow>,
@@ -295,7 +298,7 @@ pub struct Watchlist {
 /// What an incident is matched on besides its facts.
 pub struct MatchInput<'a> {
     pub incident: &'a Incident,
-    /// Title and text of its stories (keywords are searched here).
+    /// Titles and full texts of its stories (keywords are searched here).
     pub text: &'a str,
     /// Languages of its stories.
     pub languages: &'a [String],
@@ -323,7 +326,13 @@ pub struct Watchlists {
 impl Watchlists {
     /// Compile the configuration's watch-lists (already validated).
     pub fn compile(config: &Config, gaz: &Gazetteer) -> Watchlists {
-        let default_channels = config.effective_channels();
+        let watched = config.watched_countries();
+        let site = |n: &str| {
+            config
+                .sites
+                .iter()
+                .find(|s| name_key(&s.name) == name_key(n))
+        };
         let mut new_region_members: std::collections::HashMap<String, Vec<String>> =
             Default::default();
         for p in gaz.places() {
@@ -362,6 +371,14 @@ impl Watchlists {
                             lon,
                             radius_km: p.radius_km,
                         }),
+                        (Some(n), _, _) if site(n).is_some() => {
+                            let s = site(n)?;
+                            Some(PlaceTarget::Point {
+                                lat: s.lat,
+                                lon: s.lon,
+                                radius_km: p.radius_km,
+                            })
+                        }
                         (Some(n), _, _) => {
                             let found = gaz.lookup(n);
                             let best = found
@@ -389,8 +406,10 @@ impl Watchlists {
                     keywords: w.keywords.iter().map(|k| fold(k)).collect(),
                     exclude_keywords: w.exclude_keywords.iter().map(|k| fold(k)).collect(),
                     languages: w.languages.clone(),
+                    watched: watched.clone(),
+                    // validation refuses a list without channels once channels exist
                     channels: if w.channels.is_empty() {
-                        default_channels.clone()
+                        vec![IMPLICIT_LOG_CHANNEL.to_string()]
                     } else {
                         w.channels.clone()
                     },
@@ -417,65 +436,76 @@ impl Watchlists {
     }
 
     fn matches(&self, w: &Watchlist, m: &MatchInput<'_>) -> bool {
-        let i = m.incident;
-        if !w.countries.is_empty() && !i.country.as_ref().is_some_and(|c| w.countries.contains(c)) {
-            return false;
+        self.where_matches(w, m.incident) && what_matches(w, m)
+    }
+
+    /// Is the incident in any place the list names (any country, any region,
+    /// within any radius)? A list naming none covers the watched countries.
+    fn where_matches(&self, w: &Watchlist, i: &Incident) -> bool {
+        let country = i.country.as_ref();
+        if w.countries.is_empty() && w.regions.is_empty() && w.places.is_empty() {
+            return country.is_some_and(|c| w.watched.contains(c));
         }
-        if !w.regions.is_empty() && !w.regions.iter().any(|r| self.region_matches(r, i)) {
-            return false;
+        if country.is_some_and(|c| w.countries.contains(c)) {
+            return true;
         }
-        if !w.places.is_empty() {
-            let Some((lat, lon)) = i.lat.zip(i.lon) else {
-                return false;
-            };
-            let near = w.places.iter().any(
+        if w.regions.iter().any(|r| self.region_matches(r, i)) {
+            return true;
+        }
+        if let Some((lat, lon)) = i.lat.zip(i.lon) {
+            return w.places.iter().any(
                 |PlaceTarget::Point {
                      lat: plat,
                      lon: plon,
                      radius_km,
-                 }| { distance_km(lat, lon, *plat, *plon) <= *radius_km },
+                 }| distance_km(lat, lon, *plat, *plon) <= *radius_km,
             );
-            if !near {
-                return false;
-            }
         }
-        if !w.actors.is_empty() {
-            let ours: Vec<&str> = i.actors.iter().filter_map(|a| canonical_actor(a)).collect();
-            if !w.actors.iter().any(|a| ours.contains(a)) {
-                return false;
-            }
-        }
-        if !w.victims.is_empty() && !i.victims.as_ref().is_some_and(|v| w.victims.contains(v)) {
-            return false;
-        }
-        if !w.attack_types.is_empty()
-            && !i
-                .attack_type
-                .as_ref()
-                .is_some_and(|t| w.attack_types.contains(t))
-        {
-            return false;
-        }
-        if let Some(min) = w.min_killed {
-            if i.killed.unwrap_or(0) < min {
-                return false;
-            }
-        }
-        if !w.keywords.is_empty() || !w.exclude_keywords.is_empty() {
-            let text = fold(m.text);
-            if !w.keywords.is_empty() && !w.keywords.iter().any(|k| contains_word(&text, k)) {
-                return false;
-            }
-            if w.exclude_keywords.iter().any(|k| contains_word(&text, k)) {
-                return false;
-            }
-        }
-        if !w.languages.is_empty() && !m.languages.iter().any(|l| w.languages.contains(l)) {
-            return false;
-        }
-        true
+        false
     }
+}
 
+/// Does the incident meet every narrowing criterion the list sets?
+fn what_matches(w: &Watchlist, m: &MatchInput<'_>) -> bool {
+    let i = m.incident;
+    if !w.actors.is_empty() {
+        let ours: Vec<&str> = i.actors.iter().filter_map(|a| canonical_actor(a)).collect();
+        if !w.actors.iter().any(|a| ours.contains(a)) {
+            return false;
+        }
+    }
+    if !w.victims.is_empty() && !i.victims.as_ref().is_some_and(|v| w.victims.contains(v)) {
+        return false;
+    }
+    if !w.attack_types.is_empty()
+        && !i
+            .attack_type
+            .as_ref()
+            .is_some_and(|t| w.attack_types.contains(t))
+    {
+        return false;
+    }
+    if let Some(min) = w.min_killed {
+        if i.killed.unwrap_or(0) < min {
+            return false;
+        }
+    }
+    if !w.keywords.is_empty() || !w.exclude_keywords.is_empty() {
+        let text = fold(m.text);
+        if !w.keywords.is_empty() && !w.keywords.iter().any(|k| contains_word(&text, k)) {
+            return false;
+        }
+        if w.exclude_keywords.iter().any(|k| contains_word(&text, k)) {
+            return false;
+        }
+    }
+    if !w.languages.is_empty() && !m.languages.iter().any(|l| w.languages.contains(l)) {
+        return false;
+    }
+    true
+}
+
+impl Watchlists {
     fn region_matches(&self, r: &RegionTarget, i: &Incident) -> bool {
         if let (Some(a), Some(ia)) = (&r.admin1, &i.admin1) {
             return name_key(ia) == *a;

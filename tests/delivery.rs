@@ -962,7 +962,12 @@ async fn test_alert_goes_straight_to_the_channel() {
     assert_eq!(got.len(), 1);
     let a: Alert = serde_json::from_slice(&got[0].body).unwrap();
     assert!(a.incident.id.starts_with("test-"), "{}", a.incident.id);
-    assert!(a.incident.title.unwrap().starts_with("TEST ALERT"));
+    assert_eq!(
+        got[0].json()["event"],
+        "test",
+        "unmistakable in the JSON body"
+    );
+    assert!(a.headline().starts_with("[TEST] "), "{}", a.headline());
     let err = sahel_watch::sink::send_test_alert(&cfg, "nope")
         .await
         .unwrap_err()
@@ -979,6 +984,41 @@ async fn test_alert_goes_straight_to_the_channel() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("\"hook\""), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_alert_is_marked_in_email_subject_and_chat_headline() {
+    let server = SmtpServer::start(SmtpOptions::default()).await;
+    let rx = Receiver::start(vec![]).await;
+    let cfg = config(&format!(
+        "{}\n{}",
+        email_channel(server.addr.port(), ""),
+        json_hook("chat", &rx.url("/slack"), "format = \"slack\"")
+    ));
+    sahel_watch::sink::send_test_alert(&cfg, "mail")
+        .await
+        .unwrap();
+    let mails = server.wait_for_mails(1, Duration::from_secs(10)).await;
+    assert_eq!(mails.len(), 1);
+    let parsed = mailparse::parse_mail(&mails[0].data).unwrap();
+    let subject = parsed
+        .headers
+        .iter()
+        .find(|x| x.get_key().eq_ignore_ascii_case("Subject"))
+        .map(|x| x.get_value())
+        .unwrap();
+    assert!(subject.starts_with("[TEST] [sahel-watch] "), "{subject}");
+
+    sahel_watch::sink::send_test_alert(&cfg, "chat")
+        .await
+        .unwrap();
+    let got = rx.received();
+    assert_eq!(got.len(), 1);
+    let text = got[0].text();
+    assert!(text.contains("[TEST] "), "{text}");
+    let body = got[0].json();
+    let headline = body["text"].as_str().unwrap_or_default();
+    assert!(headline.starts_with("[TEST] "), "{body}");
 }
 
 /// Log output captured for one (single-threaded) test.

@@ -38,7 +38,8 @@ fn write_config(dir: &Path, feeds: &FeedServer, hook_url: &str) -> std::path::Pa
     };
     let text = format!(
         "{}\n[[channel]]\nname = \"hook\"\ntype = \"webhook\"\nurl = {}\nformat = \"json\"\ntimeout = \"3s\"\n",
-        cfg.render(),
+        cfg.render()
+            .replace("channels = [\"file\"]", "channels = [\"file\", \"hook\"]"),
         toml_str(hook_url)
     );
     let path = dir.join("sahel-watch.toml");

@@ -86,8 +86,23 @@ fn latin1_doc_declared_utf8() -> Vec<u8> {
     bytes.into_owned()
 }
 
+/// WATCH_ALL sending to every channel `channels` (TOML text) defines.
+fn watch_all_to(channels: &str) -> String {
+    let mut names = Vec::new();
+    let mut in_channel = false;
+    for l in channels.lines().map(str::trim) {
+        if l.starts_with('[') {
+            in_channel = l == "[[channel]]";
+        } else if let Some(n) = l.strip_prefix("name = ").filter(|_| in_channel) {
+            names.push(n.to_string());
+        }
+    }
+    format!("{WATCH_ALL}channels = [{}]\n", names.join(", "))
+}
+
 /// A daemon configuration: feeds are (name, url, interval).
 fn daemon_config(state: &Path, feeds: &[(&str, String, &str)], extra: &str) -> String {
+    let watch = watch_all_to(extra);
     let mut s = format!(
         r#"[daemon]
 state_dir = {state}
@@ -102,7 +117,7 @@ shutdown_grace = "2s"
 retry_delay = "1s"
 max_retry_delay = "1s"
 
-{WATCH_ALL}
+{watch}
 {extra}
 "#,
         state = toml_str(&state.display().to_string()),
@@ -692,7 +707,7 @@ async fn webhook_slower_than_its_timeout_is_retried_and_delivered_once_when_fast
     ])
     .await;
     let cfg = config(&format!(
-        "[alerts]\nretry_delay = \"50ms\"\nmax_retry_delay = \"200ms\"\n{WATCH_ALL}[[channel]]\nname = \"hook\"\ntype = \"webhook\"\nurl = \"{}\"\ntimeout = \"1s\"\n",
+        "[alerts]\nretry_delay = \"50ms\"\nmax_retry_delay = \"200ms\"\n{WATCH_ALL}channels = [\"hook\"]\n[[channel]]\nname = \"hook\"\ntype = \"webhook\"\nurl = \"{}\"\ntimeout = \"1s\"\n",
         rx.url("/hook")
     ));
     let store = Arc::new(Store::open_in_memory().unwrap());

@@ -25,6 +25,24 @@ fn hours_ago(hours: i64) -> String {
     (Utc::now() - chrono::Duration::hours(hours)).to_rfc2822()
 }
 
+/// WATCH_ALL sending to every channel `channels` (TOML text) defines, or
+/// to the daemon's log when it defines none.
+fn watch_all_to(channels: &str) -> String {
+    let mut names = Vec::new();
+    let mut in_channel = false;
+    for l in channels.lines().map(str::trim) {
+        if l.starts_with('[') {
+            in_channel = l == "[[channel]]";
+        } else if let Some(n) = l.strip_prefix("name = ").filter(|_| in_channel) {
+            names.push(n.to_string());
+        }
+    }
+    if names.is_empty() {
+        names.push("\"log\"".to_string());
+    }
+    format!("{WATCH_ALL}channels = [{}]\n", names.join(", "))
+}
+
 /// A daemon configuration: feeds are (name, url, interval).
 fn daemon_config(
     state: &Path,
@@ -46,11 +64,12 @@ shutdown_grace = "2s"
 retry_delay = "200ms"
 max_retry_delay = "1s"
 
-{WATCH_ALL}
+{watch}
 {extra}
 "#,
         state = toml_str(&state.display().to_string()),
         listen = toml_str(listen),
+        watch = watch_all_to(extra),
     );
     for (name, url, interval) in feeds {
         s.push_str(&format!(

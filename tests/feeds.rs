@@ -272,7 +272,8 @@ async fn failing_feeds_back_off_while_a_healthy_feed_keeps_its_schedule() {
         let st = env.store.feed_state(name).unwrap().unwrap();
         let hits = server.hits_of(&format!("/{name}.xml")).len();
         assert!(st.failures >= 2, "{name}: {} failures", st.failures);
-        assert!(hits <= 5, "{name}: polled {hits} times despite backoff");
+        // three quick retries (one interval here), then 2, 4, 8 intervals
+        assert!(hits <= 8, "{name}: polled {hits} times despite backoff");
         let err = st.last_error.clone().unwrap_or_default();
         assert!(
             err.contains(reason),
@@ -282,14 +283,16 @@ async fn failing_feeds_back_off_while_a_healthy_feed_keeps_its_schedule() {
         assert!(count(&env.metrics.poll_errors, name) >= 2);
         assert!(batches.of(name).is_empty());
     }
-    // the gaps between polls of a failing feed grow
+    // a failing feed is retried soon three times, then the gaps grow
     let at: Vec<Instant> = server.hits_of("/500.xml").iter().map(|h| h.at).collect();
-    assert!(at.len() >= 3, "{at:?}");
+    assert!(at.len() >= 6, "{at:?}");
     let gaps: Vec<Duration> = at.windows(2).map(|w| w[1] - w[0]).collect();
-    for g in gaps.windows(2) {
+    for g in &gaps[..3] {
+        assert!(*g < Duration::from_millis(450), "quick retry: {gaps:?}");
+    }
+    for g in gaps[2..].windows(2) {
         assert!(g[1] > g[0], "backoff grows: {gaps:?}");
     }
-    assert!(gaps[0] >= Duration::from_millis(500), "{gaps:?}");
     // the scheduler's view agrees
     let status = s.status();
     let bad = status.iter().find(|f| f.name == "500").unwrap();
@@ -731,4 +734,53 @@ fn gzip_zeros(n: usize) -> Vec<u8> {
         e.write_all(&zeros).unwrap();
     }
     e.finish().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recovered_feed_has_no_last_error() {
+    let server = FeedServer::start().await;
+    server.route("/flaky.xml", Reply::status(500));
+    let env = env();
+    let cfg = config(&format!(
+        "[[feed]]\nname = \"flaky\"\nurl = \"{}\"\n",
+        server.url("/flaky.xml")
+    ));
+    let s = scheduler(&env, &cfg);
+    let (tx, batches) = consumer();
+    let _ = s.poll_once("flaky", &tx).await;
+    let st = env.store.feed_state("flaky").unwrap().unwrap();
+    assert!(
+        st.last_error.as_deref().unwrap_or("").contains("500"),
+        "{st:?}"
+    );
+    assert_eq!(st.failures, 1);
+    server.route("/flaky.xml", Reply::rss(feed_doc()));
+    s.poll_once("flaky", &tx).await.unwrap();
+    assert!(wait_until(Duration::from_secs(2), || batches.len() == 1).await);
+    let st = env.store.feed_state("flaky").unwrap().unwrap();
+    assert_eq!(st.failures, 0);
+    assert_eq!(st.last_error, None, "recovered: {st:?}");
+    assert_eq!(st.last_error_at, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_feed_is_read_but_never_reached_through_a_redirect() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("feed.xml");
+    std::fs::write(&file, feed_doc()).unwrap();
+    let file_url = format!("file://{}", file.display());
+    let server = FeedServer::start().await;
+    server.route("/to-file", Reply::redirect(302, &file_url));
+    let env = env();
+    let toml = format!(
+        "[[feed]]\nname = \"local\"\nurl = \"{file_url}\"\n[[feed]]\nname = \"sneaky\"\nurl = \"{}\"\n",
+        server.url("/to-file")
+    );
+    let s = scheduler(&env, &config(&toml));
+    let (tx, batches) = consumer();
+    s.poll_once("local", &tx).await.unwrap();
+    assert!(wait_until(Duration::from_secs(2), || batches.of("local").len() == 1).await);
+    let e = s.poll_once("sneaky", &tx).await.unwrap_err();
+    assert!(format!("{e:#}").contains("file"), "{e:#}");
+    assert!(batches.of("sneaky").is_empty());
 }

@@ -1,7 +1,8 @@
 //! Email over SMTP (lettre): one multipart/alternative message (text and
 //! HTML) to all the channel's recipients.
 //!
-//! - Subject: `[sahel-watch] ` + the alert's headline.
+//! - Subject: `[sahel-watch] ` + the alert's headline; `[TEST] [sahel-watch] ...`
+//!   for a test alert.
 //! - `Message-ID: <KEY@sahel-watch>` with the idempotency key made safe for
 //!   a message id (characters outside `A-Za-z0-9-_+=` become `.`), so mail
 //!   clients and archives fold a resent alert into the first; the raw key is
@@ -162,7 +163,11 @@ pub fn build_message(
     alert: &Alert,
     key: &str,
 ) -> Result<Message, SendError> {
-    let subject = format!("[sahel-watch] {}", render::subject(alert));
+    let subject = render::subject(alert);
+    let subject = match subject.strip_prefix(render::TEST_MARK) {
+        Some(rest) => format!("{} [sahel-watch]{rest}", render::TEST_MARK),
+        None => format!("[sahel-watch] {subject}"),
+    };
     let mut b = Message::builder()
         .from(from.clone())
         .subject(subject)

@@ -99,7 +99,7 @@ pub fn build_sink(channel: &ChannelConfig) -> anyhow::Result<Arc<dyn Sink>> {
 /// Build every configured channel (plus the implicit "log" channel when none is configured: config::IMPLICIT_LOG_CHANNEL). Reads secrets (password_env/password_file, secret_env/secret_file) now: a missing variable or unreadable file is an error naming the channel and the variable/file (never the secret value).
 pub fn build_sinks(config: &Config) -> anyhow::Result<HashMap<String, Arc<dyn Sink>>> {
     let mut out: HashMap<String, Arc<dyn Sink>> = HashMap::new();
-    if config.channels.is_empty() {
+    if config.channel(IMPLICIT_LOG_CHANNEL).is_none() {
         out.insert(
             IMPLICIT_LOG_CHANNEL.to_string(),
             Arc::new(log::LogSink::new(IMPLICIT_LOG_CHANNEL)),
@@ -194,7 +194,7 @@ pub fn sample_alert() -> Alert {
 pub async fn send_test_alert(config: &Config, channel: &str) -> anyhow::Result<()> {
     let sink: Arc<dyn Sink> = match config.channel(channel) {
         Some(c) => build_sink(c)?,
-        None if channel == IMPLICIT_LOG_CHANNEL && config.channels.is_empty() => {
+        None if channel == IMPLICIT_LOG_CHANNEL => {
             Arc::new(log::LogSink::new(IMPLICIT_LOG_CHANNEL))
         }
         None => {
@@ -203,11 +203,9 @@ pub async fn send_test_alert(config: &Config, channel: &str) -> anyhow::Result<(
         }
     };
     let mut alert = sample_alert();
+    alert.event = AlertEvent::Test;
     alert.incident.id = format!("test-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"));
-    alert.incident.title = alert
-        .incident
-        .title
-        .map(|t| format!("TEST ALERT (sample data): {t}"));
+    alert.incident.title = alert.incident.title.map(|t| format!("sample data: {t}"));
     alert.incident.summary = alert
         .incident
         .summary

@@ -11,6 +11,9 @@
 
 use crate::model::{Alert, AlertEvent, StoryRef};
 
+/// What starts the subject and headline of a test alert (see `Alert::headline`).
+pub const TEST_MARK: &str = "[TEST]";
+
 /// Subject / title line: the headline for incidents, the digest's title for
 /// digests. Control characters are removed (no header injection).
 pub fn subject(alert: &Alert) -> String {

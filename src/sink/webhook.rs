@@ -344,6 +344,7 @@ pub fn discord_body(alert: &Alert) -> Value {
         AlertEvent::New => 0xC0392B,
         AlertEvent::Updated => 0xE67E22,
         AlertEvent::Digest => 0x7F8C8D,
+        AlertEvent::Test => 0x2980B9,
     };
     let mut embed = json!({
         "title": discord_escape(&render::truncate(&subject, 240)),
@@ -451,6 +452,7 @@ pub fn ntfy_headers(alert: &Alert) -> Vec<(&'static str, String)> {
         AlertEvent::New => ("high", "rotating_light"),
         AlertEvent::Updated => ("default", "warning"),
         AlertEvent::Digest => ("default", "memo"),
+        AlertEvent::Test => ("low", "test_tube"),
     };
     h.push(("Priority", priority.to_string()));
     let mut tags = vec![tag.to_string()];

@@ -725,6 +725,8 @@ impl Scheduler {
                 info!(feed = %snap.name, after_failures = f.state.failures, "feed recovered");
             }
             f.state.failures = 0;
+            f.state.last_error = None;
+            f.state.last_error_at = None;
             f.warned = false;
             f.state.last_success = Some(now);
             if let Some(c) = changed {
@@ -900,20 +902,32 @@ fn jittered(d: Duration) -> Duration {
     d.mul_f64(rand::thread_rng().gen_range(0.9..1.1))
 }
 
-/// Delay after the `failures`-th failure in a row: the interval doubled per
-/// failure, at most `max_backoff` (or the interval, if longer), never before
-/// a Retry-After (itself honoured up to the same cap).
+/// Failures in a row retried soon (a blip: a restart, a timeout) before backing off.
+pub const QUICK_RETRIES: u32 = 3;
+/// The longest of those quick retries.
+pub const QUICK_RETRY_MAX: Duration = Duration::from_secs(120);
+
+/// Delay after the `failures`-th failure in a row: for the first
+/// [`QUICK_RETRIES`], 30 s, 1 min, 2 min (never longer than the interval);
+/// then the interval doubled per further failure, up to the interval × 8
+/// (and `max_backoff`, if shorter, but never under the interval); never
+/// before a Retry-After (itself honoured up to `max_backoff`).
 pub fn backoff(
     interval: Duration,
     failures: u32,
     max_backoff: Duration,
     retry_after: Option<Duration>,
 ) -> Duration {
-    let cap = max_backoff.max(interval);
-    let exp = interval.saturating_mul(1u32 << failures.min(20)).min(cap);
-    let delay = jittered(exp).min(cap);
+    let cap = interval.saturating_mul(8).min(max_backoff.max(interval));
+    let delay = if failures <= QUICK_RETRIES {
+        let quick = Duration::from_secs(30).saturating_mul(1u32 << failures.saturating_sub(1));
+        jittered(quick.min(interval)).min(QUICK_RETRY_MAX)
+    } else {
+        let exp = interval.saturating_mul(1u32 << (failures - QUICK_RETRIES).min(20));
+        jittered(exp.min(cap)).min(cap)
+    };
     match retry_after {
-        Some(ra) => delay.max(ra.min(cap)),
+        Some(ra) => delay.max(ra.min(max_backoff.max(interval))),
         None => delay,
     }
 }
@@ -923,18 +937,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_up_to_the_cap_and_honours_retry_after() {
+    fn backoff_retries_soon_three_times_then_doubles_up_to_eight_intervals() {
         let s = Duration::from_secs;
-        let i = s(60);
-        let d1 = backoff(i, 1, s(3600), None);
-        let d3 = backoff(i, 3, s(3600), None);
-        assert!(d1 >= s(108) && d1 <= s(132), "{d1:?}");
-        assert!(d3 >= s(432) && d3 <= s(528), "{d3:?}");
-        assert!(backoff(i, 30, s(3600), None) <= s(3600));
-        assert!(backoff(i, 1, s(3600), Some(s(1000))) >= s(1000));
-        assert_eq!(backoff(i, 1, s(3600), Some(s(86400))), s(3600));
-        // an interval above max_backoff is never shortened by a failure
-        assert!(backoff(s(7200), 1, s(3600), None) >= s(6480));
+        let i = s(600);
+        let six_hours = s(6 * 3600);
+        // the first three failures: retried within 2 minutes
+        for n in 1..=3 {
+            let d = backoff(i, n, six_hours, None);
+            assert!(d <= s(120), "failure {n}: {d:?}");
+        }
+        assert!(backoff(i, 1, six_hours, None) >= s(27));
+        assert!(backoff(i, 3, six_hours, None) >= s(108));
+        // never longer than the interval
+        assert!(backoff(s(20), 3, six_hours, None) <= s(22));
+        // then exponential: 2, 4, 8 intervals, and no more
+        let d4 = backoff(i, 4, six_hours, None);
+        let d5 = backoff(i, 5, six_hours, None);
+        assert!(d4 >= s(1080) && d4 <= s(1320), "{d4:?}");
+        assert!(d5 >= s(2160) && d5 <= s(2640), "{d5:?}");
+        for n in 6..40 {
+            assert!(backoff(i, n, six_hours, None) <= s(4800), "failure {n}");
+        }
+        assert!(backoff(i, 30, six_hours, None) >= s(4320));
+        // a shorter max_backoff caps it, never under the interval
+        assert!(backoff(i, 30, s(1800), None) <= s(1800));
+        assert!(backoff(s(7200), 10, s(3600), None) >= s(6480));
+        // Retry-After is honoured up to max_backoff
+        assert!(backoff(i, 1, six_hours, Some(s(1000))) >= s(1000));
+        assert_eq!(backoff(i, 1, six_hours, Some(s(86400))), six_hours);
     }
 
     #[test]

@@ -372,6 +372,7 @@ listen = "{listen}"
 log_format = "text"
 # the sample stories are dated October-November 2026: never "too old" here
 max_story_age = "36500d"
+first_poll_max_age = "36500d"
 connect_timeout = "2s"
 fetch_timeout = "5s"
 shutdown_grace = "2s"
@@ -383,6 +384,7 @@ max_retry_delay = "2s"
 [[watchlist]]
 name = "default"
 countries = ["ML", "BF", "NE", "TD", "MR"]
+channels = ["file"]
 
 [[channel]]
 name = "file"

@@ -73,6 +73,9 @@ pub(crate) struct Sent {
     pub violence: f32,
     pub has_kill: bool,
     pub refugee: bool,
+    /// A photo caption or credit ("A soldier stands guard ... | REUTERS"):
+    /// its dates, places and figures are not the incident's.
+    pub caption: bool,
     /// The first sentence of its paragraph.
     pub para_first: bool,
 }
@@ -115,7 +118,7 @@ pub(crate) struct Doc<'e> {
     /// Folded spans of datelines ("BAMAKO, Sept 17 —") at the start of the
     /// lead and of the next paragraph (a feed's summary followed by the
     /// article, whose first paragraph carries the dateline).
-    pub datelines: [(usize, usize); 2],
+    pub datelines: [(usize, usize); 3],
 }
 
 impl Doc<'_> {
@@ -572,6 +575,14 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
             }
             continue;
         }
+        if si > 0 && is_caption(&f.text[s..e]) {
+            for &(a, b) in spans.iter() {
+                let mut sent = new_sent(a, b, Zone::Body, 0.05);
+                sent.caption = true;
+                sents.push(sent);
+            }
+            continue;
+        }
         if si > 0 {
             body_para += 1;
         }
@@ -606,7 +617,7 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
 
     // Datelines at the start of the first two body paragraphs:
     // "BAMAKO, Sept 17 —", "NIAMEY, Nov 5 (Wire Desk) -".
-    let mut datelines = [(0usize, 0usize); 2];
+    let mut datelines = [(0usize, 0usize); 3];
     let firsts = sents
         .iter()
         .filter(|s| s.zone != Zone::Title && s.para_first);
@@ -635,11 +646,21 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
             match *en {
                 Entry::Lex(Cat::Foreign(cc)) => foreign = Some(cc),
                 Entry::Lex(Cat::Neutral) => neutral = true,
-                Entry::Lex(cat) => lex.push(LexHit {
-                    start: s,
-                    end: e,
-                    cat,
-                }),
+                Entry::Lex(cat) => {
+                    if let Cat::Actor(a) = cat {
+                        // "Malian soldiers", "l'armee nigerienne": the country.
+                        if let Some(p) = engine.lexicon.army_demonym(a) {
+                            if d_folded_has_demonym(&f.text[s..e]) {
+                                cands.push(p);
+                            }
+                        }
+                    }
+                    lex.push(LexHit {
+                        start: s,
+                        end: e,
+                        cat,
+                    })
+                }
                 Entry::Place(p) => cands.push(p),
             }
         }
@@ -730,6 +751,116 @@ fn title_caps_of(d: &Doc<'_>) -> bool {
     !t.chars().any(|c| c.is_lowercase())
 }
 
+/// Whether a national army's name says its nationality ("malian troops",
+/// "armee nigerienne"), rather than naming it by an acronym ("fama").
+fn d_folded_has_demonym(folded: &str) -> bool {
+    ["mali", "burkina", "niger", "tchad", "chad", "maurit"]
+        .iter()
+        .any(|c| folded.contains(c))
+}
+
+/// Whether the place at `start` is where a statement was made: a reporting
+/// verb right before it, with only "in", "a", "from", "de" and the agency
+/// between them.
+fn reported_from(text: &str, slex: &[LexHit], start: usize) -> bool {
+    const LINK: &[&str] = &[
+        "in",
+        "a",
+        "from",
+        "de",
+        "depuis",
+        "to",
+        "afp",
+        "reuters",
+        "ap",
+        "the",
+        "press",
+        "reporters",
+        "journalists",
+        "journalistes",
+        "l'afp",
+        "la",
+        "presse",
+        "on",
+        "by",
+        "phone",
+        "telephone",
+        "par",
+        "au",
+        "told",
+        "said",
+    ];
+    slex.iter().rev().any(|h| {
+        h.cat == Cat::Announce && h.end <= start && start - h.end <= 30 && {
+            let between = text[h.end..start].trim();
+            !between.is_empty()
+                && between
+                    .split([' ', ','])
+                    .filter(|w| !w.is_empty())
+                    .all(|w| LINK.contains(&w))
+                && between
+                    .split(' ')
+                    .next_back()
+                    .is_some_and(|w| matches!(w, "in" | "a" | "from" | "de" | "depuis"))
+        }
+    })
+}
+
+/// A paragraph that credits a photo ("| REUTERS/Luc Gnago/Files",
+/// "Photo: wikipedia", "(illustration)"): folded text.
+fn is_caption(p: &str) -> bool {
+    const MARKS: &[&str] = &[
+        "| reuters",
+        "reuters/",
+        "afp |",
+        "| afp",
+        "afp photo",
+        "/afp",
+        "photo:",
+        "photo :",
+        "photo credit",
+        "credit photo",
+        "photo d'archives",
+        "photo d'illustration",
+        "(illustration)",
+        "(photo",
+        "photograph:",
+        "getty images",
+        "file photo",
+        "image:",
+        "/files",
+        "©",
+    ];
+    p.len() < 400 && MARKS.iter().any(|m| p.contains(m))
+}
+
+/// News agencies' credits in datelines, lower case.
+const AGENCIES: &[&str] = &[
+    "(afp)",
+    "(reuters)",
+    "(ap)",
+    "(apa)",
+    "(xinhua)",
+    "(anadolu)",
+    "(aa)",
+    "(aip)",
+    "(ani)",
+    "(pana)",
+    "(rfi)",
+    "(voa)",
+    "(efe)",
+    "(dpa)",
+    "(ansa)",
+    "(apanews)",
+    "(sputnik)",
+    "(ips)",
+    "| afp |",
+    "| reuters |",
+    "| ap |",
+    "| apa |",
+    "| xinhua |",
+];
+
 /// The folded end of a dateline that opens the sentence `[start, end)`:
 /// an upper-case place ("BAMAKO", "N'DJAMENA") and, within 80 characters,
 /// the dash that ends the dateline.
@@ -745,12 +876,53 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
         .take_while(|c| c.is_alphabetic() || *c == '/' || *c == '\'' || *c == '-')
         .collect();
     if first_word.chars().filter(|c| c.is_alphabetic()).count() < 3
-        || first_word.chars().any(|c| c.is_lowercase())
+        || !first_word.chars().next().is_some_and(char::is_uppercase)
     {
         return None;
     }
-    for sep in [" — ", " - ", " – ", " -- ", ") -", ") —"] {
-        if let Some(k) = head.find(sep) {
+    let caps = !first_word.chars().any(|c| c.is_lowercase());
+    // "Bamako, - Vingt-quatre civils...", "Niamey - The army said...": a
+    // capitalised place and the dash right after it.
+    let rest = &head[first_word.len()..];
+    if let Some(sep) = [", - ", " - ", " – ", " — ", ", – ", ", — ", " -- "]
+        .iter()
+        .find(|s| rest.starts_with(*s))
+    {
+        let target = o0 + first_word.len() + sep.len();
+        let mut fi = start;
+        while fi < end && f.orig(fi) < target {
+            fi += 1;
+        }
+        return Some(fi);
+    }
+    // "Bamako (AFP) -", "Niamey, 5 oct (Reuters) –", "Bamako, Mali | AFP |":
+    // a capitalised place and a news agency's credit.
+    let agency = AGENCIES.iter().find_map(|a| {
+        let lower = head.to_lowercase();
+        lower.find(a).map(|k| k + a.len())
+    });
+    if !caps && agency.is_none() {
+        return None;
+    }
+    let seps: &[&str] = if caps && head[first_word.len()..].starts_with(':') {
+        // "BAMAKO: At least 32 civilians..."
+        &[":"]
+    } else {
+        &[
+            " — ", " - ", " – ", " -- ", ") -", ") —", ") –", " | ", ") :", "):",
+        ]
+    };
+    let from = agency.unwrap_or(0).min(head.len());
+    let from = (0..=from)
+        .rev()
+        .find(|&k| head.is_char_boundary(k))
+        .unwrap_or(0);
+    for sep in seps {
+        let found = head[from..]
+            .find(sep)
+            .map(|k| k + from)
+            .or_else(|| agency.and(head.find(sep)));
+        if let Some(k) = found {
             // Map back to the folded offset.
             let target = o0 + k + sep.len();
             let mut fi = start;
@@ -781,6 +953,7 @@ fn new_sent(a: usize, b: usize, zone: Zone, weight: f32) -> Sent {
         violence: 0.0,
         has_kill: false,
         refugee: false,
+        caption: false,
         para_first: false,
     }
 }
@@ -950,7 +1123,8 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
         let common = COMMON_WORD_NAMES.contains(&folded);
         ph.cands.retain(|&ci| {
             let p = &gaz.places()[ci as usize];
-            if !capital {
+            // French nationalities are written in lower case ("maliens").
+            if !(capital || (p.kind == PlaceKind::Demonym && folded.len() >= 5)) {
                 return false;
             }
             if region_only {
@@ -996,6 +1170,11 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
         }
         if d.in_dateline(ph.start) {
             ctx *= 0.3;
+        }
+        // "said in Bamako", "a annonce a Niamey le gouvernement", "told AFP
+        // in Ouagadougou", "interroge de Bamako": where the news was given.
+        if reported_from(text, slex, ph.start) {
+            ctx *= 0.2;
         }
         let demonym = ph
             .cands
@@ -1211,9 +1390,13 @@ pub(crate) fn mark_sentences(d: &mut Doc<'_>) {
             let s = &d.sents[si];
             (s.l0, s.l1, s.zone, s.start)
         };
-        let mut bg_from = usize::MAX;
+        let mut bg_from = if d.sents[si].caption {
+            start
+        } else {
+            usize::MAX
+        };
         let mut refugee = false;
-        for h in &d.lex[l0..l1] {
+        for (hi, h) in d.lex[l0..l1].iter().enumerate() {
             match h.cat {
                 Cat::Past => bg_from = bg_from.min(start),
                 Cat::Background(_) if zone == Zone::Body => bg_from = bg_from.min(start),
@@ -1245,7 +1428,20 @@ pub(crate) fn mark_sentences(d: &mut Doc<'_>) {
                         "the insurgency",
                         "l'insurrection",
                     ];
-                    if next_year || starts.iter().any(|x| rest.starts_with(x)) {
+                    // "the deadliest attack since the killing of 74 people
+                    // in Karamga in April 2015", "depuis l'attaque de...":
+                    // an earlier incident.
+                    let since_incident = ["the ", "l'", "la ", "le ", "les "]
+                        .iter()
+                        .any(|a| rest.starts_with(a))
+                        && d.lex[l0 + hi + 1..l1].iter().take(2).any(|x| {
+                            x.start <= h.end + 30
+                                && matches!(
+                                    x.cat,
+                                    Cat::Attack(..) | Cat::Generic(_) | Cat::Kill | Cat::DeadNoun
+                                )
+                        });
+                    if next_year || since_incident || starts.iter().any(|x| rest.starts_with(x)) {
                         bg_from = bg_from.min(h.start);
                     }
                 }
@@ -1268,15 +1464,27 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
     let mut g = 0.0f32;
     let mut k = false;
     let mut target = false;
+    // "attacked an army post", "gunmen attacked the village": the verb with
+    // its object or its armed subject is an attack, not a manner of speaking.
+    let mut generic_at = None;
+    let mut object = false;
+    let mut armed_subject = false;
     for h in d.lex_of(si) {
         if h.start >= s.bg_from {
             continue;
         }
         match h.cat {
             Cat::Attack(w, _) => a += w,
-            Cat::Generic(w) => g = g.max(w),
+            Cat::Generic(w) => {
+                g = g.max(w);
+                generic_at.get_or_insert(h.start);
+            }
             Cat::Kill => k = true,
-            Cat::Target(_) => target = true,
+            Cat::Noun(Noun::Attacker) if generic_at.is_none() => armed_subject = true,
+            Cat::Target(_) => {
+                target = true;
+                object |= generic_at.is_some_and(|g0| h.start - g0 <= 60);
+            }
             // Armed groups (not state forces) are violence evidence.
             Cat::Actor(x) if !matches!(x, 8..=13 | 22) => a += 0.8,
             _ => {}
@@ -1285,6 +1493,11 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
     let a = a.min(3.0);
     let corroborated = a > 0.0 || k || cas > 0 || target;
     let mut v = a + g * if corroborated { 1.0 } else { 0.4 };
+    if g > 0.0 && object {
+        v += 0.8;
+    } else if g > 0.0 && armed_subject {
+        v += 0.5;
+    }
     if k || cas > 0 {
         v += if a + g > 0.0 { 1.0 } else { 0.35 };
     }
@@ -1309,13 +1522,18 @@ fn push_reason(
     note: impl FnOnce() -> String,
 ) {
     // Places get room of their own: deduplication relies on them.
-    let cap = if matches!(kind, "place" | "foreign_place" | "score" | "date") {
+    // Places get room of their own (deduplication relies on them), and every
+    // casualty figure is shown: one of them decides the toll.
+    let cap = if matches!(
+        kind,
+        "place" | "foreign_place" | "score" | "date" | "casualty"
+    ) {
         40
     } else {
         24
     };
     if reasons.len() >= cap
-        || (weight.abs() < 0.2 && !matches!(kind, "date" | "foreign_place" | "score"))
+        || (weight.abs() < 0.2 && !matches!(kind, "date" | "foreign_place" | "score" | "casualty"))
     {
         return;
     }

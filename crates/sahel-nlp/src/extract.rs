@@ -275,10 +275,217 @@ pub(crate) fn tolls(d: &Doc<'_>) -> Vec<Toll> {
                     vague: n.vague,
                     noun,
                 });
+            } else if let Some(t) = listed_before(d, si, ni) {
+                // "30 militaires nigeriens et deux soldats nigerians ont ete
+                // tues": a figure listed with the next one shares its verb.
+                out.push(t);
             }
         }
+        single_victims(d, si, &mut out);
     }
+    sum_lists(text, &mut out);
+    out.retain(|t| t.value < 5000);
     out
+}
+
+/// Words of a list of victims between two figures: nouns, nationalities,
+/// "and", commas.
+fn list_link(between: &str) -> bool {
+    let b = between.trim();
+    let joined =
+        b.ends_with(" and") || b.ends_with(" et") || b.ends_with(',') || b == "and" || b == "et";
+    joined
+        && b.len() <= 60
+        && ![
+            "including",
+            "among",
+            "dont",
+            "parmi",
+            "of whom",
+            "of them",
+            "with",
+            "avec",
+            "while",
+            "alors",
+            "tandis",
+            "soit",
+            "namely",
+            "(",
+            "i.e",
+        ]
+        .iter()
+        .any(|w| b.contains(w))
+}
+
+/// A figure without a verb of its own, listed before a figure that has one:
+/// it takes that figure's role ("30 soldiers from Niger and two from
+/// Nigeria were killed").
+fn listed_before(d: &Doc<'_>, si: usize, ni: usize) -> Option<Toll> {
+    let text = &d.f.text;
+    let nums = d.nums_of(si);
+    let n = nums[ni];
+    let next = nums.get(ni + 1)?;
+    if !list_link(&text[n.end..next.start]) {
+        return None;
+    }
+    let lex = d.lex_of(si);
+    // No verb or toll word between them.
+    if lex.iter().any(|h| {
+        h.start >= n.end
+            && h.end <= next.start
+            && matches!(
+                h.cat,
+                Cat::Kill
+                    | Cat::Wound
+                    | Cat::Abduct
+                    | Cat::Neutralise
+                    | Cat::Missing
+                    | Cat::DeadNoun
+            )
+    }) {
+        return None;
+    }
+    let s = &d.sents[si];
+    let after = nums.get(ni + 2).map(|x| x.start).unwrap_or(s.end);
+    let (role, noun2) = classify_number(text, lex, next.start, next.end, after, n.end, s.end)?;
+    let noun = lex
+        .iter()
+        .find(|h| h.start >= n.end && h.end <= next.start)
+        .and_then(|h| match h.cat {
+            Cat::Noun(x) => Some(x),
+            _ => None,
+        })
+        .or(noun2);
+    Some(Toll {
+        sent: si,
+        start: n.start,
+        end: n.end,
+        value: n.value,
+        role,
+        vague: n.vague,
+        noun,
+    })
+}
+
+/// Figures of one role listed together in one sentence ("two gendarmes and
+/// four civilians were killed") also count as their sum.
+fn sum_lists(text: &str, out: &mut Vec<Toll>) {
+    let mut sums = Vec::new();
+    let mut i = 0;
+    while i < out.len() {
+        let mut j = i;
+        let mut total = out[i].value;
+        // Named victims only ("two gendarmes and four civilians"): "15
+        // morts, un kamikaze" is no list of victims.
+        let named = |t: &Toll| matches!(t.noun, Some(Noun::Mil | Noun::Civ | Noun::People));
+        while named(&out[i])
+            && j + 1 < out.len()
+            && named(&out[j + 1])
+            && out[j + 1].sent == out[i].sent
+            && out[j + 1].role == out[i].role
+            && !out[j + 1].vague
+            && out[j + 1].start > out[j].end
+            && list_link(&text[out[j].end..out[j + 1].start])
+        {
+            j += 1;
+            total += out[j].value;
+        }
+        if j > i && !out[i].vague {
+            sums.push(Toll {
+                end: out[j].end,
+                value: total,
+                ..out[i]
+            });
+        }
+        i = j + 1;
+    }
+    out.extend(sums);
+}
+
+/// One victim named with an article: "killed a farmer", "a soldier was
+/// killed", "un enseignant a ete assassine", "the driver was shot dead".
+fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
+    let text = &d.f.text;
+    let s = &d.sents[si];
+    let lex = d.lex_of(si);
+    let role_of = |c: Cat| match c {
+        Cat::Kill => Some(Role::Killed),
+        Cat::Wound => Some(Role::Wounded),
+        Cat::Abduct => Some(Role::Abducted),
+        _ => None,
+    };
+    for (k, h) in lex.iter().enumerate() {
+        let Some(role) = role_of(h.cat) else { continue };
+        if h.start >= s.bg_from || d.in_dateline(h.start) {
+            continue;
+        }
+        // Verb, article, noun: "killed a farmer", "a tue un enseignant".
+        let after = &text[h.end..floor_boundary(text, s.end.min(h.end + 8))];
+        let art_after = [" a ", " an ", " un ", " une "]
+            .iter()
+            .any(|a| after.starts_with(a));
+        let victim_after = if art_after {
+            lex[k + 1..].iter().take(3).find_map(|x| match x.cat {
+                Cat::Noun(n) if x.start <= h.end + 28 && n != Noun::Attacker => Some((n, x)),
+                _ => None,
+            })
+        } else {
+            None
+        };
+        // Article, noun, singular passive: "a soldier was killed".
+        let victim_before = k
+            .checked_sub(1)
+            .map(|p| &lex[p])
+            .filter(|x| matches!(x.cat, Cat::Noun(n) if n != Noun::Attacker))
+            .filter(|x| {
+                let link = text[x.end..h.start].trim();
+                matches!(
+                    link,
+                    "was"
+                        | "has been"
+                        | "had been"
+                        | "was reportedly"
+                        | "a ete"
+                        | "avait ete"
+                        | "est"
+                        | "a"
+                        | "was also"
+                        | "a egalement ete"
+                ) && {
+                    let pre = text[s.start..x.start].trim_end();
+                    let article = pre.rsplit([' ', '\'']).next().unwrap_or("");
+                    matches!(
+                        article,
+                        "a" | "an" | "un" | "une" | "the" | "le" | "la" | "l"
+                    )
+                }
+            })
+            .map(|x| match x.cat {
+                Cat::Noun(n) => (n, x),
+                _ => unreachable!(),
+            });
+        let Some((noun, x)) = victim_after.or(victim_before) else {
+            continue;
+        };
+        // A figure already counted for this role in the clause wins.
+        let (a, b) = (x.start.min(h.start), x.end.max(h.end));
+        if out
+            .iter()
+            .any(|t| t.sent == si && t.role == role && t.start.abs_diff(a) < 60)
+            || d.nums_of(si).iter().any(|n| n.start >= a && n.end <= b)
+        {
+            continue;
+        }
+        out.push(Toll {
+            sent: si,
+            start: a,
+            end: b,
+            value: 1,
+            role,
+            vague: false,
+            noun: Some(noun),
+        });
+    }
 }
 
 fn classify_number(
@@ -476,6 +683,9 @@ pub(crate) fn event_date(d: &Doc<'_>, _x: Option<()>) -> Option<(NaiveDate, DKin
                 continue;
             }
             v += match h.cat {
+                // "Since Monday, the trial of the first terrorist attack...":
+                // the day of a trial or an anniversary, not of the attack.
+                Cat::Background(_) => return false,
                 Cat::Attack(w, _) => w,
                 Cat::Generic(_) | Cat::Kill | Cat::DeadNoun => 1.0,
                 _ => 0.0,
@@ -677,6 +887,16 @@ fn mention_weight(d: &Doc<'_>, pi: usize) -> f32 {
     w
 }
 
+/// A folded word that reads as a nationality ("nigerian", "nigerians",
+/// "americain", "soudanaise", "senegalese"), not as a country or a place.
+fn demonym_like(folded: &str) -> bool {
+    const ENDS: [&str; 16] = [
+        "ian", "ians", "ien", "iens", "ienne", "iennes", "ais", "aise", "aises", "ese", "ois",
+        "oise", "oises", "ain", "ains", "aines",
+    ];
+    folded.len() >= 5 && !folded.contains(' ') && ENDS.iter().any(|e| folded.ends_with(e))
+}
+
 /// Weighted vote over the countries named for the incident.
 pub(crate) fn country_vote(d: &Doc<'_>) -> Vote {
     let gaz = d.engine.gazetteer();
@@ -691,6 +911,10 @@ pub(crate) fn country_vote(d: &Doc<'_>) -> Vote {
         }
     };
     let mut ambiguous: Vec<(usize, f32)> = Vec::new();
+    // Nationalities ("Nigerian soldiers", "l'humanitaire américain") say who
+    // was there, not where: they count fully only where no place resolves.
+    let mut demonyms: Vec<(&'static str, f32, usize, usize)> = Vec::new();
+    let mut precise = 0.0f32;
     for pi in 0..d.places.len() {
         let ph = &d.places[pi];
         let s = &d.sents[ph.sent];
@@ -699,24 +923,42 @@ pub(crate) fn country_vote(d: &Doc<'_>) -> Vote {
             if matches!(cc, "EU" | "XX") {
                 w *= 0.3;
             }
+            if demonym_like(d.f.text.get(ph.start..ph.end).unwrap_or("")) {
+                demonyms.push((cc, w, ph.start, ph.end));
+                continue;
+            }
             add(&mut scores, cc, w);
             evidence.push((cc, w, ph.start, ph.end));
             continue;
         }
-        let p0 = &gaz.places()[ph.cands[0] as usize];
+        // A country named by its name is that country, not a foreign
+        // region of the same name ("Niger", not Niger State).
+        let country_cand = ph
+            .cands
+            .iter()
+            .find(|&&c| gaz.places()[c as usize].kind == PlaceKind::Country);
+        let p0 = &gaz.places()[*country_cand.unwrap_or(&ph.cands[0]) as usize];
         w *= kind_weight(p0.kind);
+        if p0.kind == PlaceKind::Demonym {
+            demonyms.push((intern_cc(p0.country.as_str()), w, ph.start, ph.end));
+            continue;
+        }
         if p0.source == PlaceSource::GeoNames {
             w *= 0.6;
         }
-        let same = ph
-            .cands
-            .iter()
-            .all(|&c| gaz.places()[c as usize].country == p0.country);
+        let same = country_cand.is_some()
+            || ph
+                .cands
+                .iter()
+                .all(|&c| gaz.places()[c as usize].country == p0.country);
         if !same {
             ambiguous.push((pi, w));
             continue;
         }
         let cc = intern_cc(p0.country.as_str());
+        if p0.kind != PlaceKind::Country && ph.start < s.bg_from {
+            precise += w;
+        }
         if !is_african(cc) {
             // French, Russian, American...: usually partners, not the scene.
             w *= 0.3;
@@ -726,6 +968,11 @@ pub(crate) fn country_vote(d: &Doc<'_>) -> Vote {
         }
         add(&mut scores, cc, w);
         evidence.push((cc, w, ph.start, ph.end));
+    }
+    let demonym_factor = if precise >= 0.5 { 0.35 } else { 1.0 };
+    for (cc, w, s0, e0) in demonyms {
+        add(&mut scores, cc, w * demonym_factor);
+        evidence.push((cc, w * demonym_factor, s0, e0));
     }
     for (pi, w) in ambiguous {
         let ph = &d.places[pi];
@@ -939,15 +1186,21 @@ pub(crate) fn facts(
     };
 
     // ---- tolls ----
-    let best = |role: Role| -> Option<u32> {
+    // The headline figure: the title's and the lead's tolls decide; the
+    // body's count only where they give none (the body recalls other
+    // incidents, sums, earlier tolls).
+    let pick = |role: Role, head: bool| -> Option<u32> {
+        let of = |t: &&Toll| t.role == role && (!head || d.sents[t.sent].zone != Zone::Body);
         let exact = ts
             .iter()
-            .filter(|t| t.role == role && !t.vague)
+            .filter(of)
+            .filter(|t| !t.vague)
             .map(|t| t.value)
             .filter(|&v| v < 5000)
             .max();
-        exact.or_else(|| ts.iter().filter(|t| t.role == role).map(|t| t.value).max())
+        exact.or_else(|| ts.iter().filter(of).map(|t| t.value).max())
     };
+    let best = |role: Role| pick(role, true).or_else(|| pick(role, false));
     f.killed = best(Role::Killed);
     f.wounded = best(Role::Wounded);
     f.attackers_killed = best(Role::Attackers);

@@ -33,6 +33,10 @@ use serde::{Deserialize, Serialize};
 use crate::text::name_key;
 
 const EMBEDDED_TSV: &str = include_str!("../data/gazetteer.tsv");
+/// The GeoNames layer: populated places of ML, BF, NE and MR whose name
+/// tells their region (`examples/geonames_table.rs`, policy in
+/// [`crate::geonames::default_selection`]).
+const GEONAMES_TSV: &str = include_str!("../data/geonames-places.tsv");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -127,8 +131,23 @@ pub struct Gazetteer {
 }
 
 impl Gazetteer {
-    /// The gazetteer compiled into the binary.
+    /// The gazetteer compiled into the binary: the curated list and the
+    /// GeoNames villages (which count only in a locative context).
     pub fn embedded() -> Self {
+        let mut g = Self::curated();
+        let villages = parse_tsv(
+            GEONAMES_TSV,
+            "embedded GeoNames layer",
+            PlaceSource::GeoNames,
+        )
+        .expect("the embedded GeoNames layer is valid (checked by tests)");
+        g.extend(villages);
+        g
+    }
+
+    /// The curated list alone (`data/gazetteer.tsv`): countries, regions,
+    /// admin2 units and the towns conflict news names.
+    pub fn curated() -> Self {
         let places = parse_tsv(EMBEDDED_TSV, "embedded gazetteer", PlaceSource::Embedded)
             .expect("the embedded gazetteer is valid (checked by tests)");
         let mut g = Gazetteer::default();

@@ -414,6 +414,127 @@ pub fn import_files(
     Ok(out)
 }
 
+/// Why a GeoNames village is left out of the default gazetteer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dropped {
+    /// Under four letters: too many collide with words and initials.
+    Short,
+    /// Already a curated place (the embedded gazetteer wins).
+    Known,
+    /// An ordinary English or French word, or a word of the engine's lexicons.
+    CommonWord,
+    /// One name in several regions or countries, none clearly the main one.
+    Ambiguous,
+    /// No admin1 in the dump: the place would tell nothing of its region.
+    NoRegion,
+}
+
+/// The policy for the default gazetteer's GeoNames layer: from the populated
+/// places of the dumps, keep one place per name, only where the name says
+/// which region it is in.
+///
+/// - names of under four letters, names the curated gazetteer `known` has
+///   and names that are `common_words` (folded keys, see
+///   [`crate::text::name_key`]) are left out;
+/// - places sharing a name are one entry when they all lie in one admin1
+///   (the most populous is kept, admin2 only where they all agree), else
+///   the name is kept only for a place of 5,000 people or more that is ten
+///   times bigger than every other of that name;
+/// - a variant is kept only when it is not a common word, not a curated
+///   name, and not the name of another entry.
+///
+/// Returns the kept places and, for each reason, how many names were left
+/// out.
+pub fn default_selection(
+    places: Vec<Place>,
+    known: &crate::Gazetteer,
+    common_words: &std::collections::HashSet<String>,
+) -> (Vec<Place>, HashMap<Dropped, usize>) {
+    use crate::text::name_key;
+    let mut dropped: HashMap<Dropped, usize> = HashMap::new();
+    let bad_key = |k: &str| -> Option<Dropped> {
+        if k.chars().count() < 4 {
+            Some(Dropped::Short)
+        } else if !known.lookup_indices(k).is_empty() {
+            Some(Dropped::Known)
+        } else if common_words.contains(k) {
+            Some(Dropped::CommonWord)
+        } else {
+            None
+        }
+    };
+    // Group the places by the key of their canonical name.
+    let mut groups: HashMap<String, Vec<Place>> = HashMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for p in places.into_iter().filter(|p| p.kind == PlaceKind::Place) {
+        if p.admin1.is_none() {
+            *dropped.entry(Dropped::NoRegion).or_default() += 1;
+            continue;
+        }
+        let k = name_key(&p.name);
+        if let Some(why) = bad_key(&k) {
+            *dropped.entry(why).or_default() += 1;
+            continue;
+        }
+        let g = groups.entry(k.clone()).or_default();
+        if g.is_empty() {
+            order.push(k);
+        }
+        g.push(p);
+    }
+    let mut kept: Vec<Place> = Vec::new();
+    for k in &order {
+        let mut g = groups.remove(k).unwrap_or_default();
+        g.sort_by_key(|p| std::cmp::Reverse(p.population.unwrap_or(0)));
+        let one_region = g
+            .iter()
+            .all(|p| p.country == g[0].country && p.admin1 == g[0].admin1);
+        let pop = |p: &Place| p.population.unwrap_or(0);
+        let dominant = pop(&g[0]) >= 5_000 && g[1..].iter().all(|p| pop(p) * 10 <= pop(&g[0]));
+        if !(one_region || dominant) {
+            *dropped.entry(Dropped::Ambiguous).or_default() += g.len();
+            continue;
+        }
+        let same_admin2 = g.iter().all(|p| p.admin2 == g[0].admin2);
+        let mut p = g.swap_remove(0);
+        if one_region && !same_admin2 && !dominant {
+            p.admin2 = None;
+        }
+        kept.push(p);
+    }
+    // Variants: drop words, curated names and other entries' names.
+    let mut owner: HashMap<String, usize> = HashMap::new();
+    for (i, p) in kept.iter().enumerate() {
+        owner.insert(name_key(&p.name), i);
+    }
+    let mut claimed: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, p) in kept.iter().enumerate() {
+        for v in &p.variants {
+            let k = name_key(v);
+            if bad_key(&k).is_none() && owner.get(&k).is_none_or(|&o| o == i) {
+                let c = claimed.entry(k).or_default();
+                if !c.contains(&i) {
+                    c.push(i);
+                }
+            }
+        }
+    }
+    for (i, p) in kept.iter_mut().enumerate() {
+        // Spellings that fold alike are one pattern; "Tin Gara" and
+        // "Tingara" are two.
+        let mut seen = vec![crate::text::fold(&p.name)];
+        p.variants.retain(|v| {
+            let f = crate::text::fold(v);
+            let ok = claimed.get(&name_key(v)).is_some_and(|c| c == &[i]) && !seen.contains(&f);
+            if ok {
+                seen.push(f);
+            }
+            ok
+        });
+    }
+    (kept, dropped)
+}
+
 /// Write places in the gazetteer TSV format (readable with
 /// [`crate::gazetteer::parse_tsv`]). Tabs, newlines and `|` inside names are
 /// dropped; places whose name is empty after that are skipped. A tenth column
@@ -469,6 +590,59 @@ mod tests {
         assert_eq!(strip_admin2_affixes("Bankass Cercle"), "Bankass");
         assert_eq!(strip_admin2_affixes("Zoundweogo Province"), "Zoundweogo");
         assert_eq!(strip_admin2_affixes("Dioila"), "Dioila");
+    }
+
+    fn village(name: &str, variants: &[&str], admin1: &str, pop: u64) -> Place {
+        Place {
+            kind: PlaceKind::Place,
+            name: name.into(),
+            variants: variants.iter().map(|v| v.to_string()).collect(),
+            country: "ML".into(),
+            admin1: Some(admin1.into()),
+            admin2: None,
+            lat: 14.0,
+            lon: -4.0,
+            admin1_new: None,
+            source: PlaceSource::GeoNames,
+            population: (pop > 0).then_some(pop),
+        }
+    }
+
+    #[test]
+    fn default_selection_keeps_villages_whose_name_tells_their_region() {
+        let known = crate::Gazetteer::curated();
+        let words: std::collections::HashSet<String> =
+            ["ville", "point"].iter().map(|w| w.to_string()).collect();
+        let (kept, dropped) = default_selection(
+            vec![
+                village("Koumaga", &["Koumaga-Peul"], "Mopti", 0),
+                // one name, two villages of one region: one row
+                village("Zienakoro", &[], "Segou", 0),
+                village("Zienakoro", &[], "Segou", 0),
+                // one name in two regions, none dominant: left out
+                village("Kouara", &[], "Mopti", 0),
+                village("Kouara", &[], "Kayes", 0),
+                // one name in two regions, one a town: the town
+                village("Fanabougou", &[], "Segou", 12_000),
+                village("Fanabougou", &[], "Kayes", 300),
+                village("Ville", &[], "Kayes", 0),
+                village("Gao", &[], "Gao", 0),
+                village("Djibo", &[], "Segou", 0),
+                village("Dialla", &["Point", "Koumaga"], "Kayes", 0),
+            ],
+            &known,
+            &words,
+        );
+        let names: Vec<&str> = kept.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Koumaga", "Zienakoro", "Fanabougou", "Dialla"]);
+        assert_eq!(kept[2].admin1.as_deref(), Some("Segou"));
+        // a word and another row's name are not variants
+        assert!(kept[3].variants.is_empty(), "{:?}", kept[3].variants);
+        assert_eq!(kept[0].variants, ["Koumaga-Peul"]);
+        assert_eq!(dropped.get(&Dropped::Ambiguous), Some(&2));
+        assert_eq!(dropped.get(&Dropped::CommonWord), Some(&1));
+        assert_eq!(dropped.get(&Dropped::Known), Some(&1));
+        assert_eq!(dropped.get(&Dropped::Short), Some(&1));
     }
 
     #[test]

@@ -191,6 +191,11 @@ const TERMS: &[(&str, Cat)] = &[
     ("kidnapped|kidnapping|kidnappings|kidnap|kidnappers|abducted|abduction|abductions|abduct|taken hostage|hostage|hostages|seized|captured|abduction of|kidnapping of|abducting|held hostage|took hostage", Attack(1.2, T::Abduction)),
     ("torched|set ablaze|set on fire|burned down|burnt down|looted|looting", Attack(0.6, T::None)),
     ("violence|violent|insecurity|insurgency|jihad", Attack(0.2, T::None)),
+    // Killings of one person and close-range violence (issue 16's vocabulary).
+    ("assassinated|assassination|assassinations|assassinate|lynched|lynching|lynch mob|stabbed|stabbing|stabbed to death|hacked to death|beaten to death|beat to death|beat him to death|beat them to death|burned alive|burnt alive|beheaded|beheading|beheadings|decapitated|slit the throat|slit the throats|slit their throats|gunned down|shot and killed|machine-gunned|riddled with bullets|murder|murders|murdered|murdering", Attack(1.5, T::None)),
+    ("exchanged fire|exchange of fire|exchanges of fire|traded fire|trading fire|fire exchange|grenade|grenades|hand grenade|grenade attack|rocket|rocket-propelled grenade|rocket-propelled grenades|rpg|rpgs|mortar shells|mortar rounds|artillery fire|artillery", Attack(1.0, T::None)),
+    ("invaded|invade|invades|invading|overwhelmed", Attack(1.0, T::Raid)),
+    ("aggressors|aggressor|unidentified assailants|unknown assailants|unknown gunmen|unidentified armed men|unidentified attackers|suspected jihadists|suspected militants|suspected terrorists", Attack(1.5, T::None)),
     // ---- violent events (French) ----
     ("embuscade|embuscades|embuscade complexe|tendu une embuscade|pris dans une embuscade", Attack(2.0, T::Ambush)),
     ("tuerie|tueries|massacre|massacres|massacree|massacrees|carnage|boucherie", Attack(2.0, T::Massacre)),
@@ -212,7 +217,13 @@ const TERMS: &[(&str, Cat)] = &[
     ("enleve|enleves|enlevee|enlevees|enlevement|enlevements|kidnappe|kidnappes|kidnappee|kidnappees|kidnapping|otage|otages|pris en otage|pris en otages|ravisseurs|enlevement de|enlevement d'|rapt|rapts|rapt de|rapt d'|retenus en otage|enlevant|kidnappant", Attack(1.2, T::Abduction)),
     ("incendie|incendies|incendiees|incendie des|pille|pilles|pillage|brule|brules", Attack(0.5, T::None)),
     ("violences|insecurite|crise securitaire", Attack(0.2, T::None)),
+    ("assassinat|assassinats|assassine|assassines|assassinee|assassinees|assassiner|egorge|egorges|egorgee|egorgees|egorgement|decapite|decapites|decapitee|lynche|lynches|lynchee|lynchage|poignarde|poignardes|poignardee|battu a mort|battus a mort|battue a mort|roue de coups|roues de coups|crible de balles|cribles de balles|abattu froidement|tue par balles|tues par balles|tuee par balles|brule vif|brules vifs|meurtre|meurtres|meurtrier|meurtriere", Attack(1.5, T::None)),
+    ("echange de tirs|echanges de tirs|echange de coups de feu|grenade|grenades|lance-roquettes|lance-roquette|obus de mortier|tirs d'artillerie|artillerie|attaque a la grenade", Attack(1.0, T::None)),
+    ("attaque par|attaquee par|attaques par|attaquees par|ont ete attaques|a ete attaque|a ete attaquee|ont ete attaquees|pris pour cible|prise pour cible|pris pour cibles|ciblee par|cible par|vise par|visee par|visees par", Attack(1.5, T::Armed)),
+    ("envahi|envahie|envahissent|ont envahi|ont investi", Attack(1.0, T::Raid)),
     // ---- casualties ----
+    ("assassinated|lynched|stabbed to death|beaten to death|beat to death|hacked to death|decapitated|shot and killed|murder|murders|riddled with bullets", Kill),
+    ("lynche|lynches|lynchee|battu a mort|battus a mort|battue a mort|decapite|decapites|crible de balles|cribles de balles|tue par balles|tues par balles|tuee par balles|poignarde a mort", Kill),
     ("killed|kill|kills|killing|slain|murdered|died|die|dies|dying|lost their lives|lost his life|were killed|executed|shot dead|massacred|claimed the lives of|claimed the lives|claimed the life of|claimed the life|cost the lives of|costing the lives of|cost the life of|took the lives of|taking the lives of|killed at least|gunned down|hacked to death|burned alive|burnt alive|beheaded|perished|were slaughtered", Kill),
     ("tue|tues|tuee|tuees|tuant|tuer|tuent|ont tue|a tue|ont ete tues|ont peri|periront|peri|decede|decedes|morts au combat|tombes|ont perdu la vie|perdu la vie|trouve la mort|assassines|assassine|executes|executees|abattus|massacres|massacrees|coute la vie|coute la vie a|a coute la vie a|ont coute la vie a|couter la vie a|fauche|egorges|egorge|decapites|brules vifs|ont succombe|a succombe|succombe|ont ete abattus|tombes sous les balles", Kill),
     ("lost|losing|perdu|perdre|lose", KillBefore),
@@ -226,8 +237,8 @@ const TERMS: &[(&str, Cat)] = &[
     // ---- people ----
     ("soldier|soldiers|troops|troop|servicemen|serviceman|gendarmes|gendarme|policemen|policeman|police officers|police|customs officers|guardsmen|army|military personnel|personnel|officers|recruits|trainees|peacekeepers|blue helmets|militiamen|militia members|militia|auxiliaries|volunteers|vdp|security forces|defence forces|defense forces|comrades|fama", Noun(Noun::Mil)),
     ("militaires|militaire|soldats|soldat|gendarmes|policiers|douaniers|gardes|eleves gendarmes|eleves-gendarmes|recrues|casques bleus|miliciens|supplétifs|supletifs|volontaires|fds|elements|forces de defense et de securite|forces de securite|sous-officiers|officiers|hommes de troupe|nos soldats|nos hommes", Noun(Noun::Mil)),
-    ("civilians|civilian|villagers|residents|inhabitants|women|children|worshippers|worshipers|faithful|displaced|displaced people|traders|merchants|shopkeepers|miners|gold miners|herders|farmers|passengers|travellers|travelers|pupils|students|teachers|christians|muslims|fulani|peul|peuls|dogon|tuareg|herdsmen|men and boys", Noun(Noun::Civ)),
-    ("civils|civil|villageois|habitants|femmes|enfants|fideles|deplaces|personnes deplacees|commercants|orpailleurs|eleveurs|agriculteurs|cultivateurs|passagers|voyageurs|eleves|enseignants|chretiens|musulmans|populations|population civile", Noun(Noun::Civ)),
+    ("civilians|civilian|villagers|residents|inhabitants|women|children|worshippers|worshipers|faithful|displaced|displaced people|traders|merchants|shopkeepers|miners|gold miners|herders|farmers|passengers|travellers|travelers|pupils|students|teachers|christians|muslims|fulani|peul|peuls|dogon|tuareg|herdsmen|men and boys|farmer|herder|herdsman|trader|merchant|shopkeeper|villager|resident|teacher|student|pupil|child|boy|girl|woman|driver|passenger|traveller|traveler|worker|aid worker|miner|gold miner|imam|pastor|priest|catechist|village chief|chief|mayor|councillor|councilor|official|civil servant|nurse|doctor|health worker|journalist|tourist|herdsboy|fisherman|fishermen|hunter|hunters|elder|elders|notable|notables|vendor|vendors|shepherd|shepherds", Noun(Noun::Civ)),
+    ("civils|civil|villageois|habitants|femmes|enfants|fideles|deplaces|personnes deplacees|commercants|orpailleurs|eleveurs|agriculteurs|cultivateurs|passagers|voyageurs|eleves|enseignants|chretiens|musulmans|populations|population civile|agriculteur|cultivateur|eleveur|commercant|habitant|enseignant|enseignante|instituteur|eleve|enfant|femme|fillette|garcon|chauffeur|passager|voyageur|orpailleur|imam|pasteur|pretre|catechiste|chef de village|chef coutumier|maire|conseiller|conseiller municipal|fonctionnaire|infirmier|infirmiere|agent de sante|journaliste|touriste|pecheur|pecheurs|chasseur|chasseurs|notable|notables|vendeur|vendeurs|berger|bergers|marabout|marabouts|humanitaire|travailleur humanitaire", Noun(Noun::Civ)),
     ("people|persons|individuals|personnes|individus|men|hommes|ames|russians|russes", Noun(Noun::People)),
     ("jihadists|jihadist|islamists|islamist militants|militants|insurgents|terrorists|extremists|attackers|assailants|gunmen|fighters|rebels|separatists|enemies|enemy|bandits|raiders|islamist fighters|jihadist fighters|suspected militants|elements of", Noun(Noun::Attacker)),
     ("jihadistes|djihadistes|terroristes|assaillants|insurges|combattants|rebelles|ennemis|bandits|hommes armes|islamistes|hors-la-loi|criminels|separatistes|elements terroristes|terroristes presumes", Noun(Noun::Attacker)),
@@ -265,10 +276,12 @@ const TERMS: &[(&str, Cat)] = &[
     ("no losses|no loss|without losses|without loss|no casualties|any losses|any loss|no soldier was killed|no soldiers were killed|no deaths|no victims|aucune perte|sans pertes|sans perte|sans faire de victimes|aucun mort|aucune victime|no losses among", NoLoss),
     // ---- background / old incidents ----
     ("anniversary|anniversaire|commemoration|commemorations|commemorate|commemorated|commemorating|commemorer|commemore|memorial|remembrance|recueillement|se souviennent|se souvenir|souvenir|in memory of|en memoire de", Background(2.0)),
-    ("one year after|a year after|years after|year on|years on|un an apres|deux ans apres|trois ans apres|ans apres|il y a un an|il y a deux ans|il y a cinq ans|il y a dix ans|years ago|a year ago|ans plus tard|un an plus tard|three weeks after|four weeks after|trois semaines apres|quatre semaines apres|months after|mois apres|a month after|un mois apres|more than a year on|plus d'un an apres", Background(1.5)),
+    ("one year after|a year after|years after|year on|years on|un an apres|deux ans apres|trois ans apres|ans apres|il y a un an|il y a deux ans|il y a cinq ans|il y a dix ans|years ago|a year ago|ans plus tard|un an plus tard|three weeks after|four weeks after|trois semaines apres|quatre semaines apres|months after|mois apres|a month after|un mois apres|more than a year on|plus d'un an apres|il y a trois ans|il y a quatre ans|il y a six ans|il y a sept ans|il y a huit ans|il y a neuf ans", Background(1.5)),
+    ("cela fait un an|cela fait deux ans|cela fait trois ans|cela fait quatre ans|cela fait cinq ans|cela fait six ans|cela fait sept ans|cela fait huit ans|cela fait neuf ans|cela fait dix ans|jour pour jour|years ago today|years to the day|to the day|remembering|remembered", Background(2.0)),
     ("trial|on trial|trials|proces|verdict|sentenced|sentence|condamne|condamnes|condamnation|reconnu coupable|found guilty|convicted|acquitted|acquitte|court|tribunal|cour d'assises|cour penale|assize court|icc|cpi|judges|juges|prosecutors|procureur|defendant|jugement|judgment|indicted|inculpe", Background(1.0)),
     ("report published|published its report|fact-finding|fact-finding mission|publie un rapport|rapport publie|annual report|rapport annuel|retrospective|looking back|retour sur", Background(0.8)),
     ("last year|l'an dernier|l'annee derniere|l'an passe|the previous year|previous attack|earlier attack|precedent|precedente|avaient ete|avait ete|avaient fait|avait fait|avaient tue|avait tue|the same camp|the last major|the worst remains|the worst was|at the time|a l'epoque|de l'epoque|since then|depuis lors|recalled|rappelle|plus tot|earlier this month|earlier this year|last month|le mois dernier|les mois precedents|in a previous|dans une precedente|previously|auparavant", Past),
+    ("avant l'attaque|avant cette attaque|before the attack|before this attack|prior to the attack|prior to this attack", Aggregate),
     ("a day after|days after|a week after|weeks after|a month after|barely a month after|less than a week after|less than 24 hours after|less than a month after|un jour apres|jours apres|une semaine apres|semaines apres|un mois apres|moins d'une semaine apres|moins d'un mois apres|moins de 24 heures apres|comes after|came after|comes days after|survient apres|intervient apres|survient moins|intervient moins|follows|alongside|in the wake of|on the heels of|the day after|hours after|heures apres|au lendemain de|au lendemain d'|au lendemain du|au lendemain des|survient au lendemain|intervient au lendemain", After),
     ("since|depuis|since the start of|since the beginning of|depuis le debut", Since),
     ("monthly bulletin|monthly report|monthly update|monthly review|monthly summary|monthly tally|monthly operations|weekly bulletin|weekly report|weekly update|weekly review|weekly summary|operations bulletin|operational bulletin|operational update|over the month|over the past month|in the past month|during the month|over the past week|in the past week|over the week|over the past two weeks|in the past two weeks|bilan mensuel|bulletin mensuel|rapport mensuel|bilan hebdomadaire|bulletin hebdomadaire|bilan des operations|au cours du mois|durant le mois|pendant le mois|au cours de la semaine ecoulee|la semaine ecoulee|le mois ecoule|au cours du mois ecoule", Period),
@@ -297,7 +310,7 @@ const TERMS: &[(&str, Cat)] = &[
     ("operate|operates|operating|active|roam|roams|stronghold|strongholds|fief|entrenched|present in|presence|implante|actifs|actif|sevissent|hunting ground|terrain d'action|core areas|bastion|uncertain|operations in the area|operate in the area|is known to operate|are known to operate|sont actifs|est actif|opere|operent|operant", Presence),
     ("suspected|suspect|soupconne|soupconnes|soupconnee|presume|presumes|presumee|presumes|blamed|blamed on|blaming|blame|accuses|accused|accusing|accuse|accusent|accusaient|attributed to|attribue a|attribuee a|imputee a|impute a|mise en cause|mis en cause|attribution|pointed the finger|pointe du doigt|believed to be|thought to be", Blame),
     ("refugees|refugee|refugies|refugie|asylum|asile|fled|fleeing|flee|fled to|ont fui|fuyant|fuir|fui|crossed into|crossed from|pour into|poured into|arrivals|arrivees|exodus|exode|sheltering|shelter|hosts|accueille|evacuated|evacues|evacue|transferred|transferes|hospital in|hopital de|chr de", Refugee),
-    ("originaire|originaires|originally from|natives of|native of|hails from|hail from|hailed from|ressortissant|ressortissants|ressortissante|ressortissantes|nationals of|citizens of", Origin),
+    ("originaire|originaires|originally from|natives of|native of|hails from|hail from|hailed from|ressortissant|ressortissants|ressortissante|ressortissantes|nationals of|citizens of|venant de|venant du|venant des|en provenance de|en provenance du|qui venait de|qui venaient de|coming from|travelling from|traveling from|arriving from|en route from", Origin),
     ("border|borders|frontier|frontiers|frontiere|frontieres|frontalier|frontaliere|frontaliers|frontalieres|tri-border|three borders|trois frontieres|borderlands|borderland|confins|jonction|cross-border|transfrontalier|border with|frontiere avec|near the border", Border),
     ("region|regions|province|provinces|cercle|department|departement|commune|wilaya|prefecture|district|region du|region de|regions du|province du|province de|cercle de|departement de|commune de|governorate|state|etat", RegionWord),
     // ---- dates ----
@@ -412,10 +425,31 @@ pub(crate) const COMMON_WORD_NAMES: &[&str] = &[
     "tuy", "usa", "bbm", "fct", "oyo", "imo", "edo", "zou", "oti", "reo", "yao", "gay",
 ];
 
+/// Every word of every lexicon form (folded), and the names that are also
+/// common words: a village of one of these names would be read in every
+/// story.
+pub(crate) fn words() -> Vec<String> {
+    let mut out: Vec<String> = TERMS
+        .iter()
+        .flat_map(|(forms, _)| forms.split('|'))
+        .flat_map(|f| f.split(|c: char| !c.is_ascii_alphanumeric()))
+        .chain(REGION_ONLY_NAMES.iter().copied())
+        .chain(COMMON_WORD_NAMES.iter().copied())
+        .map(crate::text::name_key)
+        .filter(|w| !w.is_empty())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// The lexicon with a word trie built over its terms and every gazetteer
 /// name.
 pub(crate) struct Lexicon {
     trie: WordTrie,
+    /// By actor index: the gazetteer's demonym row of a national army's
+    /// country ("Malian soldiers", "soldats maliens" say the country).
+    army_demonym: [Option<u32>; 32],
     /// Context phrases before place names ("attack on", "near", "fled to").
     pub(crate) context: crate::classify::CtxTable,
     /// For pattern `i`, `entries[ranges[i].0..ranges[i].1]`.
@@ -643,7 +677,22 @@ impl Lexicon {
             ranges.push((s, entries.len() as u32));
             patterns.push(k);
         }
+        let mut army_demonym = [None; 32];
+        for (actor, cc) in [
+            (9usize, "ML"),
+            (10, "BF"),
+            (11, "NE"),
+            (12, "TD"),
+            (22, "MR"),
+        ] {
+            army_demonym[actor] = gazetteer
+                .places()
+                .iter()
+                .position(|p| p.kind == PlaceKind::Demonym && p.country == cc)
+                .map(|i| i as u32);
+        }
         Lexicon {
+            army_demonym,
             trie: WordTrie::new(&patterns),
             context: crate::classify::context_table(),
             ranges,
@@ -651,6 +700,11 @@ impl Lexicon {
             #[cfg(test)]
             patterns,
         }
+    }
+
+    /// The demonym row of the country whose army `actor` is, if any.
+    pub(crate) fn army_demonym(&self, actor: u8) -> Option<u32> {
+        self.army_demonym.get(actor as usize).copied().flatten()
     }
 
     /// All hits in folded `text`, left to right, whole words only: at each

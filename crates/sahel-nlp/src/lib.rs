@@ -170,6 +170,13 @@ impl Engine {
     }
 }
 
+/// The folded words of the engine's lexicons (for the gazetteer policy that
+/// leaves out villages named like a word the engine reads).
+#[doc(hidden)]
+pub fn lexicon_words() -> Vec<String> {
+    lexicon::words()
+}
+
 /// Great-circle distance in kilometres between two points (haversine).
 pub fn distance_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     let r = 6371.0088_f64;

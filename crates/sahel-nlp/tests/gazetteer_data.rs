@@ -112,7 +112,7 @@ fn names_of(g: &Gazetteer, kind: PlaceKind, country: &str) -> HashSet<String> {
 
 #[test]
 fn embedded_gazetteer_loads_with_enough_places() {
-    let g = Gazetteer::embedded();
+    let g = Gazetteer::curated();
     assert!(!g.is_empty());
     assert!(g.places().iter().all(|p| p.source == PlaceSource::Embedded));
     let mut per_country: HashMap<&str, usize> = HashMap::new();
@@ -136,7 +136,7 @@ fn embedded_gazetteer_loads_with_enough_places() {
 
 #[test]
 fn every_geonames_admin1_is_present_under_its_ascii_name() {
-    let g = Gazetteer::embedded();
+    let g = Gazetteer::curated();
     for (cc, name) in GEONAMES_ADMIN1 {
         assert!(
             names_of(&g, PlaceKind::Admin1, cc).contains(*name),
@@ -180,7 +180,7 @@ fn every_geonames_admin1_is_present_under_its_ascii_name() {
 
 #[test]
 fn countries_and_demonyms_are_present() {
-    let g = Gazetteer::embedded();
+    let g = Gazetteer::curated();
     for cc in [
         "ML", "BF", "NE", "TD", "MR", "NG", "BJ", "TG", "GH", "CI", "SN", "GN", "DZ", "LY", "SD",
         "CM", "CF", "MA", "SO", "MZ", "FR", "DE", "RU", "UA", "US",
@@ -232,7 +232,7 @@ fn countries_and_demonyms_are_present() {
 
 #[test]
 fn admin_references_are_consistent() {
-    let g = Gazetteer::embedded();
+    let g = Gazetteer::curated();
     let mut admin1: HashSet<(String, String)> = HashSet::new();
     let mut admin1_new: HashSet<(String, String)> = HashSet::new();
     let mut admin2: HashMap<(String, String), String> = HashMap::new();
@@ -313,7 +313,7 @@ fn admin_references_are_consistent() {
 
 #[test]
 fn no_duplicates_and_sorted_by_country_kind_name() {
-    let g = Gazetteer::embedded();
+    let g = Gazetteer::curated();
     let mut seen = HashSet::new();
     for p in g.places() {
         assert!(
@@ -363,7 +363,7 @@ fn no_duplicates_and_sorted_by_country_kind_name() {
 
 #[test]
 fn coordinates_lie_in_their_country_and_near_their_region() {
-    let g = Gazetteer::embedded();
+    let g = Gazetteer::curated();
     let centre: HashMap<(String, String), (f64, f64)> = rows(&g, PlaceKind::Admin1)
         .map(|p| ((p.country.clone(), p.name.clone()), (p.lat, p.lon)))
         .collect();
@@ -397,7 +397,7 @@ fn coordinates_lie_in_their_country_and_near_their_region() {
 
 #[test]
 fn spelling_variants_resolve() {
-    let g = Gazetteer::embedded();
+    let g = Gazetteer::curated();
     for s in [
         "Tillaberi",
         "Tillabéri",
@@ -461,7 +461,7 @@ fn spelling_variants_resolve() {
 
 #[test]
 fn places_named_in_reporting_resolve_to_their_region() {
-    let g = Gazetteer::embedded();
+    let g = Gazetteer::curated();
     let cases: &[(&str, &str, &str)] = &[
         ("Teguey", "NE", "Tillaberi"),
         ("Kandadji", "NE", "Tillaberi"),
@@ -542,7 +542,7 @@ fn place_names_are_not_common_words() {
         "bore", "segue", "manga", "leo", "bla", "mane", "balle", "banco", "attack", "camp", "base",
         "mine", "marche", "route",
     ];
-    let g = Gazetteer::embedded();
+    let g = Gazetteer::curated();
     for p in rows(&g, PlaceKind::Place) {
         for n in p.names() {
             let k = sahel_nlp::text::name_key(n);
@@ -553,5 +553,40 @@ fn place_names_are_not_common_words() {
                 p.country
             );
         }
+    }
+}
+
+/// The GeoNames layer of the default gazetteer: every village lies in one of
+/// the four countries with a dump, in a region the curated list knows, and
+/// no village takes a curated name.
+#[test]
+fn geonames_layer_villages_have_known_regions() {
+    use sahel_nlp::{PlaceKind, PlaceSource};
+    let curated = Gazetteer::curated();
+    let all = Gazetteer::embedded();
+    let villages: Vec<_> = all
+        .places()
+        .iter()
+        .filter(|p| p.source == PlaceSource::GeoNames)
+        .collect();
+    assert!(villages.len() > 20_000, "{} villages", villages.len());
+    for p in villages {
+        assert!(
+            ["ML", "BF", "NE", "MR"].contains(&p.country.as_str()),
+            "{p:?}"
+        );
+        assert_eq!(p.kind, PlaceKind::Place, "{p:?}");
+        let a1 = p.admin1.as_deref().expect("admin1");
+        assert!(
+            curated
+                .lookup(a1)
+                .iter()
+                .any(|r| r.kind == PlaceKind::Admin1 && r.country == p.country && r.name == a1),
+            "{p:?}"
+        );
+        assert!(
+            curated.lookup(&p.name).is_empty(),
+            "{p:?} shadows a curated place"
+        );
     }
 }

@@ -1,0 +1,332 @@
+//! Rule families found on real text (issue 16), each tested on sentences
+//! written for the project, in English and French. The real articles that
+//! showed the need stay outside the repository (see QUALITY.md).
+
+use std::sync::OnceLock;
+
+use sahel_nlp::{Analysis, Document, Engine, Facts, Gazetteer};
+
+fn engine() -> &'static Engine {
+    static E: OnceLock<Engine> = OnceLock::new();
+    E.get_or_init(|| Engine::new(Gazetteer::embedded()))
+}
+
+/// Published on Friday 7 June 2024.
+const PUB: &str = "2024-06-07T10:00:00+00:00";
+
+fn run(title: &str, body: &str) -> Analysis {
+    engine().analyze(&Document {
+        title,
+        body,
+        published: chrono::DateTime::parse_from_rfc3339(PUB).ok(),
+        language: None,
+    })
+}
+
+fn attack(title: &str, body: &str) -> Facts {
+    let a = run(title, body);
+    assert!(a.is_attack, "{title}: {:#?}", a.reasons);
+    a.facts.expect("facts")
+}
+
+fn date(s: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+// ---- 1. nationalities say who was there, places say where ----
+
+#[test]
+fn a_nationality_does_not_outvote_a_place() {
+    for (t, b) in [
+        (
+            "Boko Haram kills 2 Nigerian soldiers in Niger Republic",
+            "Thirty soldiers from Niger and two Nigerian soldiers were killed on Wednesday when hundreds of Nigerian Boko Haram fighters attacked the town of Bosso, the defence ministry said.",
+        ),
+        (
+            "Trente-deux soldats nigériens et nigérians tués à Bosso",
+            "Trente-deux soldats nigériens et nigérians ont été tués mercredi lors d'une attaque du groupe nigérian Boko Haram à Bosso, une localité du Niger, a annoncé le ministère.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.country.as_deref(), Some("NE"), "{t}");
+        assert_eq!(f.admin1.as_deref(), Some("Diffa"), "{t}");
+    }
+}
+
+#[test]
+fn a_nationality_still_decides_where_no_place_resolves() {
+    let f = attack(
+        "Twelve Malian soldiers killed in ambush",
+        "Twelve Malian soldiers were killed in an ambush on Wednesday, the army said.",
+    );
+    assert_eq!(f.country.as_deref(), Some("ML"));
+}
+
+#[test]
+fn niger_the_country_is_not_niger_state() {
+    let f = attack(
+        "Gunmen kill 9 villagers in Niger",
+        "Gunmen killed nine villagers in an attack in Niger on Wednesday, near the border with Nigeria, officials said.",
+    );
+    assert_eq!(f.country.as_deref(), Some("NE"));
+}
+
+// ---- 2. datelines with a news agency's credit ----
+
+#[test]
+fn agency_datelines_are_not_the_scene() {
+    for (t, b) in [
+        (
+            "32 civilians killed in central Mali",
+            "BAMAKO: At least 32 civilians were killed on Wednesday when gunmen attacked a village near Djenne, local officials said.",
+        ),
+        (
+            "Six killed by landmine in central Mali",
+            "Bamako, Mali | AFP | Six civilians were killed on Wednesday when their vehicle drove over a landmine near Boni, officials said.",
+        ),
+        (
+            "Mali : six civils tués par une mine",
+            "Bamako (AFP) - Six civils ont été tués mercredi lorsque leur véhicule a sauté sur une mine près de Boni, ont indiqué des élus locaux.",
+        ),
+        (
+            "Eight soldiers killed by landmine",
+            "June 5, 2024 11:55 am\n\nOUAGADOUGOU, Burkina Faso (AP) — Eight soldiers were killed on Wednesday when their vehicle hit an explosive device near Pama, an army official said.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_ne!(f.location.as_deref(), Some("Bamako"), "{t}: {f:?}");
+        assert_ne!(f.location.as_deref(), Some("Ouagadougou"), "{t}: {f:?}");
+        assert_ne!(f.admin1.as_deref(), Some("Bamako"), "{t}: {f:?}");
+    }
+}
+
+// ---- 3. photo captions are not the story ----
+
+#[test]
+fn a_photo_caption_gives_neither_date_nor_place() {
+    for (t, b) in [
+        (
+            "American aid worker abducted in Niger",
+            "A Nigerien soldier stands guard in Diffa, June 18, 2021. | REUTERS/Files\n\nGunmen abducted an American aid worker from his home in the town of Abalak on Wednesday and killed his guard, officials said.",
+        ),
+        (
+            "Attaque contre le QG de la force conjointe à Sévaré",
+            "Photo d'archives : un soldat devant le poste de commandement à Sévaré, le 30 mai 2023 (photo AFP).\n\nDes assaillants ont attaqué mercredi le quartier général de la force conjointe à Sévaré, tuant deux soldats et un civil, selon des sources sécuritaires.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.event_date, Some(date("2024-06-05")), "{t}");
+    }
+}
+
+// ---- 4. "the deadliest since the killing of..." recalls an older incident ----
+
+#[test]
+fn since_an_earlier_attack_is_background() {
+    let f = attack(
+        "30 soldiers dead in Boko Haram attack in Niger",
+        "Thirty soldiers died in an attack by Boko Haram on the town of Bosso on Wednesday. It is the deadliest attack since the killing of 74 people on an island of Lake Chad in April 2021.",
+    );
+    assert_eq!(f.event_date, Some(date("2024-06-05")));
+    assert_eq!(f.killed, Some(30));
+    let f = attack(
+        "Tombouctou : un Casque bleu tué dans une attaque au mortier",
+        "Une attaque au mortier contre le camp de l'ONU à Tombouctou a fait un mort parmi les Casques bleus mercredi. La mission avait, avant l'attaque de mercredi, perdu plus de 160 Casques bleus.",
+    );
+    assert_eq!(f.killed, Some(1));
+}
+
+// ---- 5. the default gazetteer knows the villages of GeoNames ----
+
+#[test]
+fn a_geonames_village_resolves_in_a_locative_context_only() {
+    for (t, b) in [
+        (
+            "32 civilians killed in central Mali",
+            "At least 32 civilians were killed on Wednesday when armed men attacked the village of Koumaga, local officials said.",
+        ),
+        (
+            "Mali : 32 civils tués dans le centre",
+            "Au moins 32 civils ont été tués mercredi lors de l'attaque du village de Koumaga par des hommes armés, selon des élus locaux.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.location.as_deref(), Some("Koumaga"), "{t}");
+        assert_eq!(f.admin1.as_deref(), Some("Mopti"), "{t}");
+    }
+    // The same word as a person's name is no place.
+    let a = run(
+        "Interview with a Malian writer",
+        "The writer Koumaga Diallo spoke about his new novel on Wednesday.",
+    );
+    assert!(
+        !a.reasons
+            .iter()
+            .any(|r| r.kind == "place" && r.text == "Koumaga"),
+        "{:#?}",
+        a.reasons
+    );
+}
+
+// ---- 6. tolls: the headline figure, lists, one victim ----
+
+#[test]
+fn the_headline_toll_wins_over_the_body_s_other_figures() {
+    let f = attack(
+        "Seven soldiers killed in ambush near Pama",
+        "Seven soldiers were killed on Wednesday when gunmen ambushed their patrol near Pama, a security source said.\n\nFive gendarmes were killed in the same area last month, and 17 people died in attacks in the east this year.",
+    );
+    assert_eq!(f.killed, Some(7));
+}
+
+#[test]
+fn victims_listed_together_are_added_up() {
+    for (t, b, k) in [
+        (
+            "Attack on a checkpoint near Djibo",
+            "Two gendarmes and four civilians were killed on Wednesday when gunmen attacked a checkpoint near Djibo, officials said.",
+            6,
+        ),
+        (
+            "Attaque de Bosso",
+            "Au moins 30 militaires nigériens et deux soldats nigérians ont été tués mercredi lors d'une attaque de Boko Haram à Bosso, a annoncé le ministère.",
+            32,
+        ),
+    ] {
+        assert_eq!(attack(t, b).killed, Some(k), "{t}");
+    }
+    // A breakdown of a toll is no second toll.
+    let f = attack(
+        "Attaque de Koutougou",
+        "L'attaque de mercredi contre le poste de Koutougou a fait 7 morts, soit 4 militaires, 3 civils, selon l'armée.",
+    );
+    assert_eq!(f.killed, Some(7));
+    let f = attack(
+        "Ambush near Menaka",
+        "Gunmen killed 12 people, including 3 soldiers, in an ambush near Menaka on Wednesday, officials said.",
+    );
+    assert_eq!(f.killed, Some(12));
+}
+
+#[test]
+fn one_victim_named_with_an_article_is_one() {
+    for (t, b) in [
+        (
+            "Farmer shot dead near Koro",
+            "Gunmen killed a farmer near Koro on Wednesday, residents said.",
+        ),
+        (
+            "Soldier killed in attack on post",
+            "A soldier was killed on Wednesday when gunmen attacked an army post near Boni, the army said.",
+        ),
+        (
+            "Un enseignant assassiné près de Djibo",
+            "Des hommes armés ont assassiné un enseignant mercredi près de Djibo, selon des sources locales.",
+        ),
+    ] {
+        assert_eq!(attack(t, b).killed, Some(1), "{t}");
+    }
+}
+
+#[test]
+fn an_article_id_in_a_title_is_no_toll() {
+    let f = attack(
+        "Attaque ouagadougou victimes 1032631096",
+        "Dix-sept personnes ont été tuées mercredi soir dans l'attaque d'un restaurant de Ouagadougou par des hommes armés, selon le gouvernement.",
+    );
+    assert_eq!(f.killed, Some(17));
+}
+
+// ---- 7. violence vocabulary: killings of one, close-range violence, passives ----
+
+#[test]
+fn the_violence_vocabulary_of_real_reports() {
+    for (t, b) in [
+        (
+            "Councillor assassinated near Djibo",
+            "Suspected jihadists assassinated a municipal councillor near Djibo on Wednesday, residents said.",
+        ),
+        (
+            "Electrician beaten to death near Sevare",
+            "Three soldiers beat to death an electrician near Sevare on Wednesday, a rights group said.",
+        ),
+        (
+            "Soldiers and gunmen exchanged fire near Menaka",
+            "Soldiers and gunmen exchanged fire near Menaka on Wednesday; two soldiers were wounded by a grenade, the army said.",
+        ),
+        (
+            "Un imam égorgé près de Djibo",
+            "Un imam a été égorgé mercredi près de Djibo par des individus armés, selon des sources locales.",
+        ),
+        (
+            "Le poste de Boni attaqué par des hommes armés",
+            "Le poste militaire de Boni a été attaqué par des hommes armés mercredi soir, selon l'armée.",
+        ),
+        (
+            "Rebels attacked army barracks in Agadez",
+            "Rebels attacked army barracks in Agadez on Wednesday.",
+        ),
+    ] {
+        attack(t, b);
+    }
+}
+
+// ---- 8. a trial's or an anniversary's day is not the attack's ----
+
+#[test]
+fn the_day_of_a_trial_does_not_date_the_attack() {
+    let a = run(
+        "Procès de l'attaque de Samorogouan",
+        "Depuis lundi se tient à Ouagadougou le procès de la première attaque terroriste du pays. Le 9 octobre 2021, une cinquantaine d'hommes armés attaquent la brigade de gendarmerie de Samorogouan, tuant trois gendarmes.",
+    );
+    assert!(!a.is_attack, "{:#?}", a.reasons);
+}
+
+// ---- 9. where the news was given, and where the victims came from ----
+
+#[test]
+fn the_place_a_statement_was_made_is_not_the_scene() {
+    for (t, b) in [
+        (
+            "Mali : 24 civils tués dans l'explosion d'une mine",
+            "Mali : le bilan s'alourdit\n\nBamako, - Vingt-quatre civils ont péri jeudi dans l'explosion d'une mine au passage de leur véhicule près de Boni, selon un habitant.",
+        ),
+        (
+            "Gendarmes killed in attack on post",
+            "Gunmen killed five gendarmes in an attack on their post near Djibo on Wednesday, the security ministry said in Ouagadougou.",
+        ),
+        (
+            "Attaque contre une brigade de gendarmerie",
+            "Cinq gendarmes ont été tués mercredi dans l'attaque de leur brigade près de Djibo, a annoncé à Ouagadougou le ministère de la Sécurité.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_ne!(f.admin1.as_deref(), Some("Bamako"), "{t}: {f:?}");
+        assert_ne!(f.admin1.as_deref(), Some("Centre"), "{t}: {f:?}");
+    }
+}
+
+#[test]
+fn where_a_vehicle_came_from_is_not_the_scene() {
+    let f = attack(
+        "Un véhicule saute sur une mine près de Boni",
+        "Un véhicule de forains venant de Djibo a sauté sur une mine jeudi matin près de Boni, tuant plusieurs dizaines de passagers.",
+    );
+    assert_eq!(f.admin1.as_deref(), Some("Mopti"), "{f:?}");
+}
+
+#[test]
+fn years_to_the_day_is_an_anniversary() {
+    for (t, b) in [
+        (
+            "N'Djamena se souvient",
+            "Le 15 juin 2018, cela fait six ans aujourd'hui que N'Djamena a vécu un double attentat qui a fait 38 morts.",
+        ),
+        (
+            "Remembering the Bamako hotel attack",
+            "Six years ago today, gunmen stormed a hotel in Bamako and killed 20 people.",
+        ),
+    ] {
+        assert!(!run(t, b).is_attack, "{t}");
+    }
+}
