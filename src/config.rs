@@ -115,6 +115,14 @@ pub struct DaemonConfig {
     /// On SIGTERM, how long in-flight deliveries may take before exit.
     #[serde(default = "default_shutdown_grace", deserialize_with = "de_duration")]
     pub shutdown_grace: Duration,
+    /// WARN when the state directory's filesystem has less free space than
+    /// this (SQLite's write-ahead log needs headroom).
+    #[serde(default = "default_min_free_space", deserialize_with = "de_size")]
+    pub min_free_space: u64,
+}
+
+fn default_min_free_space() -> u64 {
+    64 * 1024 * 1024
 }
 
 impl Default for DaemonConfig {

@@ -33,6 +33,12 @@ pub fn db_path(config: &Config) -> PathBuf {
     config.daemon.state_dir.join("sahel-watch.sqlite")
 }
 
+/// Stories stored per transaction by the pipeline task: at most this many...
+const BATCH_STORIES: usize = 256;
+/// ...and no more than fit in this time (the delivery worker waits for the
+/// database meanwhile).
+const BATCH_TIME: Duration = Duration::from_millis(20);
+
 /// A heartbeat older than this means the stage is stuck.
 const STALE_SECS: i64 = 120;
 
@@ -46,8 +52,13 @@ fn notify(states: &[NotifyState<'_>]) {
 pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
     let config =
         load(config_path, state_dir).map_err(|e| anyhow::anyhow!("refusing to start: {e:#}"))?;
+    // before the database is opened: a second daemon must not even migrate it
+    let lock = crate::statelock::StateLock::acquire(&config.daemon.state_dir)
+        .map_err(|e| anyhow::anyhow!("refusing to start: {e:#}"))?;
     let gazetteer = load_gazetteer(&config)?;
-    let store = Arc::new(Store::open(&db_path(&config))?);
+    let store = Arc::new(
+        Store::open(&db_path(&config)).map_err(|e| anyhow::anyhow!("refusing to start: {e:#}"))?,
+    );
     import_known(&store, &config, &gazetteer)?;
 
     let metrics = Metrics::default();
@@ -90,7 +101,11 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
     ));
     let delivery_task = tokio::spawn(delivery.clone().run(shutdown.clone()));
     let sched_task = tokio::spawn(scheduler.clone().run(tx, shutdown.clone()));
+    // every stage counts as alive at start: /healthz right after READY=1
+    // answered 503 until the delivery task had gone round once
     health.pipeline.beat();
+    health.poller.beat();
+    health.delivery.beat();
 
     info!(
         feeds = config.feeds.len(),
@@ -99,15 +114,21 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
         state = %db_path(&config).display(),
         "sahel-watch started"
     );
-    notify(&[NotifyState::Ready, NotifyState::Status("polling")]);
-
+    // handlers first: a SIGTERM right after READY=1 must stop cleanly
     let mut hup = signal(SignalKind::hangup())?;
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
+    notify(&[NotifyState::Ready, NotifyState::Status("polling")]);
+
     let watchdog = sd_notify::watchdog_enabled();
-    let mut tick =
-        tokio::time::interval(watchdog.map(|d| d / 2).unwrap_or(Duration::from_secs(15)));
+    // the first check one period after start, not at once: the stages have
+    // not beaten yet ("a stage has stopped beating ... delivery=None" at start)
+    let period = watchdog.map(|d| d / 2).unwrap_or(Duration::from_secs(15));
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     let mut stuck_logged = false;
+    let mut space_low = check_free_space(&config, false);
+    let mut damage_check = tokio::time::interval(Duration::from_secs(1));
+    let mut damaged = false;
     loop {
         tokio::select! {
             _ = hup.recv() => {
@@ -124,7 +145,15 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
             }
             _ = term.recv() => { info!("SIGTERM: stopping"); break; }
             _ = int.recv() => { info!("SIGINT: stopping"); break; }
+            _ = damage_check.tick() => {
+                if store.is_damaged() {
+                    error!(state = %db_path(&config).display(), "the state database is damaged: stopping; restore it from a backup");
+                    damaged = true;
+                    break;
+                }
+            }
             _ = tick.tick() => {
+                space_low = check_free_space(&config, space_low);
                 let fresh = |h: &crate::metrics::Heartbeat| h.age_secs().is_some_and(|a| a < STALE_SECS);
                 let alive = fresh(&health.poller) && fresh(&health.delivery) && fresh(&health.pipeline);
                 if alive {
@@ -159,7 +188,47 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
         warn!("stages did not stop within {grace:?}; exiting with work still queued");
     }
     info!(queued = store.outbox_depth().unwrap_or(0), "stopped");
+    drop(lock);
+    if damaged {
+        anyhow::bail!(
+            "state database {} is damaged: restore it from a backup",
+            db_path(&config).display()
+        );
+    }
     Ok(())
+}
+
+/// Free space (bytes available to this user) on the filesystem of `dir`.
+fn free_space(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs writes into the zeroed struct we own; c is a valid C string.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
+    (rc == 0).then(|| (st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
+}
+
+/// WARN once when the state filesystem gets below `daemon.min_free_space`,
+/// INFO when it is back above. Returns whether it is low now.
+fn check_free_space(config: &Config, was_low: bool) -> bool {
+    let dir = &config.daemon.state_dir;
+    let Some(free) = free_space(dir) else {
+        return was_low;
+    };
+    let min = config.daemon.min_free_space;
+    let low = free < min;
+    if low && !was_low {
+        warn!(
+            state = %dir.display(),
+            free_mb = free / 1_000_000,
+            min_free_mb = min / 1_000_000,
+            "the state directory's filesystem has less free space than daemon.min_free_space; \
+             SQLite's write-ahead log needs headroom: when it runs out, new stories cannot be stored"
+        );
+    } else if !low && was_low {
+        info!(state = %dir.display(), free_mb = free / 1_000_000, "free space on the state filesystem is back");
+    }
+    low
 }
 
 fn import_known(store: &Store, config: &Config, gaz: &sahel_nlp::Gazetteer) -> Result<()> {
@@ -234,6 +303,9 @@ async fn pipeline_task(
         let p = pipeline.clone();
         let feed = batch.feed.clone();
         let stories = batch.stories;
+        let beat = health.clone();
+        let stop = shutdown.clone();
+        let deliver = delivery.clone();
         let name = feed.clone();
         let result = tokio::task::spawn_blocking(move || {
             // the feed's first successful poll: its state is saved after this batch
@@ -246,23 +318,33 @@ async fn pipeline_task(
             let max_age = p.settings().first_poll_max_age;
             let mut alerts = 0usize;
             let mut held = 0usize;
-            for s in &stories {
-                let outcome = if first_poll {
-                    p.process_first_poll(s, Utc::now(), max_age)
-                } else {
-                    p.process(s, Utc::now())
-                };
-                match outcome {
-                    Ok(o) => {
-                        alerts += o.alerts.len();
-                        if matches!(o.status, crate::pipeline::StoryStatus::HeldBack { .. }) {
-                            held += 1;
-                        }
-                        if !o.alerts.is_empty() {
-                            info!(story = %s.title, feed = %s.feed, status = ?o.status, "attack story");
-                        }
+            // one transaction per chunk (not per story), the heartbeat
+            // between chunks: a 100,000-item feed neither takes an fsync per
+            // story nor looks like a stuck stage
+            let mut rest = &stories[..];
+            while !rest.is_empty() {
+                if stop.is_cancelled() {
+                    anyhow::bail!("stopping: the rest of the batch is left for the next poll");
+                }
+                let chunk = &rest[..rest.len().min(BATCH_STORIES)];
+                let outcomes =
+                    p.process_batch(chunk, Utc::now(), BATCH_TIME, first_poll.then_some(max_age))?;
+                let chunk = &chunk[..outcomes.len()];
+                rest = &rest[outcomes.len()..];
+                let before = alerts;
+                for (s, o) in chunk.iter().zip(outcomes) {
+                    alerts += o.alerts.len();
+                    if matches!(o.status, crate::pipeline::StoryStatus::HeldBack { .. }) {
+                        held += 1;
                     }
-                    Err(e) => return Err(e.context(format!("story {:?} of feed {:?}", s.key, s.feed))),
+                    if !o.alerts.is_empty() {
+                        info!(story = %s.title, feed = %s.feed, status = ?o.status, "attack story");
+                    }
+                }
+                beat.pipeline.beat();
+                if alerts > before {
+                    // committed: no need to wait for the rest of the batch
+                    deliver.wake();
                 }
             }
             if first_poll {
@@ -286,7 +368,11 @@ async fn pipeline_task(
                     delivery.wake();
                 }
             }
+            Ok(Err(e)) if shutdown.is_cancelled() => {
+                info!(feed = %feed, "{e:#}")
+            }
             Ok(Err(e)) => {
+                pipeline.store().note_error(&e);
                 error!(feed = %feed, "processing failed, the feed will be fetched again: {e:#}")
             }
             Err(e) => error!(feed = %feed, "processing panicked: {e}"),

@@ -14,6 +14,7 @@ use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
 use crate::metrics::{Health, Metrics};
+use crate::sink::render::safe_url;
 use crate::store::{Incident, Store};
 
 /// Heartbeats older than this make `/healthz` fail.
@@ -39,19 +40,72 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serve until `shutdown` is cancelled.
+/// A connection must send its request headers within this.
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// A connection (keep-alive idle time included) is closed after this.
+pub const CONNECTION_LIFETIME: std::time::Duration = std::time::Duration::from_secs(30);
+/// Connections open at once; more are closed as soon as accepted.
+pub const MAX_CONNECTIONS: usize = 64;
+
+/// Serve until `shutdown` is cancelled. Idle, half-sent and surplus
+/// connections are closed ([`HEADER_TIMEOUT`], [`CONNECTION_LIFETIME`],
+/// [`MAX_CONNECTIONS`]): a client that opens connections and never finishes
+/// a request cannot exhaust the daemon's file descriptors.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: CancellationToken,
 ) {
     let app = router(state);
-    if let Err(e) = axum::serve(listener, app)
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await
-    {
-        tracing::error!("HTTP endpoint failed: {e}");
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let tracker = tokio_util::task::TaskTracker::new();
+    let mut full_logged = false;
+    loop {
+        let stream = tokio::select! {
+            r = listener.accept() => match r {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // out of descriptors and the like: do not spin
+                    tracing::warn!("HTTP endpoint: accept failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = shutdown.cancelled() => break,
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            if !full_logged {
+                tracing::warn!(
+                    max = MAX_CONNECTIONS,
+                    "HTTP endpoint: too many connections open; closing new ones until some end"
+                );
+                full_logged = true;
+            }
+            drop(stream);
+            continue;
+        };
+        full_logged = false;
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let stop = shutdown.clone();
+        tracker.spawn(async move {
+            let _slot = slot;
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = tokio::time::sleep(CONNECTION_LIFETIME) => {}
+                _ = stop.cancelled() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), conn).await;
+                }
+            }
+        });
     }
+    tracker.close();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), tracker.wait()).await;
 }
 
 fn internal(e: anyhow::Error) -> Response {
@@ -66,7 +120,32 @@ async fn healthz(State(s): State<AppState>) -> Response {
         age(&s.health.delivery),
         age(&s.health.pipeline),
     );
+    // off the async threads, and never waiting long: a busy database (a big
+    // batch being stored) must not make the health check hang
+    let st = s.clone();
+    let db = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        tokio::task::spawn_blocking(move || {
+            let depth = match st.store.outbox_depth() {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    st.store.note_error(&e);
+                    None
+                }
+            };
+            (depth, stuck_reasons(&st))
+        }),
+    )
+    .await;
+    let (depth, stuck) = match db {
+        Ok(Ok((depth, stuck))) => (depth, stuck),
+        _ => (None, Vec::new()),
+    };
+    let damaged = s.store.is_damaged();
     let mut reasons: Vec<String> = Vec::new();
+    if damaged {
+        reasons.push("the state database is damaged".to_string());
+    }
     for (name, a) in [("poller", p), ("pipeline", q), ("delivery", d)] {
         if !ok(a) {
             reasons.push(format!(
@@ -74,14 +153,14 @@ async fn healthz(State(s): State<AppState>) -> Response {
             ));
         }
     }
-    reasons.extend(stuck_reasons(&s));
+    reasons.extend(stuck);
     let body = serde_json::json!({
-        "status": if reasons.is_empty() { "ok" } else { "failing" },
+        "status": if damaged { "database damaged" } else if reasons.is_empty() { "ok" } else { "failing" },
         "reasons": reasons,
         "poller_heartbeat_age_secs": p,
         "pipeline_heartbeat_age_secs": q,
         "delivery_heartbeat_age_secs": d,
-        "outbox_depth": s.store.outbox_depth().ok(),
+        "outbox_depth": depth,
     });
     let code = if reasons.is_empty() {
         StatusCode::OK
@@ -109,7 +188,7 @@ fn stuck_reasons(s: &AppState) -> Vec<String> {
         .map(|a| now - chrono::Duration::seconds(a));
     let feeds = s.health.feeds();
     if !feeds.is_empty() {
-        if let Ok(states) = s.store.feed_states() {
+        if let Some(states) = noted(s, s.store.feed_states()) {
             let failing = feeds.iter().all(|f| {
                 states
                     .iter()
@@ -125,7 +204,7 @@ fn stuck_reasons(s: &AppState) -> Vec<String> {
             }
         }
     }
-    if let Ok(p) = s.store.outbox_progress() {
+    if let Some(p) = noted(s, s.store.outbox_progress()) {
         if p.oldest_waiting.is_some() && long_ago(p.oldest_waiting) && long_ago(p.last_settled) {
             out.push(format!(
                 "the outbox has not moved for {} minutes: {} alert(s) wait",
@@ -135,6 +214,11 @@ fn stuck_reasons(s: &AppState) -> Vec<String> {
         }
     }
     out
+}
+
+/// The value, or None with a damaged-database error remembered.
+fn noted<T>(s: &AppState, r: anyhow::Result<T>) -> Option<T> {
+    r.map_err(|e| s.store.note_error(&e)).ok()
 }
 
 async fn metrics(State(s): State<AppState>) -> Response {
@@ -208,33 +292,44 @@ pub fn atom_feed(items: &[(Incident, Vec<crate::store::StoredStory>)]) -> String
             html.push_str(&format!(
                 "<p>{} — {} {}, {}</p>",
                 i.event_date.map(|d| d.to_string()).unwrap_or_default(),
-                i.location.as_deref().unwrap_or(""),
-                i.admin1.as_deref().unwrap_or(""),
-                i.country.as_deref().unwrap_or("")
+                escape(i.location.as_deref().unwrap_or("")),
+                escape(i.admin1.as_deref().unwrap_or("")),
+                escape(i.country.as_deref().unwrap_or(""))
             ));
             if let Some(s) = &i.summary {
                 html.push_str(&format!("<p>{}</p>", escape(s)));
             }
             html.push_str("<ul>");
             for s in stories {
-                html.push_str(&format!(
-                    "<li><a href=\"{}\">{}</a> ({})</li>",
-                    escape(s.url.as_deref().unwrap_or("")),
-                    escape(&s.title),
-                    escape(&s.source)
-                ));
+                // only http(s) links go out, as in email and chat alerts
+                match s.url.as_deref().and_then(safe_url) {
+                    Some(u) => html.push_str(&format!(
+                        "<li><a href=\"{}\">{}</a> ({})</li>",
+                        escape(&u),
+                        escape(&s.title),
+                        escape(&s.source)
+                    )),
+                    None => html.push_str(&format!(
+                        "<li>{} ({})</li>",
+                        escape(&s.title),
+                        escape(&s.source)
+                    )),
+                }
             }
             html.push_str("</ul>");
             let mut e = Entry::default();
             e.set_id(format!("urn:sahel-watch:incident:{}", i.id));
-            e.set_title(Text::plain(headline(i)));
+            e.set_title(Text::plain(strip_controls(&headline(i))));
             e.set_updated(i.last_seen.fixed_offset());
             e.set_published(Some(i.first_seen.fixed_offset()));
             e.set_authors(vec![Person {
                 name: "sahel-watch".into(),
                 ..Default::default()
             }]);
-            if let Some(u) = stories.iter().find_map(|s| s.url.clone()) {
+            if let Some(u) = stories
+                .iter()
+                .find_map(|s| s.url.as_deref().and_then(safe_url))
+            {
                 e.set_links(vec![Link {
                     href: u,
                     ..Default::default()
@@ -256,11 +351,25 @@ pub fn atom_feed(items: &[(Incident, Vec<crate::store::StoredStory>)]) -> String
     f.to_string()
 }
 
+/// Text for XML: markup escaped, and the characters XML 1.0 forbids (ESC,
+/// NUL and the other controls but tab and newline) dropped, whatever the
+/// store holds (stories stored before their source stripped them).
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
+    strip_controls(s)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// `s` without control characters (tab and newline kept) nor the
+/// non-characters U+FFFE and U+FFFF: what XML 1.0 cannot carry.
+fn strip_controls(s: &str) -> String {
+    s.chars()
+        .filter(|c| {
+            (!c.is_control() || matches!(c, '\n' | '\t')) && !matches!(c, '\u{FFFE}' | '\u{FFFF}')
+        })
+        .collect()
 }
 
 async fn incidents_atom(State(s): State<AppState>) -> Response {

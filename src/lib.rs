@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod replay;
 pub mod sink;
 pub mod source;
+pub mod statelock;
 pub mod store;
 pub mod watchlist;
 

@@ -104,6 +104,11 @@ enum Command {
         #[command(subcommand)]
         action: GazetteerAction,
     },
+    /// The alerts waiting or failed, and queuing failed ones again.
+    Outbox {
+        #[command(subcommand)]
+        action: OutboxAction,
+    },
     /// Send a sample alert through one channel.
     TestAlert {
         #[arg(long, short)]
@@ -127,6 +132,31 @@ enum IncidentsAction {
     },
     /// One incident with its stories.
     Show { id: String },
+}
+
+#[derive(Subcommand)]
+enum OutboxAction {
+    /// What waits (pending, held) and what failed, with the last error.
+    List {
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Only this channel.
+        #[arg(long)]
+        channel: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Queue failed alerts again (e.g. after fixing an address an SMTP server refused).
+    Retry {
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Only this channel.
+        #[arg(long)]
+        channel: Option<String>,
+        /// Only alerts that failed since then: RFC 3339 time, or a duration ago ("2h", "3days").
+        #[arg(long)]
+        since: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -210,7 +240,11 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            rt.block_on(daemon::run(&config, state_dir.as_deref()))?;
+            let result = rt.block_on(daemon::run(&config, state_dir.as_deref()));
+            // a blocking task still running (a hostile feed being parsed)
+            // must not hold the exit past shutdown_grace: do not wait for it
+            rt.shutdown_background();
+            result?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Replay {
@@ -452,6 +486,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Outbox { action } => outbox(action),
         Command::TestAlert { config, channel } => {
             let config = load_config(&config)?;
             let rt = tokio::runtime::Builder::new_current_thread()
@@ -459,6 +494,111 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 .build()?;
             rt.block_on(sink::send_test_alert(&config, &channel))?;
             println!("sample alert sent through channel {channel:?}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `--since`: an RFC 3339 time, or a duration before now.
+fn parse_since(
+    v: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<chrono::DateTime<chrono::Utc>> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(v) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    let d = humantime::parse_duration(v)
+        .with_context(|| format!("--since {v:?}: neither an RFC 3339 time nor a duration"))?;
+    Ok(now - chrono::Duration::from_std(d).context("--since: duration too long")?)
+}
+
+fn outbox(action: OutboxAction) -> Result<ExitCode> {
+    match action {
+        OutboxAction::List {
+            config,
+            channel,
+            json,
+        } => {
+            let config = load_config(&config)?;
+            let store = Store::open(&daemon::db_path(&config))?;
+            let rows = store.undelivered_outbox(channel.as_deref())?;
+            if json {
+                let rows: Vec<_> = rows
+                    .iter()
+                    .map(|r| {
+                        serde_json::json!({
+                            "id": r.id, "channel": r.channel, "event": r.event,
+                            "incident": r.incident_id, "status": r.status,
+                            "attempts": r.attempts, "created_at": r.created_at,
+                            "next_attempt": r.next_attempt, "settled_at": r.settled_at,
+                            "last_error": r.last_error,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S").to_string();
+            println!(
+                "{:>6} {:<16} {:<8} {:<17} {:<44} {:>8} {:<20}  last error",
+                "id", "channel", "status", "event", "incident", "attempts", "due / failed at"
+            );
+            for r in &rows {
+                let status = serde_json::to_value(r.status)?;
+                let when = match r.status {
+                    sahel_watch::store::OutboxStatus::Failed => {
+                        r.settled_at.map(fmt).unwrap_or_default()
+                    }
+                    _ => fmt(r.next_attempt),
+                };
+                println!(
+                    "{:>6} {:<16} {:<8} {:<17} {:<44} {:>8} {:<20}  {}",
+                    r.id,
+                    r.channel,
+                    status.as_str().unwrap_or("?"),
+                    r.event,
+                    r.incident_id,
+                    r.attempts,
+                    when,
+                    r.last_error.as_deref().unwrap_or("")
+                );
+            }
+            let failed = rows
+                .iter()
+                .filter(|r| r.status == sahel_watch::store::OutboxStatus::Failed)
+                .count();
+            println!(
+                "{} waiting, {} failed{}",
+                rows.len() - failed,
+                failed,
+                if failed > 0 {
+                    " (queue them again with `sahel-watch outbox retry`)"
+                } else {
+                    ""
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        OutboxAction::Retry {
+            config,
+            channel,
+            since,
+        } => {
+            let path = config;
+            let config = load_config(&path)?;
+            if let Some(ch) = &channel {
+                if !config.effective_channels().contains(ch) {
+                    bail!("no channel {ch:?} in {}", path.display());
+                }
+            }
+            let now = chrono::Utc::now();
+            let since = since.map(|s| parse_since(&s, now)).transpose()?;
+            let store = Store::open(&daemon::db_path(&config))?;
+            let n = store.requeue_failed(channel.as_deref(), since, now)?;
+            println!(
+                "{n} failed alert(s) queued again; a running daemon sends them within {} s",
+                15
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

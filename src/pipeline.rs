@@ -10,7 +10,7 @@
 
 use std::sync::{Arc, RwLock};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, Utc};
 use sahel_nlp::{Analysis, Document, Engine, Gazetteer};
 use serde::Serialize;
@@ -109,6 +109,9 @@ impl Settings {
     }
 }
 
+/// Stories an alert lists (the earliest); an incident may have more.
+const MAX_ALERT_STORIES: usize = 50;
+
 pub struct Pipeline {
     store: Arc<Store>,
     settings: RwLock<Arc<Settings>>,
@@ -165,31 +168,70 @@ impl Pipeline {
         now: DateTime<Utc>,
         max_age: std::time::Duration,
     ) -> Result<Outcome> {
-        let hold = story
-            .published
-            .is_some_and(|p| now - p > Duration::from_std(max_age).unwrap_or(Duration::MAX));
-        self.process_with(story, now, hold)
+        self.process_with(story, now, held_back(story, now, Some(max_age)))
     }
 
     fn process_with(&self, story: &Story, now: DateTime<Utc>, hold: bool) -> Result<Outcome> {
-        let mut outcome = self.process_inner(story, now, hold)?;
-        if hold {
-            if let StoryStatus::NewIncident { incident } | StoryStatus::Joined { incident, .. } =
-                &outcome.status
-            {
-                outcome.status = StoryStatus::HeldBack {
-                    incident: incident.clone(),
-                };
-            }
-        }
-        log_fate(story, &outcome);
-        Ok(outcome)
+        let st = self.settings();
+        let outcome = self
+            .store
+            .transaction(|tx| self.process_in(tx, &st, story, now, hold))?;
+        Ok(fate(story, outcome, hold))
     }
 
-    fn process_inner(&self, story: &Story, now: DateTime<Utc>, hold: bool) -> Result<Outcome> {
+    /// Process a prefix of `stories` in one transaction: all of it is
+    /// stored, or none (an error names the story). Stories are taken until
+    /// `budget` has passed (at least one): one commit (one fsync) for many
+    /// stories, while the database is never held long from the delivery
+    /// worker (which records a delivery only once it gets the database: the
+    /// longer it waits, the wider the window in which a crash repeats an
+    /// alert). Returns the outcomes of the prefix processed.
+    ///
+    /// `first_poll_max_age`: the stories are of a feed's first successful
+    /// poll, and those published before it are stored but not alerted (as
+    /// [`Pipeline::process_first_poll`]).
+    pub fn process_batch(
+        &self,
+        stories: &[Story],
+        now: DateTime<Utc>,
+        budget: std::time::Duration,
+        first_poll_max_age: Option<std::time::Duration>,
+    ) -> Result<Vec<Outcome>> {
+        let st = self.settings();
+        let start = std::time::Instant::now();
+        let outcomes = self.store.transaction(|tx| {
+            let mut out = Vec::new();
+            for s in stories {
+                if !out.is_empty() && start.elapsed() >= budget {
+                    break;
+                }
+                let hold = held_back(s, now, first_poll_max_age);
+                let o = self
+                    .process_in(tx, &st, s, now, hold)
+                    .with_context(|| format!("story {:?} of feed {:?}", s.key, s.feed))?;
+                out.push((o, hold));
+            }
+            Ok(out)
+        })?;
+        Ok(stories
+            .iter()
+            .zip(outcomes)
+            .map(|(s, (o, hold))| fate(s, o, hold))
+            .collect())
+    }
+
+    fn process_in(
+        &self,
+        tx: &Tx<'_>,
+        st: &Settings,
+        story: &Story,
+        now: DateTime<Utc>,
+        hold: bool,
+    ) -> Result<Outcome> {
         // a publication time far in the future (a broken feed) is no time at all:
         // the story is dated when we saw it
         let fixed;
+        let mut undated = false;
         let story = match story.published {
             Some(p) if p > now + Duration::days(1) => {
                 tracing::debug!(story = %story.key, published = %p, "publication date in the future; using the time seen");
@@ -200,15 +242,29 @@ impl Pipeline {
                 };
                 &fixed
             }
+            // no publication date (or one the feed parser could not read): the
+            // text's own dates resolve against the time seen, and the story is
+            // matched around that day, so it can join the dated reports of
+            // its incident (it opened a second incident, alerted again).
+            // Stored without a publication date, as it came.
+            None => {
+                fixed = Story {
+                    published: Some(now),
+                    published_offset_secs: None,
+                    ..story.clone()
+                };
+                undated = true;
+                &fixed
+            }
             _ => story,
         };
-        let st = self.settings();
+        let stored_published = if undated { None } else { story.published };
         let url_norm = story_url_norm(story);
         let hash = dedup::simhash(&format!("{}\n{}", story.title, story.text));
         let word_count =
             story.text.split_whitespace().count() + story.title.split_whitespace().count();
 
-        let outcome = self.store.transaction(|tx| {
+        {
             if tx.story_seen(&story.key, url_norm.as_deref())? {
                 return Ok(Outcome {
                     status: StoryStatus::Seen,
@@ -221,7 +277,7 @@ impl Pipeline {
                 if let Some((of, incident)) = tx.near_duplicate_story(hash, NEAR_DUPLICATE_BITS)? {
                     return self.record_copy(
                         tx,
-                        &st,
+                        st,
                         story,
                         url_norm.as_deref(),
                         hash,
@@ -243,7 +299,7 @@ impl Pipeline {
                 url_norm: url_norm.as_deref(),
                 title: &story.title,
                 language: Some(analysis.language.as_str()),
-                published: story.published,
+                published: stored_published,
                 simhash: hash,
                 is_attack: analysis.is_attack,
                 confidence: analysis.confidence,
@@ -318,7 +374,7 @@ impl Pipeline {
                         )
                     } else {
                         let alerts =
-                            self.alerts_for(tx, &st, &mut inc, changes, false, hold, now)?;
+                            self.alerts_for(tx, st, &mut inc, changes, false, hold, now)?;
                         tx.put_incident(&inc)?;
                         (
                             StoryStatus::Joined {
@@ -347,7 +403,7 @@ impl Pipeline {
                     new_story.incident_id = Some(&inc.id);
                     tx.insert_story(&new_story)?;
                     self.metrics.incidents.inc();
-                    let alerts = self.alerts_for(tx, &st, &mut inc, vec![], true, hold, now)?;
+                    let alerts = self.alerts_for(tx, st, &mut inc, vec![], true, hold, now)?;
                     tx.put_incident(&inc)?;
                     (
                         StoryStatus::NewIncident {
@@ -362,8 +418,7 @@ impl Pipeline {
                 analysis: Some(analysis),
                 alerts,
             })
-        })?;
-        Ok(outcome)
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -432,10 +487,19 @@ impl Pipeline {
         if hold {
             return Ok(vec![]);
         }
-        let stories = tx.stories_of(&inc.id)?;
-        let text =
-            tx.story_texts(&inc.id)?.join("\n") + "\n" + inc.summary.as_deref().unwrap_or("");
-        let languages = self.languages_of(tx, &stories)?;
+        let listed = tx.alert_stories(&inc.id, MAX_ALERT_STORIES)?;
+        let mut languages: Vec<String> = Vec::new();
+        for l in listed.iter().filter_map(|(_, l)| l.clone()) {
+            if !languages.contains(&l) {
+                languages.push(l);
+            }
+        }
+        let stories: Vec<crate::store::StoredStory> = listed.into_iter().map(|(s, _)| s).collect();
+        // keywords search the titles and full texts of the first and the
+        // latest stories (bounded, as the stories listed)
+        let text = tx.story_texts(&inc.id, MAX_ALERT_STORIES)?.join("\n")
+            + "\n"
+            + inc.summary.as_deref().unwrap_or("");
         let matched = st.watchlists.matching(&MatchInput {
             incident: inc,
             text: &text,
@@ -562,22 +626,36 @@ impl Pipeline {
             _ => false,
         }
     }
+}
 
-    fn languages_of(
-        &self,
-        tx: &Tx<'_>,
-        stories: &[crate::store::StoredStory],
-    ) -> Result<Vec<String>> {
-        let mut out = Vec::new();
-        for s in stories {
-            if let Some(l) = tx.story_language(&s.key)? {
-                if !out.contains(&l) {
-                    out.push(l);
-                }
-            }
+/// Is a story of a feed's first successful poll (`first_poll_max_age` given)
+/// too old to be alerted? An undated story is not held back.
+fn held_back(
+    story: &Story,
+    now: DateTime<Utc>,
+    first_poll_max_age: Option<std::time::Duration>,
+) -> bool {
+    first_poll_max_age.is_some_and(|max_age| {
+        story
+            .published
+            .is_some_and(|p| now - p > Duration::from_std(max_age).unwrap_or(Duration::MAX))
+    })
+}
+
+/// A stored story's outcome as reported: held back when it would have
+/// alerted but for the first poll; its fate logged at DEBUG.
+fn fate(story: &Story, mut outcome: Outcome, hold: bool) -> Outcome {
+    if hold {
+        if let StoryStatus::NewIncident { incident } | StoryStatus::Joined { incident, .. } =
+            &outcome.status
+        {
+            outcome.status = StoryStatus::HeldBack {
+                incident: incident.clone(),
+            };
         }
-        Ok(out)
     }
+    log_fate(story, &outcome);
+    outcome
 }
 
 /// At DEBUG, what became of a story, once: why it was not alerted, or what it did.

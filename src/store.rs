@@ -15,6 +15,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
+/// Stories of one SimHash band compared with a new story, most recent first.
+const NEAR_DUPLICATE_PROBES: i64 = 256;
+
 /// Schema migrations, applied in order; `PRAGMA user_version` counts them.
 const MIGRATIONS: &[&str] = &[
     // 1: initial schema
@@ -265,6 +268,8 @@ pub struct OutboxRow {
     pub created_at: DateTime<Utc>,
     pub last_error: Option<String>,
     pub digest_group: Option<String>,
+    /// When it was delivered or given up.
+    pub settled_at: Option<DateTime<Utc>>,
 }
 
 /// A new outbox row.
@@ -311,6 +316,8 @@ pub struct NewStory<'a> {
 
 pub struct Store {
     conn: Mutex<Connection>,
+    /// Set once an operation met damaged pages (`SQLITE_CORRUPT`, `SQLITE_NOTADB`).
+    corrupt: std::sync::atomic::AtomicBool,
 }
 
 fn ts(t: DateTime<Utc>) -> i64 {
@@ -334,7 +341,44 @@ fn from_day(v: Option<i64>) -> Option<NaiveDate> {
 
 impl Store {
     /// Open (creating) the database at `path` with owner-only permissions.
+    ///
+    /// A missing file is a fresh start. A file that exists but is empty, is
+    /// not a database or has damaged pages is an error: re-creating it would
+    /// forget what was alerted and alert every recent incident again.
     pub fn open(path: &Path) -> Result<Store> {
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_file() && m.len() == 0 => anyhow::bail!(
+                "state database {} exists but is empty (0 bytes): refusing to start on it, \
+                 as that would alert every recent incident again. Restore it from a backup, \
+                 or delete it to start afresh on purpose",
+                path.display()
+            ),
+            Ok(_) => {
+                // damaged pages may already show while the schema is read
+                // (or migrated), before the integrity check
+                let store = Self::open_file(path).map_err(|e| {
+                    if is_damage(&e) {
+                        e.context(format!(
+                            "damaged database {}: restore it from a backup, or delete it to start afresh on purpose",
+                            path.display()
+                        ))
+                    } else {
+                        e
+                    }
+                })?;
+                store.check_integrity().with_context(|| {
+                    format!(
+                        "state database {}: restore it from a backup, or delete it to start afresh on purpose",
+                        path.display()
+                    )
+                })?;
+                Ok(store)
+            }
+            Err(_) => Self::open_file(path),
+        }
+    }
+
+    fn open_file(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() && !dir.exists() {
                 std::fs::create_dir_all(dir)
@@ -357,6 +401,9 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
+        // 32 MB of page cache (the default 2 MB re-read the indexes from the
+        // file on every story of a big batch)
+        conn.pragma_update(None, "cache_size", -32_000)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version as usize > MIGRATIONS.len() {
@@ -374,7 +421,49 @@ impl Store {
         }
         Ok(Store {
             conn: Mutex::new(conn),
+            corrupt: Default::default(),
         })
+    }
+
+    /// `PRAGMA quick_check`: an error naming the first problems when pages are damaged.
+    pub fn check_integrity(&self) -> Result<()> {
+        let conn = self.lock();
+        let mut st = conn.prepare("PRAGMA quick_check(5)")?;
+        let problems = st
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>();
+        let problems = match problems {
+            Ok(p) => p,
+            Err(e) => {
+                self.corrupt
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+                return Err(e).context("damaged database (integrity check failed)");
+            }
+        };
+        if problems.len() == 1 && problems[0] == "ok" {
+            return Ok(());
+        }
+        self.corrupt
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        anyhow::bail!(
+            "damaged database (integrity check): {}",
+            problems.join("; ")
+        )
+    }
+
+    /// Remember an error that says the database is damaged; true if it does.
+    pub fn note_error(&self, e: &anyhow::Error) -> bool {
+        let damaged = is_damage(e);
+        if damaged {
+            self.corrupt
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        damaged
+    }
+
+    /// Has an operation met damaged pages?
+    pub fn is_damaged(&self) -> bool {
+        self.corrupt.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -534,6 +623,36 @@ impl Store {
         Ok(rows)
     }
 
+    /// Rows not delivered (waiting, held or failed), oldest first; `channel` narrows.
+    pub fn undelivered_outbox(&self, channel: Option<&str>) -> Result<Vec<OutboxRow>> {
+        let conn = self.lock();
+        let mut st = conn.prepare(
+            "SELECT * FROM outbox WHERE status != 'delivered' AND (?1 IS NULL OR channel = ?1) ORDER BY id",
+        )?;
+        let rows = st
+            .query_map([channel], outbox_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Queue failed rows again (`outbox retry`): those of `channel` (all when
+    /// None) that failed at or after `since` (all when None) become pending,
+    /// due now, with a fresh `give_up_after` allowance. Returns how many.
+    pub fn requeue_failed(
+        &self,
+        channel: Option<&str>,
+        since: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let n = self.lock().execute(
+            "UPDATE outbox SET status='pending', next_attempt=?3, created_at=?3, attempts=0, settled_at=NULL
+             WHERE status='failed' AND (?1 IS NULL OR channel = ?1)
+               AND (?2 IS NULL OR COALESCE(settled_at, created_at) >= ?2)",
+            params![channel, since.map(ts), ts(now)],
+        )?;
+        Ok(n)
+    }
+
     /// Counts of outbox rows by status.
     pub fn outbox_counts(&self) -> Result<Vec<(String, String, u64)>> {
         let conn = self.lock();
@@ -633,14 +752,24 @@ impl Tx<'_> {
         max_distance: u32,
     ) -> Result<Option<(String, Option<String>)>> {
         let bands = bands(simhash);
-        let mut st = self.tx.prepare_cached(
-            "SELECT key, simhash, incident_id FROM stories WHERE band0 = ?1 OR band1 = ?2 OR band2 = ?3 OR band3 = ?4",
-        )?;
-        let mut rows = st.query(params![bands[0], bands[1], bands[2], bands[3]])?;
-        while let Some(r) = rows.next()? {
-            let h: i64 = r.get(1)?;
-            if (h as u64 ^ simhash).count_ones() <= max_distance {
-                return Ok(Some((r.get(0)?, r.get(2)?)));
+        // band by band, most recent first, at most NEAR_DUPLICATE_PROBES rows
+        // each: one query with the four bands OR-ed collected every row of
+        // every band before the first came back (quadratic for a feed of
+        // thousands of near-identical items)
+        const SQL: [&str; 4] = [
+            "SELECT key, simhash, incident_id FROM stories WHERE band0 = ?1 ORDER BY rowid DESC LIMIT ?2",
+            "SELECT key, simhash, incident_id FROM stories WHERE band1 = ?1 ORDER BY rowid DESC LIMIT ?2",
+            "SELECT key, simhash, incident_id FROM stories WHERE band2 = ?1 ORDER BY rowid DESC LIMIT ?2",
+            "SELECT key, simhash, incident_id FROM stories WHERE band3 = ?1 ORDER BY rowid DESC LIMIT ?2",
+        ];
+        for (sql, band) in SQL.iter().zip(bands) {
+            let mut st = self.tx.prepare_cached(sql)?;
+            let mut rows = st.query(params![band, NEAR_DUPLICATE_PROBES])?;
+            while let Some(r) = rows.next()? {
+                let h: i64 = r.get(1)?;
+                if (h as u64 ^ simhash).count_ones() <= max_distance {
+                    return Ok(Some((r.get(0)?, r.get(2)?)));
+                }
             }
         }
         Ok(None)
@@ -810,14 +939,58 @@ impl Tx<'_> {
         Ok(rows)
     }
 
-    /// Titles and full texts of an incident's stories (text absent for
-    /// stories stored before it was kept).
-    pub fn story_texts(&self, incident_id: &str) -> Result<Vec<String>> {
+    /// The first `limit` stories stored of an incident, in publication order
+    /// (as `stories_of`), with their languages: what an alert lists. Bounded, so that an incident
+    /// with thousands of stories (a feed of near-identical items) does not
+    /// make every story that joins it read them all.
+    pub fn alert_stories(
+        &self,
+        incident_id: &str,
+        limit: usize,
+    ) -> Result<Vec<(StoredStory, Option<String>)>> {
         let mut st = self.tx.prepare_cached(
-            "SELECT title, COALESCE(text, '') FROM stories WHERE incident_id = ?1 ORDER BY seen_at",
+            "SELECT key, feed, source, url, title, published, is_attack, confidence, incident_id, language, seen_at
+             FROM stories WHERE incident_id = ?1 ORDER BY rowid LIMIT ?2",
         )?;
         let rows = st
-            .query_map([incident_id], |r| {
+            .query_map(params![incident_id, limit as i64], |r| {
+                Ok((
+                    StoredStory {
+                        key: r.get(0)?,
+                        feed: r.get(1)?,
+                        source: r.get(2)?,
+                        url: r.get(3)?,
+                        title: r.get(4)?,
+                        published: from_ts(r.get(5)?),
+                        is_attack: r.get(6)?,
+                        confidence: r.get(7)?,
+                        incident_id: r.get(8)?,
+                    },
+                    r.get(9)?,
+                    r.get::<_, i64>(10)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        // the first stored (the index gives them without reading the rest),
+        // then in publication order as `stories_of`
+        let mut rows = rows;
+        rows.sort_by_key(|(s, _, seen)| (s.published.map_or(*seen, |p| p.timestamp()), *seen));
+        Ok(rows.into_iter().map(|(s, l, _)| (s, l)).collect())
+    }
+
+    /// Titles and full texts (text absent for stories stored before it was
+    /// kept) of an incident's first `limit` and latest `limit` stories, in
+    /// the order stored. Bounded, so that an incident with thousands of
+    /// stories does not make every story that joins it read them all.
+    pub fn story_texts(&self, incident_id: &str, limit: usize) -> Result<Vec<String>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT title, COALESCE(text, '') FROM stories
+             WHERE rowid IN (SELECT rowid FROM stories WHERE incident_id = ?1 ORDER BY rowid LIMIT ?2)
+                OR rowid IN (SELECT rowid FROM stories WHERE incident_id = ?1 ORDER BY rowid DESC LIMIT ?2)
+             ORDER BY rowid",
+        )?;
+        let rows = st
+            .query_map(params![incident_id, limit as i64], |r| {
                 Ok(format!(
                     "{}\n{}",
                     r.get::<_, String>(0)?,
@@ -959,17 +1132,29 @@ fn outbox_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
         created_at: from_ts(r.get("created_at")?).unwrap_or_default(),
         last_error: r.get("last_error")?,
         digest_group: r.get("digest_group")?,
+        settled_at: from_ts(r.get("settled_at")?),
+    })
+}
+
+/// Does an error say the database is damaged (`SQLITE_CORRUPT`, `SQLITE_NOTADB`)?
+fn is_damage(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<rusqlite::Error>()
+                .and_then(|e| e.sqlite_error_code()),
+            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+        )
     })
 }
 
 #[cfg(unix)]
-fn set_mode(path: &Path, mode: u32) {
+pub(crate) fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
 }
 
 #[cfg(not(unix))]
-fn set_mode(_path: &Path, _mode: u32) {}
+pub(crate) fn set_mode(_path: &Path, _mode: u32) {}
 
 #[cfg(test)]
 mod tests {
@@ -1030,6 +1215,109 @@ mod tests {
         s.mark_delivered(&[due[0].id], now).unwrap();
         assert!(s.due_outbox("hook", now, 10).unwrap().is_empty());
         assert_eq!(s.outbox_depth().unwrap(), 0);
+    }
+
+    #[test]
+    fn an_emptied_or_foreign_database_file_is_an_error_and_a_missing_one_a_fresh_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("state.sqlite");
+        Store::open(&db).expect("no file: a fresh start");
+        std::fs::write(&db, b"").unwrap();
+        let e = format!("{:#}", Store::open(&db).err().expect("empty file refused"));
+        assert!(
+            e.contains("empty (0 bytes)") && e.contains("state.sqlite"),
+            "{e}"
+        );
+        assert_eq!(std::fs::metadata(&db).unwrap().len(), 0, "left untouched");
+        std::fs::write(&db, vec![b'x'; 8192]).unwrap();
+        let e = format!("{:#}", Store::open(&db).err().expect("garbage refused"));
+        assert!(e.contains("state.sqlite"), "{e}");
+    }
+
+    #[test]
+    fn damaged_pages_are_found_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("state.sqlite");
+        {
+            let s = Store::open(&db).unwrap();
+            let now = Utc::now();
+            s.transaction(|tx| {
+                for i in 0..2000 {
+                    let key = format!("I-{i}:incident.new:1");
+                    let payload = "p".repeat(300);
+                    tx.enqueue(
+                        &NewOutbox {
+                            idem_key: &key,
+                            channel: "hook",
+                            event: "incident.new",
+                            incident_id: "I",
+                            payload: &payload,
+                            held_until: None,
+                            digest_group: None,
+                        },
+                        now,
+                    )?;
+                }
+                Ok(())
+            })
+            .unwrap();
+            s.lock()
+                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+                .unwrap();
+        }
+        // overwrite pages in the middle of the file (not the header page)
+        let mut bytes = std::fs::read(&db).unwrap();
+        assert!(bytes.len() > 200_000, "{}", bytes.len());
+        for b in &mut bytes[40_000..160_000] {
+            *b = 0xA5;
+        }
+        std::fs::write(&db, &bytes).unwrap();
+        let e = format!(
+            "{:#}",
+            Store::open(&db).err().expect("damaged pages refused")
+        );
+        assert!(e.contains("damaged") && e.contains("state.sqlite"), "{e}");
+    }
+
+    #[test]
+    fn failed_rows_are_queued_again_by_channel_and_time() {
+        let s = Store::open_in_memory().unwrap();
+        let t0 = Utc::now() - chrono::Duration::hours(3);
+        let mut ids = Vec::new();
+        for (i, ch) in ["mail", "mail", "hook"].iter().enumerate() {
+            let key = format!("I-{i}:incident.new:1");
+            s.transaction(|tx| {
+                tx.enqueue(
+                    &NewOutbox {
+                        idem_key: &key,
+                        channel: ch,
+                        event: "incident.new",
+                        incident_id: "I",
+                        payload: "{}",
+                        held_until: None,
+                        digest_group: None,
+                    },
+                    t0,
+                )
+            })
+            .unwrap();
+            ids.push(s.due_outbox(ch, t0, 10).unwrap().last().unwrap().id);
+        }
+        s.mark_failed(ids[0], t0, "550 no such user").unwrap();
+        s.mark_failed(ids[1], t0 + chrono::Duration::hours(2), "550")
+            .unwrap();
+        s.mark_failed(ids[2], t0 + chrono::Duration::hours(2), "404")
+            .unwrap();
+        assert_eq!(s.undelivered_outbox(Some("mail")).unwrap().len(), 2);
+        let now = Utc::now();
+        let since = t0 + chrono::Duration::hours(1);
+        assert_eq!(s.requeue_failed(Some("mail"), Some(since), now).unwrap(), 1);
+        let due = s.due_outbox("mail", now, 10).unwrap();
+        assert_eq!(due.iter().map(|r| r.id).collect::<Vec<_>>(), vec![ids[1]]);
+        assert_eq!(due[0].attempts, 0);
+        assert_eq!(due[0].status, OutboxStatus::Pending);
+        assert_eq!(s.requeue_failed(None, None, now).unwrap(), 2);
+        assert_eq!(s.requeue_failed(None, None, now).unwrap(), 0);
     }
 
     #[test]

@@ -255,7 +255,9 @@ async fn failing_feeds_back_off_while_a_healthy_feed_keeps_its_schedule() {
         ok_polls >= 10,
         "healthy feed polled {ok_polls} times in {window:?} at 300ms"
     );
-    assert!(batches.of("ok").len() >= 10);
+    // the same bytes every time: parsed and handed over once (issue 18),
+    // fetched on schedule all the same
+    assert_eq!(batches.of("ok").len(), 1);
     let ok = env.store.feed_state("ok").unwrap().unwrap();
     assert_eq!(ok.failures, 0);
 

@@ -309,6 +309,7 @@ impl Delivery {
             let wait = match self.process_channel(&ch, Some(&shutdown)).await {
                 Ok(_) => self.next_wait(&ch).await,
                 Err(e) => {
+                    self.store.note_error(&e);
                     tracing::error!(channel = %ch.name, error = %format!("{e:#}"), "delivery: state database error; trying again shortly");
                     Duration::from_secs(1)
                 }
@@ -333,6 +334,7 @@ impl Delivery {
         let next = match self.store.next_due(&ch.name) {
             Ok(n) => n,
             Err(e) => {
+                self.store.note_error(&e);
                 tracing::error!(channel = %ch.name, error = %format!("{e:#}"), "delivery: state database error");
                 return Duration::from_secs(1);
             }

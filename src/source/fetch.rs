@@ -44,6 +44,15 @@ pub struct Fetcher {
     max_body: u64,
 }
 
+/// Where a feed's redirects may lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hops {
+    /// Anywhere (the feed itself is on a private network or loopback).
+    Any,
+    /// Only to public addresses (the feed is on a public host).
+    PublicOnly,
+}
+
 /// What a feed fetch brought.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FetchOutcome {
@@ -131,12 +140,29 @@ impl Fetcher {
         self.max_body
     }
 
-    /// Fetch a feed, conditionally when an ETag or Last-Modified is known.
+    /// Fetch a feed, conditionally when an ETag or Last-Modified is known,
+    /// following redirects anywhere (a feed on a private network).
     pub async fn fetch_feed(
         &self,
         url: &str,
         etag: Option<&str>,
         last_modified: Option<&str>,
+    ) -> Result<FetchOutcome, FetchError> {
+        self.fetch_feed_from(url, etag, last_modified, Hops::Any)
+            .await
+    }
+
+    /// Fetch a feed; with [`Hops::PublicOnly`] (a feed on a public host)
+    /// the configured URL is trusted but every redirect must lead to a
+    /// public address (checked after DNS resolution): a public feed cannot
+    /// send the daemon to 169.254.169.254, to loopback or to its own endpoint,
+    /// nor move itself there for good with a 301.
+    pub async fn fetch_feed_from(
+        &self,
+        url: &str,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+        hops: Hops,
     ) -> Result<FetchOutcome, FetchError> {
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static(FEED_ACCEPT));
@@ -146,7 +172,13 @@ impl Fetcher {
         if let Some(v) = last_modified.and_then(|e| HeaderValue::from_str(e).ok()) {
             headers.insert(IF_MODIFIED_SINCE, v);
         }
-        let r = self.exchange(&self.client, url, headers, false).await?;
+        let guard_from = match hops {
+            Hops::Any => None,
+            Hops::PublicOnly => Some(1),
+        };
+        let r = self
+            .exchange(&self.client, url, headers, guard_from)
+            .await?;
         if r.status == StatusCode::NOT_MODIFIED {
             return Ok(FetchOutcome::NotModified);
         }
@@ -177,7 +209,8 @@ impl Fetcher {
         } else {
             &self.guarded
         };
-        let r = self.exchange(client, url, headers, !allow_private).await?;
+        let guard_from = (!allow_private).then_some(0);
+        let r = self.exchange(client, url, headers, guard_from).await?;
         if r.status == StatusCode::NOT_MODIFIED {
             return Err(FetchError {
                 message: "unexpected 304 Not Modified".into(),
@@ -200,16 +233,18 @@ impl Fetcher {
     }
 
     /// One GET with redirects followed by hand, all within the total timeout.
+    /// From hop `guard_from` on (0: the URL itself, 1: its first redirect),
+    /// every address must be public.
     async fn exchange(
         &self,
         client: &reqwest::Client,
         url: &str,
         headers: HeaderMap,
-        guard: bool,
+        guard_from: Option<usize>,
     ) -> Result<Response, FetchError> {
         match tokio::time::timeout(
             self.timeout,
-            self.exchange_inner(client, url, headers, guard),
+            self.exchange_inner(client, url, headers, guard_from),
         )
         .await
         {
@@ -226,7 +261,7 @@ impl Fetcher {
         client: &reqwest::Client,
         url: &str,
         headers: HeaderMap,
-        guard: bool,
+        guard_from: Option<usize>,
     ) -> Result<Response, FetchError> {
         let mut current =
             Url::parse(url.trim()).map_err(|e| FetchError::msg(format!("bad URL {url:?}: {e}")))?;
@@ -235,8 +270,10 @@ impl Fetcher {
         let mut all_permanent = true;
         let mut hops = 0;
         loop {
+            let guard = guard_from.is_some_and(|g| hops >= g);
             check_url(&current, guard)?;
             seen.insert(current.as_str().to_string());
+            let client = if guard { &self.guarded } else { client };
             let resp = client
                 .get(current.clone())
                 .headers(headers.clone())

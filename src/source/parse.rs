@@ -14,6 +14,16 @@ use crate::model::Story;
 const MAX_TITLE_CHARS: usize = 500;
 /// Longest item text kept (bytes of UTF-8); longer ones are cut.
 const MAX_TEXT_BYTES: usize = 200_000;
+/// Most markup of one field handed to the HTML renderer (bytes): more could
+/// not yield more than [`MAX_TEXT_BYTES`] of text worth keeping.
+const MAX_HTML_BYTES: usize = 4 * MAX_TEXT_BYTES;
+/// Markup nested deeper than this, or with more tags than [`MAX_TAGS`], is
+/// flattened (tags dropped, blocks kept as paragraphs) before rendering:
+/// html5ever and html2text take time and memory that grow with depth and
+/// element count (100,000 nested tags took a minute of CPU; 250,000 small
+/// elements a gigabyte).
+const MAX_DEPTH: usize = 48;
+const MAX_TAGS: usize = 8_000;
 
 /// A parsed feed.
 #[derive(Debug, Clone)]
@@ -58,6 +68,8 @@ pub fn parse_feed(
         .or_else(|| language.map(String::from));
     let source = feed_title.clone().unwrap_or_else(|| feed_name.to_string());
     let mut stories = Vec::with_capacity(feed.entries.len());
+    let mut first_of_key: std::collections::HashMap<String, (String, Option<String>)> =
+        Default::default();
     for e in feed.entries {
         let title = e
             .title
@@ -72,7 +84,7 @@ pub fn parse_feed(
             .or(e.links.first())
             .map(|l| l.href.trim().to_string())
             .filter(|l| !l.is_empty());
-        let guid = Some(e.id.trim().to_string()).filter(|g| !g.is_empty());
+        let guid = Some(strip_controls(e.id.trim()).trim().to_string()).filter(|g| !g.is_empty());
         let summary = e
             .summary
             .as_ref()
@@ -90,13 +102,31 @@ pub fn parse_feed(
         if title.is_empty() && text.is_empty() {
             continue;
         }
-        let key = story_key(
+        let mut key = story_key(
             feed_name,
             guid.as_deref(),
             link.as_deref(),
             &title,
             published.map(|p| p.to_rfc3339()).as_deref(),
         );
+        // one guid on two different items of one document (a CMS bug): the
+        // later one is known by its link (else its title and date) instead,
+        // so both are kept; a true repeat (same link and title) stays one
+        match first_of_key.get(&key) {
+            Some((t, l)) if *t != title || *l != link => {
+                key = story_key(
+                    feed_name,
+                    None,
+                    link.as_deref(),
+                    &title,
+                    published.map(|p| p.to_rfc3339()).as_deref(),
+                );
+            }
+            Some(_) => {}
+            None => {
+                first_of_key.insert(key.clone(), (title.clone(), link.clone()));
+            }
+        }
         let lang = e
             .language
             .as_deref()
@@ -148,9 +178,16 @@ fn combine(summary: &str, content: &str) -> String {
 }
 
 /// HTML (or plain text) → plain text, paragraphs separated by blank lines.
+/// Bounded in time and memory whatever the markup: at most
+/// [`MAX_HTML_BYTES`] are read, and over-deep or over-many tags are
+/// flattened instead of rendered.
 pub fn html_to_text(html: &str) -> String {
+    let html = floor_str(html, MAX_HTML_BYTES);
     if !html.contains('<') && !html.contains('&') {
         return normalize_paragraphs(html);
+    }
+    if !markup_is_tame(html) {
+        return normalize_paragraphs(&flatten_markup(html));
     }
     let rendered = html2text::config::plain_no_decorate()
         .allow_width_overflow()
@@ -161,7 +198,161 @@ pub fn html_to_text(html: &str) -> String {
     normalize_paragraphs(&rendered)
 }
 
+/// `s` cut to at most `n` bytes, on a character boundary.
+fn floor_str(s: &str, n: usize) -> &str {
+    if s.len() <= n {
+        return s;
+    }
+    let mut i = n;
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    &s[..i]
+}
+
+/// Elements without content (they never nest).
+fn is_void(name: &str) -> bool {
+    const VOID: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+        "source", "track", "wbr",
+    ];
+    VOID.iter().any(|v| v.eq_ignore_ascii_case(name))
+}
+
+/// Elements that start a new paragraph when flattened.
+fn is_block(name: &str) -> bool {
+    const BLOCK: &[&str] = &[
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
+    ];
+    BLOCK.iter().any(|v| v.eq_ignore_ascii_case(name))
+}
+
+/// One tag at the start of `s` (just after its `<`): (name, is closing,
+/// is self-closing, bytes up to and including `>`), or None when `s` does
+/// not open a tag. A tag never closed runs to the end of `s`.
+fn tag_at(s: &str) -> Option<(&str, bool, bool, usize)> {
+    let b = s.as_bytes();
+    let (closing, start) = match b.first()? {
+        b'/' => (true, 1),
+        c if c.is_ascii_alphabetic() => (false, 0),
+        b'!' | b'?' => (false, 0),
+        _ => return None,
+    };
+    let end = s.find('>').map_or(s.len(), |e| e + 1);
+    let name_end = b[start..end]
+        .iter()
+        .position(|c| !c.is_ascii_alphanumeric())
+        .map_or(end, |p| start + p);
+    let self_closing = end >= 2 && b[end - 1] == b'>' && b[end - 2] == b'/';
+    Some((&s[start..name_end], closing, self_closing, end))
+}
+
+/// Is the markup shallow and small enough to render? One linear pass.
+fn markup_is_tame(html: &str) -> bool {
+    let (mut depth, mut tags) = (0usize, 0usize);
+    let mut rest = html;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i + 1..];
+        let Some((name, closing, self_closing, len)) = tag_at(rest) else {
+            continue;
+        };
+        rest = &rest[len..];
+        if name.is_empty() {
+            continue; // comment, doctype, processing instruction
+        }
+        tags += 1;
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else if !self_closing && !is_void(name) {
+            depth += 1;
+        }
+        if depth > MAX_DEPTH || tags > MAX_TAGS {
+            return false;
+        }
+    }
+    true
+}
+
+/// Markup → text without a parser: tags dropped (block elements become
+/// paragraph breaks), script and style content dropped, entities decoded.
+/// Linear in the input, whatever its shape.
+fn flatten_markup(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() / 2);
+    let mut rest = html;
+    while let Some(i) = rest.find('<') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i + 1..];
+        let Some((name, closing, _, len)) = tag_at(rest) else {
+            out.push('<');
+            continue;
+        };
+        rest = &rest[len..];
+        if is_block(name) {
+            out.push_str("\n\n");
+        }
+        if !closing && (name.eq_ignore_ascii_case("script") || name.eq_ignore_ascii_case("style")) {
+            let close = format!("</{}", name.to_ascii_lowercase());
+            let lower_pos = rest
+                .as_bytes()
+                .windows(close.len())
+                .position(|w| w.eq_ignore_ascii_case(close.as_bytes()));
+            rest = match lower_pos {
+                Some(p) => &rest[p..],
+                None => "",
+            };
+        }
+    }
+    out.push_str(rest);
+    html_escape::decode_html_entities(&out).into_owned()
+}
+
+/// Without control characters (ESC, NUL, DEL, C1...) and the non-characters
+/// U+FFFE/U+FFFF; white space (tab, newlines) is kept. Story text goes into
+/// XML (`/incidents.atom`), logs and terminals: stripped at the source.
+fn strip_controls(s: &str) -> Cow<'_, str> {
+    let bad =
+        |c: char| (c.is_control() && !c.is_whitespace()) || matches!(c, '\u{FFFE}' | '\u{FFFF}');
+    if s.chars().any(bad) {
+        Cow::Owned(s.chars().filter(|c| !bad(*c)).collect())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
 fn normalize_paragraphs(s: &str) -> String {
+    let s = strip_controls(s);
+    let s = s.as_ref();
     let mut out = String::with_capacity(s.len());
     for para in s.split("\n\n") {
         let p = para.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -183,7 +374,10 @@ fn clean_inline(s: &str) -> String {
     } else {
         s.to_string()
     };
-    t.split_whitespace().collect::<Vec<_>>().join(" ")
+    strip_controls(&t)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn truncate_chars(s: &str, n: usize) -> String {
@@ -227,6 +421,18 @@ fn to_utf8<'a>(bytes: &'a [u8], http_charset: Option<&str>) -> Cow<'a, [u8]> {
     let enc = label.and_then(|l| encoding_rs::Encoding::for_label(l.trim().as_bytes()));
     let is_utf8 = std::str::from_utf8(bytes).is_ok();
     let enc = match enc {
+        // UTF-8 (or nothing) declared, and mostly UTF-8 with a few bad
+        // bytes: the bad bytes become U+FFFD, the rest keeps its accents
+        Some(e) if e == encoding_rs::UTF_8 && !is_utf8 && mostly_utf8(bytes) => {
+            return declare_utf8(Cow::Owned(
+                String::from_utf8_lossy(bytes).into_owned().into_bytes(),
+            ))
+        }
+        None if !is_utf8 && mostly_utf8(bytes) => {
+            return declare_utf8(Cow::Owned(
+                String::from_utf8_lossy(bytes).into_owned().into_bytes(),
+            ))
+        }
         Some(e) if e == encoding_rs::UTF_8 && !is_utf8 => encoding_rs::WINDOWS_1252,
         Some(e) if e == encoding_rs::UTF_8 => return declare_utf8(Cow::Borrowed(bytes)),
         // a single-byte charset (servers default text/* to ISO-8859-1) said
@@ -239,6 +445,21 @@ fn to_utf8<'a>(bytes: &'a [u8], http_charset: Option<&str>) -> Cow<'a, [u8]> {
     };
     let (text, _, _) = enc.decode(bytes);
     declare_utf8(Cow::Owned(text.into_owned().into_bytes()))
+}
+
+/// Do well-formed multi-byte UTF-8 sequences outnumber invalid ones by far
+/// (at least three for each invalid one)? Latin-1 text read
+/// as UTF-8 is nearly all invalid sequences (an accented letter followed by
+/// ASCII never forms one), UTF-8 with a stray bad byte nearly none.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let (mut valid, mut invalid) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        valid += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        if !chunk.invalid().is_empty() {
+            invalid += 1;
+        }
+    }
+    invalid > 0 && invalid * 3 <= valid
 }
 
 /// The document is UTF-8 by now: make every XML declaration in it say so, or
@@ -323,40 +544,46 @@ fn xml_declared_encoding(bytes: &[u8]) -> Option<String> {
 }
 
 /// Find each story's raw date string in the document and keep its UTC offset.
+/// One pass over the document (every date element parsed once), then a
+/// lookup per story: linear, whatever the number of items.
 fn attach_offsets(doc: &[u8], stories: &mut [Story]) {
+    if stories.iter().all(|s| s.published.is_none()) {
+        return;
+    }
     let text = String::from_utf8_lossy(doc);
+    // the offset of the first raw rendering of each instant
+    let mut offsets: std::collections::HashMap<DateTime<Utc>, i32> = Default::default();
+    // RFC 2822 (RSS) and RFC 3339 (Atom, JSON Feed) renderings of candidates
+    for tag in [
+        "<pubDate>",
+        "<published>",
+        "<updated>",
+        "<dc:date>",
+        "\"date_published\"",
+    ] {
+        let mut from = 0;
+        while let Some(i) = text[from..].find(tag) {
+            let start = from + i + tag.len();
+            from = start;
+            let raw: String = text[start..]
+                .trim_start_matches([':', ' ', '"'])
+                .chars()
+                .take(64)
+                .take_while(|c| *c != '<' && *c != '"')
+                .collect();
+            let raw = raw.trim();
+            let parsed =
+                DateTime::parse_from_rfc2822(raw).or_else(|_| DateTime::parse_from_rfc3339(raw));
+            if let Ok(d) = parsed {
+                offsets
+                    .entry(d.with_timezone(&Utc))
+                    .or_insert(d.offset().local_minus_utc());
+            }
+        }
+    }
     for s in stories.iter_mut() {
-        let Some(p) = s.published else { continue };
-        // RFC 2822 (RSS) and RFC 3339 (Atom, JSON Feed) renderings of candidates
-        for tag in [
-            "<pubDate>",
-            "<published>",
-            "<updated>",
-            "<dc:date>",
-            "\"date_published\"",
-        ] {
-            let mut from = 0;
-            while let Some(i) = text[from..].find(tag) {
-                let start = from + i + tag.len();
-                let raw: String = text[start..]
-                    .trim_start_matches([':', ' ', '"'])
-                    .chars()
-                    .take_while(|c| *c != '<' && *c != '"')
-                    .collect();
-                from = start;
-                let raw = raw.trim();
-                let parsed = DateTime::parse_from_rfc2822(raw)
-                    .or_else(|_| DateTime::parse_from_rfc3339(raw));
-                if let Ok(d) = parsed {
-                    if d.with_timezone(&Utc) == p {
-                        s.published_offset_secs = Some(d.offset().local_minus_utc());
-                        break;
-                    }
-                }
-            }
-            if s.published_offset_secs.is_some() {
-                break;
-            }
+        if let Some(p) = s.published {
+            s.published_offset_secs = offsets.get(&p).copied();
         }
     }
 }
@@ -427,6 +654,130 @@ mod tests {
         let f = parse_feed(json.as_bytes(), "j", None, None).unwrap();
         assert_eq!(f.stories[0].text, "Body");
         assert_eq!(f.stories[0].published_offset_secs, Some(-5 * 3600));
+    }
+
+    fn rss_with_description(escaped_html: &str) -> String {
+        format!(
+            "<rss version=\"2.0\"><channel><title>X</title><item><title>T</title><guid>g</guid>\
+             <description>{escaped_html}</description></item></channel></rss>"
+        )
+    }
+
+    #[test]
+    fn deeply_nested_markup_is_flattened_quickly_keeping_the_text() {
+        let depth = 100_000;
+        let html = format!(
+            "{}Gunmen killed 12 civilians near Djibo.{}",
+            "<div><span>".repeat(depth / 2),
+            "</span></div>".repeat(depth / 2)
+        );
+        let escaped = html
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        let doc = rss_with_description(&escaped);
+        let t = std::time::Instant::now();
+        let f = parse_feed(doc.as_bytes(), "x", None, None).unwrap();
+        let took = t.elapsed();
+        // unbounded, html2text took 50-80 s (release) on this input
+        assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+        assert_eq!(f.stories[0].text, "Gunmen killed 12 civilians near Djibo.");
+        // the same depth as a title
+        assert_eq!(
+            clean_inline(&format!(
+                "{}Ten killed{}",
+                "<b>".repeat(depth),
+                "</b>".repeat(depth)
+            )),
+            "Ten killed"
+        );
+    }
+
+    #[test]
+    fn markup_shape_decides_between_rendering_and_flattening() {
+        assert!(markup_is_tame(
+            "<p>One <b>two</b><br>three</p><p>four<img src=x></p>"
+        ));
+        assert!(!markup_is_tame(&"<div>".repeat(MAX_DEPTH + 1)));
+        assert!(markup_is_tame(&"<br>".repeat(MAX_TAGS)));
+        assert!(!markup_is_tame(&"<b>a</b>".repeat(MAX_TAGS)));
+        // a tag never closed, and a '<' that opens no tag: linear, no panic
+        assert!(markup_is_tame(&"a < b <c".repeat(50_000)));
+        assert_eq!(
+            normalize_paragraphs(&flatten_markup(
+                "<div><p>Premier &amp; <b>seul</b>.</p><script>x()</script><p>Deux &lt;3 &eacute;t&#233;</p></div>"
+            )),
+            "Premier & seul.\n\nDeux <3 été"
+        );
+        assert_eq!(flatten_markup("a < b"), "a < b");
+        assert_eq!(flatten_markup("x<b unterminated"), "x");
+    }
+
+    #[test]
+    fn control_characters_are_stripped_from_titles_texts_and_guids() {
+        let doc = "<rss version=\"2.0\"><channel><title>Out\u{1b}[31mlet</title><item>\
+            <title>Ten\u{1b}[2J killed\u{7f} near\u{0} Gao</title><guid>g\u{1b}1</guid>\
+            <description>Gunmen\u{1b}]0;pwned\u{7} attacked &amp;#27; \u{9b}the town.\u{ffff}</description></item></channel></rss>";
+        let f = parse_feed(doc.as_bytes(), "x", None, None).unwrap();
+        let st = &f.stories[0];
+        for s in [&st.title, &st.text, st.guid.as_ref().unwrap(), &st.source] {
+            assert!(
+                !s.chars()
+                    .any(|c| c.is_control() && c != '\n' || c == '\u{ffff}'),
+                "{s:?}"
+            );
+        }
+        assert_eq!(st.title, "Ten[2J killed near Gao");
+        assert_eq!(f.title.as_deref(), Some("Out[31mlet"));
+    }
+
+    #[test]
+    fn a_stray_bad_byte_in_utf8_keeps_the_accents_and_latin1_stays_latin1() {
+        let body = "<rss version=\"2.0\"><channel><title>X</title><item><title>Attaque \u{e0} Tillab\u{e9}ri : quinze civils tu\u{e9}s</title><guid>1</guid>\
+            <description>Des hommes arm\u{e9}s ont tu\u{e9} quinze civils pr\u{e8}s de Tillab\u{e9}ri. BAD</description></item></channel></rss>";
+        let mut bytes = body.as_bytes().to_vec();
+        let at = bytes.windows(3).position(|w| w == b"BAD").unwrap();
+        bytes[at] = 0xFF; // one invalid byte
+        for declared in [None, Some("utf-8")] {
+            let f = parse_feed(&bytes, "x", declared, None).unwrap();
+            assert_eq!(
+                f.stories[0].title,
+                "Attaque à Tillabéri : quinze civils tués"
+            );
+            assert!(
+                f.stories[0].text.contains("armés ont tué"),
+                "{}",
+                f.stories[0].text
+            );
+            assert!(
+                f.stories[0].text.contains("\u{fffd}AD"),
+                "{}",
+                f.stories[0].text
+            );
+        }
+        // genuinely Latin-1, declared UTF-8: still read as Windows-1252
+        let (latin1, _, _) = encoding_rs::WINDOWS_1252.encode(body);
+        let f = parse_feed(&latin1, "x", Some("utf-8"), None).unwrap();
+        assert_eq!(
+            f.stories[0].title,
+            "Attaque à Tillabéri : quinze civils tués"
+        );
+    }
+
+    #[test]
+    fn one_guid_on_two_different_items_keeps_both_and_a_true_repeat_stays_one() {
+        let item = |title: &str, link: &str| {
+            format!("<item><title>{title}</title><guid isPermaLink=\"false\">dup</guid><link>{link}</link></item>")
+        };
+        let doc = format!(
+            "<rss version=\"2.0\"><channel><title>X</title>{}{}{}</channel></rss>",
+            item("Gunmen kill 12 near Djibo", "https://x.example/1"),
+            item("Seven soldiers killed near Gao", "https://x.example/2"),
+            item("Gunmen kill 12 near Djibo", "https://x.example/1"),
+        );
+        let f = parse_feed(doc.as_bytes(), "x", None, None).unwrap();
+        let keys: Vec<&str> = f.stories.iter().map(|s| s.key.as_str()).collect();
+        assert_eq!(keys, ["guid:x:dup", "url:x.example/2", "guid:x:dup"]);
     }
 
     #[test]

@@ -25,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 use url::Url;
 
-use super::fetch::{host_is_private, FetchOutcome, Fetcher};
+use super::fetch::{host_is_private, FetchOutcome, Fetcher, Hops};
 use super::fulltext::{extract_main_text, merge_text};
 use super::parse::{parse_feed, story_url_norm};
 use super::FeedBatch;
@@ -97,6 +97,9 @@ struct Feed {
     warned: bool,
     /// Serialises polls of this feed (run loop and `poll_once`).
     lock: Arc<tokio::sync::Mutex<()>>,
+    /// SHA-256 of the last body whose items the pipeline acknowledged: the
+    /// same bytes again (a server without ETag) are not parsed again.
+    body_digest: Option<[u8; 32]>,
 }
 
 /// What a poll works from, copied out of [`Feed`] under the lock.
@@ -107,10 +110,12 @@ struct Snapshot {
     etag: Option<String>,
     last_modified: Option<String>,
     gen: u64,
+    body_digest: Option<[u8; 32]>,
 }
 
 /// A successful fetch and parse of a changed feed.
 struct Changed {
+    body_digest: Option<[u8; 32]>,
     stories: Vec<Story>,
     /// Per story: already stored by the pipeline.
     seen: Vec<bool>,
@@ -371,6 +376,7 @@ impl Scheduler {
             etag: f.state.etag.clone(),
             last_modified: f.state.last_modified.clone(),
             gen: f.gen,
+            body_digest: f.body_digest,
         })
     }
 
@@ -448,11 +454,18 @@ impl Scheduler {
                 .await?
         } else {
             let _permits = self.permits(&snap.url).await;
+            // the configuration is trusted; where a public feed redirects is not
+            let hops = if url_is_private(&snap.config.url).await {
+                Hops::Any
+            } else {
+                Hops::PublicOnly
+            };
             self.fetcher
-                .fetch_feed(
+                .fetch_feed_from(
                     &snap.url,
                     snap.etag.as_deref(),
                     snap.last_modified.as_deref(),
+                    hops,
                 )
                 .await
                 .map_err(|e| PollError::Feed {
@@ -475,20 +488,45 @@ impl Scheduler {
             .bytes
             .get_or_create(&Metrics::feed(&snap.name))
             .inc_by(body.len() as u64);
+        let (digest, body) = tokio::task::spawn_blocking(move || {
+            use sha2::Digest;
+            let d: [u8; 32] = sha2::Sha256::digest(&body).into();
+            (d, body)
+        })
+        .await
+        .map_err(|e| PollError::feed(format!("hashing the body: {e}")))?;
+        if snap.body_digest == Some(digest) {
+            // the very bytes already parsed and stored: nothing new
+            return Ok(Some(Changed {
+                body_digest: Some(digest),
+                stories: Vec::new(),
+                seen: Vec::new(),
+                etag,
+                last_modified,
+                moved_to: permanent_redirect,
+            }));
+        }
         let name = snap.name.clone();
         let language = snap.config.language.clone();
         let store = self.store.clone();
         let parsed = tokio::task::spawn_blocking(move || {
             let parsed = parse_feed(&body, &name, charset.as_deref(), language.as_deref())?;
             // which items the pipeline already has (for full text and `adaptive`)
-            let seen = store
-                .read(|tx| {
-                    parsed
-                        .stories
-                        .iter()
-                        .map(|s| tx.story_seen(&s.key, story_url_norm(s).as_deref()))
-                        .collect::<Result<Vec<bool>>>()
+            // a transaction per chunk: the database is not held for the
+            // whole of a 100,000-item feed
+            let seen = parsed
+                .stories
+                .chunks(1024)
+                .map(|chunk| {
+                    store.read(|tx| {
+                        chunk
+                            .iter()
+                            .map(|s| tx.story_seen(&s.key, story_url_norm(s).as_deref()))
+                            .collect::<Result<Vec<bool>>>()
+                    })
                 })
+                .collect::<Result<Vec<Vec<bool>>>>()
+                .map(|v| v.concat())
                 .unwrap_or_else(|_| vec![false; parsed.stories.len()]);
             Ok::<_, anyhow::Error>((parsed, seen))
         })
@@ -496,6 +534,7 @@ impl Scheduler {
         .map_err(|e| PollError::feed(format!("parser crashed: {e}")))?;
         let (parsed, seen) = parsed.map_err(|e| PollError::feed(format!("{e:#}")))?;
         Ok(Some(Changed {
+            body_digest: Some(digest),
             stories: parsed.stories,
             seen,
             etag,
@@ -576,13 +615,7 @@ impl Scheduler {
             debug!(feed = %snap.name, pages = wanted.len(), max = MAX_PAGES_PER_POLL, "too many article pages for one poll; the rest keep their teasers");
         }
         // a feed that is itself on a private network may link to pages there
-        let allow_private = match Url::parse(&snap.url) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") => match u.host_str() {
-                Some(h) => host_is_private(h).await,
-                None => false,
-            },
-            _ => false,
-        };
+        let allow_private = url_is_private(&snap.url).await;
         let pages: Vec<(usize, Result<String, String>)> =
             futures::stream::iter(wanted.into_iter().take(MAX_PAGES_PER_POLL))
                 .map(|(i, url)| async move { (i, self.article_text(&url, allow_private).await) })
@@ -697,6 +730,7 @@ impl Scheduler {
             f.warned = false;
             f.state.last_success = Some(now);
             if let Some(c) = changed {
+                f.body_digest = c.body_digest;
                 f.state.etag = c.etag;
                 f.state.last_modified = c.last_modified;
                 f.state.items_seen += new_items as u64;
@@ -818,7 +852,20 @@ impl Feed {
             gen,
             warned: false,
             lock: Arc::new(tokio::sync::Mutex::new(())),
+            body_digest: None,
         }
+    }
+}
+
+/// Is an http(s) URL's host on a private network, loopback or link-local
+/// (after DNS resolution)? Anything else (a file, a bad URL) is not.
+async fn url_is_private(url: &str) -> bool {
+    match Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => match u.host_str() {
+            Some(h) => host_is_private(h).await,
+            None => false,
+        },
+        _ => false,
     }
 }
 
