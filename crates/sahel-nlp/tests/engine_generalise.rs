@@ -2,36 +2,10 @@
 //! phrasings, attack types, dates, route places and actors that the dev
 //! corpus does not cover. They use the embedded gazetteer.
 
-use std::sync::OnceLock;
+mod support;
 
-use sahel_nlp::{Analysis, Document, Engine, Facts, Gazetteer, Victims};
-
-fn engine() -> &'static Engine {
-    static E: OnceLock<Engine> = OnceLock::new();
-    E.get_or_init(|| Engine::new(Gazetteer::embedded()))
-}
-
-/// Published on Friday 7 June 2024.
-const PUB: &str = "2024-06-07T10:00:00+00:00";
-
-fn run(title: &str, body: &str) -> Analysis {
-    engine().analyze(&Document {
-        title,
-        body,
-        published: chrono::DateTime::parse_from_rfc3339(PUB).ok(),
-        language: None,
-    })
-}
-
-fn attack(title: &str, body: &str) -> Facts {
-    let a = run(title, body);
-    assert!(a.is_attack, "{title}: {:#?}", a.reasons);
-    a.facts.expect("facts")
-}
-
-fn date(s: &str) -> chrono::NaiveDate {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
+use sahel_nlp::{Analysis, Victims};
+use support::{attack, date, run};
 
 fn place_weight(a: &Analysis, name: &str) -> Option<f32> {
     a.reasons

@@ -2,36 +2,9 @@
 //! written for the project, in English and French. The real articles that
 //! showed the need stay outside the repository (see QUALITY.md).
 
-use std::sync::OnceLock;
+mod support;
 
-use sahel_nlp::{Analysis, Document, Engine, Facts, Gazetteer};
-
-fn engine() -> &'static Engine {
-    static E: OnceLock<Engine> = OnceLock::new();
-    E.get_or_init(|| Engine::new(Gazetteer::embedded()))
-}
-
-/// Published on Friday 7 June 2024.
-const PUB: &str = "2024-06-07T10:00:00+00:00";
-
-fn run(title: &str, body: &str) -> Analysis {
-    engine().analyze(&Document {
-        title,
-        body,
-        published: chrono::DateTime::parse_from_rfc3339(PUB).ok(),
-        language: None,
-    })
-}
-
-fn attack(title: &str, body: &str) -> Facts {
-    let a = run(title, body);
-    assert!(a.is_attack, "{title}: {:#?}", a.reasons);
-    a.facts.expect("facts")
-}
-
-fn date(s: &str) -> chrono::NaiveDate {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
+use support::{attack, date, run};
 
 // ---- 1. nationalities say who was there, places say where ----
 
