@@ -650,7 +650,7 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
                     if let Cat::Actor(a) = cat {
                         // "Malian soldiers", "l'armee nigerienne": the country.
                         if let Some(p) = engine.lexicon.army_demonym(a) {
-                            if d_folded_has_demonym(&f.text[s..e]) {
+                            if names_nationality(&f.text[s..e]) {
                                 cands.push(p);
                             }
                         }
@@ -753,7 +753,7 @@ fn title_caps_of(d: &Doc<'_>) -> bool {
 
 /// Whether a national army's name says its nationality ("malian troops",
 /// "armee nigerienne"), rather than naming it by an acronym ("fama").
-fn d_folded_has_demonym(folded: &str) -> bool {
+fn names_nationality(folded: &str) -> bool {
     ["mali", "burkina", "niger", "tchad", "chad", "maurit"]
         .iter()
         .any(|c| folded.contains(c))
@@ -897,12 +897,7 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
         .iter()
         .find(|s| rest.starts_with(*s))
     {
-        let target = o0 + first_word.len() + sep.len();
-        let mut fi = start;
-        while fi < end && f.orig(fi) < target {
-            fi += 1;
-        }
-        return Some(fi);
+        return Some(folded_at(f, start, end, o0 + first_word.len() + sep.len()));
     }
     // "Bamako (AFP) -", "Niamey, 5 oct (Reuters) –", "Bamako, Mali | AFP |":
     // a capitalised place and a news agency's credit.
@@ -937,16 +932,16 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
             .map(|k| k + from)
             .or_else(|| agency.and(head.find(sep)));
         if let Some(k) = found {
-            // Map back to the folded offset.
-            let target = o0 + k + sep.len();
-            let mut fi = start;
-            while fi < end && f.orig(fi) < target {
-                fi += 1;
-            }
-            return Some(fi);
+            return Some(folded_at(f, start, end, o0 + k + sep.len()));
         }
     }
     None
+}
+
+/// The first folded offset in `[start, end)` at or after original offset
+/// `target` (`end` when there is none).
+fn folded_at(f: &FoldedText, start: usize, end: usize, target: usize) -> usize {
+    (start..end).find(|&fi| f.orig(fi) >= target).unwrap_or(end)
 }
 
 fn new_sent(a: usize, b: usize, zone: Zone, weight: f32) -> Sent {

@@ -31,6 +31,21 @@ pub(crate) struct Toll {
     pub noun: Option<Noun>,
 }
 
+impl Toll {
+    /// The toll a number of sentence `sent` gives.
+    fn of(sent: usize, n: &crate::numbers::Num, role: Role, noun: Option<Noun>) -> Toll {
+        Toll {
+            sent,
+            start: n.start,
+            end: n.end,
+            value: n.value,
+            role,
+            vague: n.vague,
+            noun,
+        }
+    }
+}
+
 /// Words that may sit between a verb and its number ("killed at least 40").
 const QUALIFIERS: &[&str] = &[
     "at",
@@ -266,15 +281,7 @@ pub(crate) fn tolls(d: &Doc<'_>) -> Vec<Toll> {
             if let Some((role, noun)) =
                 classify_number(text, lex, n.start, n.end, next_num, prev_num_end, s.end)
             {
-                out.push(Toll {
-                    sent: si,
-                    start: n.start,
-                    end: n.end,
-                    value: n.value,
-                    role,
-                    vague: n.vague,
-                    noun,
-                });
+                out.push(Toll::of(si, n, role, noun));
             } else if let Some(t) = listed_before(d, si, ni) {
                 // "30 militaires nigeriens et deux soldats nigerians ont ete
                 // tues": a figure listed with the next one shares its verb.
@@ -356,15 +363,7 @@ fn listed_before(d: &Doc<'_>, si: usize, ni: usize) -> Option<Toll> {
             _ => None,
         })
         .or(noun2);
-    Some(Toll {
-        sent: si,
-        start: n.start,
-        end: n.end,
-        value: n.value,
-        role,
-        vague: n.vague,
-        noun,
-    })
+    Some(Toll::of(si, &n, role, noun))
 }
 
 /// Figures of one role listed together in one sentence ("two gendarmes and
@@ -436,8 +435,11 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
         let victim_before = k
             .checked_sub(1)
             .map(|p| &lex[p])
-            .filter(|x| matches!(x.cat, Cat::Noun(n) if n != Noun::Attacker))
-            .filter(|x| {
+            .and_then(|x| match x.cat {
+                Cat::Noun(n) if n != Noun::Attacker => Some((n, x)),
+                _ => None,
+            })
+            .filter(|(_, x)| {
                 let link = text[x.end..h.start].trim();
                 matches!(
                     link,
@@ -459,10 +461,6 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
                         "a" | "an" | "un" | "une" | "the" | "le" | "la" | "l"
                     )
                 }
-            })
-            .map(|x| match x.cat {
-                Cat::Noun(n) => (n, x),
-                _ => unreachable!(),
             });
         let Some((noun, x)) = victim_after.or(victim_before) else {
             continue;

@@ -133,16 +133,23 @@ pub struct Gazetteer {
 impl Gazetteer {
     /// The gazetteer compiled into the binary: the curated list and the
     /// GeoNames villages (which count only in a locative context).
+    ///
+    /// Parsed once per process (26,000 rows to fold); later calls clone it.
     pub fn embedded() -> Self {
-        let mut g = Self::curated();
-        let villages = parse_tsv(
-            GEONAMES_TSV,
-            "embedded GeoNames layer",
-            PlaceSource::GeoNames,
-        )
-        .expect("the embedded GeoNames layer is valid (checked by tests)");
-        g.extend(villages);
-        g
+        static EMBEDDED: std::sync::OnceLock<Gazetteer> = std::sync::OnceLock::new();
+        EMBEDDED
+            .get_or_init(|| {
+                let mut g = Self::curated();
+                let villages = parse_tsv(
+                    GEONAMES_TSV,
+                    "embedded GeoNames layer",
+                    PlaceSource::GeoNames,
+                )
+                .expect("the embedded GeoNames layer is valid (checked by tests)");
+                g.extend(villages);
+                g
+            })
+            .clone()
     }
 
     /// The curated list alone (`data/gazetteer.tsv`): countries, regions,
