@@ -21,7 +21,9 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::dates::{self, DKind, DateCue, LexHit};
 use crate::extract;
-use crate::lexicon::{Cat, Entry, Hit, Noun, COMMON_WORD_NAMES, REGION_ONLY_NAMES};
+use crate::lexicon::{
+    actors, is_state, ActorKind, Cat, Entry, Hit, Noun, COMMON_WORD_NAMES, REGION_ONLY_NAMES,
+};
 use crate::numbers::{self, Num};
 use crate::text::{detect_language, floor_boundary, FoldedText};
 use crate::{Analysis, Document, Engine, PlaceKind, PlaceSource, Reason};
@@ -101,6 +103,9 @@ pub(crate) struct PlaceHit {
     /// Member of a route pair ("between X and Y", "the road from X to Y",
     /// "l'axe X-Y"): both ends are places of the incident.
     pub route: bool,
+    /// Where a statement was made or a source is ("said in Bamako", "a
+    /// source in Niamey"): evidence of the country, never the scene.
+    pub reported: bool,
 }
 
 /// The prepared document shared by the classifier and the extractor.
@@ -615,16 +620,16 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
     }
     let _ = title_caps;
 
-    // Datelines at the start of the first two body paragraphs:
-    // "BAMAKO, Sept 17 —", "NIAMEY, Nov 5 (Wire Desk) -".
+    // Datelines at the start of the first body paragraphs (after a page's
+    // menus and bylines): "BAMAKO, Sept 17 —", "NIAMEY, Nov 5 (Wire Desk) -".
     let mut datelines = [(0usize, 0usize); 3];
-    let firsts = sents
+    let found = sents
         .iter()
-        .filter(|s| s.zone != Zone::Title && s.para_first);
-    for (slot, s) in datelines.iter_mut().zip(firsts) {
-        if let Some(end) = dateline_of(&f, &orig, s.start, s.end) {
-            *slot = (s.start, end);
-        }
+        .filter(|s| s.zone != Zone::Title && s.para_first)
+        .take(8)
+        .filter_map(|s| dateline_of(&f, &orig, s.start, s.end).map(|end| (s.start, end)));
+    for (slot, span) in datelines.iter_mut().zip(found) {
+        *slot = span;
     }
 
     // One lexicon pass.
@@ -648,9 +653,12 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
                 Entry::Lex(Cat::Neutral) => neutral = true,
                 Entry::Lex(cat) => {
                     if let Cat::Actor(a) = cat {
-                        // "Malian soldiers", "l'armee nigerienne": the country.
-                        if let Some(p) = engine.lexicon.army_demonym(a) {
-                            if names_nationality(&f.text[s..e]) {
+                        // "Malian soldiers", "l'armee nigerienne", "MNJ
+                        // rebels": the country. A state's forces say it only
+                        // with their nationality ("forces armees nationales"
+                        // are several countries').
+                        if let Some(p) = engine.lexicon.home_demonym(a) {
+                            if !is_state(a) || names_nationality(&f.text[s..e]) {
                                 cands.push(p);
                             }
                         }
@@ -680,6 +688,7 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
                 anchor: false,
                 second: false,
                 route: false,
+                reported: false,
             });
         }
     }
@@ -790,20 +799,134 @@ fn reported_from(text: &str, slex: &[LexHit], start: usize) -> bool {
         "told",
         "said",
     ];
-    slex.iter().rev().any(|h| {
-        h.cat == Cat::Announce && h.end <= start && start - h.end <= 30 && {
-            let between = text[h.end..start].trim();
-            !between.is_empty()
-                && between
-                    .split([' ', ','])
-                    .filter(|w| !w.is_empty())
-                    .all(|w| LINK.contains(&w))
-                && between
-                    .split(' ')
-                    .next_back()
-                    .is_some_and(|w| matches!(w, "in" | "a" | "from" | "de" | "depuis"))
-        }
-    })
+    sourced_from(text, start)
+        || slex.iter().rev().any(|h| {
+            h.cat == Cat::Announce && h.end <= start && start - h.end <= 30 && {
+                let between = text[h.end..start].trim();
+                !between.is_empty()
+                    && between
+                        .split([' ', ','])
+                        .filter(|w| !w.is_empty())
+                        .all(|w| LINK.contains(&w))
+                    && between
+                        .split(' ')
+                        .next_back()
+                        .is_some_and(|w| matches!(w, "in" | "a" | "from" | "de" | "depuis"))
+            }
+        })
+}
+
+/// Whether the place at `start` is where a source or a reporter is: "a
+/// security source in Niamey", "une source bien informee a Nouakchott", "a
+/// security source from the Chadian capital N'Djamena", "de notre
+/// correspondante a Nouakchott".
+fn sourced_from(text: &str, start: usize) -> bool {
+    const WHO: &[&str] = &[
+        "source",
+        "sources",
+        "correspondent",
+        "correspondents",
+        "correspondant",
+        "correspondante",
+        "correspondants",
+        "envoye special",
+        "envoyee speciale",
+        "reporter",
+    ];
+    const LINK: &[&str] = &[
+        "in",
+        "a",
+        "from",
+        "de",
+        "du",
+        "depuis",
+        "the",
+        "la",
+        "le",
+        "une",
+        "un",
+        "des",
+        "based",
+        "basee",
+        "base",
+        "security",
+        "securitaire",
+        "securitaires",
+        "military",
+        "militaire",
+        "militaires",
+        "local",
+        "locale",
+        "locales",
+        "diplomatic",
+        "diplomatique",
+        "bien",
+        "informee",
+        "informees",
+        "well-informed",
+        "proche",
+        "proches",
+        "official",
+        "officielle",
+        "humanitarian",
+        "humanitaire",
+        "medical",
+        "medicale",
+        "hospital",
+        "hospitaliere",
+        "capital",
+        "capitale",
+        "chadian",
+        "malian",
+        "nigerien",
+        "burkinabe",
+        "mauritanian",
+        "tchadienne",
+        "malienne",
+        "nigerienne",
+        "burkinabe",
+        "mauritanienne",
+        "our",
+        "notre",
+        "reached",
+        "joint",
+        "jointe",
+        "contacted",
+        "contactee",
+        "told",
+        "to",
+        "afp",
+        "reuters",
+        "l'afp",
+    ];
+    let mut a = start.saturating_sub(70);
+    while !text.is_char_boundary(a) {
+        a += 1;
+    }
+    let pre = &text[a..start];
+    let Some(k) = WHO
+        .iter()
+        .filter_map(|w| {
+            pre.rmatch_indices(w)
+                .find(|(i, _)| *i == 0 || !pre.as_bytes()[i - 1].is_ascii_alphanumeric())
+                .map(|(i, _)| i + w.len())
+        })
+        .max()
+    else {
+        return false;
+    };
+    let between: Vec<&str> = pre[k..]
+        .split([' ', ','])
+        .filter(|w| !w.is_empty())
+        .collect();
+    !between.is_empty()
+        && between.iter().all(|w| LINK.contains(w))
+        && between.last().is_some_and(|w| {
+            matches!(
+                *w,
+                "in" | "a" | "from" | "de" | "depuis" | "capital" | "capitale" | "based" | "basee"
+            )
+        })
 }
 
 /// A paragraph that credits a photo ("| REUTERS/Luc Gnago/Files",
@@ -880,6 +1003,20 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
         Some((k, _)) => &head[..k],
         None => head,
     };
+    // "(NIAMEY) Fifteen soldiers...": the place in brackets.
+    if let Some(inner) = head.strip_prefix('(') {
+        let word: String = inner
+            .chars()
+            .take_while(|c| c.is_alphabetic() || *c == '\'' || *c == '-' || *c == ' ')
+            .collect();
+        let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+        if letters >= 3
+            && !word.chars().any(char::is_lowercase)
+            && inner[word.len()..].starts_with(')')
+        {
+            return Some(folded_at(f, start, end, o0 + 1 + word.len() + 1));
+        }
+    }
     let first_word: String = head
         .chars()
         .take_while(|c| c.is_alphabetic() || *c == '/' || *c == '\'' || *c == '-')
@@ -898,6 +1035,13 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
         .find(|s| rest.starts_with(*s))
     {
         return Some(folded_at(f, start, end, o0 + first_word.len() + sep.len()));
+    }
+    // "Niamey: Gunmen mounted on pick-up trucks...": a place, a colon and a
+    // capitalised sentence.
+    if let Some(after) = rest.strip_prefix(": ") {
+        if after.chars().next().is_some_and(char::is_uppercase) {
+            return Some(folded_at(f, start, end, o0 + first_word.len() + 2));
+        }
     }
     // "Bamako (AFP) -", "Niamey, 5 oct (Reuters) –", "Bamako, Mali | AFP |":
     // a capitalised place and a news agency's credit.
@@ -1184,6 +1328,7 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
         // in Ouagadougou", "interroge de Bamako": where the news was given.
         if reported_from(text, slex, ph.start) {
             ctx *= 0.2;
+            ph.reported = true;
         }
         let demonym = ph
             .cands
@@ -1479,12 +1624,17 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
     let mut object = false;
     let mut armed_subject = false;
     let defused = d.lex_of(si).iter().any(|h| h.cat == Cat::Defused);
+    let released = d.lex_of(si).iter().any(|h| h.cat == Cat::Released);
+    // An armed group's name is evidence once a sentence: a list of groups
+    // ("the MNLA, HCUA and MAA signed") is no fight.
+    let mut group = 0.0f32;
     for h in d.lex_of(si) {
         if h.start >= s.bg_from {
             continue;
         }
         match h.cat {
             Cat::Attack(_, crate::lexicon::AType::Ied) if defused => {}
+            Cat::Attack(_, crate::lexicon::AType::Abduction) if released => {}
             Cat::Attack(w, _) => a += w,
             Cat::Generic(w) => {
                 g = g.max(w);
@@ -1497,11 +1647,11 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
                 object |= generic_at.is_some_and(|g0| h.start - g0 <= 60);
             }
             // Armed groups (not state forces) are violence evidence.
-            Cat::Actor(x) if !matches!(x, 8..=13 | 22) => a += 0.8,
+            Cat::Actor(x) if actors()[x as usize].kind == ActorKind::Armed => group = 0.8,
             _ => {}
         }
     }
-    let a = a.min(3.0);
+    let a = (a + group).min(3.0);
     let corroborated = a > 0.0 || k || cas > 0 || target;
     let mut v = a + g * if corroborated { 1.0 } else { 0.4 };
     if g > 0.0 && object {
@@ -1796,6 +1946,13 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
         });
     }
 
+    if score >= THRESHOLD && !violent_incident {
+        push_reason(&mut reasons, "non_event", "lead", -1.0, || {
+            format!(
+                "no violent sentence in the title or lead (lead violence {lead_violence:.2}, 1.5 needed)"
+            )
+        });
+    }
     let mut is_attack = score >= THRESHOLD && violent_incident && !too_old;
     let mut confidence;
     if is_attack && !country_watched {

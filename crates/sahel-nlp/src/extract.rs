@@ -6,7 +6,8 @@ use chrono::NaiveDate;
 use crate::classify::{Doc, Zone};
 use crate::dates::{DKind, LexHit};
 use crate::lexicon::{
-    AType, Cat, Noun, ACTORS, ACTOR_AQ, ACTOR_GUNMEN, ACTOR_IS, ACTOR_ISSP, ACTOR_ISWAP, ACTOR_JNIM,
+    actors, is_state, state_forces_of, AType, ActorKind, Cat, Noun, ACTOR_AQ, ACTOR_GUNMEN,
+    ACTOR_IS, ACTOR_ISSP, ACTOR_ISWAP, ACTOR_JNIM,
 };
 use crate::text::floor_boundary;
 use crate::{Facts, PlaceKind, PlaceSource, Precision, Victims};
@@ -599,7 +600,7 @@ fn classify_number(
                 noun = Some(x);
             }
             // "84 fighters of the Wagner group": the victims' side.
-            Cat::Actor(8..=13 | 22) if noun == Some(Noun::Attacker) && gap <= 25 => {
+            Cat::Actor(a) if is_state(a) && noun == Some(Noun::Attacker) && gap <= 25 => {
                 noun = Some(Noun::Mil);
             }
             Cat::Attack(..) | Cat::Generic(_) if noun == Some(Noun::Attacker) => break,
@@ -1029,7 +1030,7 @@ pub(crate) fn facts(
     for pi in 0..d.places.len() {
         let ph = &d.places[pi];
         let s = &d.sents[ph.sent];
-        if ph.cands.is_empty() {
+        if ph.cands.is_empty() || ph.reported {
             continue;
         }
         let mut w = mention_weight(d, pi);
@@ -1376,6 +1377,10 @@ pub(crate) fn facts(
         }
         for h in lex.iter().filter(|h| h.start < s.bg_from) {
             let Cat::Actor(a) = h.cat else { continue };
+            // A mission (MINUSMA) is where it happened, not who did it.
+            if actors()[a as usize].kind == ActorKind::Mission {
+                continue;
+            }
             if presence && !claim && !blame {
                 continue;
             }
@@ -1481,18 +1486,10 @@ pub(crate) fn facts(
     // are the perpetrators (drone strikes, killings of civilians).
     let armed_groups = actor_scores
         .iter()
-        .any(|x| !matches!(x.0, 8..=13 | 22 | ACTOR_GUNMEN));
+        .any(|x| actors()[x.0 as usize].kind == ActorKind::Armed && x.0 != ACTOR_GUNMEN);
     let from_the_air = matches!(at, AType::Drone | AType::AirStrike);
     if let Some(cc) = f.country.as_deref() {
-        let national = match cc {
-            "ML" => Some(9u8),
-            "BF" => Some(10),
-            "NE" => Some(11),
-            "TD" => Some(12),
-            "MR" => Some(22),
-            _ => None,
-        };
-        if let Some(n) = national {
+        if let Some(n) = state_forces_of(cc) {
             let named = state_actor
                 .map(|(w, p)| (n, w, p))
                 .or((from_the_air && !armed_groups).then_some((n, 0.5, usize::MAX)));
@@ -1511,7 +1508,7 @@ pub(crate) fn facts(
     for (a, _, _) in actor_scores {
         if !seen.contains(&a) {
             seen.push(a);
-            f.actors.push(ACTORS[a as usize].to_string());
+            f.actors.push(actors()[a as usize].name.clone());
         }
     }
     f
