@@ -1536,6 +1536,17 @@ fn periodic_tally(d: &Doc<'_>, engine: &Engine) -> Option<(usize, usize)> {
     (regions.len() >= 2).then_some(month)
 }
 
+/// The start of the clause around `pos` in the sentence starting at
+/// `start`: after the last comma, semicolon or dash before it.
+fn clause_start(text: &str, start: usize, pos: usize) -> usize {
+    let head = &text[start..pos];
+    [", ", "; ", " - ", " -- ", " \u{2014} ", " \u{2013} "]
+        .iter()
+        .filter_map(|sep| head.rfind(sep).map(|k| start + k + sep.len()))
+        .max()
+        .unwrap_or(start)
+}
+
 pub(crate) fn mark_sentences(d: &mut Doc<'_>) {
     let text = &d.f.text;
     let b = text.as_bytes();
@@ -1552,7 +1563,21 @@ pub(crate) fn mark_sentences(d: &mut Doc<'_>) {
         let mut refugee = false;
         for (hi, h) in d.lex[l0..l1].iter().enumerate() {
             match h.cat {
-                Cat::Past => bg_from = bg_from.min(start),
+                // "Last year, gunmen killed 20": the sentence; "gunmen
+                // abducted a civilian, who had previously informed...": the
+                // clause of the cue.
+                Cat::Past => {
+                    let k = clause_start(text, start, h.start);
+                    // Only after a clause that tells a killing, a wounding or
+                    // an abduction of its own: "Le 31 mai, trois policiers
+                    // avaient ete tues" is all old, and so is "des attaques
+                    // contre le cafe Cappuccino, les hotels... avaient fait".
+                    let told = d.lex[l0..l1].iter().any(|x| {
+                        x.end <= k
+                            && matches!(x.cat, Cat::Kill | Cat::Wound | Cat::Abduct)
+                    });
+                    bg_from = bg_from.min(if told { k } else { start });
+                }
                 Cat::Background(_) if zone == Zone::Body => bg_from = bg_from.min(start),
                 // "The raid came a day after a bomb killed 15": what follows
                 // is the earlier incident, wherever the clause sits.
