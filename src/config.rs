@@ -54,6 +54,8 @@ pub struct Config {
     pub alerts: AlertsConfig,
     #[serde(default)]
     pub dedup: DedupConfig,
+    #[serde(default)]
+    pub web: WebConfig,
     #[serde(default, rename = "feed")]
     pub feeds: Vec<FeedConfig>,
     #[serde(default, rename = "watchlist")]
@@ -174,6 +176,32 @@ pub struct DedupConfig {
 }
 
 impl Default for DedupConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("defaults")
+    }
+}
+
+/// The web page at `/` (served on `daemon.listen`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebConfig {
+    /// The page fetches the incidents again this often (new ones appear without a reload).
+    #[serde(default = "default_web_refresh", deserialize_with = "de_duration")]
+    pub refresh: Duration,
+    /// Raster tiles layered under the embedded base map, a URL with {z}, {x} and {y}
+    /// ("https://tiles.example.org/{z}/{x}/{y}.png"). Unset: no request leaves the page.
+    #[serde(default)]
+    pub tiles: Option<String>,
+    /// The tiles' attribution, shown under the map.
+    #[serde(default)]
+    pub tiles_attribution: Option<String>,
+}
+
+fn default_web_refresh() -> Duration {
+    Duration::from_secs(30)
+}
+
+impl Default for WebConfig {
     fn default() -> Self {
         toml::from_str("").expect("defaults")
     }
@@ -723,6 +751,20 @@ impl Config {
                     d.listen
                 ),
             ));
+        }
+        if self.web.refresh < Duration::from_secs(1) {
+            errs.push(err(
+                find_key_line(text, "web", 0, "refresh"),
+                "web.refresh: at least 1s".into(),
+            ));
+        }
+        if let Some(t) = &self.web.tiles {
+            if let Err(e) = crate::web::TileSource::parse(t) {
+                errs.push(err(
+                    find_key_line(text, "web", 0, "tiles"),
+                    format!("web.tiles: {e}"),
+                ));
+            }
         }
         if !["auto", "text", "json", "journald"].contains(&d.log_format.as_str()) {
             errs.push(err(
