@@ -1120,6 +1120,17 @@ impl Config {
                 ));
             }
         }
+        if let Some(t) = self
+            .web
+            .tiles
+            .as_deref()
+            .and_then(|t| crate::web::TileSource::parse(t).ok())
+        {
+            r.warnings.push(format!(
+                "web.tiles: the web page loads map tiles from {}: every view tells that server which area is looked at (without it the page requests nothing from another host)",
+                t.origin
+            ));
+        }
         for f in self.feeds.iter().filter(|f| f.enabled) {
             let shortest = if f.adaptive {
                 f.min_interval.min(f.interval)
@@ -1344,6 +1355,35 @@ mod tests {
         assert!(c.feeds.iter().any(|f| f.language.as_deref() == Some("fr")));
         assert_eq!(c.watched_countries(), vec!["BF", "ML", "MR", "NE", "TD"]);
         assert_eq!(c.effective_channels(), vec!["log"]);
+    }
+
+    #[test]
+    fn web_refresh_and_tiles_are_checked() {
+        let c = Config::parse("", "c.toml", &gaz()).unwrap();
+        assert_eq!(c.web.refresh, Duration::from_secs(30));
+        assert!(c.web.tiles.is_none());
+        assert!(!c
+            .review(false)
+            .warnings
+            .iter()
+            .any(|w| w.contains("web.tiles")));
+        let text = "[web]\nrefresh = \"500ms\"\ntiles = \"ftp://t.example/{z}/{x}/{y}\"\n";
+        let e = Config::parse(text, "c.toml", &gaz()).unwrap_err();
+        let lines: Vec<String> = e.all().map(|e| e.to_string()).collect();
+        assert_eq!(lines.len(), 2, "{e}");
+        assert!(lines[0].starts_with("c.toml:2: web.refresh"), "{e}");
+        assert!(
+            lines[1].starts_with("c.toml:3: web.tiles") && lines[1].contains("http"),
+            "{e}"
+        );
+        let text = "[web]\ntiles = \"https://tiles.example.org/{z}/{x}/{y}.png\"\n";
+        let c = Config::parse(text, "c.toml", &gaz()).unwrap();
+        let w = c.review(false).warnings;
+        assert!(
+            w.iter()
+                .any(|w| w.contains("web.tiles") && w.contains("https://tiles.example.org")),
+            "{w:?}"
+        );
     }
 
     #[test]
