@@ -95,6 +95,11 @@ const LIST_AND_MARKERS: &str = "({ \
     empty: !document.getElementById('empty').hidden, \
     csp: window.__csp })";
 
+/// No Content-Security-Policy violation in the document shown.
+fn no_violation(v: &Value, what: &str) {
+    assert_eq!(v["csp"], json!([]), "{what}: policy violations");
+}
+
 fn ids(entries: &[Value]) -> Vec<String> {
     entries
         .iter()
@@ -300,6 +305,7 @@ path = {jsonl}
     // ---- all incidents: in the list, newest first, and on the map
     b.navigate(&page, &format!("{base}/"));
     let v = b.eval(&page, LIST_AND_MARKERS);
+    no_violation(&v, "list and map");
     assert_eq!(strings(&v["list"]), ids(&all), "the list: {v}");
     assert_eq!(
         strings(&v["markers"]).into_iter().collect::<BTreeSet<_>>(),
@@ -369,6 +375,7 @@ path = {jsonl}
     ] {
         b.navigate(&page, &format!("{base}/?{query}"));
         let v = b.eval(&page, LIST_AND_MARKERS);
+        no_violation(&v, "list and map");
         assert_eq!(strings(&v["list"]), ids(expected), "{what}: {v}");
         assert_eq!(
             strings(&v["markers"]).into_iter().collect::<BTreeSet<_>>(),
@@ -406,6 +413,7 @@ path = {jsonl}
     b.wait_load(&page);
     assert_eq!(b.eval(&page, "location.search"), json!("?country=BF"));
     let v = b.eval(&page, LIST_AND_MARKERS);
+    no_violation(&v, "list and map");
     assert_eq!(
         strings(&v["list"]),
         ids(&burkina),
@@ -443,12 +451,14 @@ path = {jsonl}
         .cloned()
         .collect();
     let v = b.eval(&page, LIST_AND_MARKERS);
+    no_violation(&v, "list and map");
     assert_eq!(strings(&v["list"]), ids(&in_region), "region {region}");
     b.screenshot(&page, &shots.join("filter-form-BF-region.png"), false);
 
     // ---- a new incident appears without a reload (the page on the last 24 hours)
     b.navigate(&page, &format!("{base}/?days=1"));
     let before = b.eval(&page, LIST_AND_MARKERS);
+    no_violation(&before, "list and map");
     let shown_before = strings(&before["list"]);
     let loaded_at = b.eval(&page, "performance.timeOrigin");
     let now = chrono::Utc::now().to_rfc2822();
@@ -478,6 +488,7 @@ path = {jsonl}
         "the page was not reloaded"
     );
     let after = b.eval(&page, LIST_AND_MARKERS);
+    no_violation(&after, "list and map");
     let fresh = get_json("/incidents?days=1");
     assert_eq!(strings(&after["list"]), ids(&fresh));
     let new_id = ids(&fresh)
@@ -528,6 +539,7 @@ path = {jsonl}
             here: !!document.querySelector('#minimap circle.here'), \
             csp: window.__csp })",
     );
+    no_violation(&v, "incident page");
     let inc = &target["incident"];
     if let Some(p) = inc["location"].as_str() {
         assert!(v["h1"].as_str().unwrap().contains(p), "{v}");
@@ -607,11 +619,25 @@ path = {jsonl}
         blocked["csp"].to_string().contains("script-src"),
         "no violation reported: {blocked}"
     );
-    let errors: Vec<Value> = b
-        .events_of(&page, "Runtime.exceptionThrown")
-        .into_iter()
-        .collect();
+    let errors = b.events_of(&page, "Runtime.exceptionThrown");
     assert!(errors.is_empty(), "script errors: {errors:?}");
+    // nothing failed to load, nothing else went wrong that the browser logs as an error
+    // (but the inline script blocked on purpose just above)
+    let logged: Vec<Value> = b
+        .events_of(&page, "Log.entryAdded")
+        .into_iter()
+        .filter(|e| e["params"]["entry"]["level"] == "error")
+        .collect();
+    let (blocked_here, others): (Vec<&Value>, Vec<&Value>) = logged.iter().partition(|e| {
+        let text = e["params"]["entry"]["text"].as_str().unwrap_or("");
+        text.contains("inline script") && text.contains("Content Security Policy")
+    });
+    assert!(others.is_empty(), "errors logged: {others:?}");
+    assert_eq!(
+        blocked_here.len(),
+        1,
+        "the blocked inline script is logged once"
+    );
 
     // ---- no request left for another host; and the recorder does see one that would
     let foreign: Vec<&(String, String)> = b

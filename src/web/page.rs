@@ -404,7 +404,7 @@ pub fn index_page(d: &IndexData<'_>) -> String {
                     data-west=(map.view.west) data-east=(map.view.east)
                     data-south=(map.view.south) data-north=(map.view.north) data-width=(map.view.width)
                     data-scale=(format!("{scale:.4}"))
-                    role="img" aria-label="Map of the Sahel with the incidents listed" {
+                    aria-label="Map of the Sahel with the incidents listed (each marker links to its incident)" {
                     rect.sea x=(format!("{:.1}", area.x)) y=(format!("{:.1}", area.y))
                         width=(format!("{:.1}", area.w)) height=(format!("{:.1}", area.h)) {}
                     (tiles_layer(d.web, &area, MAP_PX))
@@ -634,6 +634,60 @@ mod tests {
             stories: 2,
             watchlists: vec!["a&b".into()],
         }
+    }
+
+    #[test]
+    fn tiles_go_under_the_lines_of_the_base_map_when_configured() {
+        let row = IncidentRow {
+            incident: Incident {
+                id: "I".into(),
+                country: Some("NE".into()),
+                lat: Some(14.13),
+                lon: Some(0.95),
+                ..Default::default()
+            },
+            stories: 1,
+            watchlists: vec![],
+        };
+        let facets = Facets::default();
+        let filters = Filters::default();
+        let data = |web| IndexData {
+            filters: &filters,
+            rows: std::slice::from_ref(&row),
+            facets: &facets,
+            now: Utc::now(),
+            web,
+        };
+        let default = WebSettings::default();
+        let plain = index_page(&data(&default));
+        assert!(plain.contains("/static/basemap.svg?v=") && !plain.contains("<g class=\"tiles\">"));
+        let web = WebSettings {
+            tiles: super::super::TileSource::parse("http://127.0.0.1:8080/{z}/{x}/{y}.png").ok(),
+            tiles_attribution: Some("Tiles © Example".into()),
+            ..Default::default()
+        };
+        let tiled = index_page(&data(&web));
+        assert!(
+            tiled.contains("/static/basemap-lines.svg?v="),
+            "lines only over the tiles"
+        );
+        assert!(
+            tiled.contains("<image href=\"http://127.0.0.1:8080/5/14/13.png\""),
+            "{tiled}"
+        );
+        assert!(tiled.contains("Tiles © Example"));
+        let one = incident_page(&IncidentData {
+            incident: &row.incident,
+            stories: &[],
+            revisions: &[],
+            alerts: &[],
+            now: Utc::now(),
+            web: &web,
+        });
+        assert!(
+            one.contains("<image href=\"http://127.0.0.1:8080/"),
+            "tiles under the small map too"
+        );
     }
 
     #[test]
