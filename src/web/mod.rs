@@ -380,12 +380,20 @@ async fn index(State(s): State<AppState>, Query(q): Query<FilterQuery>) -> Respo
             });
             html(StatusCode::OK, body, s.web.tiles.as_ref())
         }
-        Ok(Err(e)) => {
-            s.store.note_error(&e);
-            error_page(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}"), &s)
-        }
-        Err(_) => error_page(StatusCode::INTERNAL_SERVER_ERROR, "the page failed", &s),
+        Ok(Err(e)) => failed(&s, e),
+        Err(_) => failed(&s, anyhow::anyhow!("the page's task failed")),
     }
+}
+
+/// The state database could not be read: said in the log, not to the browser.
+fn failed(s: &AppState, e: anyhow::Error) -> Response {
+    s.store.note_error(&e);
+    tracing::warn!("web page: {e:#}");
+    error_page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "The state database could not be read; the daemon's log says why.",
+        s,
+    )
 }
 
 async fn incident(State(s): State<AppState>, Path(id): Path<String>) -> Response {
@@ -413,11 +421,8 @@ async fn incident(State(s): State<AppState>, Path(id): Path<String>) -> Response
             html(StatusCode::OK, body, s.web.tiles.as_ref())
         }
         Ok(Ok(None)) => error_page(StatusCode::NOT_FOUND, "No incident of that id.", &s),
-        Ok(Err(e)) => {
-            s.store.note_error(&e);
-            error_page(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}"), &s)
-        }
-        Err(_) => error_page(StatusCode::INTERNAL_SERVER_ERROR, "the page failed", &s),
+        Ok(Err(e)) => failed(&s, e),
+        Err(_) => failed(&s, anyhow::anyhow!("the page's task failed")),
     }
 }
 
