@@ -54,6 +54,8 @@ pub struct Config {
     pub alerts: AlertsConfig,
     #[serde(default)]
     pub dedup: DedupConfig,
+    #[serde(default)]
+    pub web: WebConfig,
     #[serde(default, rename = "feed")]
     pub feeds: Vec<FeedConfig>,
     #[serde(default, rename = "watchlist")]
@@ -174,6 +176,32 @@ pub struct DedupConfig {
 }
 
 impl Default for DedupConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("defaults")
+    }
+}
+
+/// The web page at `/` (served on `daemon.listen`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebConfig {
+    /// The page fetches the incidents again this often (new ones appear without a reload).
+    #[serde(default = "default_web_refresh", deserialize_with = "de_duration")]
+    pub refresh: Duration,
+    /// Raster tiles layered under the embedded base map, a URL with {z}, {x} and {y}
+    /// ("https://tiles.example.org/{z}/{x}/{y}.png"). Unset: no request leaves the page.
+    #[serde(default)]
+    pub tiles: Option<String>,
+    /// The tiles' attribution, shown under the map.
+    #[serde(default)]
+    pub tiles_attribution: Option<String>,
+}
+
+fn default_web_refresh() -> Duration {
+    Duration::from_secs(30)
+}
+
+impl Default for WebConfig {
     fn default() -> Self {
         toml::from_str("").expect("defaults")
     }
@@ -724,6 +752,20 @@ impl Config {
                 ),
             ));
         }
+        if self.web.refresh < Duration::from_secs(1) {
+            errs.push(err(
+                find_key_line(text, "web", 0, "refresh"),
+                "web.refresh: at least 1s".into(),
+            ));
+        }
+        if let Some(t) = &self.web.tiles {
+            if let Err(e) = crate::web::TileSource::parse(t) {
+                errs.push(err(
+                    find_key_line(text, "web", 0, "tiles"),
+                    format!("web.tiles: {e}"),
+                ));
+            }
+        }
         if !["auto", "text", "json", "journald"].contains(&d.log_format.as_str()) {
             errs.push(err(
                 find_key_line(text, "daemon", 0, "log_format"),
@@ -1078,6 +1120,17 @@ impl Config {
                 ));
             }
         }
+        if let Some(t) = self
+            .web
+            .tiles
+            .as_deref()
+            .and_then(|t| crate::web::TileSource::parse(t).ok())
+        {
+            r.warnings.push(format!(
+                "web.tiles: the web page loads map tiles from {}: every view tells that server which area is looked at (without it the page requests nothing from another host)",
+                t.origin
+            ));
+        }
         for f in self.feeds.iter().filter(|f| f.enabled) {
             let shortest = if f.adaptive {
                 f.min_interval.min(f.interval)
@@ -1302,6 +1355,35 @@ mod tests {
         assert!(c.feeds.iter().any(|f| f.language.as_deref() == Some("fr")));
         assert_eq!(c.watched_countries(), vec!["BF", "ML", "MR", "NE", "TD"]);
         assert_eq!(c.effective_channels(), vec!["log"]);
+    }
+
+    #[test]
+    fn web_refresh_and_tiles_are_checked() {
+        let c = Config::parse("", "c.toml", &gaz()).unwrap();
+        assert_eq!(c.web.refresh, Duration::from_secs(30));
+        assert!(c.web.tiles.is_none());
+        assert!(!c
+            .review(false)
+            .warnings
+            .iter()
+            .any(|w| w.contains("web.tiles")));
+        let text = "[web]\nrefresh = \"500ms\"\ntiles = \"ftp://t.example/{z}/{x}/{y}\"\n";
+        let e = Config::parse(text, "c.toml", &gaz()).unwrap_err();
+        let lines: Vec<String> = e.all().map(|e| e.to_string()).collect();
+        assert_eq!(lines.len(), 2, "{e}");
+        assert!(lines[0].starts_with("c.toml:2: web.refresh"), "{e}");
+        assert!(
+            lines[1].starts_with("c.toml:3: web.tiles") && lines[1].contains("http"),
+            "{e}"
+        );
+        let text = "[web]\ntiles = \"https://tiles.example.org/{z}/{x}/{y}.png\"\n";
+        let c = Config::parse(text, "c.toml", &gaz()).unwrap();
+        let w = c.review(false).warnings;
+        assert!(
+            w.iter()
+                .any(|w| w.contains("web.tiles") && w.contains("https://tiles.example.org")),
+            "{w:?}"
+        );
     }
 
     #[test]

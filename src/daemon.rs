@@ -86,6 +86,7 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
             store: store.clone(),
             metrics: metrics.clone(),
             health: health.clone(),
+            web: Arc::new(crate::web::WebSettings::from_config(&config.web)),
         };
         let token = shutdown.clone();
         Some(tokio::spawn(crate::http::serve(listener, state, token)))

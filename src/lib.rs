@@ -23,6 +23,7 @@ pub mod source;
 pub mod statelock;
 pub mod store;
 pub mod watchlist;
+pub mod web;
 
 /// User-Agent of every request the daemon makes.
 pub const USER_AGENT: &str = concat!(

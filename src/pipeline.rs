@@ -364,6 +364,9 @@ impl Pipeline {
                     }
                     new_story.incident_id = Some(&inc.id);
                     tx.insert_story(&new_story)?;
+                    if !changes.is_empty() {
+                        tx.add_revision(&inc.id, inc.revision, now, Some(&story.key), &changes)?;
+                    }
                     if inc.known {
                         tx.put_incident(&inc)?;
                         (
@@ -402,6 +405,7 @@ impl Pipeline {
                     );
                     new_story.incident_id = Some(&inc.id);
                     tx.insert_story(&new_story)?;
+                    tx.add_revision(&inc.id, inc.revision, now, Some(&story.key), &[])?;
                     self.metrics.incidents.inc();
                     let alerts = self.alerts_for(tx, st, &mut inc, vec![], true, hold, now)?;
                     tx.put_incident(&inc)?;

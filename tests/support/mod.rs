@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests (each helper in its own file).
 #![allow(dead_code)]
+pub mod cdp;
 pub mod daemon;
 pub mod faults;
 pub mod http_feeds;
