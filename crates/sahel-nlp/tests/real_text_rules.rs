@@ -455,3 +455,29 @@ fn tourists_and_workers_are_victims_too() {
         assert_eq!(f.country.as_deref(), Some("MR"), "{t}");
     }
 }
+
+// ---- 13. a past cue makes its own clause background, not the incident before it ----
+
+#[test]
+fn a_past_cue_in_a_later_clause_leaves_the_incident() {
+    for (t, b) in [
+        (
+            "Civilian abducted in Arlit",
+            "On Wednesday, unknown gunmen abducted a civilian in Arlit, the victim had informed the authorities about an arms cache previously discovered near Tahoua.",
+        ),
+        (
+            "Un commerçant enlevé à Arlit",
+            "Mercredi, des hommes armés ont enlevé un commerçant à Arlit, la victime avait auparavant signalé une cache d'armes aux autorités.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.location.as_deref(), Some("Arlit"), "{t}");
+        assert_eq!(f.event_date, Some(date("2024-06-05")), "{t}");
+    }
+    // A date at the head of the sentence belongs to the old incident.
+    let f = attack(
+        "Nouvelle attaque contre le détachement de Nassoumbou",
+        "Le détachement de Nassoumbou a été la cible d'un raid mercredi : quatre militaires ont été tués.\n\nLe 12 mai, trois policiers avaient été tués dans l'attaque du poste de police.",
+    );
+    assert_eq!(f.event_date, Some(date("2024-06-05")));
+}
