@@ -1648,7 +1648,17 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
     let mut object = false;
     let mut armed_subject = false;
     let defused = d.lex_of(si).iter().any(|h| h.cat == Cat::Defused);
-    let released = d.lex_of(si).iter().any(|h| h.cat == Cat::Released);
+    // "Hostages released": the abduction words of the release's clause and
+    // after it are no new abduction; "gunmen abducted three men, one was
+    // released later" tells the abduction first.
+    let text = &d.f.text;
+    let released_from = d
+        .lex_of(si)
+        .iter()
+        .filter(|h| h.cat == Cat::Released)
+        .map(|h| clause_start(text, s.start, h.start))
+        .min();
+    let mut last_target = None;
     // An armed group's name is evidence once a sentence: a list of groups
     // ("the MNLA, HCUA and MAA signed") is no fight.
     let mut group = 0.0f32;
@@ -1658,16 +1668,20 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
         }
         match h.cat {
             Cat::Attack(_, crate::lexicon::AType::Ied) if defused => {}
-            Cat::Attack(_, crate::lexicon::AType::Abduction) if released => {}
+            Cat::Attack(_, crate::lexicon::AType::Abduction)
+                if released_from.is_some_and(|r| h.start >= r) => {}
             Cat::Attack(w, _) => a += w,
             Cat::Generic(w) => {
                 g = g.max(w);
                 generic_at.get_or_insert(h.start);
+                // "Gendarmerie station attacked overnight": the passive.
+                object |= last_target.is_some_and(|t| h.start - t <= 40);
             }
             Cat::Kill => k = true,
             Cat::Noun(Noun::Attacker) if generic_at.is_none() => armed_subject = true,
             Cat::Target(_) => {
                 target = true;
+                last_target = Some(h.end);
                 object |= generic_at.is_some_and(|g0| h.start - g0 <= 60);
             }
             // Armed groups (not state forces) are violence evidence.
@@ -1734,6 +1748,28 @@ fn push_reason(
         weight: (weight * 100.0).round() / 100.0,
         note: Some(note()),
     });
+}
+
+/// "Il y a 5 ans, ...", "Five years ago today": a title that counts the
+/// years since its incident (the text, the number of years).
+fn years_ago_in_title<'a>(d: &'a Doc<'_>) -> Option<(&'a str, u32)> {
+    let title = d.sents.first().filter(|s| s.zone == Zone::Title)?;
+    d.lex_of(0).iter().find_map(|h| {
+        if !matches!(h.cat, Cat::Background(_)) || h.start >= title.end {
+            return None;
+        }
+        let t = d.text(h.start, h.end);
+        let f = &d.f.text[h.start..h.end];
+        if !(f.contains(" ans") || f.contains("year")) {
+            return None;
+        }
+        // The number inside the cue ("il y a 5 ans") or right before it
+        // ("five years ago").
+        let n = d.nums_of(0).iter().find(|n| {
+            (n.start >= h.start && n.end <= h.end) || (n.end <= h.start && h.start - n.end <= 2)
+        })?;
+        (n.value >= 1 && n.value <= 100).then_some((t, n.value))
+    })
 }
 
 pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
@@ -1827,7 +1863,13 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
                     metaphor += mw * w;
                     push_reason(&mut reasons, "metaphor", t, -1.2 * mw * w, || where_.into());
                 }
-                Cat::Defused => {
+                // A device found, defused or cleared: only where explosives
+                // are named ("bodies were found" is no such cue).
+                Cat::Defused
+                    if d.lex_of(si)
+                        .iter()
+                        .any(|x| matches!(x.cat, Cat::Attack(_, crate::lexicon::AType::Ied))) =>
+                {
                     non_event += 2.0 * w;
                     push_reason(&mut reasons, "non_event", t, -1.2 * w, || {
                         format!("{where_} (a device found or defused)")
@@ -1963,6 +2005,12 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
         } else if kind == DKind::YearOnly && md.year() < p.year() {
             too_old = true;
         }
+    }
+    if let Some((hit, years)) = years_ago_in_title(&d) {
+        too_old = true;
+        push_reason(&mut reasons, "background", hit, -3.0, || {
+            format!("the title recalls an incident {years} years before publication")
+        });
     }
     if let Some((md, _)) = main_date {
         push_reason(&mut reasons, "date", &md.to_string(), 0.0, || {

@@ -481,3 +481,63 @@ fn a_past_cue_in_a_later_clause_leaves_the_incident() {
     );
     assert_eq!(f.event_date, Some(date("2024-06-05")));
 }
+
+// ---- 14. more violence vocabulary; found explosives; an abduction before a release ----
+
+#[test]
+fn communal_violence_rockets_and_passive_attacks_are_incidents() {
+    for (t, b) in [
+        (
+            "Deadly violence near Diabaly",
+            "One man was killed and several wounded on Wednesday during intercommunal violence near Diabaly.",
+        ),
+        (
+            "Violences près de Diabaly",
+            "Un homme a été tué et plusieurs blessés mercredi lors de violences intercommunautaires près de Diabaly.",
+        ),
+        (
+            "Rockets hit camp",
+            "Two rockets landed on Wednesday near the military camp of Kidal, officials said.",
+        ),
+        (
+            "Tirs d'obus sur Kidal",
+            "Des tirs d'obus ont visé mercredi le camp militaire de Kidal.",
+        ),
+        (
+            "Gendarmerie station attacked in Arbinda",
+            "The gendarmerie station was attacked overnight on Wednesday in Arbinda and ransacked.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert!(f.country.is_some(), "{t}");
+    }
+}
+
+#[test]
+fn an_abduction_told_before_a_release_is_still_an_abduction() {
+    let f = attack(
+        "Three abducted in Gueskerou",
+        "On Wednesday, presumed ISWAP militants abducted the mother and the sister of an official, as well as a merchant, in Gueskerou, the merchant was released for ransom.",
+    );
+    assert_eq!(f.location.as_deref(), Some("Gueskerou"));
+}
+
+#[test]
+fn explosives_discovered_and_a_title_counting_years_are_no_new_attack() {
+    for (t, b) in [
+        (
+            "Risque d'engins explosifs : une opération de déminage en cours",
+            "Des bombes artisanales et des roquettes ont été découvertes à Konna et à Diabaly, a indiqué le génie militaire.",
+        ),
+        (
+            "Bataille de Boni : il y a 5 ans, des soldats étaient égorgés",
+            "Le 18 janvier, la petite ville de Boni est attaquée par les rebelles. Les militaires sont massacrés, certains sont égorgés.",
+        ),
+        (
+            "Five years ago, gunmen stormed the Boni camp",
+            "On 18 January, the small town of Boni was attacked by rebels. The soldiers were massacred.",
+        ),
+    ] {
+        assert!(!run(t, b).is_attack, "{t}");
+    }
+}
