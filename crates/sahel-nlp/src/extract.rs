@@ -253,6 +253,7 @@ const UNIT_WORDS: &[&str] = &[
 pub(crate) fn tolls(d: &Doc<'_>) -> Vec<Toll> {
     let text = &d.f.text;
     let mut out = Vec::new();
+    let mut split: Vec<(u32, u32)> = Vec::new();
     for si in 0..d.sents.len() {
         let s = &d.sents[si];
         let nums = d.nums_of(si);
@@ -290,10 +291,81 @@ pub(crate) fn tolls(d: &Doc<'_>) -> Vec<Toll> {
             }
         }
         single_victims(d, si, &mut out);
+        attackers_among(d, si, &mut out, &mut split);
+    }
+    // The same figure elsewhere ("Nara : douze morts" in the title) counted
+    // the attackers too.
+    for &(whole, victims) in &split {
+        for t in out.iter_mut() {
+            if t.role == Role::Killed && t.value == whole {
+                t.value = victims;
+            }
+        }
     }
     sum_lists(text, &mut out);
     out.retain(|t| t.value < 5000);
     out
+}
+
+/// "Douze morts dont neuf assaillants", "12 dead, including nine attackers",
+/// "twelve killed, six of them attackers": the attackers among a toll are
+/// not its victims. The toll before them loses them (recorded in `split` as
+/// whole and victims); they become the attackers' toll.
+fn attackers_among(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>, split: &mut Vec<(u32, u32)>) {
+    const AMONG: &[&str] = &[
+        "dont ",
+        "dont au moins ",
+        "including ",
+        "including at least ",
+        "among them ",
+        "parmi lesquels ",
+        "parmi eux ",
+    ];
+    const OF_THEM: &[&str] = &["of them ", "d'entre eux ", "parmi eux "];
+    let text = &d.f.text;
+    let lex = d.lex_of(si);
+    for n in d.nums_of(si) {
+        if n.not_count || n.year_like || n.value == 0 {
+            continue;
+        }
+        let mut a = n.start.saturating_sub(24);
+        while !text.is_char_boundary(a) {
+            a += 1;
+        }
+        let before = &text[a..n.start];
+        let rest = text[n.end..d.sents[si].end].trim_start();
+        let (of_them, after) = match OF_THEM.iter().find_map(|o| rest.strip_prefix(o)) {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        if !(of_them || AMONG.iter().any(|c| before.ends_with(c))) {
+            continue;
+        }
+        let noun_at = text.len() - after.len();
+        let attackers = lex.iter().any(|h| {
+            h.start == noun_at
+                && matches!(h.cat, Cat::Noun(Noun::Attacker) | Cat::Attack(..))
+                && !matches!(h.cat, Cat::Attack(_, AType::Abduction))
+        });
+        if !attackers {
+            continue;
+        }
+        // The victims' toll it belongs to: the nearest killed figure before.
+        let Some(t) = out
+            .iter_mut()
+            .filter(|t| t.sent == si && t.role == Role::Killed && t.end <= n.start)
+            .max_by_key(|t| t.end)
+        else {
+            continue;
+        };
+        if t.value <= n.value {
+            continue;
+        }
+        split.push((t.value, t.value - n.value));
+        t.value -= n.value;
+        out.retain(|x| x.start != n.start);
+        out.push(Toll::of(si, n, Role::Attackers, Some(Noun::Attacker)));
+    }
 }
 
 /// Words of a list of victims between two figures: nouns, nationalities,

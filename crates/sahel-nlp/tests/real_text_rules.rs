@@ -541,3 +541,39 @@ fn explosives_discovered_and_a_title_counting_years_are_no_new_attack() {
         assert!(!run(t, b).is_attack, "{t}");
     }
 }
+
+// ---- 15. the attackers among a toll are not its victims ----
+
+#[test]
+fn attackers_among_a_toll_are_set_apart() {
+    for (t, b, killed, attackers) in [
+        (
+            "Attaque à Nara : douze morts",
+            "L'attaque du camp de Nara mercredi a fait douze morts dont neuf assaillants, selon l'armée.",
+            3,
+            9,
+        ),
+        (
+            "Attaque contre le camp de Boulkessi",
+            "L'attaque a fait 111 morts dont 107 terroristes, a annoncé l'armée mercredi à Boulkessi.",
+            4,
+            107,
+        ),
+        (
+            "Attack on Nara camp kills 12",
+            "The attack on the Nara camp on Wednesday left 12 dead, including nine attackers, the army said.",
+            3,
+            9,
+        ),
+        (
+            "Attack in Timbuktu",
+            "Twelve people were killed on Wednesday in Timbuktu, six of them attackers, officials said.",
+            6,
+            6,
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.killed, Some(killed), "{t}");
+        assert_eq!(f.attackers_killed, Some(attackers), "{t}");
+    }
+}
