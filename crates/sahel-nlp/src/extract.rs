@@ -3,8 +3,8 @@
 
 use chrono::NaiveDate;
 
-use crate::classify::{Doc, Zone};
 use crate::dates::{DKind, LexHit};
+use crate::doc::{Doc, Zone};
 use crate::lexicon::{
     actors, is_state, state_forces_of, AType, ActorKind, Cat, Noun, ACTOR_AQ, ACTOR_GUNMEN,
     ACTOR_IS, ACTOR_ISSP, ACTOR_ISWAP, ACTOR_JNIM,
@@ -1681,8 +1681,8 @@ mod tests {
             published: chrono::DateTime::parse_from_rfc3339("2024-03-22T10:00:00+00:00").ok(),
             language: None,
         };
-        let mut d = crate::classify::prepare(&e, &doc);
-        crate::classify::mark_sentences(&mut d);
+        let mut d = crate::doc::prepare(&e, &doc);
+        crate::doc::mark_sentences(&mut d);
         tolls(&d).iter().map(|t| (t.value, t.role)).collect()
     }
 

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
 
-use crate::classify::Fnv;
 use crate::gazetteer::{Gazetteer, PlaceKind};
+use crate::text::Fnv;
 use crate::text::{fold, is_word_byte};
 
 /// Attack types, as reported in [`crate::Facts::attack_type`].
@@ -435,7 +435,7 @@ pub(crate) struct Lexicon {
     /// country ("Malian soldiers", "soldats maliens", "MNJ rebels" say it).
     home_demonym: Vec<Option<u32>>,
     /// Context phrases before place names ("attack on", "near", "fled to").
-    pub(crate) context: crate::classify::CtxTable,
+    pub(crate) context: crate::context::CtxTable,
     /// For pattern `i`, `entries[ranges[i].0..ranges[i].1]`.
     ranges: Vec<(u32, u32)>,
     entries: Vec<Entry>,
@@ -676,7 +676,7 @@ impl Lexicon {
         Lexicon {
             home_demonym,
             trie: WordTrie::new(&patterns),
-            context: crate::classify::context_table(),
+            context: crate::context::context_table(),
             ranges,
             entries,
             #[cfg(test)]
