@@ -1573,8 +1573,7 @@ pub(crate) fn mark_sentences(d: &mut Doc<'_>) {
                     // avaient ete tues" is all old, and so is "des attaques
                     // contre le cafe Cappuccino, les hotels... avaient fait".
                     let told = d.lex[l0..l1].iter().any(|x| {
-                        x.end <= k
-                            && matches!(x.cat, Cat::Kill | Cat::Wound | Cat::Abduct)
+                        x.end <= k && matches!(x.cat, Cat::Kill | Cat::Wound | Cat::Abduct)
                     });
                     bg_from = bg_from.min(if told { k } else { start });
                 }
