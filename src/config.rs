@@ -1139,9 +1139,9 @@ impl Config {
                             ),
                         ));
                     }
+                    // "!opaque:server", or "!opaque" since room version 12
                     let r = m.room_id.trim();
-                    if !r.starts_with('!') || !r.contains(':') || r.chars().any(char::is_whitespace)
-                    {
+                    if !r.starts_with('!') || r.len() < 2 || r.chars().any(char::is_whitespace) {
                         errs.push(err(
                             line("room_id"),
                             format!("channel {name:?}: room_id {:?} is not a room id like \"!abcdefg:example.org\" (an alias such as #room:example.org will not do: the room's settings show its id)", m.room_id),
