@@ -1840,6 +1840,41 @@ mod tests {
     }
 
     #[test]
+    fn bundled_channel_examples_are_valid_when_uncommented() {
+        let text = include_str!("../config/sahel-watch.toml");
+        let mut out = String::new();
+        let mut inside = false;
+        for l in text.lines() {
+            if l == "# [[channel]]" || l == "# public_url = \"https://watch.example.org\"" {
+                inside = true;
+            } else if !l.starts_with("# ") || l.starts_with("# An ") {
+                inside = false;
+            }
+            match l.strip_prefix("# ") {
+                Some(code) if inside => out.push_str(code),
+                _ => out.push_str(l),
+            }
+            out.push('\n');
+        }
+        let c = Config::parse(&out, "uncommented.toml", &gaz()).unwrap_or_else(|e| panic!("{e}"));
+        let kinds: Vec<&str> = c.channels.iter().map(|c| c.kind()).collect();
+        for k in ["webhook", "email", "telegram", "matrix", "signal"] {
+            assert!(kinds.contains(&k), "{kinds:?}");
+        }
+        assert!(c.channels.iter().any(
+            |c| matches!(c, ChannelConfig::Webhook(w) if w.format == WebhookFormat::Template)
+        ));
+        assert!(c
+            .channels
+            .iter()
+            .any(|c| matches!(c, ChannelConfig::Webhook(w) if w.format == WebhookFormat::Cap)));
+        assert_eq!(
+            c.web.public_url.as_deref(),
+            Some("https://watch.example.org")
+        );
+    }
+
+    #[test]
     fn web_refresh_and_tiles_are_checked() {
         let c = Config::parse("", "c.toml", &gaz()).unwrap();
         assert_eq!(c.web.refresh, Duration::from_secs(30));

@@ -910,6 +910,43 @@ mod tests {
     }
 
     #[test]
+    fn short_texts_of_updates_tests_and_digests() {
+        let mut a = sample_alert();
+        a.event = AlertEvent::Updated;
+        assert!(
+            short_text(&a).starts_with("Update: NE Tillaberi, Teguey 20 Mar: ambush, 23 killed")
+        );
+        a.event = AlertEvent::Test;
+        assert!(short_text(&a).starts_with("TEST: NE "));
+        let many: Vec<Alert> = (0..30).map(|_| sample_alert()).collect();
+        let d = crate::sink::worker::digest_alert("night", 1, &many);
+        let s = short_text(&d);
+        assert!(
+            s.starts_with("sahel-watch: 30 incidents during quiet hours: ambush in Teguey"),
+            "{s}"
+        );
+        assert!(
+            s.chars().count() <= SHORT_TEXT_MAX && s.ends_with("..."),
+            "{s}"
+        );
+        assert_eq!(
+            sms_fold("Tillabéri – «Ménaka» {x}\n"),
+            "Tillaberi - \"Menaka\" x"
+        );
+    }
+
+    #[test]
+    fn chat_html_escapes_and_links_only_http() {
+        let h = chat_html(&hostile(), ChatHtml::Telegram, 4000);
+        assert!(h.contains("&lt;script&gt;"), "{h}");
+        assert!(!h.contains("<script") && !h.contains("<img"), "{h}");
+        assert!(!h.contains("href=\"javascript"), "{h}");
+        assert!(h.contains("@\u{200B}channel") && !h.contains("<br>"), "{h}");
+        let m = chat_html(&sample_alert(), ChatHtml::Matrix, 4000);
+        assert!(m.contains("<br>"), "{m}");
+    }
+
+    #[test]
     fn rfc2047_for_non_ascii() {
         assert_eq!(header_value("plain"), "plain");
         assert_eq!(header_value("Tillabéri"), "=?UTF-8?B?VGlsbGFiw6lyaQ==?=");
