@@ -1612,6 +1612,21 @@ impl Config {
             }
         }
         for c in &self.channels {
+            let (url, secret) = match c {
+                ChannelConfig::Telegram(t) => (t.api_base.as_str(), "bot token"),
+                ChannelConfig::Matrix(m) => (m.homeserver.as_str(), "access token"),
+                _ => ("", ""),
+            };
+            if let Ok(u) = url::Url::parse(url) {
+                if u.scheme() == "http" && !is_loopback_host(u.host_str().unwrap_or("")) {
+                    r.warnings.push(format!(
+                        "channel {:?}: {url} is plain http to another host: the {secret} crosses the network unencrypted (use https)",
+                        c.name()
+                    ));
+                }
+            }
+        }
+        for c in &self.channels {
             let name = c.name();
             let mut vars: Vec<(&String, String)> = Vec::new();
             if let ChannelConfig::Webhook(w) = c {
@@ -1872,6 +1887,21 @@ mod tests {
             c.web.public_url.as_deref(),
             Some("https://watch.example.org")
         );
+    }
+
+    #[test]
+    fn a_token_over_plain_http_to_another_host_is_a_warning() {
+        let text = "[[channel]]\nname = \"mx\"\ntype = \"matrix\"\nhomeserver = \"http://matrix.example.org\"\nroom_id = \"!a:example.org\"\naccess_token_env = \"X\"\n[[channel]]\nname = \"tg\"\ntype = \"telegram\"\nbot_token_env = \"Y\"\nchat_id = 1\napi_base = \"http://127.0.0.1:8081\"\n";
+        let c = Config::parse(text, "c.toml", &gaz()).unwrap();
+        let w = c.review(false).warnings;
+        assert_eq!(
+            w.iter().filter(|w| w.contains("unencrypted")).count(),
+            1,
+            "{w:?}"
+        );
+        assert!(w
+            .iter()
+            .any(|w| w.contains("\"mx\"") && w.contains("access token")));
     }
 
     #[test]

@@ -433,7 +433,10 @@ async fn incidents_cap_atom(State(s): State<AppState>, Query(q): Query<FilterQue
     .await;
     match data {
         Ok(Ok(alerts)) => (
-            [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+            [
+                (header::CONTENT_TYPE, "application/atom+xml; charset=utf-8"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ],
             crate::cap::atom_feed(&alerts, &s.web.cap, Utc::now()),
         )
             .into_response(),

@@ -473,6 +473,7 @@ async fn incident_cap(s: AppState, id: String) -> Response {
             [
                 (header::CONTENT_TYPE, "application/cap+xml; charset=utf-8"),
                 (header::CACHE_CONTROL, "no-cache"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             ],
             crate::cap::document(&c, &s.web.cap),
         )

@@ -35,16 +35,17 @@ impl std::io::Write for ThreadCapture {
     }
 }
 
-/// Capture this thread's log lines (DEBUG and up) into `logs`.
+/// Capture this thread's log lines (every level) into `logs`.
 pub fn capture(logs: &LogBuf) {
     static INIT: std::sync::Once = std::sync::Once::new();
     INIT.call_once(|| {
-        let subscriber = tracing_subscriber::fmt()
+        // try_init also routes the `log` records of the HTTP libraries (reqwest, hyper)
+        tracing_subscriber::fmt()
             .with_writer(|| ThreadCapture)
             .with_ansi(false)
-            .with_max_level(tracing::Level::DEBUG)
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
+            .with_max_level(tracing::Level::TRACE)
+            .try_init()
+            .expect("the only global subscriber");
     });
     CAPTURE.with(|c| *c.borrow_mut() = Some(logs.clone()));
 }
