@@ -47,6 +47,17 @@ if ! command -v chromium >/dev/null; then
   fi
 fi
 
+# xmllint and the official CAP 1.2 schema (CAP documents are validated against it), and a
+# Matrix homeserver (Synapse) for the Matrix channel's test: scripts/test-tools.sh puts them in
+# target/test-tools; the tests that need them skip with a message where absent (an error under CI).
+if ! ./scripts/test-tools.sh; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "error: scripts/test-tools.sh could not install what the CAP and Matrix tests need" >&2
+    exit 1
+  fi
+  echo "warning: some test tools are missing; the tests that need them are skipped" >&2
+fi
+
 cargo test --workspace --locked "$@"
 
 if command -v systemd-analyze >/dev/null && [ -x deploy/verify-unit.sh ]; then

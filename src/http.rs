@@ -1,7 +1,8 @@
 //! The HTTP endpoint at `daemon.listen`: `/healthz`, `/metrics`,
 //! `/incidents` (JSON), `/incidents.atom` (a feed for analysts' readers),
+//! `/incidents.cap.atom` (the CAP 1.2 alerts, for alert hubs),
 //! `/incidents.geojson` (for a map), and the web page (`/`, `/incidents/{id}`,
-//! `/static/...`: [`crate::web`]). The incident lists take the page's filters
+//! `/incidents/{id}.cap`, `/static/...`: [`crate::web`]). The incident lists take the page's filters
 //! (`?country=NE&region=...&days=7&watchlist=...&min_killed=10`).
 
 use std::sync::Arc;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route("/incidents", get(incidents_json))
         .route("/incidents.atom", get(incidents_atom))
+        .route("/incidents.cap.atom", get(incidents_cap_atom))
         .route("/incidents.geojson", get(incidents_geojson))
         .merge(crate::web::routes())
         .with_state(state)
@@ -408,6 +410,38 @@ async fn incidents_atom(State(s): State<AppState>, Query(q): Query<FilterQuery>)
         )
             .into_response(),
         Err(e) => internal(e),
+    }
+}
+
+/// `/incidents.cap.atom`: an Atom feed of the listed incidents' CAP alerts
+/// (their latest revisions), each inline and linked (`application/cap+xml`).
+async fn incidents_cap_atom(State(s): State<AppState>, Query(q): Query<FilterQuery>) -> Response {
+    let st = s.clone();
+    let data = tokio::task::spawn_blocking(move || {
+        let list = recent(&st, &q)?;
+        list.iter()
+            .map(|l| {
+                let revisions = st.store.revisions(&l.incident.id)?;
+                Ok(crate::cap::CapIncident::from_store(
+                    &l.incident,
+                    &l.stories,
+                    &revisions,
+                ))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()
+    })
+    .await;
+    match data {
+        Ok(Ok(alerts)) => (
+            [
+                (header::CONTENT_TYPE, "application/atom+xml; charset=utf-8"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ],
+            crate::cap::atom_feed(&alerts, &s.web.cap, Utc::now()),
+        )
+            .into_response(),
+        Ok(Err(e)) => internal(e),
+        Err(_) => internal(anyhow::anyhow!("the feed's task failed")),
     }
 }
 

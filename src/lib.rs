@@ -8,6 +8,7 @@
 //! [`daemon`] wires the stages with channels; [`replay`] runs the same
 //! pipeline over feed files.
 
+pub mod cap;
 pub mod config;
 pub mod daemon;
 pub mod dedup;

@@ -1,6 +1,7 @@
 //! The web page: `GET /` (the incidents on a map and in a list, with filters kept in the
 //! URL), `GET /incidents/{id}` (one incident: facts, revisions, stories, alerts, a small
-//! map) and their script, style sheet and base map under `/static/`.
+//! map), `GET /incidents/{id}.cap` (its latest revision as a CAP 1.2 alert, [`crate::cap`])
+//! and their script, style sheet and base map under `/static/`.
 //!
 //! Server-rendered HTML (maud escapes every text), one same-origin script (filters,
 //! refresh from `/incidents` JSON, map/list highlighting) and one style sheet, both
@@ -22,7 +23,8 @@ use axum::Router;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
-use crate::config::WebConfig;
+use crate::cap::{CapIncident, CapSettings};
+use crate::config::{Config, WebConfig};
 use crate::http::AppState;
 use crate::store::IncidentFilter;
 
@@ -43,6 +45,8 @@ pub struct WebSettings {
     pub refresh: Duration,
     pub tiles: Option<TileSource>,
     pub tiles_attribution: Option<String>,
+    /// CAP documents' sender and the page's public address.
+    pub cap: CapSettings,
 }
 
 impl Default for WebSettings {
@@ -58,6 +62,21 @@ impl WebSettings {
             // validated with the configuration; a bad template (not reachable) means no tiles
             tiles: c.tiles.as_deref().and_then(|t| TileSource::parse(t).ok()),
             tiles_attribution: c.tiles_attribution.clone(),
+            cap: CapSettings {
+                public_url: c
+                    .public_url
+                    .as_deref()
+                    .map(|u| u.trim_end_matches('/').to_string()),
+                ..CapSettings::default()
+            },
+        }
+    }
+
+    /// The settings of `[web]` and `[cap]`.
+    pub fn new(c: &Config) -> WebSettings {
+        WebSettings {
+            cap: CapSettings::from_config(c),
+            ..WebSettings::from_config(&c.web)
         }
     }
 }
@@ -397,6 +416,9 @@ fn failed(s: &AppState, e: anyhow::Error) -> Response {
 }
 
 async fn incident(State(s): State<AppState>, Path(id): Path<String>) -> Response {
+    if let Some(id) = id.strip_suffix(".cap") {
+        return incident_cap(s, id.to_string()).await;
+    }
     let st = s.clone();
     let data = tokio::task::spawn_blocking(move || {
         let Some(inc) = st.store.incident(&id)? else {
@@ -423,6 +445,49 @@ async fn incident(State(s): State<AppState>, Path(id): Path<String>) -> Response
         Ok(Ok(None)) => error_page(StatusCode::NOT_FOUND, "No incident of that id.", &s),
         Ok(Err(e)) => failed(&s, e),
         Err(_) => failed(&s, anyhow::anyhow!("the page's task failed")),
+    }
+}
+
+/// `GET /incidents/{id}.cap`: the incident's latest revision as a CAP 1.2 alert.
+async fn incident_cap(s: AppState, id: String) -> Response {
+    let st = s.clone();
+    let data = tokio::task::spawn_blocking(move || {
+        let Some(inc) = st.store.incident(&id)?.filter(|i| !i.known) else {
+            return anyhow::Ok(None);
+        };
+        let stories = st.store.stories_of(&inc.id)?;
+        let revisions = st.store.revisions(&inc.id)?;
+        Ok(Some(CapIncident::from_store(&inc, &stories, &revisions)))
+    })
+    .await;
+    let text = |status: StatusCode, body: &'static str| {
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            body,
+        )
+            .into_response()
+    };
+    match data {
+        Ok(Ok(Some(c))) => (
+            [
+                (header::CONTENT_TYPE, "application/cap+xml; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-cache"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ],
+            crate::cap::document(&c, &s.web.cap),
+        )
+            .into_response(),
+        Ok(Ok(None)) => text(StatusCode::NOT_FOUND, "no incident of that id\n"),
+        Ok(Err(e)) => {
+            s.store.note_error(&e);
+            tracing::warn!("CAP alert: {e:#}");
+            text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the state database could not be read; the daemon's log says why\n",
+            )
+        }
+        Err(_) => text(StatusCode::INTERNAL_SERVER_ERROR, "the task failed\n"),
     }
 }
 
