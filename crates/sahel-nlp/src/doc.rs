@@ -565,104 +565,45 @@ fn sourced_from(text: &str, start: usize) -> bool {
         "correspondant",
         "correspondante",
         "correspondants",
-        "envoye special",
-        "envoyee speciale",
+        "envoye",
+        "envoyee",
         "reporter",
     ];
     const LINK: &[&str] = &[
-        "in",
-        "a",
-        "from",
-        "de",
-        "du",
-        "depuis",
-        "the",
-        "la",
-        "le",
-        "une",
-        "un",
-        "des",
-        "based",
-        "basee",
-        "base",
-        "security",
-        "securitaire",
-        "securitaires",
-        "military",
-        "militaire",
-        "militaires",
-        "local",
-        "locale",
-        "locales",
-        "diplomatic",
-        "diplomatique",
-        "bien",
-        "informee",
-        "informees",
-        "well-informed",
-        "proche",
-        "proches",
-        "official",
-        "officielle",
-        "humanitarian",
-        "humanitaire",
-        "medical",
-        "medicale",
-        "hospital",
-        "hospitaliere",
-        "capital",
-        "capitale",
-        "chadian",
-        "malian",
-        "nigerien",
-        "burkinabe",
-        "mauritanian",
-        "tchadienne",
-        "malienne",
-        "nigerienne",
-        "burkinabe",
-        "mauritanienne",
-        "our",
-        "notre",
-        "reached",
-        "joint",
-        "jointe",
-        "contacted",
-        "contactee",
-        "told",
-        "to",
-        "afp",
-        "reuters",
-        "l'afp",
+        "in", "a", "from", "de", "du", "depuis", "the", "la", "le", "une", "un", "des", "based",
+        "basee", "base", "security", "securitaire", "securitaires", "military", "militaire",
+        "militaires", "local", "locale", "locales", "diplomatic", "diplomatique", "bien",
+        "informee", "informees", "well-informed", "proche", "proches", "official", "officielle",
+        "humanitarian", "humanitaire", "medical", "medicale", "hospital", "hospitaliere",
+        "capital", "capitale", "chadian", "malian", "nigerien", "burkinabe", "mauritanian",
+        "tchadienne", "malienne", "nigerienne", "mauritanienne", "our", "notre", "reached",
+        "joint", "jointe", "contacted", "contactee", "told", "to", "afp", "reuters", "l'afp",
+        "special", "speciale",
+    ];
+    const LOCATIVE: &[&str] = &[
+        "in", "a", "from", "de", "depuis", "capital", "capitale", "based", "basee",
     ];
     let mut a = start.saturating_sub(70);
     while !text.is_char_boundary(a) {
         a += 1;
     }
-    let pre = &text[a..start];
-    let Some(k) = WHO
-        .iter()
-        .filter_map(|w| {
-            pre.rmatch_indices(w)
-                .find(|(i, _)| *i == 0 || !pre.as_bytes()[i - 1].is_ascii_alphanumeric())
-                .map(|(i, _)| i + w.len())
-        })
-        .max()
-    else {
+    // Word by word back from the place: links, then the source (no
+    // substring search: this runs for every place mention).
+    let mut words = text[a..start]
+        .rsplit([' ', ','])
+        .filter(|w| !w.is_empty());
+    if !words.next().is_some_and(|w| LOCATIVE.contains(&w)) {
         return false;
-    };
-    let between: Vec<&str> = pre[k..]
-        .split([' ', ','])
-        .filter(|w| !w.is_empty())
-        .collect();
-    !between.is_empty()
-        && between.iter().all(|w| LINK.contains(w))
-        && between.last().is_some_and(|w| {
-            matches!(
-                *w,
-                "in" | "a" | "from" | "de" | "depuis" | "capital" | "capitale" | "based" | "basee"
-            )
-        })
+    }
+    for w in words {
+        if WHO.contains(&w) {
+            return true;
+        }
+        if !LINK.contains(&w) {
+            return false;
+        }
+    }
+    false
 }
 
 /// A paragraph that credits a photo ("| REUTERS/Luc Gnago/Files",
