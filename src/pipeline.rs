@@ -484,22 +484,33 @@ impl Pipeline {
         hold: bool,
         now: DateTime<Utc>,
     ) -> Result<Vec<Alert>> {
-        if hold {
+        if hold || st.watchlists.lists().is_empty() {
             return Ok(vec![]);
         }
-        let listed = tx.alert_stories(&inc.id, MAX_ALERT_STORIES)?;
+        // the incident's stories are read only when something needs them:
+        // languages and texts when a list matches on them, the stories an
+        // alert lists once there is an alert (an incident with thousands of
+        // stories is joined by each of them, mostly without an alert)
+        let mut listed = None;
         let mut languages: Vec<String> = Vec::new();
-        for l in listed.iter().filter_map(|(_, l)| l.clone()) {
-            if !languages.contains(&l) {
-                languages.push(l);
+        if st.watchlists.need_languages() {
+            let l = tx.alert_stories(&inc.id, MAX_ALERT_STORIES)?;
+            for lang in l.iter().filter_map(|(_, l)| l.clone()) {
+                if !languages.contains(&lang) {
+                    languages.push(lang);
+                }
             }
+            listed = Some(l);
         }
-        let stories: Vec<crate::store::StoredStory> = listed.into_iter().map(|(s, _)| s).collect();
         // keywords search the titles and full texts of the first and the
         // latest stories (bounded, as the stories listed)
-        let text = tx.story_texts(&inc.id, MAX_ALERT_STORIES)?.join("\n")
-            + "\n"
-            + inc.summary.as_deref().unwrap_or("");
+        let text = if st.watchlists.need_text() {
+            tx.story_texts(&inc.id, MAX_ALERT_STORIES)?.join("\n")
+                + "\n"
+                + inc.summary.as_deref().unwrap_or("")
+        } else {
+            String::new()
+        };
         let matched = st.watchlists.matching(&MatchInput {
             incident: inc,
             text: &text,
@@ -524,6 +535,16 @@ impl Pipeline {
                 (UpdatePolicy::Configured, Some(t)) => w.updates && self.significant(st, inc, t),
             })
             .collect();
+        if new_to.is_empty() && update_to.is_empty() {
+            return Ok(vec![]);
+        }
+        let stories: Vec<crate::store::StoredStory> = match listed {
+            Some(l) => l,
+            None => tx.alert_stories(&inc.id, MAX_ALERT_STORIES)?,
+        }
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
         if !update_to.is_empty() && st.updates == UpdatePolicy::EveryStory && changes.is_empty() {
             // a story joined without changing facts: a new revision all the same,
             // so the alert has its own idempotency key

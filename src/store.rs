@@ -404,6 +404,9 @@ impl Store {
         // 32 MB of page cache (the default 2 MB re-read the indexes from the
         // file on every story of a big batch)
         conn.pragma_update(None, "cache_size", -32_000)?;
+        // every statement the pipeline runs per story stays prepared (the
+        // default of 16 is fewer than it uses: they pushed each other out)
+        conn.set_prepared_statement_cache_capacity(64);
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version as usize > MIGRATIONS.len() {
@@ -719,29 +722,28 @@ pub struct Tx<'a> {
 }
 
 impl Tx<'_> {
+    /// Run a write through the connection's statement cache: the pipeline
+    /// runs the same few statements for every story, and preparing one
+    /// (parsing and planning the SQL) costs as much as running it.
+    fn exec(&self, sql: &str, params: impl rusqlite::Params) -> Result<usize> {
+        Ok(self.tx.prepare_cached(sql)?.execute(params)?)
+    }
+
     /// Is a story with this key, or this normalised link, already stored?
     pub fn story_seen(&self, key: &str, url_norm: Option<&str>) -> Result<bool> {
-        let by_key: bool = self
+        let mut by_key = self
             .tx
-            .query_row("SELECT 1 FROM stories WHERE key = ?1", [key], |_| Ok(true))
-            .optional()?
-            .unwrap_or(false);
-        if by_key {
+            .prepare_cached("SELECT 1 FROM stories WHERE key = ?1")?;
+        if by_key.exists([key])? {
             return Ok(true);
         }
-        if let Some(u) = url_norm {
-            let by_url: bool = self
+        match url_norm {
+            Some(u) => Ok(self
                 .tx
-                .query_row(
-                    "SELECT 1 FROM stories WHERE url_norm = ?1 LIMIT 1",
-                    [u],
-                    |_| Ok(true),
-                )
-                .optional()?
-                .unwrap_or(false);
-            return Ok(by_url);
+                .prepare_cached("SELECT 1 FROM stories WHERE url_norm = ?1 LIMIT 1")?
+                .exists([u])?),
+            None => Ok(false),
         }
-        Ok(false)
     }
 
     /// A stored story whose SimHash is within `max_distance` bits of `simhash`
@@ -756,15 +758,11 @@ impl Tx<'_> {
         // each: one query with the four bands OR-ed collected every row of
         // every band before the first came back (quadratic for a feed of
         // thousands of near-identical items)
-        const SQL: [&str; 4] = [
-            "SELECT key, simhash, incident_id FROM stories WHERE band0 = ?1 ORDER BY rowid DESC LIMIT ?2",
-            "SELECT key, simhash, incident_id FROM stories WHERE band1 = ?1 ORDER BY rowid DESC LIMIT ?2",
-            "SELECT key, simhash, incident_id FROM stories WHERE band2 = ?1 ORDER BY rowid DESC LIMIT ?2",
-            "SELECT key, simhash, incident_id FROM stories WHERE band3 = ?1 ORDER BY rowid DESC LIMIT ?2",
-        ];
-        for (sql, band) in SQL.iter().zip(bands) {
-            let mut st = self.tx.prepare_cached(sql)?;
-            let mut rows = st.query(params![band, NEAR_DUPLICATE_PROBES])?;
+        for (i, band) in bands.into_iter().enumerate() {
+            let mut st = self.tx.prepare_cached(&format!(
+                "SELECT key, simhash, incident_id FROM stories WHERE band{i} = ?1 ORDER BY rowid DESC LIMIT {NEAR_DUPLICATE_PROBES}"
+            ))?;
+            let mut rows = st.query([band])?;
             while let Some(r) = rows.next()? {
                 let h: i64 = r.get(1)?;
                 if (h as u64 ^ simhash).count_ones() <= max_distance {
@@ -777,7 +775,7 @@ impl Tx<'_> {
 
     pub fn insert_story(&self, s: &NewStory<'_>) -> Result<()> {
         let b = bands(s.simhash);
-        self.tx.execute(
+        self.exec(
             "INSERT OR IGNORE INTO stories (key, feed, source, url, url_norm, title, published, seen_at, simhash, band0, band1, band2, band3, is_attack, confidence, incident_id, analysis, language, text)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
             params![
@@ -803,16 +801,6 @@ impl Tx<'_> {
             ],
         )?;
         Ok(())
-    }
-
-    pub fn story_language(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .tx
-            .query_row("SELECT language FROM stories WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()?
-            .flatten())
     }
 
     /// Incidents whose event day is in `[from, to]`, in `country` when
@@ -868,18 +856,15 @@ impl Tx<'_> {
 
     pub fn incident(&self, id: &str) -> Result<Option<Incident>> {
         self.tx
-            .query_row(
-                "SELECT * FROM incidents WHERE id = ?1",
-                [id],
-                incident_from_row,
-            )
+            .prepare_cached("SELECT * FROM incidents WHERE id = ?1")?
+            .query_row([id], incident_from_row)
             .optional()
             .map_err(Into::into)
     }
 
     /// Insert or replace an incident (all facts).
     pub fn put_incident(&self, i: &Incident) -> Result<()> {
-        self.tx.execute(
+        self.exec(
             "INSERT OR REPLACE INTO incidents (id, country, admin1, admin2, location, precision, lat, lon, event_day, killed, wounded, victims, actors, attack_type, claimed, confidence, title, summary, revision, first_seen, last_seen, known, origin, simhashes, alerted_killed, alerted_claimed, alerted_revision, places)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
             params![
@@ -917,24 +902,12 @@ impl Tx<'_> {
     }
 
     pub fn stories_of(&self, incident_id: &str) -> Result<Vec<StoredStory>> {
-        let mut st = self.tx.prepare_cached(
-            "SELECT key, feed, source, url, title, published, is_attack, confidence, incident_id FROM stories
-             WHERE incident_id = ?1 ORDER BY COALESCE(published, seen_at), seen_at",
-        )?;
+        let mut st = self.tx.prepare_cached(&format!(
+            "SELECT {STORED_STORY} FROM stories
+             WHERE incident_id = ?1 ORDER BY COALESCE(published, seen_at), seen_at"
+        ))?;
         let rows = st
-            .query_map([incident_id], |r| {
-                Ok(StoredStory {
-                    key: r.get(0)?,
-                    feed: r.get(1)?,
-                    source: r.get(2)?,
-                    url: r.get(3)?,
-                    title: r.get(4)?,
-                    published: from_ts(r.get(5)?),
-                    is_attack: r.get(6)?,
-                    confidence: r.get(7)?,
-                    incident_id: r.get(8)?,
-                })
-            })?
+            .query_map([incident_id], stored_story_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
@@ -948,32 +921,23 @@ impl Tx<'_> {
         incident_id: &str,
         limit: usize,
     ) -> Result<Vec<(StoredStory, Option<String>)>> {
-        let mut st = self.tx.prepare_cached(
-            "SELECT key, feed, source, url, title, published, is_attack, confidence, incident_id, language, seen_at
-             FROM stories WHERE incident_id = ?1 ORDER BY rowid LIMIT ?2",
-        )?;
-        let rows = st
-            .query_map(params![incident_id, limit as i64], |r| {
+        // the limit is written into the SQL: a bound LIMIT makes SQLite
+        // prepare the statement again on every use
+        let mut st = self.tx.prepare_cached(&format!(
+            "SELECT {STORED_STORY}, language, seen_at
+             FROM stories WHERE incident_id = ?1 ORDER BY rowid LIMIT {limit}"
+        ))?;
+        let mut rows = st
+            .query_map([incident_id], |r| {
                 Ok((
-                    StoredStory {
-                        key: r.get(0)?,
-                        feed: r.get(1)?,
-                        source: r.get(2)?,
-                        url: r.get(3)?,
-                        title: r.get(4)?,
-                        published: from_ts(r.get(5)?),
-                        is_attack: r.get(6)?,
-                        confidence: r.get(7)?,
-                        incident_id: r.get(8)?,
-                    },
-                    r.get(9)?,
-                    r.get::<_, i64>(10)?,
+                    stored_story_from_row(r)?,
+                    r.get("language")?,
+                    r.get::<_, i64>("seen_at")?,
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         // the first stored (the index gives them without reading the rest),
         // then in publication order as `stories_of`
-        let mut rows = rows;
         rows.sort_by_key(|(s, _, seen)| (s.published.map_or(*seen, |p| p.timestamp()), *seen));
         Ok(rows.into_iter().map(|(s, l, _)| (s, l)).collect())
     }
@@ -983,14 +947,14 @@ impl Tx<'_> {
     /// the order stored. Bounded, so that an incident with thousands of
     /// stories does not make every story that joins it read them all.
     pub fn story_texts(&self, incident_id: &str, limit: usize) -> Result<Vec<String>> {
-        let mut st = self.tx.prepare_cached(
+        let mut st = self.tx.prepare_cached(&format!(
             "SELECT title, COALESCE(text, '') FROM stories
-             WHERE rowid IN (SELECT rowid FROM stories WHERE incident_id = ?1 ORDER BY rowid LIMIT ?2)
-                OR rowid IN (SELECT rowid FROM stories WHERE incident_id = ?1 ORDER BY rowid DESC LIMIT ?2)
-             ORDER BY rowid",
-        )?;
+             WHERE rowid IN (SELECT rowid FROM stories WHERE incident_id = ?1 ORDER BY rowid LIMIT {limit})
+                OR rowid IN (SELECT rowid FROM stories WHERE incident_id = ?1 ORDER BY rowid DESC LIMIT {limit})
+             ORDER BY rowid"
+        ))?;
         let rows = st
-            .query_map(params![incident_id, limit as i64], |r| {
+            .query_map([incident_id], |r| {
                 Ok(format!(
                     "{}\n{}",
                     r.get::<_, String>(0)?,
@@ -1021,7 +985,7 @@ impl Tx<'_> {
 
     /// Record that a watch-list was told about an incident as it stands.
     pub fn mark_told(&self, inc: &Incident, watchlist: &str, now: DateTime<Utc>) -> Result<()> {
-        self.tx.execute(
+        self.exec(
             "INSERT INTO incident_watchlists (incident_id, watchlist, revision, killed, claimed, told_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT(incident_id, watchlist) DO UPDATE SET revision=excluded.revision,
@@ -1038,7 +1002,7 @@ impl Tx<'_> {
             Some(t) => (OutboxStatus::Held, t),
             None => (OutboxStatus::Pending, now),
         };
-        let n = self.tx.execute(
+        let n = self.exec(
             "INSERT OR IGNORE INTO outbox (idem_key, channel, event, incident_id, payload, status, next_attempt, created_at, digest_group)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![o.idem_key, o.channel, o.event, o.incident_id, o.payload, status.as_str(), ts(next), ts(now), o.digest_group],
@@ -1048,11 +1012,12 @@ impl Tx<'_> {
 
     /// Alerts queued for a digest group since `since` (rate caps count them).
     pub fn alerts_since(&self, digest_group: &str, since: DateTime<Utc>) -> Result<u64> {
-        let n: i64 = self.tx.query_row(
-            "SELECT COUNT(DISTINCT idem_key) FROM outbox WHERE digest_group = ?1 AND created_at >= ?2 AND event != 'digest'",
-            params![digest_group, ts(since)],
-            |r| r.get(0),
-        )?;
+        let n: i64 = self
+            .tx
+            .prepare_cached(
+                "SELECT COUNT(DISTINCT idem_key) FROM outbox WHERE digest_group = ?1 AND created_at >= ?2 AND event != 'digest'",
+            )?
+            .query_row(params![digest_group, ts(since)], |r| r.get(0))?;
         Ok(n as u64)
     }
 }
@@ -1064,6 +1029,24 @@ fn bands(h: u64) -> [i64; 4] {
         ((h >> 32) & 0xffff) as i64,
         ((h >> 48) & 0xffff) as i64,
     ]
+}
+
+/// The columns [`stored_story_from_row`] reads.
+const STORED_STORY: &str =
+    "key, feed, source, url, title, published, is_attack, confidence, incident_id";
+
+fn stored_story_from_row(r: &Row<'_>) -> rusqlite::Result<StoredStory> {
+    Ok(StoredStory {
+        key: r.get("key")?,
+        feed: r.get("feed")?,
+        source: r.get("source")?,
+        url: r.get("url")?,
+        title: r.get("title")?,
+        published: from_ts(r.get("published")?),
+        is_attack: r.get("is_attack")?,
+        confidence: r.get("confidence")?,
+        incident_id: r.get("incident_id")?,
+    })
 }
 
 fn feed_from_row(r: &Row<'_>) -> rusqlite::Result<FeedState> {

@@ -430,6 +430,18 @@ impl Watchlists {
         &self.lists
     }
 
+    /// Does any list look for keywords (so [`MatchInput::text`] matters)?
+    pub fn need_text(&self) -> bool {
+        self.lists
+            .iter()
+            .any(|w| !w.keywords.is_empty() || !w.exclude_keywords.is_empty())
+    }
+
+    /// Does any list ask for languages (so [`MatchInput::languages`] matters)?
+    pub fn need_languages(&self) -> bool {
+        self.lists.iter().any(|w| !w.languages.is_empty())
+    }
+
     /// The watch-lists an incident matches, in configuration order.
     pub fn matching(&self, m: &MatchInput<'_>) -> Vec<&Watchlist> {
         self.lists.iter().filter(|w| self.matches(w, m)).collect()
