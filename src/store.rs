@@ -133,6 +133,28 @@ const MIGRATIONS: &[&str] = &[
         WHERE o.event IN ('incident.new', 'incident.updated') AND json_valid(o.payload);
     ALTER TABLE stories ADD COLUMN text TEXT;
     "#,
+    // 3: the SimHash bands in a table of their own, clustered by band, most
+    // recent last, with the hash beside them: the near-duplicate lookup reads
+    // them in order instead of seeking every candidate's story row for its hash
+    // (`band` is the band's number × 65536 + its 16 bits; `story` the story's
+    // rowid, read back only with the same hash: a VACUUM may renumber rowids)
+    r#"
+    CREATE TABLE story_bands (
+        band     INTEGER NOT NULL,
+        story    INTEGER NOT NULL,
+        simhash  INTEGER NOT NULL,
+        PRIMARY KEY (band, story)
+    ) WITHOUT ROWID;
+    INSERT INTO story_bands (band, story, simhash)
+        SELECT band0, rowid, simhash FROM stories
+        UNION ALL SELECT 65536 + band1, rowid, simhash FROM stories
+        UNION ALL SELECT 131072 + band2, rowid, simhash FROM stories
+        UNION ALL SELECT 196608 + band3, rowid, simhash FROM stories;
+    DROP INDEX stories_b0;
+    DROP INDEX stories_b1;
+    DROP INDEX stories_b2;
+    DROP INDEX stories_b3;
+    "#,
 ];
 
 /// Whether the outbox moves: rows waiting to be sent (pending, not held for
@@ -753,20 +775,30 @@ impl Tx<'_> {
         simhash: u64,
         max_distance: u32,
     ) -> Result<Option<(String, Option<String>)>> {
-        let bands = bands(simhash);
         // band by band, most recent first, at most NEAR_DUPLICATE_PROBES rows
         // each: one query with the four bands OR-ed collected every row of
         // every band before the first came back (quadratic for a feed of
         // thousands of near-identical items)
-        for (i, band) in bands.into_iter().enumerate() {
+        for band in band_keys(simhash) {
             let mut st = self.tx.prepare_cached(&format!(
-                "SELECT key, simhash, incident_id FROM stories WHERE band{i} = ?1 ORDER BY rowid DESC LIMIT {NEAR_DUPLICATE_PROBES}"
+                "SELECT simhash, story FROM story_bands WHERE band = ?1 ORDER BY story DESC LIMIT {NEAR_DUPLICATE_PROBES}"
             ))?;
             let mut rows = st.query([band])?;
             while let Some(r) = rows.next()? {
-                let h: i64 = r.get(1)?;
+                let h: i64 = r.get(0)?;
                 if (h as u64 ^ simhash).count_ones() <= max_distance {
-                    return Ok(Some((r.get(0)?, r.get(2)?)));
+                    let found = self
+                        .tx
+                        .prepare_cached(
+                            "SELECT key, incident_id FROM stories WHERE rowid = ?1 AND simhash = ?2",
+                        )?
+                        .query_row(params![r.get::<_, i64>(1)?, h], |r| {
+                            Ok((r.get(0)?, r.get(1)?))
+                        })
+                        .optional()?;
+                    if found.is_some() {
+                        return Ok(found);
+                    }
                 }
             }
         }
@@ -775,7 +807,7 @@ impl Tx<'_> {
 
     pub fn insert_story(&self, s: &NewStory<'_>) -> Result<()> {
         let b = bands(s.simhash);
-        self.exec(
+        let inserted = self.exec(
             "INSERT OR IGNORE INTO stories (key, feed, source, url, url_norm, title, published, seen_at, simhash, band0, band1, band2, band3, is_attack, confidence, incident_id, analysis, language, text)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
             params![
@@ -800,6 +832,15 @@ impl Tx<'_> {
                 s.text,
             ],
         )?;
+        if inserted == 1 {
+            let story = self.tx.last_insert_rowid();
+            for band in band_keys(s.simhash) {
+                self.exec(
+                    "INSERT INTO story_bands (band, story, simhash) VALUES (?1, ?2, ?3)",
+                    params![band, story, s.simhash as i64],
+                )?;
+            }
+        }
         Ok(())
     }
 
@@ -1020,6 +1061,12 @@ impl Tx<'_> {
             .query_row(params![digest_group, ts(since)], |r| r.get(0))?;
         Ok(n as u64)
     }
+}
+
+/// The `story_bands` keys of a SimHash: band number × 65536 + the band's bits.
+fn band_keys(h: u64) -> [i64; 4] {
+    let b = bands(h);
+    [b[0], 65536 + b[1], 2 * 65536 + b[2], 3 * 65536 + b[3]]
 }
 
 fn bands(h: u64) -> [i64; 4] {
@@ -1340,6 +1387,38 @@ mod tests {
                 }
             ]
         );
+    }
+
+    #[test]
+    fn migration_3_moves_the_bands_of_stored_stories() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.db");
+        let h: u64 = 0x0123_4567_89ab_cdef;
+        {
+            let conn = Connection::open(&p).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch(MIGRATIONS[1]).unwrap();
+            conn.pragma_update(None, "user_version", 2).unwrap();
+            let b = bands(h);
+            conn.execute(
+                "INSERT INTO stories (key, feed, source, title, seen_at, simhash, band0, band1, band2, band3, is_attack, confidence, incident_id, analysis)
+                 VALUES ('k-old', 'f', 's', 't', 0, ?1, ?2, ?3, ?4, ?5, 1, 0.9, 'I-1', '{}')",
+                params![h as i64, b[0], b[1], b[2], b[3]],
+            )
+            .unwrap();
+        }
+        let s = Store::open(&p).unwrap();
+        // three bits off, one in each of three bands: found through the fourth
+        let near = h ^ (1 << 3) ^ (1 << 20) ^ (1 << 40);
+        assert_eq!(
+            s.read(|tx| tx.near_duplicate_story(near, 3)).unwrap(),
+            Some(("k-old".to_string(), Some("I-1".to_string())))
+        );
+        let n: i64 = s
+            .lock()
+            .query_row("SELECT COUNT(*) FROM story_bands", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 4);
     }
 
     #[test]
