@@ -173,9 +173,10 @@ impl Pipeline {
 
     fn process_with(&self, story: &Story, now: DateTime<Utc>, hold: bool) -> Result<Outcome> {
         let st = self.settings();
+        let prep = prepare(&st, story, now, false);
         let outcome = self
             .store
-            .transaction(|tx| self.process_in(tx, &st, story, now, hold))?;
+            .transaction(|tx| self.process_in(tx, &st, story, prep, now, hold))?;
         Ok(fate(story, outcome, hold))
     }
 
@@ -198,6 +199,69 @@ impl Pipeline {
         first_poll_max_age: Option<std::time::Duration>,
     ) -> Result<Vec<Outcome>> {
         let st = self.settings();
+        self.batch_in(&st, stories, &mut None, now, budget, first_poll_max_age)
+    }
+
+    /// Work out what needs no database for `stories` (classification and
+    /// extraction above all) on another thread, in order and a little
+    /// ahead, while `f` stores them with [`Pipeline::process_batch_ahead`]:
+    /// the analysis of the next stories overlaps the writes of the last.
+    /// The settings are those of the start for all of `stories`.
+    pub fn prepared_ahead<R>(
+        &self,
+        stories: &[Story],
+        now: DateTime<Utc>,
+        f: impl FnOnce(&mut Ahead) -> R,
+    ) -> R {
+        let st = self.settings();
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel(PREPARE_AHEAD);
+            let worker_st = st.clone();
+            let worker = std::thread::Builder::new()
+                .name("sw-prepare".into())
+                .spawn_scoped(scope, move || {
+                    for s in stories {
+                        // the receiver gone: the batch was cut short
+                        if tx.send(prepare(&worker_st, s, now, true)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            let mut ahead = Ahead {
+                settings: st,
+                rx: worker.is_ok().then_some(rx),
+            };
+            let out = f(&mut ahead);
+            // the thread stops at its next story (the scope waits for it)
+            drop(ahead);
+            out
+        })
+    }
+
+    /// [`Pipeline::process_batch`] for stories prepared by
+    /// [`Pipeline::prepared_ahead`]: `stories` are the next of those it was
+    /// given, in the same order.
+    pub fn process_batch_ahead(
+        &self,
+        ahead: &mut Ahead,
+        stories: &[Story],
+        now: DateTime<Utc>,
+        budget: std::time::Duration,
+        first_poll_max_age: Option<std::time::Duration>,
+    ) -> Result<Vec<Outcome>> {
+        let st = ahead.settings.clone();
+        self.batch_in(&st, stories, &mut ahead.rx, now, budget, first_poll_max_age)
+    }
+
+    fn batch_in(
+        &self,
+        st: &Settings,
+        stories: &[Story],
+        ahead: &mut Option<std::sync::mpsc::Receiver<Prepared>>,
+        now: DateTime<Utc>,
+        budget: std::time::Duration,
+        first_poll_max_age: Option<std::time::Duration>,
+    ) -> Result<Vec<Outcome>> {
         let start = std::time::Instant::now();
         let outcomes = self.store.transaction(|tx| {
             let mut out = Vec::new();
@@ -205,9 +269,19 @@ impl Pipeline {
                 if !out.is_empty() && start.elapsed() >= budget {
                     break;
                 }
+                let prep = match ahead.as_ref().map(|rx| rx.recv()) {
+                    Some(Ok(p)) => p,
+                    // the preparing thread is gone (it panicked): prepare here
+                    Some(Err(_)) => {
+                        *ahead = None;
+                        prepare(st, s, now, false)
+                    }
+                    None => prepare(st, s, now, false),
+                };
+                debug_assert_eq!(prep.key, s.key, "prepared out of order");
                 let hold = held_back(s, now, first_poll_max_age);
                 let o = self
-                    .process_in(tx, &st, s, now, hold)
+                    .process_in(tx, st, s, prep, now, hold)
                     .with_context(|| format!("story {:?} of feed {:?}", s.key, s.feed))?;
                 out.push((o, hold));
             }
@@ -225,44 +299,21 @@ impl Pipeline {
         tx: &Tx<'_>,
         st: &Settings,
         story: &Story,
+        prep: Prepared,
         now: DateTime<Utc>,
         hold: bool,
     ) -> Result<Outcome> {
-        // a publication time far in the future (a broken feed) is no time at all:
-        // the story is dated when we saw it
-        let fixed;
-        let mut undated = false;
-        let story = match story.published {
-            Some(p) if p > now + Duration::days(1) => {
-                tracing::debug!(story = %story.key, published = %p, "publication date in the future; using the time seen");
-                fixed = Story {
-                    published: Some(now),
-                    published_offset_secs: None,
-                    ..story.clone()
-                };
-                &fixed
-            }
-            // no publication date (or one the feed parser could not read): the
-            // text's own dates resolve against the time seen, and the story is
-            // matched around that day, so it can join the dated reports of
-            // its incident (it opened a second incident, alerted again).
-            // Stored without a publication date, as it came.
-            None => {
-                fixed = Story {
-                    published: Some(now),
-                    published_offset_secs: None,
-                    ..story.clone()
-                };
-                undated = true;
-                &fixed
-            }
-            _ => story,
-        };
+        let Prepared {
+            fixed,
+            undated,
+            url_norm,
+            hash,
+            word_count,
+            analysis,
+            ..
+        } = prep;
+        let story = fixed.as_ref().unwrap_or(story);
         let stored_published = if undated { None } else { story.published };
-        let url_norm = story_url_norm(story);
-        let hash = dedup::simhash(&format!("{}\n{}", story.title, story.text));
-        let word_count =
-            story.text.split_whitespace().count() + story.title.split_whitespace().count();
 
         {
             if tx.story_seen(&story.key, url_norm.as_deref())? {
@@ -288,9 +339,11 @@ impl Pipeline {
                     );
                 }
             }
-            let analysis = st.engine.analyze(&document(story));
+            let (analysis, analysis_json) = match analysis {
+                Some(a) => a,
+                None => analyse(st, story)?,
+            };
             self.metrics.stories.inc();
-            let analysis_json = serde_json::to_string(&analysis)?;
             let mut new_story = NewStory {
                 key: &story.key,
                 feed: &story.feed,
@@ -647,6 +700,88 @@ impl Pipeline {
             _ => false,
         }
     }
+}
+
+/// Stories prepared ahead of the transaction that stores them, at most.
+const PREPARE_AHEAD: usize = 256;
+
+/// What the pipeline works out of a story without the database.
+pub struct Prepared {
+    key: String,
+    /// The story with its publication time replaced (none, or one far in
+    /// the future: the time seen); `None`: as it came.
+    fixed: Option<Story>,
+    /// It came without a publication time (stored without one).
+    undated: bool,
+    url_norm: Option<String>,
+    hash: u64,
+    word_count: usize,
+    /// Classification and extraction, and their JSON (`None`: not done yet;
+    /// a story already stored or a copy needs none).
+    analysis: Option<(Analysis, String)>,
+}
+
+/// Stories being prepared on another thread ([`Pipeline::prepared_ahead`]).
+pub struct Ahead {
+    settings: Arc<Settings>,
+    /// `None` when the thread could not be started: prepared in the transaction.
+    rx: Option<std::sync::mpsc::Receiver<Prepared>>,
+}
+
+/// Work out what needs no database; `analyse_now`: classify and extract too.
+fn prepare(st: &Settings, story: &Story, now: DateTime<Utc>, analyse_now: bool) -> Prepared {
+    // a publication time far in the future (a broken feed) is no time at all:
+    // the story is dated when we saw it
+    let (fixed, undated) = match story.published {
+        Some(p) if p > now + Duration::days(1) => {
+            tracing::debug!(story = %story.key, published = %p, "publication date in the future; using the time seen");
+            (
+                Some(Story {
+                    published: Some(now),
+                    published_offset_secs: None,
+                    ..story.clone()
+                }),
+                false,
+            )
+        }
+        // no publication date (or one the feed parser could not read): the
+        // text's own dates resolve against the time seen, and the story is
+        // matched around that day, so it can join the dated reports of
+        // its incident (it opened a second incident, alerted again).
+        // Stored without a publication date, as it came.
+        None => (
+            Some(Story {
+                published: Some(now),
+                published_offset_secs: None,
+                ..story.clone()
+            }),
+            true,
+        ),
+        _ => (None, false),
+    };
+    let s = fixed.as_ref().unwrap_or(story);
+    Prepared {
+        key: story.key.clone(),
+        url_norm: story_url_norm(s),
+        hash: dedup::simhash(&format!("{}\n{}", s.title, s.text)),
+        word_count: s.text.split_whitespace().count() + s.title.split_whitespace().count(),
+        // an analysis that cannot be written as JSON is an error of the
+        // story's transaction, as before: done again there
+        analysis: if analyse_now {
+            analyse(st, s).ok()
+        } else {
+            None
+        },
+        fixed,
+        undated,
+    }
+}
+
+/// Classify and extract a story; the analysis and its JSON.
+fn analyse(st: &Settings, story: &Story) -> Result<(Analysis, String)> {
+    let analysis = st.engine.analyze(&document(story));
+    let json = serde_json::to_string(&analysis)?;
+    Ok((analysis, json))
 }
 
 /// Is a story of a feed's first successful poll (`first_poll_max_age` given)
