@@ -20,7 +20,7 @@ use crate::dedup::{self, StoryEvidence, NEAR_DUPLICATE_BITS};
 use crate::metrics::Metrics;
 use crate::model::{Alert, AlertEvent, IncidentView, Story, StoryRef, ALERT_SCHEMA};
 use crate::source::parse::story_url_norm;
-use crate::store::{Incident, NewOutbox, NewStory, Store, Told, Tx};
+use crate::store::{Incident, Known, NewOutbox, NewStory, Store, Told, Tx, MAX_STORY_EDITS};
 use crate::watchlist::{MatchInput, Watchlist, Watchlists};
 
 /// Which `incident.updated` alerts to produce.
@@ -64,6 +64,12 @@ pub enum StoryStatus {
     /// `daemon.first_poll_max_age`: stored with its incident, not alerted.
     HeldBack {
         incident: String,
+    },
+    /// Stored before, and its feed changed its text since: read again, the
+    /// stored story replaced and its incident (if it is an attack story)
+    /// updated as a story joining it would (see [`crate::store::Known`]).
+    Revised {
+        incident: Option<String>,
     },
 }
 
@@ -315,163 +321,217 @@ impl Pipeline {
         let story = fixed.as_ref().unwrap_or(story);
         let stored_published = if undated { None } else { story.published };
 
-        {
-            if tx.story_seen(&story.key, url_norm.as_deref())? {
+        // stored already: skipped, unless its feed changed its text since
+        let prior = match tx.story_known(
+            &story.key,
+            url_norm.as_deref(),
+            &story.feed,
+            story.fingerprint,
+        )? {
+            Known::New => None,
+            Known::Changed(prior) => Some(prior),
+            known => {
+                if let (Known::Unfingerprinted, Some(f)) = (&known, story.fingerprint) {
+                    tx.fill_fingerprint(&story.key, f)?;
+                }
                 return Ok(Outcome {
                     status: StoryStatus::Seen,
                     analysis: None,
                     alerts: vec![],
                 });
             }
-            // the same text again under another guid or link (wire copies)
-            if word_count >= 25 {
-                if let Some((of, incident)) = tx.near_duplicate_story(hash, NEAR_DUPLICATE_BITS)? {
-                    return self.record_copy(
-                        tx,
-                        st,
-                        story,
-                        url_norm.as_deref(),
-                        hash,
-                        of,
-                        incident,
-                        hold,
-                        now,
+        };
+        // the same text again under another guid or link (wire copies); a
+        // story read again would find itself
+        if word_count >= 25 && prior.is_none() {
+            if let Some((of, incident)) = tx.near_duplicate_story(hash, NEAR_DUPLICATE_BITS)? {
+                return self.record_copy(
+                    tx,
+                    st,
+                    story,
+                    url_norm.as_deref(),
+                    hash,
+                    of,
+                    incident,
+                    hold,
+                    now,
+                );
+            }
+        }
+        let (analysis, analysis_json) = match analysis {
+            Some(a) => a,
+            None => analyse(st, story)?,
+        };
+        self.metrics.stories.inc();
+        let mut new_story = NewStory {
+            key: &story.key,
+            feed: &story.feed,
+            source: &story.source,
+            url: story.url.as_deref(),
+            url_norm: url_norm.as_deref(),
+            title: &story.title,
+            language: Some(analysis.language.as_str()),
+            published: stored_published,
+            simhash: hash,
+            is_attack: analysis.is_attack,
+            confidence: analysis.confidence,
+            // a story read again stays with its incident, whatever it says now
+            incident_id: prior.as_ref().and_then(|p| p.incident_id.as_deref()),
+            analysis_json: &analysis_json,
+            text: Some(&story.text),
+            fingerprint: story.fingerprint,
+        };
+        // a story read again replaces its stored version
+        let save = |s: &NewStory<'_>| match &prior {
+            None => tx.insert_story(s),
+            Some(p) => {
+                if p.edits + 1 == MAX_STORY_EDITS {
+                    tracing::info!(
+                        story = %story.key, feed = %story.feed, edits = MAX_STORY_EDITS,
+                        "the text of this item keeps changing: further changes are ignored"
                     );
                 }
+                tx.revise_story(s)
             }
-            let (analysis, analysis_json) = match analysis {
-                Some(a) => a,
-                None => analyse(st, story)?,
-            };
-            self.metrics.stories.inc();
-            let mut new_story = NewStory {
-                key: &story.key,
-                feed: &story.feed,
-                source: &story.source,
-                url: story.url.as_deref(),
-                url_norm: url_norm.as_deref(),
-                title: &story.title,
-                language: Some(analysis.language.as_str()),
-                published: stored_published,
-                simhash: hash,
-                is_attack: analysis.is_attack,
-                confidence: analysis.confidence,
-                incident_id: None,
-                analysis_json: &analysis_json,
-                text: Some(&story.text),
-            };
-            let facts = match (&analysis.facts, analysis.is_attack) {
-                (Some(f), true) => f.clone(),
-                _ => {
-                    tx.insert_story(&new_story)?;
-                    return Ok(Outcome {
-                        status: StoryStatus::NotAttack,
-                        analysis: Some(analysis),
-                        alerts: vec![],
-                    });
-                }
-            };
-            self.metrics.attack_stories.inc();
-            if let (Some(max), Some(p)) = (st.max_story_age, story.published) {
-                if now - p > Duration::from_std(max).unwrap_or(Duration::MAX) {
-                    tx.insert_story(&new_story)?;
-                    return Ok(Outcome {
-                        status: StoryStatus::TooOld,
-                        analysis: Some(analysis),
-                        alerts: vec![],
-                    });
-                }
+        };
+        let revised = |incident: Option<&str>| StoryStatus::Revised {
+            incident: incident.map(str::to_string),
+        };
+        let facts = match (&analysis.facts, analysis.is_attack) {
+            (Some(f), true) => f.clone(),
+            _ => {
+                save(&new_story)?;
+                return Ok(Outcome {
+                    status: match &prior {
+                        None => StoryStatus::NotAttack,
+                        Some(_) => revised(new_story.incident_id),
+                    },
+                    analysis: Some(analysis),
+                    alerts: vec![],
+                });
             }
-            let places = dedup::places_named(&analysis, st.engine.gazetteer());
-            let evidence = StoryEvidence {
-                places: &places,
-                facts: &facts,
-                simhash: hash,
-                published: story.published,
-            };
-            let day = dedup::story_day(&evidence);
-            let (best, all) = dedup::best_match(
+        };
+        self.metrics.attack_stories.inc();
+        if let (Some(max), Some(p)) = (st.max_story_age, story.published) {
+            if now - p > Duration::from_std(max).unwrap_or(Duration::MAX) {
+                save(&new_story)?;
+                return Ok(Outcome {
+                    status: StoryStatus::TooOld,
+                    analysis: Some(analysis),
+                    alerts: vec![],
+                });
+            }
+        }
+        let places = dedup::places_named(&analysis, st.engine.gazetteer());
+        let evidence = StoryEvidence {
+            places: &places,
+            facts: &facts,
+            simhash: hash,
+            published: story.published,
+        };
+        let day = dedup::story_day(&evidence);
+        // a story read again updates the incident it is part of (it never
+        // opens a second one); a new story, or one that was no attack
+        // before, is matched
+        let own = match new_story.incident_id {
+            Some(id) => tx.incident(id)?,
+            None => None,
+        };
+        let (best, all) = match &own {
+            Some(_) => (None, vec![]),
+            None => dedup::best_match(
                 tx,
                 &evidence,
                 st.dedup.window_days,
                 st.dedup.match_threshold,
-            )?;
-            for m in all.iter().take(3) {
-                tracing::debug!(
-                    story = %story.key,
-                    incident = %m.incident_id,
-                    score = m.score,
-                    reasons = ?m.reasons,
-                    "match candidate"
-                );
-            }
-            let (status, alerts) = match best {
-                Some(m) => {
-                    let mut inc = tx.incident(&m.incident_id)?.expect("candidate exists");
-                    let changes =
-                        dedup::merge(&mut inc, &facts, day, analysis.confidence, hash, now);
-                    for p in &places {
-                        if !inc.places.contains(p) && inc.places.len() < 64 {
-                            inc.places.push(p.clone());
-                        }
-                    }
-                    new_story.incident_id = Some(&inc.id);
-                    tx.insert_story(&new_story)?;
-                    if inc.known {
-                        tx.put_incident(&inc)?;
-                        (
-                            StoryStatus::Known {
-                                incident: inc.id.clone(),
-                            },
-                            vec![],
-                        )
-                    } else {
-                        let alerts =
-                            self.alerts_for(tx, st, &mut inc, changes, false, hold, now)?;
-                        tx.put_incident(&inc)?;
-                        (
-                            StoryStatus::Joined {
-                                incident: inc.id.clone(),
-                                score: m.score,
-                            },
-                            alerts,
-                        )
-                    }
-                }
-                None => {
-                    let id = dedup::incident_id(&facts, day, &story.key);
-                    let mut inc = dedup::new_incident(
-                        id,
-                        &facts,
-                        day,
-                        dedup::FirstStory {
-                            places: &places,
-                            title: &story.title,
-                            summary: &summary_of(&story.text),
-                            simhash: hash,
-                            confidence: analysis.confidence,
-                        },
-                        now,
-                    );
-                    new_story.incident_id = Some(&inc.id);
-                    tx.insert_story(&new_story)?;
-                    self.metrics.incidents.inc();
-                    let alerts = self.alerts_for(tx, st, &mut inc, vec![], true, hold, now)?;
-                    tx.put_incident(&inc)?;
-                    (
-                        StoryStatus::NewIncident {
-                            incident: inc.id.clone(),
-                        },
-                        alerts,
-                    )
-                }
-            };
-            Ok(Outcome {
-                status,
-                analysis: Some(analysis),
-                alerts,
-            })
+            )?,
+        };
+        for m in all.iter().take(3) {
+            tracing::debug!(
+                story = %story.key,
+                incident = %m.incident_id,
+                score = m.score,
+                reasons = ?m.reasons,
+                "match candidate"
+            );
         }
+        let joined = match (own, best) {
+            (Some(inc), _) => Some((inc, None)),
+            (None, Some(m)) => Some((
+                tx.incident(&m.incident_id)?.expect("candidate exists"),
+                Some(m.score),
+            )),
+            (None, None) => None,
+        };
+        let (status, alerts) = match joined {
+            Some((mut inc, score)) => {
+                let changes = dedup::merge(&mut inc, &facts, day, analysis.confidence, hash, now);
+                for p in &places {
+                    if !inc.places.contains(p) && inc.places.len() < 64 {
+                        inc.places.push(p.clone());
+                    }
+                }
+                if prior
+                    .as_ref()
+                    .is_some_and(|p| inc.title.as_ref() == Some(&p.title))
+                {
+                    // the story the incident was opened with: its title and
+                    // summary are the new text's
+                    inc.title = Some(story.title.clone());
+                    inc.summary = Some(summary_of(&story.text));
+                }
+                new_story.incident_id = Some(&inc.id);
+                save(&new_story)?;
+                let alerts = if inc.known {
+                    vec![]
+                } else {
+                    self.alerts_for(tx, st, &mut inc, changes, false, hold, now)?
+                };
+                tx.put_incident(&inc)?;
+                let id = inc.id.clone();
+                let status = match (&prior, score) {
+                    (Some(_), _) => revised(Some(&id)),
+                    (None, _) if inc.known => StoryStatus::Known { incident: id },
+                    (None, score) => StoryStatus::Joined {
+                        incident: id,
+                        score: score.unwrap_or_default(),
+                    },
+                };
+                (status, alerts)
+            }
+            None => {
+                let id = dedup::incident_id(&facts, day, &story.key);
+                let mut inc = dedup::new_incident(
+                    id,
+                    &facts,
+                    day,
+                    dedup::FirstStory {
+                        places: &places,
+                        title: &story.title,
+                        summary: &summary_of(&story.text),
+                        simhash: hash,
+                        confidence: analysis.confidence,
+                    },
+                    now,
+                );
+                new_story.incident_id = Some(&inc.id);
+                save(&new_story)?;
+                self.metrics.incidents.inc();
+                let alerts = self.alerts_for(tx, st, &mut inc, vec![], true, hold, now)?;
+                tx.put_incident(&inc)?;
+                let id = inc.id.clone();
+                let status = match &prior {
+                    Some(_) => revised(Some(&id)),
+                    None => StoryStatus::NewIncident { incident: id },
+                };
+                (status, alerts)
+            }
+        };
+        Ok(Outcome {
+            status,
+            analysis: Some(analysis),
+            alerts,
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -502,6 +562,7 @@ impl Pipeline {
             incident_id: incident.as_deref(),
             analysis_json: &serde_json::json!({"copy_of": of}).to_string(),
             text: Some(&story.text),
+            fingerprint: story.fingerprint,
         })?;
         let mut alerts = vec![];
         if let Some(id) = &incident {
@@ -859,6 +920,11 @@ fn log_fate(story: &Story, o: &Outcome) {
         StoryStatus::Known { incident } => tracing::debug!(
             story = %key, %title, %incident,
             "fate: joined a known (imported) incident: no alert"
+        ),
+        StoryStatus::Revised { incident } => tracing::debug!(
+            story = %key, %title, incident = incident.as_deref().unwrap_or("-"),
+            alerts = o.alerts.len(),
+            "fate: stored before, its text changed: read again"
         ),
         StoryStatus::HeldBack { incident } => tracing::debug!(
             story = %key, %title, %incident, published = ?story.published,

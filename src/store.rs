@@ -155,7 +155,43 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX stories_b2;
     DROP INDEX stories_b3;
     "#,
+    // 4: a fingerprint of each story's text as its feed gave it, and how many
+    // times a changed text was read again (stories stored before have none:
+    // unknown, filled the next time the item is seen, never a reason to read
+    // it again)
+    r#"
+    ALTER TABLE stories ADD COLUMN fingerprint INTEGER;
+    ALTER TABLE stories ADD COLUMN edits INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
+
+/// A story whose text changed is read again at most this many times: an
+/// item whose text flaps between versions stops being read after that.
+pub const MAX_STORY_EDITS: u32 = 20;
+
+/// Whether a story is stored already ([`Tx::story_known`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Known {
+    /// Neither its key nor its link is stored.
+    New,
+    /// Stored, and nothing to read again.
+    Stored,
+    /// Stored by the same feed without a fingerprint (before they were
+    /// kept): store this one, do not read it again.
+    Unfingerprinted,
+    /// Stored by the same feed with another text, read again fewer than
+    /// [`MAX_STORY_EDITS`] times.
+    Changed(Prior),
+}
+
+/// A stored story whose text changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prior {
+    pub title: String,
+    pub incident_id: Option<String>,
+    /// Times read again before.
+    pub edits: u32,
+}
 
 /// Whether the outbox moves: rows waiting to be sent (pending, not held for
 /// a digest) and the last time a row was settled (delivered or failed).
@@ -334,6 +370,8 @@ pub struct NewStory<'a> {
     pub analysis_json: &'a str,
     /// The story's full text (watch-list keywords search it).
     pub text: Option<&'a str>,
+    /// [`crate::model::Story::fingerprint`].
+    pub fingerprint: Option<u64>,
 }
 
 pub struct Store {
@@ -768,6 +806,108 @@ impl Tx<'_> {
         }
     }
 
+    /// Is this story stored, and is its text the one stored? A story stored
+    /// under its key by the same feed with another fingerprint is
+    /// [`Known::Changed`] (until read again [`MAX_STORY_EDITS`] times); one
+    /// known only by its link, or stored by another feed (the same article
+    /// in two feeds, texts of their own), is [`Known::Stored`].
+    pub fn story_known(
+        &self,
+        key: &str,
+        url_norm: Option<&str>,
+        feed: &str,
+        fingerprint: Option<u64>,
+    ) -> Result<Known> {
+        type Row = (String, Option<i64>, u32, String, Option<String>);
+        let row: Option<Row> = self
+            .tx
+            .prepare_cached(
+                "SELECT feed, fingerprint, edits, title, incident_id FROM stories WHERE key = ?1",
+            )?
+            .query_row([key], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .optional()?;
+        let Some((stored_feed, stored, edits, title, incident_id)) = row else {
+            return Ok(if self.story_seen(key, url_norm)? {
+                Known::Stored
+            } else {
+                Known::New
+            });
+        };
+        Ok(match (fingerprint, stored) {
+            _ if stored_feed != feed => Known::Stored,
+            (None, _) => Known::Stored,
+            (Some(_), None) => Known::Unfingerprinted,
+            (Some(f), Some(s)) if f as i64 == s => Known::Stored,
+            _ if edits >= MAX_STORY_EDITS => Known::Stored,
+            _ => Known::Changed(Prior {
+                title,
+                incident_id,
+                edits,
+            }),
+        })
+    }
+
+    /// Give a story stored without a fingerprint this one.
+    pub fn fill_fingerprint(&self, key: &str, fingerprint: u64) -> Result<()> {
+        self.exec(
+            "UPDATE stories SET fingerprint = ?2 WHERE key = ?1 AND fingerprint IS NULL",
+            params![key, fingerprint as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Replace a stored story by its new version (its text changed): title,
+    /// link, text, analysis, hash, fingerprint and incident; one more edit.
+    /// When it was first seen stays.
+    pub fn revise_story(&self, s: &NewStory<'_>) -> Result<()> {
+        let (story, old): (i64, i64) = self
+            .tx
+            .prepare_cached("SELECT rowid, simhash FROM stories WHERE key = ?1")?
+            .query_row([s.key], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let b = bands(s.simhash);
+        self.exec(
+            "UPDATE stories SET url = ?2, url_norm = ?3, title = ?4, published = ?5, simhash = ?6,
+               band0 = ?7, band1 = ?8, band2 = ?9, band3 = ?10, is_attack = ?11, confidence = ?12,
+               incident_id = ?13, analysis = ?14, language = ?15, text = ?16, fingerprint = ?17,
+               edits = edits + 1
+             WHERE key = ?1",
+            params![
+                s.key,
+                s.url,
+                s.url_norm,
+                s.title,
+                s.published.map(ts),
+                s.simhash as i64,
+                b[0],
+                b[1],
+                b[2],
+                b[3],
+                s.is_attack,
+                s.confidence,
+                s.incident_id,
+                s.analysis_json,
+                s.language,
+                s.text,
+                s.fingerprint.map(|f| f as i64),
+            ],
+        )?;
+        if old as u64 != s.simhash {
+            for (band, new) in band_keys(old as u64).into_iter().zip(band_keys(s.simhash)) {
+                self.exec(
+                    "DELETE FROM story_bands WHERE band = ?1 AND story = ?2",
+                    params![band, story],
+                )?;
+                self.exec(
+                    "INSERT OR REPLACE INTO story_bands (band, story, simhash) VALUES (?1, ?2, ?3)",
+                    params![new, story, s.simhash as i64],
+                )?;
+            }
+        }
+        Ok(())
+    }
+
     /// A stored story whose SimHash is within `max_distance` bits of `simhash`
     /// (indexed by four 16-bit bands: any hash within 3 bits shares a band).
     pub fn near_duplicate_story(
@@ -808,8 +948,8 @@ impl Tx<'_> {
     pub fn insert_story(&self, s: &NewStory<'_>) -> Result<()> {
         let b = bands(s.simhash);
         let inserted = self.exec(
-            "INSERT OR IGNORE INTO stories (key, feed, source, url, url_norm, title, published, seen_at, simhash, band0, band1, band2, band3, is_attack, confidence, incident_id, analysis, language, text)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+            "INSERT OR IGNORE INTO stories (key, feed, source, url, url_norm, title, published, seen_at, simhash, band0, band1, band2, band3, is_attack, confidence, incident_id, analysis, language, text, fingerprint)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
             params![
                 s.key,
                 s.feed,
@@ -830,6 +970,7 @@ impl Tx<'_> {
                 s.analysis_json,
                 s.language,
                 s.text,
+                s.fingerprint.map(|f| f as i64),
             ],
         )?;
         if inserted == 1 {
@@ -1422,6 +1563,77 @@ mod tests {
     }
 
     #[test]
+    fn fingerprints_decide_which_stored_stories_are_read_again() {
+        let s = Store::open_in_memory().unwrap();
+        let story = |fingerprint, simhash| NewStory {
+            key: "guid:f:1",
+            feed: "f",
+            source: "s",
+            url: Some("https://x.example/1"),
+            url_norm: Some("x.example/1"),
+            title: "t",
+            language: None,
+            published: None,
+            simhash,
+            is_attack: false,
+            confidence: 0.5,
+            incident_id: None,
+            analysis_json: "{}",
+            text: None,
+            fingerprint,
+        };
+        let known = |key: &str, url: Option<&str>, feed: &str, f: Option<u64>| {
+            s.read(|tx| tx.story_known(key, url, feed, f)).unwrap()
+        };
+        // stored before fingerprints were kept
+        s.transaction(|tx| tx.insert_story(&story(None, 7)))
+            .unwrap();
+        assert_eq!(
+            known("guid:f:1", None, "f", Some(1)),
+            Known::Unfingerprinted
+        );
+        assert_eq!(known("guid:f:1", None, "f", None), Known::Stored);
+        s.transaction(|tx| tx.fill_fingerprint("guid:f:1", 1))
+            .unwrap();
+        assert_eq!(known("guid:f:1", None, "f", Some(1)), Known::Stored);
+        assert_eq!(
+            known("guid:f:1", None, "f", Some(2)),
+            Known::Changed(Prior {
+                title: "t".into(),
+                incident_id: None,
+                edits: 0
+            })
+        );
+        // the same key from another feed, or the same link under another key
+        assert_eq!(known("guid:f:1", None, "g", Some(2)), Known::Stored);
+        assert_eq!(
+            known("guid:f:2", Some("x.example/1"), "f", Some(2)),
+            Known::Stored
+        );
+        assert_eq!(
+            known("guid:f:2", Some("x.example/2"), "f", Some(2)),
+            Known::New
+        );
+        // read again: the new text is the stored one, found by its new hash
+        s.transaction(|tx| tx.revise_story(&story(Some(2), !7)))
+            .unwrap();
+        assert_eq!(known("guid:f:1", None, "f", Some(2)), Known::Stored);
+        let near = |h| s.read(|tx| tx.near_duplicate_story(h, 0)).unwrap();
+        assert_eq!(near(!7), Some(("guid:f:1".to_string(), None)));
+        assert_eq!(near(7), None);
+        // no more than MAX_STORY_EDITS times
+        for f in 3..(MAX_STORY_EDITS as u64 + 2) {
+            assert!(matches!(
+                known("guid:f:1", None, "f", Some(f)),
+                Known::Changed(_)
+            ));
+            s.transaction(|tx| tx.revise_story(&story(Some(f), 7)))
+                .unwrap();
+        }
+        assert_eq!(known("guid:f:1", None, "f", Some(99)), Known::Stored);
+    }
+
+    #[test]
     fn near_duplicates_found_by_band() {
         let s = Store::open_in_memory().unwrap();
         let h: u64 = 0xdead_beef_1234_5678;
@@ -1441,6 +1653,7 @@ mod tests {
                 incident_id: Some("I-1"),
                 analysis_json: "{}",
                 text: None,
+                fingerprint: None,
             })
         })
         .unwrap();

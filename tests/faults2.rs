@@ -900,6 +900,228 @@ fn a_story_without_a_date_joins_the_dated_incident() {
 }
 
 // ---------------------------------------------------------------------------
+// Items edited under the same guid
+
+/// The item of `guid` reporting `killed` dead near Djibo.
+fn djibo_item(guid: &str, killed: u32, date: &str) -> Item {
+    Item::new(
+        guid,
+        &format!("Gunmen kill {killed} civilians near Djibo"),
+        &format!("https://outlet.example/news/{guid}"),
+        &format!(
+            "Gunmen on motorbikes killed {killed} civilians in a raid on a village near Djibo in northern Burkina Faso on Tuesday, residents said."
+        ),
+        date,
+    )
+}
+
+/// An item that keeps its guid while its text changes (a toll going from 15
+/// to 65) is read again: the incident's toll becomes 65 and watch-lists that
+/// want updates get one `incident.updated`; the same changed text fetched
+/// again alerts nothing, and no second incident or story is made (it was
+/// ignored after the first time).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_text_under_a_known_guid_updates_its_incident_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FeedServer::start().await;
+    let date = hours_ago(1);
+    server.route(
+        "/feed",
+        Reply::rss(rss_doc("Outlet", "en", &[djibo_item("toll", 15, &date)])),
+    );
+    let state = dir.path().join("state");
+    let db = state.join("sahel-watch.sqlite");
+    let jsonl = dir.path().join("alerts.jsonl");
+    let cfg = dir.path().join("sw.toml");
+    std::fs::write(
+        &cfg,
+        daemon_config(
+            &state,
+            "",
+            &[("feed", server.url("/feed"), "1s")],
+            &jsonl_channel(&jsonl),
+        )
+        .replace("[alerts]\n", "[alerts]\nupdates = true\n"),
+    )
+    .unwrap();
+    let mut d = Proc::start(launch(dir.path(), &cfg, "edited"));
+    assert!(
+        eventually(Duration::from_secs(30), || lines(&jsonl) == 1).await,
+        "log:\n{}",
+        d.log()
+    );
+    let alerts = || -> Vec<serde_json::Value> {
+        std::fs::read_to_string(&jsonl)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    assert_eq!(alerts()[0]["event"], "incident.new");
+    assert_eq!(alerts()[0]["incident"]["killed"], 15);
+
+    // the same guid, link and date; the toll revised
+    server.route(
+        "/feed",
+        Reply::rss(rss_doc("Outlet", "en", &[djibo_item("toll", 65, &date)])),
+    );
+    assert!(
+        eventually(Duration::from_secs(30), || lines(&jsonl) == 2).await,
+        "the revised text is read again and alerted as an update; log:\n{}",
+        d.log()
+    );
+    let update = &alerts()[1];
+    assert_eq!(update["event"], "incident.updated", "{update}");
+    assert_eq!(update["incident"]["killed"], 65, "{update}");
+    assert_eq!(update["incident"]["id"], alerts()[0]["incident"]["id"]);
+    assert!(
+        update["changes"].to_string().contains("killed 15 → 65"),
+        "{update}"
+    );
+    let polls = server.hits_of("/feed").len();
+    // more polls of the same (changed) text: nothing more
+    assert!(
+        eventually(Duration::from_secs(20), || server.hits_of("/feed").len()
+            >= polls + 3)
+        .await
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(lines(&jsonl), 2, "nothing alerted twice: {:?}", alerts());
+    assert_eq!(
+        query_i64(&db, "SELECT killed FROM incidents"),
+        Some(65),
+        "the incident's toll"
+    );
+    assert_eq!(query_i64(&db, "SELECT COUNT(*) FROM incidents"), Some(1));
+    assert_eq!(query_i64(&db, "SELECT COUNT(*) FROM stories"), Some(1));
+    assert_eq!(
+        query_i64(&db, "SELECT edits FROM stories"),
+        Some(1),
+        "read again once"
+    );
+    let text: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT text FROM stories", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        text.contains("killed 65"),
+        "the stored story is the new text: {text}"
+    );
+    d.assert_alive("end");
+    assert!(d.stop(Duration::from_secs(10)).is_some_and(|s| s.success()));
+    // and a restart reads nothing again
+    let mut again = Proc::start(launch(dir.path(), &cfg, "again"));
+    let polls = server.hits_of("/feed").len();
+    assert!(
+        eventually(Duration::from_secs(20), || server.hits_of("/feed").len()
+            >= polls + 2)
+        .await
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(lines(&jsonl), 2, "a restart sends nothing again");
+    assert_eq!(query_i64(&db, "SELECT edits FROM stories"), Some(1));
+    assert!(again
+        .stop(Duration::from_secs(10))
+        .is_some_and(|s| s.success()));
+}
+
+/// An item whose text flaps between two versions on every poll is read
+/// again at most `MAX_STORY_EDITS` times and alerts at most once per real
+/// change (the higher toll stays; going back down is no news); a toll that
+/// keeps rising alerts while the rises are significant, within the same cap.
+#[test]
+fn an_item_whose_text_flaps_is_read_again_a_bounded_number_of_times() {
+    use sahel_watch::pipeline::{Pipeline, Settings, StoryStatus};
+    use std::sync::Arc;
+    let gaz = sahel_nlp::Gazetteer::embedded();
+    let cfg = sahel_watch::config::Config::parse(
+        &format!("[daemon]\nmax_story_age = \"30d\"\n[alerts]\nupdates = true\n{WATCH_ALL}"),
+        "faults2.toml",
+        &gaz,
+    )
+    .unwrap();
+    let p = Pipeline::new(
+        Arc::new(sahel_watch::store::Store::open_in_memory().unwrap()),
+        Settings::new(&cfg, gaz.clone(), true),
+        sahel_watch::metrics::Metrics::default(),
+    );
+    let date = hours_ago(3);
+    let version = |killed: u32| {
+        let doc = rss_doc("Outlet", "en", &[djibo_item("flap", killed, &date)]);
+        sahel_watch::source::parse::parse_feed(doc.as_bytes(), "feed", None, None)
+            .unwrap()
+            .stories
+            .remove(0)
+    };
+    let (low, high) = (version(15), version(65));
+    assert_eq!(low.key, high.key);
+    let first = p.process(&low, Utc::now()).unwrap();
+    assert!(
+        matches!(first.status, StoryStatus::NewIncident { .. }),
+        "{:?}",
+        first.status
+    );
+    let mut statuses = Vec::new();
+    let mut alerts: Vec<_> = first
+        .alerts
+        .iter()
+        .map(|a| (a.event, a.incident.killed))
+        .collect();
+    for i in 0..60 {
+        let s = if i % 2 == 0 { &high } else { &low };
+        let o = p.process(s, Utc::now()).unwrap();
+        alerts.extend(o.alerts.iter().map(|a| (a.event, a.incident.killed)));
+        statuses.push(o.status);
+        if i == 0 {
+            // the same text twice in a row is seen, not read again
+            assert_eq!(
+                p.process(&high, Utc::now()).unwrap().status,
+                StoryStatus::Seen
+            );
+        }
+    }
+    use sahel_watch::model::AlertEvent;
+    assert_eq!(
+        alerts,
+        [(AlertEvent::New, Some(15)), (AlertEvent::Updated, Some(65))],
+        "one new, one update: {statuses:?}"
+    );
+    let revised = statuses
+        .iter()
+        .filter(|s| matches!(s, StoryStatus::Revised { .. }))
+        .count();
+    assert_eq!(
+        revised,
+        sahel_watch::store::MAX_STORY_EDITS as usize,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses[revised..].iter().all(|s| *s == StoryStatus::Seen),
+        "{statuses:?}"
+    );
+
+    // a toll rising on every edit (another item of the same incident): an
+    // update per significant rise, within the same cap
+    let rising = |killed: u32| {
+        let mut s = version(killed);
+        s.key = "guid:feed:rising".into();
+        s.url = Some("https://outlet.example/news/rising".into());
+        s
+    };
+    p.process(&rising(100), Utc::now()).unwrap();
+    let mut alerts = 0;
+    for killed in (1..=40).map(|k| 100 + 10 * k) {
+        alerts += p.process(&rising(killed), Utc::now()).unwrap().alerts.len();
+    }
+    assert_eq!(
+        alerts,
+        sahel_watch::store::MAX_STORY_EDITS as usize,
+        "each rise of 10 is significant, until the cap"
+    );
+    assert_eq!(p.store().recent_incidents(10, true).unwrap().len(), 1);
+}
+
+// ---------------------------------------------------------------------------
 // Smaller
 
 /// No "a stage has stopped beating ... delivery=None" right after start, and
