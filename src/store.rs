@@ -789,24 +789,8 @@ impl Tx<'_> {
         Ok(self.tx.prepare_cached(sql)?.execute(params)?)
     }
 
-    /// Is a story with this key, or this normalised link, already stored?
-    pub fn story_seen(&self, key: &str, url_norm: Option<&str>) -> Result<bool> {
-        let mut by_key = self
-            .tx
-            .prepare_cached("SELECT 1 FROM stories WHERE key = ?1")?;
-        if by_key.exists([key])? {
-            return Ok(true);
-        }
-        match url_norm {
-            Some(u) => Ok(self
-                .tx
-                .prepare_cached("SELECT 1 FROM stories WHERE url_norm = ?1 LIMIT 1")?
-                .exists([u])?),
-            None => Ok(false),
-        }
-    }
-
-    /// Is this story stored, and is its text the one stored? A story stored
+    /// Is this story stored (by key, or by normalised link), and is its
+    /// text the one stored? A story stored
     /// under its key by the same feed with another fingerprint is
     /// [`Known::Changed`] (until read again [`MAX_STORY_EDITS`] times); one
     /// known only by its link, or stored by another feed (the same article
@@ -829,11 +813,14 @@ impl Tx<'_> {
             })
             .optional()?;
         let Some((stored_feed, stored, edits, title, incident_id)) = row else {
-            return Ok(if self.story_seen(key, url_norm)? {
-                Known::Stored
-            } else {
-                Known::New
-            });
+            let by_url = match url_norm {
+                Some(u) => self
+                    .tx
+                    .prepare_cached("SELECT 1 FROM stories WHERE url_norm = ?1 LIMIT 1")?
+                    .exists([u])?,
+                None => false,
+            };
+            return Ok(if by_url { Known::Stored } else { Known::New });
         };
         Ok(match (fingerprint, stored) {
             _ if stored_feed != feed => Known::Stored,
