@@ -601,13 +601,32 @@ impl Pipeline {
         if hold || st.watchlists.lists().is_empty() {
             return Ok(vec![]);
         }
+        let told = if is_new { vec![] } else { tx.told(&inc.id)? };
+        let told_of = |w: &Watchlist| told.iter().find(|t| t.watchlist == w.name);
+        let wants_update = |w: &Watchlist| match (st.updates, told_of(w)) {
+            (_, None) | (UpdatePolicy::Off, _) => false,
+            (UpdatePolicy::EveryStory, Some(_)) => true,
+            (UpdatePolicy::Configured, Some(t)) => w.updates && self.significant(st, inc, t),
+        };
+        // a list already told of the incident hears of it again only with an
+        // update it wants: whether the others match does not matter, and
+        // they are not matched (their keywords not searched)
+        let open: Vec<&Watchlist> = st
+            .watchlists
+            .lists()
+            .iter()
+            .filter(|w| told_of(w).is_none() || wants_update(w))
+            .collect();
+        if open.is_empty() {
+            return Ok(vec![]);
+        }
         // the incident's stories are read only when something needs them:
         // languages and texts when a list matches on them, the stories an
         // alert lists once there is an alert (an incident with thousands of
         // stories is joined by each of them, mostly without an alert)
         let mut listed = None;
         let mut languages: Vec<String> = Vec::new();
-        if st.watchlists.need_languages() {
+        if open.iter().any(|w| w.uses_languages()) {
             let l = tx.alert_stories(&inc.id, MAX_ALERT_STORIES)?;
             for lang in l.iter().filter_map(|(_, l)| l.clone()) {
                 if !languages.contains(&lang) {
@@ -618,23 +637,22 @@ impl Pipeline {
         }
         // keywords search the titles and full texts of the first and the
         // latest stories (bounded, as the stories listed)
-        let text = if st.watchlists.need_text() {
+        let text = if open.iter().any(|w| w.uses_text()) {
             tx.story_texts(&inc.id, MAX_ALERT_STORIES)?.join("\n")
                 + "\n"
                 + inc.summary.as_deref().unwrap_or("")
         } else {
             String::new()
         };
-        let matched = st.watchlists.matching(&MatchInput {
+        let input = MatchInput {
             incident: inc,
             text: &text,
             languages: &languages,
-        });
-        if matched.is_empty() {
-            return Ok(vec![]);
-        }
-        let told = if is_new { vec![] } else { tx.told(&inc.id)? };
-        let told_of = |w: &Watchlist| told.iter().find(|t| t.watchlist == w.name);
+        };
+        let matched: Vec<&Watchlist> = open
+            .into_iter()
+            .filter(|w| st.watchlists.matches(w, &input))
+            .collect();
         let new_to: Vec<&Watchlist> = matched
             .iter()
             .copied()
@@ -643,11 +661,7 @@ impl Pipeline {
         let update_to: Vec<&Watchlist> = matched
             .iter()
             .copied()
-            .filter(|w| match (st.updates, told_of(w)) {
-                (_, None) | (UpdatePolicy::Off, _) => false,
-                (UpdatePolicy::EveryStory, Some(_)) => true,
-                (UpdatePolicy::Configured, Some(t)) => w.updates && self.significant(st, inc, t),
-            })
+            .filter(|w| told_of(w).is_some())
             .collect();
         if new_to.is_empty() && update_to.is_empty() {
             return Ok(vec![]);
