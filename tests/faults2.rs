@@ -6,149 +6,14 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
-use support::daemon::toml_str;
 use support::faults::*;
-use support::http_feeds::{FeedServer, Reply};
+use support::http_feeds::{wait_until, FeedServer, Reply};
 use support::smtp::{SmtpOptions, SmtpServer};
-
-const WATCH_ALL: &str =
-    "[[watchlist]]\nname = \"all\"\ncountries = [\"ML\", \"BF\", \"NE\", \"TD\", \"MR\"]\n";
-
-/// An RFC 2822 date `hours` before now.
-fn hours_ago(hours: i64) -> String {
-    (Utc::now() - chrono::Duration::hours(hours)).to_rfc2822()
-}
-
-/// WATCH_ALL sending to every channel `channels` (TOML text) defines, or
-/// to the daemon's log when it defines none.
-fn watch_all_to(channels: &str) -> String {
-    let mut names = Vec::new();
-    let mut in_channel = false;
-    for l in channels.lines().map(str::trim) {
-        if l.starts_with('[') {
-            in_channel = l == "[[channel]]";
-        } else if let Some(n) = l.strip_prefix("name = ").filter(|_| in_channel) {
-            names.push(n.to_string());
-        }
-    }
-    if names.is_empty() {
-        names.push("\"log\"".to_string());
-    }
-    format!("{WATCH_ALL}channels = [{}]\n", names.join(", "))
-}
-
-/// A daemon configuration: feeds are (name, url, interval).
-fn daemon_config(
-    state: &Path,
-    listen: &str,
-    feeds: &[(&str, String, &str)],
-    extra: &str,
-) -> String {
-    let mut s = format!(
-        r#"[daemon]
-state_dir = {state}
-listen = {listen}
-log_format = "text"
-max_story_age = "30d"
-connect_timeout = "2s"
-fetch_timeout = "5s"
-shutdown_grace = "2s"
-
-[alerts]
-retry_delay = "200ms"
-max_retry_delay = "1s"
-
-{watch}
-{extra}
-"#,
-        state = toml_str(&state.display().to_string()),
-        listen = toml_str(listen),
-        watch = watch_all_to(extra),
-    );
-    for (name, url, interval) in feeds {
-        s.push_str(&format!(
-            "\n[[feed]]\nname = {}\nurl = {}\ninterval = \"{interval}\"\n",
-            toml_str(name),
-            toml_str(url)
-        ));
-    }
-    s
-}
-
-fn jsonl_channel(path: &Path) -> String {
-    format!(
-        "[[channel]]\nname = \"file\"\ntype = \"jsonl\"\npath = {}\n",
-        toml_str(&path.display().to_string())
-    )
-}
-
-fn launch<'a>(dir: &Path, config_path: &'a Path, name: &str) -> Launch<'a> {
-    Launch {
-        config: config_path,
-        log_path: dir.join(format!("{name}.log")),
-        env: vec![],
-        umask: None,
-        rust_log: "info",
-    }
-}
-
-fn lines(path: &Path) -> usize {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .count()
-}
-
-/// Run `sahel-watch ARGS` to its end, at most `limit` (killed after that:
-/// the test then fails on the status).
-fn run_cli(args: &[&str], limit: Duration) -> (Option<std::process::ExitStatus>, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sahel-watch"))
-        .args(args)
-        .env("RUST_LOG", "info")
-        .env_remove("NOTIFY_SOCKET")
-        .env_remove("WATCHDOG_USEC")
-        .env_remove("WATCHDOG_PID")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn sahel-watch");
-    let deadline = Instant::now() + limit;
-    let mut status = None;
-    while Instant::now() < deadline {
-        if let Some(s) = child.try_wait().expect("try_wait") {
-            status = Some(s);
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    if status.is_none() {
-        let _ = child.kill();
-    }
-    let Output { stdout, stderr, .. } = child.wait_with_output().expect("wait");
-    (
-        status,
-        String::from_utf8_lossy(&stdout).into_owned(),
-        String::from_utf8_lossy(&stderr).into_owned(),
-    )
-}
-
-async fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if f() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    f()
-}
 
 // ---------------------------------------------------------------------------
 // State
@@ -179,7 +44,7 @@ async fn a_second_daemon_on_one_state_directory_refuses_to_start() {
     .unwrap();
     let mut first = Proc::start(launch(dir.path(), &cfg, "first"));
     assert!(
-        eventually(Duration::from_secs(20), || lines(&jsonl) == 1).await,
+        wait_until(Duration::from_secs(20), || lines(&jsonl) == 1).await,
         "the first daemon alerts; log:\n{}",
         first.log()
     );
@@ -239,7 +104,7 @@ async fn an_emptied_or_damaged_database_is_refused_not_recreated() {
     let cfg_s = cfg.display().to_string();
     let mut d = Proc::start(launch(dir.path(), &cfg, "first"));
     assert!(
-        eventually(Duration::from_secs(30), || lines(&jsonl) == 4).await,
+        wait_until(Duration::from_secs(30), || lines(&jsonl) == 4).await,
         "log:\n{}",
         d.log()
     );
@@ -307,7 +172,7 @@ async fn failed_deliveries_are_listed_and_queued_again_by_outbox_retry() {
     let cfg_s = cfg.display().to_string();
     let mut d = Proc::start(launch(dir.path(), &cfg, "daemon"));
     assert!(
-        eventually(Duration::from_secs(30), || {
+        wait_until(Duration::from_secs(30), || {
             outbox(&db, "mail").iter().any(|(_, s)| s == "failed")
         })
         .await,
@@ -363,7 +228,7 @@ async fn failed_deliveries_are_listed_and_queued_again_by_outbox_retry() {
         d.log()
     );
     assert!(
-        eventually(Duration::from_secs(10), || {
+        wait_until(Duration::from_secs(10), || {
             outbox(&db, "mail") == vec![(outbox(&db, "mail")[0].0.clone(), "delivered".into())]
         })
         .await
@@ -416,7 +281,7 @@ async fn deeply_nested_markup_is_bounded_and_sigterm_ends_the_process() {
     .unwrap();
     let mut d = Proc::start(launch(dir.path(), &cfg, "deep"));
     assert!(
-        eventually(Duration::from_secs(30), || lines(&jsonl) == 1).await,
+        wait_until(Duration::from_secs(30), || lines(&jsonl) == 1).await,
         "the attack story next to the hostile item is alerted; log:\n{}",
         d.log()
     );
@@ -486,7 +351,7 @@ async fn a_tag_flood_inside_the_size_cap_keeps_memory_bounded() {
     .unwrap();
     let mut d = Proc::start(launch(dir.path(), &cfg, "flood"));
     assert!(
-        eventually(Duration::from_secs(60), || lines(&jsonl) == 1).await,
+        wait_until(Duration::from_secs(60), || lines(&jsonl) == 1).await,
         "log:\n{}",
         d.log()
     );
@@ -663,7 +528,7 @@ async fn control_characters_and_unsafe_links_never_reach_the_atom_feed() {
     let mut d = Proc::start(launch(dir.path(), &cfg, "atom"));
     let db = state.join("sahel-watch.sqlite");
     assert!(
-        eventually(Duration::from_secs(30), || {
+        wait_until(Duration::from_secs(30), || {
             query_i64(
                 &db,
                 "SELECT COUNT(DISTINCT incident_id) FROM stories WHERE incident_id IS NOT NULL",
@@ -946,7 +811,7 @@ async fn a_changed_text_under_a_known_guid_updates_its_incident_once() {
     .unwrap();
     let mut d = Proc::start(launch(dir.path(), &cfg, "edited"));
     assert!(
-        eventually(Duration::from_secs(30), || lines(&jsonl) == 1).await,
+        wait_until(Duration::from_secs(30), || lines(&jsonl) == 1).await,
         "log:\n{}",
         d.log()
     );
@@ -966,7 +831,7 @@ async fn a_changed_text_under_a_known_guid_updates_its_incident_once() {
         Reply::rss(rss_doc("Outlet", "en", &[djibo_item("toll", 65, &date)])),
     );
     assert!(
-        eventually(Duration::from_secs(30), || lines(&jsonl) == 2).await,
+        wait_until(Duration::from_secs(30), || lines(&jsonl) == 2).await,
         "the revised text is read again and alerted as an update; log:\n{}",
         d.log()
     );
@@ -981,7 +846,7 @@ async fn a_changed_text_under_a_known_guid_updates_its_incident_once() {
     let polls = server.hits_of("/feed").len();
     // more polls of the same (changed) text: nothing more
     assert!(
-        eventually(Duration::from_secs(20), || server.hits_of("/feed").len()
+        wait_until(Duration::from_secs(20), || server.hits_of("/feed").len()
             >= polls + 3)
         .await
     );
@@ -1013,7 +878,7 @@ async fn a_changed_text_under_a_known_guid_updates_its_incident_once() {
     let mut again = Proc::start(launch(dir.path(), &cfg, "again"));
     let polls = server.hits_of("/feed").len();
     assert!(
-        eventually(Duration::from_secs(20), || server.hits_of("/feed").len()
+        wait_until(Duration::from_secs(20), || server.hits_of("/feed").len()
             >= polls + 2)
         .await
     );
@@ -1291,7 +1156,7 @@ async fn pages_damaged_under_a_running_daemon_stop_it_non_zero() {
     .unwrap();
     let mut d = Proc::start(launch(dir.path(), &cfg, "damaged"));
     assert!(
-        eventually(Duration::from_secs(30), || lines(&jsonl) == 6).await,
+        wait_until(Duration::from_secs(30), || lines(&jsonl) == 6).await,
         "log:\n{}",
         d.log()
     );
