@@ -853,44 +853,25 @@ impl Tx<'_> {
             .tx
             .prepare_cached("SELECT rowid, simhash FROM stories WHERE key = ?1")?
             .query_row([s.key], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        let b = bands(s.simhash);
-        self.exec(
-            "UPDATE stories SET url = ?2, url_norm = ?3, title = ?4, published = ?5, simhash = ?6,
-               band0 = ?7, band1 = ?8, band2 = ?9, band3 = ?10, is_attack = ?11, confidence = ?12,
-               incident_id = ?13, analysis = ?14, language = ?15, text = ?16, fingerprint = ?17,
-               edits = edits + 1
-             WHERE key = ?1",
-            params![
-                s.key,
-                s.url,
-                s.url_norm,
-                s.title,
-                s.published.map(ts),
-                s.simhash as i64,
-                b[0],
-                b[1],
-                b[2],
-                b[3],
-                s.is_attack,
-                s.confidence,
-                s.incident_id,
-                s.analysis_json,
-                s.language,
-                s.text,
-                s.fingerprint.map(|f| f as i64),
-            ],
+        self.write_story(
+            s,
+            "",
+            "ON CONFLICT(key) DO UPDATE SET url = excluded.url, url_norm = excluded.url_norm,
+               title = excluded.title, published = excluded.published, simhash = excluded.simhash,
+               band0 = excluded.band0, band1 = excluded.band1, band2 = excluded.band2,
+               band3 = excluded.band3, is_attack = excluded.is_attack,
+               confidence = excluded.confidence, incident_id = excluded.incident_id,
+               analysis = excluded.analysis, language = excluded.language, text = excluded.text,
+               fingerprint = excluded.fingerprint, edits = edits + 1",
         )?;
         if old as u64 != s.simhash {
-            for (band, new) in band_keys(old as u64).into_iter().zip(band_keys(s.simhash)) {
+            for band in band_keys(old as u64) {
                 self.exec(
                     "DELETE FROM story_bands WHERE band = ?1 AND story = ?2",
                     params![band, story],
                 )?;
-                self.exec(
-                    "INSERT OR REPLACE INTO story_bands (band, story, simhash) VALUES (?1, ?2, ?3)",
-                    params![new, story, s.simhash as i64],
-                )?;
             }
+            self.put_bands(story, s.simhash)?;
         }
         Ok(())
     }
@@ -933,10 +914,20 @@ impl Tx<'_> {
     }
 
     pub fn insert_story(&self, s: &NewStory<'_>) -> Result<()> {
+        if self.write_story(s, "OR IGNORE", "")? == 1 {
+            self.put_bands(self.tx.last_insert_rowid(), s.simhash)?;
+        }
+        Ok(())
+    }
+
+    /// `INSERT {or} INTO stories ... {upsert}` of a story's row (first seen now).
+    fn write_story(&self, s: &NewStory<'_>, or: &str, upsert: &str) -> Result<usize> {
         let b = bands(s.simhash);
-        let inserted = self.exec(
-            "INSERT OR IGNORE INTO stories (key, feed, source, url, url_norm, title, published, seen_at, simhash, band0, band1, band2, band3, is_attack, confidence, incident_id, analysis, language, text, fingerprint)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+        self.exec(
+            &format!(
+                "INSERT {or} INTO stories (key, feed, source, url, url_norm, title, published, seen_at, simhash, band0, band1, band2, band3, is_attack, confidence, incident_id, analysis, language, text, fingerprint)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) {upsert}"
+            ),
             params![
                 s.key,
                 s.feed,
@@ -959,15 +950,16 @@ impl Tx<'_> {
                 s.text,
                 s.fingerprint.map(|f| f as i64),
             ],
-        )?;
-        if inserted == 1 {
-            let story = self.tx.last_insert_rowid();
-            for band in band_keys(s.simhash) {
-                self.exec(
-                    "INSERT INTO story_bands (band, story, simhash) VALUES (?1, ?2, ?3)",
-                    params![band, story, s.simhash as i64],
-                )?;
-            }
+        )
+    }
+
+    /// The `story_bands` rows of the story with this rowid.
+    fn put_bands(&self, story: i64, simhash: u64) -> Result<()> {
+        for band in band_keys(simhash) {
+            self.exec(
+                "INSERT INTO story_bands (band, story, simhash) VALUES (?1, ?2, ?3)",
+                params![band, story, simhash as i64],
+            )?;
         }
         Ok(())
     }
