@@ -23,25 +23,18 @@ use support::smtp::{SmtpOptions, SmtpServer};
 /// commands still read. Once the first is gone, a daemon starts again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_daemon_on_one_state_directory_refuses_to_start() {
-    let dir = tempfile::tempdir().unwrap();
     let server = FeedServer::start().await;
     server.route(
         "/feed",
         Reply::rss(rss_doc("Outlet", "en", &[attack_item(0, &hours_ago(1))])),
     );
-    let state = dir.path().join("state");
-    let jsonl = dir.path().join("alerts.jsonl");
-    let cfg = dir.path().join("sw.toml");
-    std::fs::write(
-        &cfg,
-        daemon_config(
-            &state,
-            "",
-            &[("feed", server.url("/feed"), "1s")],
-            &jsonl_channel(&jsonl),
-        ),
-    )
-    .unwrap();
+    let DaemonDir {
+        dir,
+        state,
+        jsonl,
+        cfg,
+        ..
+    } = DaemonDir::with_jsonl("", &[("feed", server.url("/feed"), "1s")], |c| c);
     let mut first = Proc::start(launch(dir.path(), &cfg, "first"));
     assert!(
         wait_until(Duration::from_secs(20), || lines(&jsonl) == 1).await,
@@ -83,24 +76,16 @@ async fn a_second_daemon_on_one_state_directory_refuses_to_start() {
 /// Neither file is touched.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_emptied_or_damaged_database_is_refused_not_recreated() {
-    let dir = tempfile::tempdir().unwrap();
     let server = FeedServer::start().await;
     let items: Vec<Item> = (0..4).map(|i| attack_item(i, &hours_ago(1))).collect();
     server.route("/feed", Reply::rss(rss_doc("Outlet", "en", &items)));
-    let state = dir.path().join("state");
-    let db = state.join("sahel-watch.sqlite");
-    let jsonl = dir.path().join("alerts.jsonl");
-    let cfg = dir.path().join("sw.toml");
-    std::fs::write(
-        &cfg,
-        daemon_config(
-            &state,
-            "",
-            &[("feed", server.url("/feed"), "1s")],
-            &jsonl_channel(&jsonl),
-        ),
-    )
-    .unwrap();
+    let DaemonDir {
+        dir,
+        db,
+        jsonl,
+        cfg,
+        ..
+    } = DaemonDir::with_jsonl("", &[("feed", server.url("/feed"), "1s")], |c| c);
     let cfg_s = cfg.display().to_string();
     let mut d = Proc::start(launch(dir.path(), &cfg, "first"));
     assert!(
@@ -248,7 +233,6 @@ async fn failed_deliveries_are_listed_and_queued_again_by_outbox_retry() {
 /// within shutdown_grace.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deeply_nested_markup_is_bounded_and_sigterm_ends_the_process() {
-    let dir = tempfile::tempdir().unwrap();
     let server = FeedServer::start().await;
     let depth = 100_000;
     let nested = format!(
@@ -266,19 +250,9 @@ async fn deeply_nested_markup_is_bounded_and_sigterm_ends_the_process() {
             &[hostile.clone(), attack_item(2, &hours_ago(1))],
         )),
     );
-    let state = dir.path().join("state");
-    let jsonl = dir.path().join("alerts.jsonl");
-    let cfg = dir.path().join("sw.toml");
-    std::fs::write(
-        &cfg,
-        daemon_config(
-            &state,
-            "",
-            &[("deep", server.url("/deep"), "1s")],
-            &jsonl_channel(&jsonl),
-        ),
-    )
-    .unwrap();
+    let DaemonDir {
+        dir, jsonl, cfg, ..
+    } = DaemonDir::with_jsonl("", &[("deep", server.url("/deep"), "1s")], |c| c);
     let mut d = Proc::start(launch(dir.path(), &cfg, "deep"));
     assert!(
         wait_until(Duration::from_secs(30), || lines(&jsonl) == 1).await,
@@ -314,7 +288,6 @@ async fn deeply_nested_markup_is_bounded_and_sigterm_ends_the_process() {
 /// now stays under 30 x the body cap, and the feed's attack story is alerted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tag_flood_inside_the_size_cap_keeps_memory_bounded() {
-    let dir = tempfile::tempdir().unwrap();
     let server = FeedServer::start().await;
     let mut flood = Item::new(
         "flood",
@@ -331,24 +304,15 @@ async fn a_tag_flood_inside_the_size_cap_keeps_memory_bounded() {
         doc.len()
     );
     server.route("/flood", Reply::rss(doc));
-    let state = dir.path().join("state");
-    let jsonl = dir.path().join("alerts.jsonl");
-    let cfg = dir.path().join("sw.toml");
     let cap: u64 = 12_000_000;
-    std::fs::write(
-        &cfg,
-        daemon_config(
-            &state,
-            "",
-            &[("flood", server.url("/flood"), "1s")],
-            &jsonl_channel(&jsonl),
-        )
-        .replace(
+    let DaemonDir {
+        dir, jsonl, cfg, ..
+    } = DaemonDir::with_jsonl("", &[("flood", server.url("/flood"), "1s")], |c| {
+        c.replace(
             "shutdown_grace = \"2s\"",
             "shutdown_grace = \"2s\"\nmax_body_size = \"12MB\"",
-        ),
-    )
-    .unwrap();
+        )
+    });
     let mut d = Proc::start(launch(dir.path(), &cfg, "flood"));
     assert!(
         wait_until(Duration::from_secs(60), || lines(&jsonl) == 1).await,
@@ -787,28 +751,21 @@ fn djibo_item(guid: &str, killed: u32, date: &str) -> Item {
 /// ignored after the first time).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_text_under_a_known_guid_updates_its_incident_once() {
-    let dir = tempfile::tempdir().unwrap();
     let server = FeedServer::start().await;
     let date = hours_ago(1);
     server.route(
         "/feed",
         Reply::rss(rss_doc("Outlet", "en", &[djibo_item("toll", 15, &date)])),
     );
-    let state = dir.path().join("state");
-    let db = state.join("sahel-watch.sqlite");
-    let jsonl = dir.path().join("alerts.jsonl");
-    let cfg = dir.path().join("sw.toml");
-    std::fs::write(
-        &cfg,
-        daemon_config(
-            &state,
-            "",
-            &[("feed", server.url("/feed"), "1s")],
-            &jsonl_channel(&jsonl),
-        )
-        .replace("[alerts]\n", "[alerts]\nupdates = true\n"),
-    )
-    .unwrap();
+    let DaemonDir {
+        dir,
+        db,
+        jsonl,
+        cfg,
+        ..
+    } = DaemonDir::with_jsonl("", &[("feed", server.url("/feed"), "1s")], |c| {
+        c.replace("[alerts]\n", "[alerts]\nupdates = true\n")
+    });
     let mut d = Proc::start(launch(dir.path(), &cfg, "edited"));
     assert!(
         wait_until(Duration::from_secs(30), || lines(&jsonl) == 1).await,
@@ -1135,25 +1092,17 @@ fn idle_and_half_sent_connections_to_the_endpoint_are_closed() {
 /// logging an error every second.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_damaged_under_a_running_daemon_stop_it_non_zero() {
-    let dir = tempfile::tempdir().unwrap();
     let server = FeedServer::start().await;
     let items: Vec<Item> = (0..6).map(|i| attack_item(i, &hours_ago(1))).collect();
     server.route("/feed", Reply::rss(rss_doc("Outlet", "en", &items)));
-    let state = dir.path().join("state");
-    let db = state.join("sahel-watch.sqlite");
-    let jsonl = dir.path().join("alerts.jsonl");
     let listen = format!("127.0.0.1:{}", support::daemon::free_port());
-    let cfg = dir.path().join("sw.toml");
-    std::fs::write(
-        &cfg,
-        daemon_config(
-            &state,
-            &listen,
-            &[("feed", server.url("/feed"), "1s")],
-            &jsonl_channel(&jsonl),
-        ),
-    )
-    .unwrap();
+    let DaemonDir {
+        dir,
+        db,
+        jsonl,
+        cfg,
+        ..
+    } = DaemonDir::with_jsonl(&listen, &[("feed", server.url("/feed"), "1s")], |c| c);
     let mut d = Proc::start(launch(dir.path(), &cfg, "damaged"));
     assert!(
         wait_until(Duration::from_secs(30), || lines(&jsonl) == 6).await,

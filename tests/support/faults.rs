@@ -402,6 +402,41 @@ pub fn jsonl_channel(path: &Path) -> String {
     )
 }
 
+/// A temporary directory for one daemon alerting to a jsonl file: the
+/// state directory, its database, the jsonl file and the configuration.
+pub struct DaemonDir {
+    pub dir: tempfile::TempDir,
+    pub state: PathBuf,
+    pub db: PathBuf,
+    pub jsonl: PathBuf,
+    pub cfg: PathBuf,
+}
+
+impl DaemonDir {
+    /// [`daemon_config`] of `feeds` listening on `listen`, alerting to the
+    /// jsonl file, with `edit` applied, written to `cfg`.
+    pub fn with_jsonl(
+        listen: &str,
+        feeds: &[(&str, String, &str)],
+        edit: impl FnOnce(String) -> String,
+    ) -> DaemonDir {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        let db = state.join("sahel-watch.sqlite");
+        let jsonl = dir.path().join("alerts.jsonl");
+        let cfg = dir.path().join("sw.toml");
+        let text = daemon_config(&state, listen, feeds, &jsonl_channel(&jsonl));
+        std::fs::write(&cfg, edit(text)).unwrap();
+        DaemonDir {
+            dir,
+            state,
+            db,
+            jsonl,
+            cfg,
+        }
+    }
+}
+
 /// Start `config_path` with the log in `dir/NAME.log`, at INFO.
 pub fn launch<'a>(dir: &Path, config_path: &'a Path, name: &str) -> Launch<'a> {
     Launch {
