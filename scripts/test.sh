@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The delivery tests run a real SMTP server (the mailin crate) and HTTP receivers in-process,
-# the daemon tests a feed server: all on 127.0.0.1, nothing to install for them.
+# the daemon tests a feed server: all on 127.0.0.1, nothing to install for them. The browser
+# test screenshots each view of the web page into target/web-screenshots/.
 # A C compiler: the bundled SQLite and the TLS library are built from C.
 if ! command -v cc >/dev/null; then
   if [ "$(id -u)" = 0 ]; then
@@ -33,6 +34,28 @@ if ! command -v systemd-analyze >/dev/null; then
   else
     echo "warning: systemd-analyze missing and not root; the unit check is skipped" >&2
   fi
+fi
+
+# Chromium, for the web page's test in a real browser (tests/web_browser.rs): Debian's package,
+# driven headless over a pipe; skipped with a message where absent (an error under CI).
+if ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+      || echo "warning: could not install chromium; the browser test cannot run" >&2
+  else
+    echo "warning: chromium missing and not root (sudo apt-get install chromium); the browser test is skipped" >&2
+  fi
+fi
+
+# xmllint and the official CAP 1.2 schema (CAP documents are validated against it), and a
+# Matrix homeserver (Synapse) for the Matrix channel's test: scripts/test-tools.sh puts them in
+# target/test-tools; the tests that need them skip with a message where absent (an error under CI).
+if ! ./scripts/test-tools.sh; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "error: scripts/test-tools.sh could not install what the CAP and Matrix tests need" >&2
+    exit 1
+  fi
+  echo "warning: some test tools are missing; the tests that need them are skipped" >&2
 fi
 
 cargo test --workspace --locked "$@"

@@ -54,6 +54,10 @@ pub struct Config {
     pub alerts: AlertsConfig,
     #[serde(default)]
     pub dedup: DedupConfig,
+    #[serde(default)]
+    pub web: WebConfig,
+    #[serde(default)]
+    pub cap: CapConfig,
     #[serde(default, rename = "feed")]
     pub feeds: Vec<FeedConfig>,
     #[serde(default, rename = "watchlist")]
@@ -174,6 +178,56 @@ pub struct DedupConfig {
 }
 
 impl Default for DedupConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("defaults")
+    }
+}
+
+/// The web page at `/` (served on `daemon.listen`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebConfig {
+    /// The page fetches the incidents again this often (new ones appear without a reload).
+    #[serde(default = "default_web_refresh", deserialize_with = "de_duration")]
+    pub refresh: Duration,
+    /// Raster tiles layered under the embedded base map, a URL with {z}, {x} and {y}
+    /// ("https://tiles.example.org/{z}/{x}/{y}.png"). Unset: no request leaves the page.
+    #[serde(default)]
+    pub tiles: Option<String>,
+    /// The tiles' attribution, shown under the map.
+    #[serde(default)]
+    pub tiles_attribution: Option<String>,
+    /// Where readers reach the web page ("https://watch.example.org", behind the
+    /// reverse proxy): CAP alerts link to `{public_url}/incidents/{id}`.
+    #[serde(default)]
+    pub public_url: Option<String>,
+}
+
+/// CAP 1.2 alerts (`/incidents/{id}.cap`, `/incidents.cap.atom`, `format = "cap"` webhooks).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapConfig {
+    /// The alerts' `sender`: globally unique, e.g. based on a domain name
+    /// ("sahel-watch@ngo.example"); no spaces, commas, `<` or `&`.
+    #[serde(default = "default_cap_sender")]
+    pub sender: String,
+}
+
+fn default_cap_sender() -> String {
+    crate::cap::DEFAULT_SENDER.to_string()
+}
+
+impl Default for CapConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("defaults")
+    }
+}
+
+fn default_web_refresh() -> Duration {
+    Duration::from_secs(30)
+}
+
+impl Default for WebConfig {
     fn default() -> Self {
         toml::from_str("").expect("defaults")
     }
@@ -310,6 +364,10 @@ pub enum WebhookFormat {
     Discord,
     Teams,
     Ntfy,
+    /// A body from `template` or `template_file` (minijinja), with `content_type`.
+    Template,
+    /// An OASIS CAP 1.2 alert (`application/cap+xml`).
+    Cap,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -335,8 +393,104 @@ pub struct WebhookChannel {
     pub secret_file: Option<PathBuf>,
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    /// Headers whose values are secrets: header name → environment variable
+    /// holding the value (`{ "Authorization" = "SMS_GATEWAY_AUTH" }`).
+    #[serde(default)]
+    pub headers_env: BTreeMap<String, String>,
+    /// format = "template": the body template, inline...
+    #[serde(default)]
+    pub template: Option<String>,
+    /// ...or in a file (relative paths from the configuration's directory).
+    #[serde(default)]
+    pub template_file: Option<PathBuf>,
+    /// format = "template": the body's Content-Type (default "text/plain; charset=utf-8");
+    /// it also decides how values are escaped.
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// Environment variables the template may read as `{{ env.NAME }}`.
+    #[serde(default)]
+    pub template_env: Vec<String>,
     #[serde(default = "default_send_timeout", deserialize_with = "de_duration")]
     pub timeout: Duration,
+    /// The template's text, read when the configuration is loaded (not a key).
+    #[serde(skip)]
+    pub template_text: Option<String>,
+}
+
+impl WebhookChannel {
+    /// The body's Content-Type of a template webhook.
+    pub fn template_content_type(&self) -> &str {
+        self.content_type
+            .as_deref()
+            .unwrap_or("text/plain; charset=utf-8")
+    }
+}
+
+/// A Telegram bot posting to one chat (Bot API `sendMessage`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelegramChannel {
+    pub name: String,
+    #[serde(default)]
+    pub bot_token_env: Option<String>,
+    #[serde(default)]
+    pub bot_token_file: Option<PathBuf>,
+    /// A chat id (-1001234567890) or a public channel's @name.
+    #[serde(deserialize_with = "de_chat_id")]
+    pub chat_id: String,
+    #[serde(default = "default_telegram_api")]
+    pub api_base: String,
+    #[serde(default = "default_send_timeout", deserialize_with = "de_duration")]
+    pub timeout: Duration,
+}
+
+/// A Matrix room, through the client-server API of the bot's homeserver.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatrixChannel {
+    pub name: String,
+    /// "https://matrix.example.org"
+    pub homeserver: String,
+    /// "!abcdefg:example.org" (the room's id, not an alias)
+    pub room_id: String,
+    #[serde(default)]
+    pub access_token_env: Option<String>,
+    #[serde(default)]
+    pub access_token_file: Option<PathBuf>,
+    #[serde(default = "default_send_timeout", deserialize_with = "de_duration")]
+    pub timeout: Duration,
+}
+
+/// Signal, through a signal-cli REST API server (`POST {url}/v2/send`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignalChannel {
+    pub name: String,
+    /// "http://127.0.0.1:8080"
+    pub url: String,
+    /// The registered sender number, "+22790000000".
+    pub number: String,
+    /// Phone numbers, or group ids ("group.abc...") as signal-cli-rest-api lists them.
+    pub recipients: Vec<String>,
+    #[serde(default = "default_send_timeout", deserialize_with = "de_duration")]
+    pub timeout: Duration,
+}
+
+fn default_telegram_api() -> String {
+    "https://api.telegram.org".to_string()
+}
+
+fn de_chat_id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        N(i64),
+        S(String),
+    }
+    match Raw::deserialize(d)? {
+        Raw::N(n) => Ok(n.to_string()),
+        Raw::S(s) => Ok(s),
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -380,6 +534,9 @@ pub enum ChannelConfig {
     Email(EmailChannel),
     Jsonl(JsonlChannel),
     Log(LogChannel),
+    Telegram(TelegramChannel),
+    Matrix(MatrixChannel),
+    Signal(SignalChannel),
 }
 
 impl ChannelConfig {
@@ -389,6 +546,9 @@ impl ChannelConfig {
             ChannelConfig::Email(c) => &c.name,
             ChannelConfig::Jsonl(c) => &c.name,
             ChannelConfig::Log(c) => &c.name,
+            ChannelConfig::Telegram(c) => &c.name,
+            ChannelConfig::Matrix(c) => &c.name,
+            ChannelConfig::Signal(c) => &c.name,
         }
     }
 
@@ -398,6 +558,9 @@ impl ChannelConfig {
             ChannelConfig::Email(_) => "email",
             ChannelConfig::Jsonl(_) => "jsonl",
             ChannelConfig::Log(_) => "log",
+            ChannelConfig::Telegram(_) => "telegram",
+            ChannelConfig::Matrix(_) => "matrix",
+            ChannelConfig::Signal(_) => "signal",
         }
     }
 }
@@ -637,7 +800,13 @@ impl Config {
                 })
             }
         };
-        let mut errors = config.validate(text, file, gazetteer).into_iter();
+        let base_dir = Path::new(file)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut errors = config.read_templates(&base_dir, text, file);
+        errors.extend(config.validate(text, file, gazetteer));
+        let mut errors = errors.into_iter();
         match errors.next() {
             None => Ok(config),
             Some(mut first) => {
@@ -645,6 +814,49 @@ impl Config {
                 Err(first)
             }
         }
+    }
+
+    /// Read the `template_file`s of template webhooks (relative to `base_dir`,
+    /// the configuration's directory) and keep every template's text in
+    /// `template_text`; errors for files that cannot be read.
+    fn read_templates(&mut self, base_dir: &Path, text: &str, file: &str) -> Vec<ConfigError> {
+        let mut errs = Vec::new();
+        for (i, c) in self.channels.iter_mut().enumerate() {
+            let ChannelConfig::Webhook(w) = c else {
+                continue;
+            };
+            w.template_text = match (&w.template, &w.template_file) {
+                (Some(t), None) => Some(t.clone()),
+                (None, Some(p)) => {
+                    let path = if p.is_relative() {
+                        base_dir.join(p)
+                    } else {
+                        p.clone()
+                    };
+                    match std::fs::read_to_string(&path) {
+                        Ok(t) => {
+                            w.template_file = Some(path);
+                            Some(t)
+                        }
+                        Err(e) => {
+                            errs.push(ConfigError {
+                                file: file.to_string(),
+                                line: find_key_line(text, "channel", i, "template_file"),
+                                message: format!(
+                                    "channel {:?}: cannot read the template file {}: {e}",
+                                    w.name,
+                                    path.display()
+                                ),
+                                more: vec![],
+                            });
+                            None
+                        }
+                    }
+                }
+                _ => None,
+            };
+        }
+        errs
     }
 
     /// The places the daemon adds to the embedded gazetteer: the user's
@@ -722,6 +934,39 @@ impl Config {
                     "daemon.listen: {:?} is not an address like \"127.0.0.1:9464\"",
                     d.listen
                 ),
+            ));
+        }
+        if self.web.refresh < Duration::from_secs(1) {
+            errs.push(err(
+                find_key_line(text, "web", 0, "refresh"),
+                "web.refresh: at least 1s".into(),
+            ));
+        }
+        if let Some(t) = &self.web.tiles {
+            if let Err(e) = crate::web::TileSource::parse(t) {
+                errs.push(err(
+                    find_key_line(text, "web", 0, "tiles"),
+                    format!("web.tiles: {e}"),
+                ));
+            }
+        }
+        if let Some(u) = &self.web.public_url {
+            if !is_http_url(u) {
+                errs.push(err(
+                    find_key_line(text, "web", 0, "public_url"),
+                    format!("web.public_url: {u:?} is not an http(s) URL"),
+                ));
+            }
+        }
+        let sender = &self.cap.sender;
+        if sender.is_empty()
+            || sender
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || matches!(c, ',' | '<' | '&'))
+        {
+            errs.push(err(
+                find_key_line(text, "cap", 0, "sender"),
+                format!("cap.sender: {sender:?} may hold no spaces, commas, < or & (CAP 1.2), e.g. \"sahel-watch@ngo.example\""),
             ));
         }
         if !["auto", "text", "json", "journald"].contains(&d.log_format.as_str()) {
@@ -818,12 +1063,120 @@ impl Config {
                         ));
                     }
                     if (w.secret_env.is_some() || w.secret_file.is_some())
-                        && w.format != WebhookFormat::Json
+                        && !matches!(
+                            w.format,
+                            WebhookFormat::Json | WebhookFormat::Template | WebhookFormat::Cap
+                        )
                     {
                         errs.push(err(
                             line("secret_env"),
-                            format!("channel {name:?}: only format = \"json\" bodies are signed"),
+                            format!("channel {name:?}: only format = \"json\", \"template\" and \"cap\" bodies are signed"),
                         ));
+                    }
+                    for (h, var) in w.headers.iter().chain(&w.headers_env) {
+                        if reqwest::header::HeaderName::from_bytes(h.as_bytes()).is_err() {
+                            errs.push(err(
+                                line("headers"),
+                                format!("channel {name:?}: {h:?} is not a valid HTTP header name"),
+                            ));
+                        }
+                        if var.trim().is_empty() {
+                            errs.push(err(
+                                line("headers_env"),
+                                format!(
+                                    "channel {name:?}: header {h:?} names no environment variable"
+                                ),
+                            ));
+                        }
+                    }
+                    errs.extend(self.check_template(w, i, text, file));
+                }
+                ChannelConfig::Telegram(t) => {
+                    errs.extend(one_secret(
+                        name,
+                        ("bot_token_env", &t.bot_token_env),
+                        ("bot_token_file", &t.bot_token_file),
+                        &line,
+                        &err,
+                    ));
+                    let id = t.chat_id.trim();
+                    let numeric = id.parse::<i64>().is_ok();
+                    let public = id.len() > 1
+                        && id.starts_with('@')
+                        && id[1..]
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    if !numeric && !public {
+                        errs.push(err(
+                            line("chat_id"),
+                            format!("channel {name:?}: chat_id {:?} is neither a chat id (-1001234567890) nor a public @channelname", t.chat_id),
+                        ));
+                    }
+                    if !is_http_url(&t.api_base) {
+                        errs.push(err(
+                            line("api_base"),
+                            format!(
+                                "channel {name:?}: api_base {:?} is not an http(s) URL",
+                                t.api_base
+                            ),
+                        ));
+                    }
+                }
+                ChannelConfig::Matrix(m) => {
+                    errs.extend(one_secret(
+                        name,
+                        ("access_token_env", &m.access_token_env),
+                        ("access_token_file", &m.access_token_file),
+                        &line,
+                        &err,
+                    ));
+                    if !is_http_url(&m.homeserver) {
+                        errs.push(err(
+                            line("homeserver"),
+                            format!(
+                                "channel {name:?}: homeserver {:?} is not an http(s) URL",
+                                m.homeserver
+                            ),
+                        ));
+                    }
+                    // "!opaque:server", or "!opaque" since room version 12
+                    let r = m.room_id.trim();
+                    if !r.starts_with('!') || r.len() < 2 || r.chars().any(char::is_whitespace) {
+                        errs.push(err(
+                            line("room_id"),
+                            format!("channel {name:?}: room_id {:?} is not a room id like \"!abcdefg:example.org\" (an alias such as #room:example.org will not do: the room's settings show its id)", m.room_id),
+                        ));
+                    }
+                }
+                ChannelConfig::Signal(sg) => {
+                    if !is_http_url(&sg.url) {
+                        errs.push(err(
+                            line("url"),
+                            format!("channel {name:?}: url {:?} is not an http(s) URL", sg.url),
+                        ));
+                    }
+                    if !is_phone_number(&sg.number) {
+                        errs.push(err(
+                            line("number"),
+                            format!("channel {name:?}: number {:?} is not a phone number in international form (+22790000000)", sg.number),
+                        ));
+                    }
+                    if sg.recipients.is_empty() {
+                        errs.push(err(
+                            line("recipients"),
+                            format!("channel {name:?}: recipients lists nobody"),
+                        ));
+                    }
+                    for r in &sg.recipients {
+                        let group = r.starts_with("group.")
+                            && r.len() > 6
+                            && !r.contains(char::is_whitespace);
+                        if !is_phone_number(r) && !group {
+                            errs.push(err(
+                                line("recipients"),
+                                format!("channel {name:?}: recipient {r:?} is neither a phone number (+22790000000) nor a group id (group.…)"),
+                            ));
+                        }
                     }
                 }
                 ChannelConfig::Email(e) => {
@@ -1040,6 +1393,161 @@ impl Config {
     }
 }
 
+impl Config {
+    /// A webhook's template keys: only with format = "template", where one of
+    /// `template` and `template_file` is needed; the template compiles and
+    /// renders sample alerts (JSON for a JSON content type). Errors in a
+    /// template name its line: the configuration's line for an inline
+    /// template, the template file's own line for a file.
+    fn check_template(
+        &self,
+        w: &WebhookChannel,
+        index: usize,
+        text: &str,
+        file: &str,
+    ) -> Vec<ConfigError> {
+        let name = &w.name;
+        let line = |key: &str| find_key_line(text, "channel", index, key);
+        let err = |line: Option<usize>, message: String| ConfigError {
+            file: file.to_string(),
+            line,
+            message,
+            more: vec![],
+        };
+        let mut errs = Vec::new();
+        if w.format != WebhookFormat::Template {
+            for (key, set) in [
+                ("template", w.template.is_some()),
+                ("template_file", w.template_file.is_some()),
+                ("content_type", w.content_type.is_some()),
+                ("template_env", !w.template_env.is_empty()),
+            ] {
+                if set {
+                    errs.push(err(
+                        line(key),
+                        format!("channel {name:?}: {key} is only for format = \"template\""),
+                    ));
+                }
+            }
+            return errs;
+        }
+        match (&w.template, &w.template_file) {
+            (Some(_), Some(_)) => errs.push(err(
+                line("template_file"),
+                format!("channel {name:?}: give template or template_file, not both"),
+            )),
+            (None, None) => errs.push(err(
+                line("format"),
+                format!("channel {name:?}: format = \"template\" needs template (inline) or template_file"),
+            )),
+            _ => {}
+        }
+        let content_type = w.template_content_type();
+        if reqwest::header::HeaderValue::from_str(content_type).is_err() || content_type.is_empty()
+        {
+            errs.push(err(
+                line("content_type"),
+                format!(
+                    "channel {name:?}: content_type {content_type:?} is not a valid header value"
+                ),
+            ));
+        }
+        for v in &w.template_env {
+            if v.trim().is_empty() || v.contains(['=', '\0']) {
+                errs.push(err(
+                    line("template_env"),
+                    format!(
+                        "channel {name:?}: template_env {v:?} is not an environment variable name"
+                    ),
+                ));
+            }
+        }
+        let (Some(source), false) = (&w.template_text, !errs.is_empty()) else {
+            return errs;
+        };
+        // where the template's line 1 is: in the template file, or in this file
+        let place = |tline: Option<usize>| -> (String, Option<usize>) {
+            match (&w.template, &w.template_file) {
+                (None, Some(p)) => (p.display().to_string(), tline),
+                _ => {
+                    let key = line("template");
+                    let first = key.map(|k| k + usize::from(template_starts_next_line(text, k)));
+                    (
+                        file.to_string(),
+                        match (first, tline) {
+                            (Some(f), Some(t)) => Some(f + t - 1),
+                            (f, None) => f,
+                            (None, _) => None,
+                        },
+                    )
+                }
+            }
+        };
+        let result = crate::sink::template::BodyTemplate::compile(source, content_type)
+            .and_then(|t| t.check(&w.template_env));
+        if let Err(e) = result {
+            let (f, l) = place(e.line);
+            errs.push(ConfigError {
+                file: f,
+                line: l,
+                message: format!("channel {name:?}: template: {}", e.message),
+                more: vec![],
+            });
+        }
+        errs
+    }
+}
+
+/// Whether the TOML value of the key on line `key_line` (1-based) is a
+/// multi-line string whose text starts on the next line (`"""` then a newline).
+fn template_starts_next_line(text: &str, key_line: usize) -> bool {
+    text.lines()
+        .nth(key_line.saturating_sub(1))
+        .and_then(|l| l.split_once('='))
+        .map(|(_, v)| {
+            let v = v.trim();
+            v == "\"\"\"" || v == "'''"
+        })
+        .unwrap_or(false)
+}
+
+/// One of a secret's two sources (`..._env`, `..._file`), not both.
+fn one_secret(
+    name: &str,
+    env: (&str, &Option<String>),
+    file: (&str, &Option<PathBuf>),
+    line: &dyn Fn(&str) -> Option<usize>,
+    err: &dyn Fn(Option<usize>, String) -> ConfigError,
+) -> Option<ConfigError> {
+    match (env.1, file.1) {
+        (Some(_), Some(_)) => Some(err(
+            line(env.0),
+            format!(
+                "channel {name:?}: give {} or {}, not both",
+                env.0, file.0
+            ),
+        )),
+        (None, None) => Some(err(
+            line("name"),
+            format!(
+                "channel {name:?}: needs {} (an environment variable) or {} (a file): secrets never go in the configuration",
+                env.0, file.0
+            ),
+        )),
+        _ => None,
+    }
+}
+
+fn is_http_url(s: &str) -> bool {
+    matches!(url::Url::parse(s), Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.host_str().is_some())
+}
+
+/// `+` and 6 to 15 digits (E.164).
+fn is_phone_number(s: &str) -> bool {
+    s.strip_prefix('+')
+        .is_some_and(|d| (6..=15).contains(&d.len()) && d.chars().all(|c| c.is_ascii_digit()))
+}
+
 /// What `check-config` says besides the errors that stop a load: values that
 /// work but are risky (warnings), and secrets the daemon would not find.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -1078,6 +1586,17 @@ impl Config {
                 ));
             }
         }
+        if let Some(t) = self
+            .web
+            .tiles
+            .as_deref()
+            .and_then(|t| crate::web::TileSource::parse(t).ok())
+        {
+            r.warnings.push(format!(
+                "web.tiles: the web page loads map tiles from {}: every view tells that server which area is looked at (without it the page requests nothing from another host)",
+                t.origin
+            ));
+        }
         for f in self.feeds.iter().filter(|f| f.enabled) {
             let shortest = if f.adaptive {
                 f.min_interval.min(f.interval)
@@ -1093,16 +1612,47 @@ impl Config {
             }
         }
         for c in &self.channels {
+            let (url, secret) = match c {
+                ChannelConfig::Telegram(t) => (t.api_base.as_str(), "bot token"),
+                ChannelConfig::Matrix(m) => (m.homeserver.as_str(), "access token"),
+                _ => ("", ""),
+            };
+            if let Ok(u) = url::Url::parse(url) {
+                if u.scheme() == "http" && !is_loopback_host(u.host_str().unwrap_or("")) {
+                    r.warnings.push(format!(
+                        "channel {:?}: {url} is plain http to another host: the {secret} crosses the network unencrypted (use https)",
+                        c.name()
+                    ));
+                }
+            }
+        }
+        for c in &self.channels {
+            let name = c.name();
+            let mut vars: Vec<(&String, String)> = Vec::new();
+            if let ChannelConfig::Webhook(w) = c {
+                for (h, var) in &w.headers_env {
+                    vars.push((var, format!("the value of header {h}")));
+                }
+                for var in &w.template_env {
+                    vars.push((var, "read by the template".to_string()));
+                }
+            }
             let (env, file, what) = match c {
                 ChannelConfig::Webhook(w) => (&w.secret_env, &w.secret_file, "secret"),
                 ChannelConfig::Email(e) => (&e.password_env, &e.password_file, "password"),
-                _ => continue,
+                ChannelConfig::Telegram(t) => (&t.bot_token_env, &t.bot_token_file, "bot token"),
+                ChannelConfig::Matrix(m) => {
+                    (&m.access_token_env, &m.access_token_file, "access token")
+                }
+                _ => (&None, &None, ""),
             };
-            let name = c.name();
             if let Some(var) = env {
+                vars.push((var, format!("the {what}")));
+            }
+            for (var, what) in vars {
                 if std::env::var_os(var).is_none() {
                     let m = format!(
-                        "channel {name:?}: environment variable {var} (the {what}) is not set here; the daemon needs it in its environment (systemd: EnvironmentFile=)"
+                        "channel {name:?}: environment variable {var} ({what}) is not set here; the daemon needs it in its environment (systemd: EnvironmentFile=)"
                     );
                     if strict {
                         r.errors.push(m);
@@ -1302,6 +1852,85 @@ mod tests {
         assert!(c.feeds.iter().any(|f| f.language.as_deref() == Some("fr")));
         assert_eq!(c.watched_countries(), vec!["BF", "ML", "MR", "NE", "TD"]);
         assert_eq!(c.effective_channels(), vec!["log"]);
+    }
+
+    #[test]
+    fn bundled_channel_examples_are_valid_when_uncommented() {
+        let text = include_str!("../config/sahel-watch.toml");
+        let mut out = String::new();
+        let mut inside = false;
+        for l in text.lines() {
+            if l == "# [[channel]]" || l == "# public_url = \"https://watch.example.org\"" {
+                inside = true;
+            } else if !l.starts_with("# ") || l.starts_with("# An ") {
+                inside = false;
+            }
+            match l.strip_prefix("# ") {
+                Some(code) if inside => out.push_str(code),
+                _ => out.push_str(l),
+            }
+            out.push('\n');
+        }
+        let c = Config::parse(&out, "uncommented.toml", &gaz()).unwrap_or_else(|e| panic!("{e}"));
+        let kinds: Vec<&str> = c.channels.iter().map(|c| c.kind()).collect();
+        for k in ["webhook", "email", "telegram", "matrix", "signal"] {
+            assert!(kinds.contains(&k), "{kinds:?}");
+        }
+        assert!(c.channels.iter().any(
+            |c| matches!(c, ChannelConfig::Webhook(w) if w.format == WebhookFormat::Template)
+        ));
+        assert!(c
+            .channels
+            .iter()
+            .any(|c| matches!(c, ChannelConfig::Webhook(w) if w.format == WebhookFormat::Cap)));
+        assert_eq!(
+            c.web.public_url.as_deref(),
+            Some("https://watch.example.org")
+        );
+    }
+
+    #[test]
+    fn a_token_over_plain_http_to_another_host_is_a_warning() {
+        let text = "[[channel]]\nname = \"mx\"\ntype = \"matrix\"\nhomeserver = \"http://matrix.example.org\"\nroom_id = \"!a:example.org\"\naccess_token_env = \"X\"\n[[channel]]\nname = \"tg\"\ntype = \"telegram\"\nbot_token_env = \"Y\"\nchat_id = 1\napi_base = \"http://127.0.0.1:8081\"\n";
+        let c = Config::parse(text, "c.toml", &gaz()).unwrap();
+        let w = c.review(false).warnings;
+        assert_eq!(
+            w.iter().filter(|w| w.contains("unencrypted")).count(),
+            1,
+            "{w:?}"
+        );
+        assert!(w
+            .iter()
+            .any(|w| w.contains("\"mx\"") && w.contains("access token")));
+    }
+
+    #[test]
+    fn web_refresh_and_tiles_are_checked() {
+        let c = Config::parse("", "c.toml", &gaz()).unwrap();
+        assert_eq!(c.web.refresh, Duration::from_secs(30));
+        assert!(c.web.tiles.is_none());
+        assert!(!c
+            .review(false)
+            .warnings
+            .iter()
+            .any(|w| w.contains("web.tiles")));
+        let text = "[web]\nrefresh = \"500ms\"\ntiles = \"ftp://t.example/{z}/{x}/{y}\"\n";
+        let e = Config::parse(text, "c.toml", &gaz()).unwrap_err();
+        let lines: Vec<String> = e.all().map(|e| e.to_string()).collect();
+        assert_eq!(lines.len(), 2, "{e}");
+        assert!(lines[0].starts_with("c.toml:2: web.refresh"), "{e}");
+        assert!(
+            lines[1].starts_with("c.toml:3: web.tiles") && lines[1].contains("http"),
+            "{e}"
+        );
+        let text = "[web]\ntiles = \"https://tiles.example.org/{z}/{x}/{y}.png\"\n";
+        let c = Config::parse(text, "c.toml", &gaz()).unwrap();
+        let w = c.review(false).warnings;
+        assert!(
+            w.iter()
+                .any(|w| w.contains("web.tiles") && w.contains("https://tiles.example.org")),
+            "{w:?}"
+        );
     }
 
     #[test]

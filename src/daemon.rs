@@ -86,6 +86,7 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
             store: store.clone(),
             metrics: metrics.clone(),
             health: health.clone(),
+            web: Arc::new(crate::web::WebSettings::new(&config)),
         };
         let token = shutdown.clone();
         Some(tokio::spawn(crate::http::serve(listener, state, token)))
@@ -457,8 +458,67 @@ pub fn explain(c: &Config) -> String {
                     (_, Some(f)) => format!(", signed (secret from file {})", f.display()),
                     _ => String::new(),
                 };
-                format!("{:?} to {}{}", w.format, redact_url(&w.url), secret)
+                let template = match (&w.template, &w.template_file) {
+                    (_, Some(f)) => format!(
+                        ", body from template {} ({})",
+                        f.display(),
+                        w.template_content_type()
+                    ),
+                    (Some(_), None) => {
+                        format!(
+                            ", body from an inline template ({})",
+                            w.template_content_type()
+                        )
+                    }
+                    _ => String::new(),
+                };
+                let headers_env = if w.headers_env.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", headers from {}",
+                        w.headers_env
+                            .iter()
+                            .map(|(h, v)| format!("{h}: {}", env_state(v)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
+                format!(
+                    "{:?} to {}{}{}{}",
+                    w.format,
+                    redact_url(&w.url),
+                    secret,
+                    template,
+                    headers_env
+                )
             }
+            ChannelConfig::Telegram(t) => format!(
+                "Telegram chat {} via {}, bot token from {}",
+                t.chat_id,
+                redact_url(&t.api_base),
+                match (&t.bot_token_env, &t.bot_token_file) {
+                    (Some(v), _) => env_state(v),
+                    (_, Some(f)) => format!("file {}", f.display()),
+                    _ => "nowhere".into(),
+                }
+            ),
+            ChannelConfig::Matrix(m) => format!(
+                "Matrix room {} on {}, access token from {}",
+                m.room_id,
+                redact_url(&m.homeserver),
+                match (&m.access_token_env, &m.access_token_file) {
+                    (Some(v), _) => env_state(v),
+                    (_, Some(f)) => format!("file {}", f.display()),
+                    _ => "nowhere".into(),
+                }
+            ),
+            ChannelConfig::Signal(g) => format!(
+                "Signal from {} to {} via {}",
+                g.number,
+                g.recipients.join(", "),
+                redact_url(&g.url)
+            ),
             ChannelConfig::Email(e) => {
                 let pw = match (&e.password_env, &e.password_file) {
                     (Some(v), _) => format!(
@@ -617,6 +677,15 @@ fn explain_watchlist(c: &Config, w: &crate::config::WatchlistConfig) -> Vec<Stri
 }
 
 /// Webhook URLs often carry a token in their path (Slack, Discord): show the host only.
+/// `$VAR (set)` or `$VAR (NOT SET)`.
+fn env_state(var: &str) -> String {
+    if std::env::var_os(var).is_some() {
+        format!("${var} (set)")
+    } else {
+        format!("${var} (NOT SET)")
+    }
+}
+
 fn redact_url(u: &str) -> String {
     match url::Url::parse(u) {
         Ok(p) => format!("{}://{}/…", p.scheme(), p.host_str().unwrap_or("?")),

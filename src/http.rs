@@ -1,11 +1,14 @@
 //! The HTTP endpoint at `daemon.listen`: `/healthz`, `/metrics`,
-//! `/incidents` (JSON), `/incidents.atom` (a feed for analysts' readers) and
-//! `/incidents.geojson` (for a map).
+//! `/incidents` (JSON), `/incidents.atom` (a feed for analysts' readers),
+//! `/incidents.cap.atom` (the CAP 1.2 alerts, for alert hubs),
+//! `/incidents.geojson` (for a map), and the web page (`/`, `/incidents/{id}`,
+//! `/incidents/{id}.cap`, `/static/...`: [`crate::web`]). The incident lists take the page's filters
+//! (`?country=NE&region=...&days=7&watchlist=...&min_killed=10`).
 
 use std::sync::Arc;
 
 use atom_syndication::{Content, Entry, Feed, FixedDateTime, Link, Person, Text};
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -16,18 +19,20 @@ use tokio_util::sync::CancellationToken;
 use crate::metrics::{Health, Metrics};
 use crate::sink::render::safe_url;
 use crate::store::{Incident, Store};
+use crate::web::{FilterQuery, Filters, WebSettings};
 
 /// Heartbeats older than this make `/healthz` fail.
 const STALE_SECS: i64 = 120;
 /// Every feed failing, or the outbox stuck, this long makes `/healthz` fail.
 const STUCK_SECS: i64 = 30 * 60;
-const RECENT: usize = 100;
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<Store>,
     pub metrics: Metrics,
     pub health: Arc<Health>,
+    /// The web page's settings (`[web]`).
+    pub web: Arc<WebSettings>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -36,7 +41,9 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route("/incidents", get(incidents_json))
         .route("/incidents.atom", get(incidents_atom))
+        .route("/incidents.cap.atom", get(incidents_cap_atom))
         .route("/incidents.geojson", get(incidents_geojson))
+        .merge(crate::web::routes())
         .with_state(state)
 }
 
@@ -235,22 +242,39 @@ async fn metrics(State(s): State<AppState>) -> Response {
         .into_response()
 }
 
-fn recent(s: &AppState) -> anyhow::Result<Vec<(Incident, Vec<crate::store::StoredStory>)>> {
-    let list = s.store.recent_incidents(RECENT, false)?;
+/// An incident listed, with its stories and the watch-lists told of it.
+pub struct Listed {
+    pub incident: Incident,
+    pub stories: Vec<crate::store::StoredStory>,
+    pub watchlists: Vec<String>,
+}
+
+/// The incidents the filters let through, most recent first, at most [`crate::web::LIST_LIMIT`].
+fn recent(s: &AppState, q: &FilterQuery) -> anyhow::Result<Vec<Listed>> {
+    let f = Filters::parse(q).to_store(Utc::now());
+    let list = s.store.incidents_filtered(&f, crate::web::LIST_LIMIT)?;
     list.into_iter()
-        .map(|i| {
-            let st = s.store.stories_of(&i.id)?;
-            Ok((i, st))
+        .map(|r| {
+            let stories = s.store.stories_of(&r.incident.id)?;
+            Ok(Listed {
+                incident: r.incident,
+                stories,
+                watchlists: r.watchlists,
+            })
         })
         .collect()
 }
 
-async fn incidents_json(State(s): State<AppState>) -> Response {
-    match recent(&s) {
+async fn incidents_json(State(s): State<AppState>, Query(q): Query<FilterQuery>) -> Response {
+    match recent(&s, &q) {
         Ok(v) => {
             let body: Vec<_> = v
                 .into_iter()
-                .map(|(i, st)| serde_json::json!({"incident": i, "stories": st}))
+                .map(|l| {
+                    serde_json::json!({
+                        "incident": l.incident, "stories": l.stories, "watchlists": l.watchlists
+                    })
+                })
                 .collect();
             axum::Json(body).into_response()
         }
@@ -278,70 +302,76 @@ fn headline(i: &Incident) -> String {
 }
 
 /// An Atom feed of recent incidents (built with atom_syndication, which escapes).
-pub fn atom_feed(items: &[(Incident, Vec<crate::store::StoredStory>)]) -> String {
+pub fn atom_feed(items: &[Listed]) -> String {
     let updated: FixedDateTime = items
         .iter()
-        .map(|(i, _)| i.last_seen)
+        .map(|l| l.incident.last_seen)
         .max()
         .unwrap_or_else(Utc::now)
         .fixed_offset();
     let entries: Vec<Entry> = items
         .iter()
-        .map(|(i, stories)| {
-            let mut html = String::new();
-            html.push_str(&format!(
-                "<p>{} — {} {}, {}</p>",
-                i.event_date.map(|d| d.to_string()).unwrap_or_default(),
-                escape(i.location.as_deref().unwrap_or("")),
-                escape(i.admin1.as_deref().unwrap_or("")),
-                escape(i.country.as_deref().unwrap_or(""))
-            ));
-            if let Some(s) = &i.summary {
-                html.push_str(&format!("<p>{}</p>", escape(s)));
-            }
-            html.push_str("<ul>");
-            for s in stories {
-                // only http(s) links go out, as in email and chat alerts
-                match s.url.as_deref().and_then(safe_url) {
-                    Some(u) => html.push_str(&format!(
-                        "<li><a href=\"{}\">{}</a> ({})</li>",
-                        escape(&u),
-                        escape(&s.title),
-                        escape(&s.source)
-                    )),
-                    None => html.push_str(&format!(
-                        "<li>{} ({})</li>",
-                        escape(&s.title),
-                        escape(&s.source)
-                    )),
+        .map(
+            |Listed {
+                 incident: i,
+                 stories,
+                 ..
+             }| {
+                let mut html = String::new();
+                html.push_str(&format!(
+                    "<p>{} — {} {}, {}</p>",
+                    i.event_date.map(|d| d.to_string()).unwrap_or_default(),
+                    escape(i.location.as_deref().unwrap_or("")),
+                    escape(i.admin1.as_deref().unwrap_or("")),
+                    escape(i.country.as_deref().unwrap_or(""))
+                ));
+                if let Some(s) = &i.summary {
+                    html.push_str(&format!("<p>{}</p>", escape(s)));
                 }
-            }
-            html.push_str("</ul>");
-            let mut e = Entry::default();
-            e.set_id(format!("urn:sahel-watch:incident:{}", i.id));
-            e.set_title(Text::plain(strip_controls(&headline(i))));
-            e.set_updated(i.last_seen.fixed_offset());
-            e.set_published(Some(i.first_seen.fixed_offset()));
-            e.set_authors(vec![Person {
-                name: "sahel-watch".into(),
-                ..Default::default()
-            }]);
-            if let Some(u) = stories
-                .iter()
-                .find_map(|s| s.url.as_deref().and_then(safe_url))
-            {
-                e.set_links(vec![Link {
-                    href: u,
+                html.push_str("<ul>");
+                for s in stories {
+                    // only http(s) links go out, as in email and chat alerts
+                    match s.url.as_deref().and_then(safe_url) {
+                        Some(u) => html.push_str(&format!(
+                            "<li><a href=\"{}\">{}</a> ({})</li>",
+                            escape(&u),
+                            escape(&s.title),
+                            escape(&s.source)
+                        )),
+                        None => html.push_str(&format!(
+                            "<li>{} ({})</li>",
+                            escape(&s.title),
+                            escape(&s.source)
+                        )),
+                    }
+                }
+                html.push_str("</ul>");
+                let mut e = Entry::default();
+                e.set_id(format!("urn:sahel-watch:incident:{}", i.id));
+                e.set_title(Text::plain(strip_controls(&headline(i))));
+                e.set_updated(i.last_seen.fixed_offset());
+                e.set_published(Some(i.first_seen.fixed_offset()));
+                e.set_authors(vec![Person {
+                    name: "sahel-watch".into(),
                     ..Default::default()
                 }]);
-            }
-            e.set_content(Some(Content {
-                value: Some(html),
-                content_type: Some("html".into()),
-                ..Default::default()
-            }));
-            e
-        })
+                if let Some(u) = stories
+                    .iter()
+                    .find_map(|s| s.url.as_deref().and_then(safe_url))
+                {
+                    e.set_links(vec![Link {
+                        href: u,
+                        ..Default::default()
+                    }]);
+                }
+                e.set_content(Some(Content {
+                    value: Some(html),
+                    content_type: Some("html".into()),
+                    ..Default::default()
+                }));
+                e
+            },
+        )
         .collect();
     let mut f = Feed::default();
     f.set_id("urn:sahel-watch:incidents");
@@ -372,8 +402,8 @@ fn strip_controls(s: &str) -> String {
         .collect()
 }
 
-async fn incidents_atom(State(s): State<AppState>) -> Response {
-    match recent(&s) {
+async fn incidents_atom(State(s): State<AppState>, Query(q): Query<FilterQuery>) -> Response {
+    match recent(&s, &q) {
         Ok(v) => (
             [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
             atom_feed(&v),
@@ -383,11 +413,43 @@ async fn incidents_atom(State(s): State<AppState>) -> Response {
     }
 }
 
+/// `/incidents.cap.atom`: an Atom feed of the listed incidents' CAP alerts
+/// (their latest revisions), each inline and linked (`application/cap+xml`).
+async fn incidents_cap_atom(State(s): State<AppState>, Query(q): Query<FilterQuery>) -> Response {
+    let st = s.clone();
+    let data = tokio::task::spawn_blocking(move || {
+        let list = recent(&st, &q)?;
+        list.iter()
+            .map(|l| {
+                let revisions = st.store.revisions(&l.incident.id)?;
+                Ok(crate::cap::CapIncident::from_store(
+                    &l.incident,
+                    &l.stories,
+                    &revisions,
+                ))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()
+    })
+    .await;
+    match data {
+        Ok(Ok(alerts)) => (
+            [
+                (header::CONTENT_TYPE, "application/atom+xml; charset=utf-8"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ],
+            crate::cap::atom_feed(&alerts, &s.web.cap, Utc::now()),
+        )
+            .into_response(),
+        Ok(Err(e)) => internal(e),
+        Err(_) => internal(anyhow::anyhow!("the feed's task failed")),
+    }
+}
+
 /// A GeoJSON FeatureCollection of recent incidents with coordinates.
-pub fn geojson(items: &[(Incident, Vec<crate::store::StoredStory>)]) -> serde_json::Value {
+pub fn geojson(items: &[Listed]) -> serde_json::Value {
     let features: Vec<_> = items
         .iter()
-        .filter_map(|(i, stories)| {
+        .filter_map(|Listed { incident: i, stories, .. }| {
             let (lat, lon) = i.lat.zip(i.lon)?;
             Some(serde_json::json!({
                 "type": "Feature",
@@ -405,8 +467,8 @@ pub fn geojson(items: &[(Incident, Vec<crate::store::StoredStory>)]) -> serde_js
     serde_json::json!({"type": "FeatureCollection", "features": features})
 }
 
-async fn incidents_geojson(State(s): State<AppState>) -> Response {
-    match recent(&s) {
+async fn incidents_geojson(State(s): State<AppState>, Query(q): Query<FilterQuery>) -> Response {
+    match recent(&s, &q) {
         Ok(v) => (
             [(header::CONTENT_TYPE, "application/geo+json")],
             geojson(&v).to_string(),

@@ -8,6 +8,7 @@
 //! [`daemon`] wires the stages with channels; [`replay`] runs the same
 //! pipeline over feed files.
 
+pub mod cap;
 pub mod config;
 pub mod daemon;
 pub mod dedup;
@@ -23,6 +24,7 @@ pub mod source;
 pub mod statelock;
 pub mod store;
 pub mod watchlist;
+pub mod web;
 
 /// User-Agent of every request the daemon makes.
 pub const USER_AGENT: &str = concat!(

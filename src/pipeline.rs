@@ -482,6 +482,9 @@ impl Pipeline {
                 }
                 new_story.incident_id = Some(&inc.id);
                 save(&new_story)?;
+                if !changes.is_empty() {
+                    tx.add_revision(&inc.id, inc.revision, now, Some(&story.key), &changes)?;
+                }
                 let alerts = if inc.known {
                     vec![]
                 } else {
@@ -516,6 +519,7 @@ impl Pipeline {
                 );
                 new_story.incident_id = Some(&inc.id);
                 save(&new_story)?;
+                tx.add_revision(&inc.id, inc.revision, now, Some(&story.key), &[])?;
                 self.metrics.incidents.inc();
                 let alerts = self.alerts_for(tx, st, &mut inc, vec![], true, hold, now)?;
                 tx.put_incident(&inc)?;

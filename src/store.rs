@@ -133,7 +133,31 @@ const MIGRATIONS: &[&str] = &[
         WHERE o.event IN ('incident.new', 'incident.updated') AND json_valid(o.payload);
     ALTER TABLE stories ADD COLUMN text TEXT;
     "#,
-    // 3: the SimHash bands in a table of their own, clustered by band, most
+    // 3: the revisions of each incident (what changed, when, by which story), for the web
+    // page; filled from what is known of the past: each incident's opening and the
+    // changes its queued updates carried
+    r#"
+    CREATE TABLE incident_revisions (
+        incident_id   TEXT NOT NULL,
+        revision      INTEGER NOT NULL,
+        at            INTEGER NOT NULL,
+        story_key     TEXT,
+        changes       TEXT NOT NULL,
+        PRIMARY KEY (incident_id, revision)
+    );
+    INSERT OR IGNORE INTO incident_revisions (incident_id, revision, at, story_key, changes)
+        SELECT id, 1, first_seen, NULL, '[]' FROM incidents WHERE known = 0;
+    INSERT OR IGNORE INTO incident_revisions (incident_id, revision, at, story_key, changes)
+        SELECT incident_id, json_extract(payload, '$.revision'), MIN(created_at), NULL,
+               json_extract(payload, '$.changes')
+        FROM outbox
+        WHERE event = 'incident.updated' AND json_valid(payload)
+          AND json_type(payload, '$.revision') = 'integer'
+          AND json_type(payload, '$.changes') = 'array'
+          AND json_array_length(payload, '$.changes') > 0
+        GROUP BY incident_id, json_extract(payload, '$.revision');
+    "#,
+    // 4: the SimHash bands in a table of their own, clustered by band, most
     // recent last, with the hash beside them: the near-duplicate lookup reads
     // them in order instead of seeking every candidate's story row for its hash
     // (`band` is the band's number × 65536 + its 16 bits; `story` the story's
@@ -155,7 +179,7 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX stories_b2;
     DROP INDEX stories_b3;
     "#,
-    // 4: a fingerprint of each story's text as its feed gave it, and how many
+    // 5: a fingerprint of each story's text as its feed gave it, and how many
     // times a changed text was read again (stories stored before have none:
     // unknown, filled the next time the item is seen, never a reason to read
     // it again)
@@ -209,6 +233,71 @@ pub struct Told {
     pub revision: u32,
     pub killed: Option<u32>,
     pub claimed: bool,
+}
+
+/// One revision of an incident: what changed, when, and the story that changed it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Revision {
+    pub revision: u32,
+    pub at: DateTime<Utc>,
+    /// The story that made it (None for revisions recorded before they were kept).
+    pub story_key: Option<String>,
+    pub story_title: Option<String>,
+    /// What changed ("killed 12 → 23"); empty for the opening.
+    pub changes: Vec<String>,
+}
+
+/// An alert queued for an incident, per channel (an outbox row, without its body).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SentAlert {
+    pub channel: String,
+    pub event: String,
+    pub revision: Option<u32>,
+    pub watchlists: Vec<String>,
+    pub status: OutboxStatus,
+    pub attempts: u32,
+    pub created_at: DateTime<Utc>,
+    /// When it was delivered or given up.
+    pub settled_at: Option<DateTime<Utc>>,
+}
+
+/// A story of an incident with what the page shows of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoryDetail {
+    #[serde(flatten)]
+    pub story: StoredStory,
+    pub language: Option<String>,
+    pub seen_at: DateTime<Utc>,
+}
+
+/// Which incidents to list (the web page's filters); every field narrows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IncidentFilter {
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+    /// First-level region, as stored.
+    pub admin1: Option<String>,
+    /// Event day (else the day first seen) on or after this day.
+    pub since: Option<NaiveDate>,
+    /// Incidents this watch-list was told of.
+    pub watchlist: Option<String>,
+    pub min_killed: Option<u32>,
+}
+
+/// An incident as listed: with its number of stories and the watch-lists told of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentRow {
+    pub incident: Incident,
+    pub stories: u32,
+    pub watchlists: Vec<String>,
+}
+
+/// What the filters can choose among: the regions (country, admin1) and watch-lists in the store.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facets {
+    pub countries: Vec<String>,
+    pub regions: Vec<(String, String)>,
+    pub watchlists: Vec<String>,
 }
 
 /// Poll state of one feed.
@@ -753,6 +842,165 @@ impl Store {
         self.read(|tx| tx.stories_of(incident_id))
     }
 
+    /// Incidents (imported ones excluded) that pass `f`, most recent first
+    /// (as [`Store::recent_incidents`]), at most `limit`.
+    pub fn incidents_filtered(&self, f: &IncidentFilter, limit: usize) -> Result<Vec<IncidentRow>> {
+        let conn = self.lock();
+        let mut st = conn.prepare_cached(
+            "SELECT i.*,
+                    (SELECT COUNT(*) FROM stories s WHERE s.incident_id = i.id) AS n_stories,
+                    (SELECT json_group_array(watchlist) FROM
+                        (SELECT watchlist FROM incident_watchlists w WHERE w.incident_id = i.id ORDER BY watchlist)) AS lists
+             FROM incidents i
+             WHERE i.known = 0
+               AND (?1 IS NULL OR i.country = ?1)
+               AND (?2 IS NULL OR i.admin1 = ?2)
+               AND (?3 IS NULL OR COALESCE(i.event_day, i.first_seen / 86400) >= ?3)
+               AND (?4 IS NULL OR EXISTS (SELECT 1 FROM incident_watchlists w
+                                          WHERE w.incident_id = i.id AND w.watchlist = ?4))
+               AND (?5 IS NULL OR COALESCE(i.killed, 0) >= ?5)
+             ORDER BY COALESCE(i.event_day, 0) DESC, i.first_seen DESC LIMIT ?6",
+        )?;
+        let rows = st
+            .query_map(
+                params![
+                    f.country,
+                    f.admin1,
+                    f.since.map(day_num),
+                    f.watchlist,
+                    f.min_killed,
+                    limit as i64
+                ],
+                |r| {
+                    let lists: String = r.get("lists")?;
+                    Ok(IncidentRow {
+                        incident: incident_from_row(r)?,
+                        stories: r.get("n_stories")?,
+                        watchlists: serde_json::from_str(&lists).unwrap_or_default(),
+                    })
+                },
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// The countries, regions and watch-lists of the incidents stored (imported ones excluded).
+    pub fn facets(&self) -> Result<Facets> {
+        let conn = self.lock();
+        let mut st = conn.prepare_cached(
+            "SELECT DISTINCT country, admin1 FROM incidents
+             WHERE known = 0 AND country IS NOT NULL ORDER BY country, admin1",
+        )?;
+        let pairs = st
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut f = Facets::default();
+        for (c, a) in pairs {
+            if f.countries.last() != Some(&c) {
+                f.countries.push(c.clone());
+            }
+            if let Some(a) = a {
+                f.regions.push((c, a));
+            }
+        }
+        let mut st = conn.prepare_cached(
+            "SELECT DISTINCT watchlist FROM incident_watchlists ORDER BY watchlist",
+        )?;
+        f.watchlists = st
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(f)
+    }
+
+    /// The stories of an incident with their languages and when they were seen, in
+    /// publication order.
+    pub fn story_details(&self, incident_id: &str) -> Result<Vec<StoryDetail>> {
+        let conn = self.lock();
+        let mut st = conn.prepare_cached(
+            "SELECT key, feed, source, url, title, published, is_attack, confidence, incident_id, language, seen_at
+             FROM stories WHERE incident_id = ?1 ORDER BY COALESCE(published, seen_at), seen_at",
+        )?;
+        let rows = st
+            .query_map([incident_id], |r| {
+                Ok(StoryDetail {
+                    story: StoredStory {
+                        key: r.get(0)?,
+                        feed: r.get(1)?,
+                        source: r.get(2)?,
+                        url: r.get(3)?,
+                        title: r.get(4)?,
+                        published: from_ts(r.get(5)?),
+                        is_attack: r.get(6)?,
+                        confidence: r.get(7)?,
+                        incident_id: r.get(8)?,
+                    },
+                    language: r.get(9)?,
+                    seen_at: from_ts(r.get(10)?).unwrap_or_default(),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// The revisions recorded of an incident, oldest first.
+    pub fn revisions(&self, incident_id: &str) -> Result<Vec<Revision>> {
+        let conn = self.lock();
+        let mut st = conn.prepare_cached(
+            "SELECT r.revision, r.at, r.story_key, s.title, r.changes FROM incident_revisions r
+             LEFT JOIN stories s ON s.key = r.story_key
+             WHERE r.incident_id = ?1 ORDER BY r.revision",
+        )?;
+        let rows = st
+            .query_map([incident_id], |r| {
+                let changes: String = r.get(4)?;
+                Ok(Revision {
+                    revision: r.get(0)?,
+                    at: from_ts(r.get(1)?).unwrap_or_default(),
+                    story_key: r.get(2)?,
+                    story_title: r.get(3)?,
+                    changes: serde_json::from_str(&changes).unwrap_or_default(),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// The alerts queued for an incident, one per channel and event, oldest first.
+    pub fn alerts_of(&self, incident_id: &str) -> Result<Vec<SentAlert>> {
+        let conn = self.lock();
+        let mut st = conn.prepare_cached(
+            "SELECT channel, event, payload, status, attempts, created_at, settled_at FROM outbox
+             WHERE incident_id = ?1 ORDER BY id",
+        )?;
+        let rows = st
+            .query_map([incident_id], |r| {
+                let payload: String = r.get(2)?;
+                let v: serde_json::Value = serde_json::from_str(&payload).unwrap_or_default();
+                let status: String = r.get(3)?;
+                Ok(SentAlert {
+                    channel: r.get(0)?,
+                    event: r.get(1)?,
+                    revision: v["revision"].as_u64().map(|n| n as u32),
+                    watchlists: v["watchlists"]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|w| w.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    status: OutboxStatus::parse(&status),
+                    attempts: r.get(4)?,
+                    created_at: from_ts(r.get(5)?).unwrap_or_default(),
+                    settled_at: from_ts(r.get(6)?),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     pub fn counts(&self) -> Result<StoreCounts> {
         let conn = self.lock();
         let q = |sql: &str| -> rusqlite::Result<u64> {
@@ -1144,6 +1392,30 @@ impl Tx<'_> {
         Ok(rows)
     }
 
+    /// Record a revision of an incident: the story that made it and what changed
+    /// (nothing for the opening). A revision already recorded is kept.
+    pub fn add_revision(
+        &self,
+        incident_id: &str,
+        revision: u32,
+        at: DateTime<Utc>,
+        story_key: Option<&str>,
+        changes: &[String],
+    ) -> Result<()> {
+        self.exec(
+            "INSERT OR IGNORE INTO incident_revisions (incident_id, revision, at, story_key, changes)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                incident_id,
+                revision,
+                ts(at),
+                story_key,
+                serde_json::to_string(changes)?
+            ],
+        )?;
+        Ok(())
+    }
+
     /// Record that a watch-list was told about an incident as it stands.
     pub fn mark_told(&self, inc: &Incident, watchlist: &str, now: DateTime<Utc>) -> Result<()> {
         self.exec(
@@ -1510,7 +1782,181 @@ mod tests {
     }
 
     #[test]
-    fn migration_3_moves_the_bands_of_stored_stories() {
+    fn migration_3_recovers_openings_and_the_changes_updates_carried() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.db");
+        {
+            let conn = Connection::open(&p).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch(MIGRATIONS[1]).unwrap();
+            conn.pragma_update(None, "user_version", 2).unwrap();
+            conn.execute_batch(
+                "INSERT INTO incidents (id, actors, claimed, confidence, revision, first_seen, last_seen, known, origin, simhashes)
+                 VALUES ('I-1', '[]', 1, 1.0, 3, 100, 300, 0, 'story', '[]'),
+                        ('K-1', '[]', 0, 1.0, 1, 100, 100, 1, 'known.csv', '[]');
+                 INSERT INTO outbox (idem_key, channel, event, incident_id, payload, status, next_attempt, created_at)
+                 VALUES ('I-1:incident.new:1', 'hook', 'incident.new', 'I-1', '{\"revision\": 1, \"changes\": []}', 'delivered', 0, 100),
+                        ('I-1:incident.updated:3', 'hook', 'incident.updated', 'I-1',
+                         '{\"revision\": 3, \"changes\": [\"killed 9 → 14\", \"claimed by JNIM\"]}', 'delivered', 0, 300),
+                        ('I-1:incident.updated:3', 'mail', 'incident.updated', 'I-1',
+                         '{\"revision\": 3, \"changes\": [\"killed 9 → 14\", \"claimed by JNIM\"]}', 'pending', 0, 301),
+                        ('I-1:incident.updated:4', 'hook', 'incident.updated', 'I-1', 'not json', 'failed', 0, 400);",
+            )
+            .unwrap();
+        }
+        let s = Store::open(&p).unwrap();
+        let r = s.revisions("I-1").unwrap();
+        assert_eq!(r.len(), 2, "{r:?}");
+        assert_eq!((r[0].revision, r[0].at.timestamp()), (1, 100));
+        assert!(r[0].changes.is_empty() && r[0].story_key.is_none());
+        assert_eq!((r[1].revision, r[1].at.timestamp()), (3, 300));
+        assert_eq!(r[1].changes, ["killed 9 → 14", "claimed by JNIM"]);
+        assert!(
+            s.revisions("K-1").unwrap().is_empty(),
+            "imported incidents have none"
+        );
+        // the alerts of the incident, per channel, with their lists and revisions
+        let a = s.alerts_of("I-1").unwrap();
+        assert_eq!(a.len(), 4);
+        assert_eq!(
+            (a[2].channel.as_str(), a[2].revision, a[2].status),
+            ("mail", Some(3), OutboxStatus::Pending)
+        );
+        assert_eq!(a[3].revision, None, "a body that is not JSON");
+    }
+
+    #[test]
+    fn revisions_stories_and_the_filtered_list() {
+        let s = Store::open_in_memory().unwrap();
+        let t = |secs: i64| DateTime::from_timestamp(1_700_000_000 + secs, 0).unwrap();
+        let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+        let inc =
+            |id: &str, country: &str, admin1: &str, date: &str, killed: Option<u32>| Incident {
+                id: id.into(),
+                country: Some(country.into()),
+                admin1: Some(admin1.into()),
+                event_date: day(date),
+                killed,
+                revision: 1,
+                first_seen: t(0),
+                last_seen: t(0),
+                origin: "story".into(),
+                ..Default::default()
+            };
+        s.transaction(|tx| {
+            tx.put_incident(&inc("A", "NE", "Tillaberi", "2024-03-20", Some(23)))?;
+            tx.put_incident(&inc("B", "NE", "Tahoua", "2024-03-01", Some(4)))?;
+            tx.put_incident(&inc("C", "ML", "Mopti", "2024-03-21", None))?;
+            tx.put_incident(&Incident {
+                known: true,
+                ..inc("K", "NE", "Tillaberi", "2024-03-22", Some(50))
+            })?;
+            for (key, id, published) in [("s1", "A", 10), ("s2", "A", 5), ("s3", "B", 20)] {
+                tx.insert_story(&NewStory {
+                    key,
+                    feed: "f",
+                    source: "Outlet",
+                    url: Some("https://x.example/1"),
+                    url_norm: None,
+                    title: key,
+                    language: Some("fr"),
+                    published: Some(t(published)),
+                    simhash: published as u64,
+                    is_attack: true,
+                    confidence: 0.9,
+                    incident_id: Some(id),
+                    analysis_json: "{}",
+                    text: None,
+                    fingerprint: None,
+                })?;
+            }
+            tx.add_revision("A", 1, t(10), Some("s1"), &[])?;
+            tx.add_revision("A", 2, t(20), Some("s2"), &["killed 9 → 23".to_string()])?;
+            tx.add_revision("A", 2, t(30), Some("s3"), &["again".to_string()])?;
+            let a = tx.incident("A")?.unwrap();
+            tx.mark_told(&a, "niger", t(10))?;
+            tx.mark_told(&a, "all", t(10))?;
+            Ok(())
+        })
+        .unwrap();
+        let r = s.revisions("A").unwrap();
+        assert_eq!(r.len(), 2, "a revision is recorded once: {r:?}");
+        assert_eq!(r[1].changes, ["killed 9 → 23"]);
+        assert_eq!(r[1].story_title.as_deref(), Some("s2"));
+        let st = s.story_details("A").unwrap();
+        assert_eq!(
+            st.iter().map(|d| d.story.key.as_str()).collect::<Vec<_>>(),
+            ["s2", "s1"],
+            "in publication order"
+        );
+        assert_eq!(st[0].language.as_deref(), Some("fr"));
+
+        let ids = |f: IncidentFilter| -> Vec<String> {
+            s.incidents_filtered(&f, 10)
+                .unwrap()
+                .into_iter()
+                .map(|r| r.incident.id)
+                .collect()
+        };
+        assert_eq!(
+            ids(IncidentFilter::default()),
+            ["C", "A", "B"],
+            "newest first, imported left out"
+        );
+        let ne = |f: IncidentFilter| IncidentFilter {
+            country: Some("NE".into()),
+            ..f
+        };
+        assert_eq!(ids(ne(Default::default())), ["A", "B"]);
+        assert_eq!(
+            ids(ne(IncidentFilter {
+                admin1: Some("Tahoua".into()),
+                ..Default::default()
+            })),
+            ["B"]
+        );
+        assert_eq!(
+            ids(IncidentFilter {
+                since: day("2024-03-20"),
+                ..Default::default()
+            }),
+            ["C", "A"]
+        );
+        assert_eq!(
+            ids(IncidentFilter {
+                min_killed: Some(5),
+                ..Default::default()
+            }),
+            ["A"]
+        );
+        assert_eq!(
+            ids(IncidentFilter {
+                watchlist: Some("niger".into()),
+                ..Default::default()
+            }),
+            ["A"]
+        );
+        let rows = s.incidents_filtered(&IncidentFilter::default(), 2).unwrap();
+        assert_eq!(rows.len(), 2, "the limit");
+        assert_eq!(
+            (rows[1].stories, rows[1].watchlists.clone()),
+            (2, vec!["all".to_string(), "niger".to_string()])
+        );
+        let f = s.facets().unwrap();
+        assert_eq!(f.countries, ["ML", "NE"]);
+        assert_eq!(
+            f.regions,
+            [
+                ("ML".to_string(), "Mopti".to_string()),
+                ("NE".to_string(), "Tahoua".to_string()),
+                ("NE".to_string(), "Tillaberi".to_string())
+            ]
+        );
+        assert_eq!(f.watchlists, ["all", "niger"]);
+    }
+
+    #[test]
+    fn migration_4_moves_the_bands_of_stored_stories() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("state.db");
         let h: u64 = 0x0123_4567_89ab_cdef;
@@ -1518,7 +1964,8 @@ mod tests {
             let conn = Connection::open(&p).unwrap();
             conn.execute_batch(MIGRATIONS[0]).unwrap();
             conn.execute_batch(MIGRATIONS[1]).unwrap();
-            conn.pragma_update(None, "user_version", 2).unwrap();
+            conn.execute_batch(MIGRATIONS[2]).unwrap();
+            conn.pragma_update(None, "user_version", 3).unwrap();
             let b = bands(h);
             conn.execute(
                 "INSERT INTO stories (key, feed, source, title, seen_at, simhash, band0, band1, band2, band3, is_attack, confidence, incident_id, analysis)
@@ -1539,6 +1986,45 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM story_bands", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 4);
+    }
+
+    #[test]
+    fn migration_5_leaves_stored_stories_unfingerprinted() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.db");
+        {
+            // a database of the previous version with one stored story
+            let conn = Connection::open(&p).unwrap();
+            for m in &MIGRATIONS[..4] {
+                conn.execute_batch(m).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 4).unwrap();
+            conn.execute(
+                "INSERT INTO stories (key, feed, source, title, seen_at, simhash, band0, band1, band2, band3, is_attack, confidence, incident_id, analysis)
+                 VALUES ('k-old', 'f', 's', 't', 0, 7, 0, 0, 0, 0, 0, 0.5, NULL, '{}')",
+                [],
+            )
+            .unwrap();
+        }
+        let s = Store::open(&p).unwrap();
+        let version: i64 = s
+            .lock()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version as usize, MIGRATIONS.len());
+        // no fingerprint yet: never a reason to read it again
+        assert_eq!(
+            s.read(|tx| tx.story_known("k-old", None, "f", Some(1)))
+                .unwrap(),
+            Known::Unfingerprinted
+        );
+        let edits: i64 = s
+            .lock()
+            .query_row("SELECT edits FROM stories WHERE key = 'k-old'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(edits, 0);
     }
 
     #[test]

@@ -921,6 +921,24 @@ fn an_item_whose_text_flaps_is_read_again_a_bounded_number_of_times() {
         statuses[revised..].iter().all(|s| *s == StoryStatus::Seen),
         "{statuses:?}"
     );
+    // the re-read that changed the incident is one of its revisions, made
+    // by that story, as a joining story's would be
+    let StoryStatus::NewIncident { incident } = &first.status else {
+        unreachable!()
+    };
+    let revisions = p.store().revisions(incident).unwrap();
+    assert_eq!(
+        revisions
+            .iter()
+            .map(|r| (r.revision, r.story_key.as_deref()))
+            .collect::<Vec<_>>(),
+        [(1, Some(low.key.as_str())), (2, Some(high.key.as_str()))],
+        "{revisions:?}"
+    );
+    assert!(
+        revisions[1].changes.iter().any(|c| c.contains("65")),
+        "{revisions:?}"
+    );
 
     // a toll rising on every edit (another item of the same incident): an
     // update per significant rise, within the same cap

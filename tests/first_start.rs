@@ -126,6 +126,7 @@ async fn healthz_answers_503_with_the_reason_when_every_feed_fails_or_the_outbox
         store: store.clone(),
         metrics: Metrics::default(),
         health: health.clone(),
+        web: Default::default(),
     };
     let server = tokio::spawn(serve(listener, state, stop.clone()));
     let beat = || {

@@ -7,15 +7,22 @@
 //! sends: it never touches the store.
 //!
 //! Channels: [`webhook`] (JSON with an optional HMAC signature, Slack,
-//! Discord, Teams, ntfy), [`email`] (SMTP, text + HTML), [`jsonl`] (one
-//! alert per line in a file) and [`log`] (the alert at INFO). [`render`]
-//! holds the human renderings they share, with the escaping each format
-//! needs: story text is written by outsiders and is never trusted.
+//! Discord, Teams, ntfy, a body [`template`] for SMS gateways and other
+//! HTTP APIs, CAP 1.2), [`email`] (SMTP, text + HTML), [`telegram`] (Bot
+//! API), [`matrix`] (client-server API), [`signal`] (signal-cli REST API),
+//! [`jsonl`] (one alert per line in a file) and [`log`] (the alert at INFO).
+//! [`render`] holds the human renderings they share, with the escaping each
+//! format needs: story text is written by outsiders and is never trusted.
 
+mod api;
 pub mod email;
 pub mod jsonl;
 pub mod log;
+pub mod matrix;
 pub mod render;
+pub mod signal;
+pub mod telegram;
+pub mod template;
 pub mod webhook;
 pub mod worker;
 
@@ -28,6 +35,7 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context};
 use futures::future::BoxFuture;
 
+use crate::cap::{CapSettings, RevisionHistory};
 use crate::config::{ChannelConfig, Config, IMPLICIT_LOG_CHANNEL};
 use crate::model::{Alert, AlertEvent, IncidentView, StoryRef, ALERT_SCHEMA};
 
@@ -86,18 +94,49 @@ pub trait Sink: Send + Sync {
     ) -> BoxFuture<'a, Result<(), SendError>>;
 }
 
+/// What sinks need besides their own channel's settings.
+#[derive(Clone, Default)]
+pub struct SinkContext {
+    /// `[cap] sender` and `[web] public_url`, for CAP webhooks.
+    pub cap: CapSettings,
+    /// When each incident revision was made (the store), for CAP `sent` and
+    /// `references`; None where there is no store (`test-alert`).
+    pub history: Option<Arc<dyn RevisionHistory>>,
+}
+
+impl SinkContext {
+    pub fn new(config: &Config, history: Option<Arc<dyn RevisionHistory>>) -> SinkContext {
+        SinkContext {
+            cap: CapSettings::from_config(config),
+            history,
+        }
+    }
+}
+
 /// Build one channel's sink, reading its secrets now.
-pub fn build_sink(channel: &ChannelConfig) -> anyhow::Result<Arc<dyn Sink>> {
+pub fn build_sink(channel: &ChannelConfig, ctx: &SinkContext) -> anyhow::Result<Arc<dyn Sink>> {
     Ok(match channel {
-        ChannelConfig::Webhook(c) => Arc::new(webhook::WebhookSink::new(c)?),
+        ChannelConfig::Webhook(c) => Arc::new(webhook::WebhookSink::new(c, ctx)?),
         ChannelConfig::Email(c) => Arc::new(email::EmailSink::new(c)?),
         ChannelConfig::Jsonl(c) => Arc::new(jsonl::JsonlSink::new(c)),
         ChannelConfig::Log(c) => Arc::new(log::LogSink::new(&c.name)),
+        ChannelConfig::Telegram(c) => Arc::new(telegram::TelegramSink::new(c)?),
+        ChannelConfig::Matrix(c) => Arc::new(matrix::MatrixSink::new(c)?),
+        ChannelConfig::Signal(c) => Arc::new(signal::SignalSink::new(c)?),
     })
 }
 
-/// Build every configured channel (plus the implicit "log" channel when none is configured: config::IMPLICIT_LOG_CHANNEL). Reads secrets (password_env/password_file, secret_env/secret_file) now: a missing variable or unreadable file is an error naming the channel and the variable/file (never the secret value).
+/// Build every configured channel (plus the implicit "log" channel when none is configured: config::IMPLICIT_LOG_CHANNEL). Reads secrets (password_env/password_file, secret_env/secret_file, bot_token_env...) now: a missing variable or unreadable file is an error naming the channel and the variable/file (never the secret value).
 pub fn build_sinks(config: &Config) -> anyhow::Result<HashMap<String, Arc<dyn Sink>>> {
+    build_sinks_with(config, None)
+}
+
+/// [`build_sinks`] with the store's revision history (CAP webhooks' `sent` and `references`).
+pub fn build_sinks_with(
+    config: &Config,
+    history: Option<Arc<dyn RevisionHistory>>,
+) -> anyhow::Result<HashMap<String, Arc<dyn Sink>>> {
+    let ctx = SinkContext::new(config, history);
     let mut out: HashMap<String, Arc<dyn Sink>> = HashMap::new();
     if config.channel(IMPLICIT_LOG_CHANNEL).is_none() {
         out.insert(
@@ -106,7 +145,7 @@ pub fn build_sinks(config: &Config) -> anyhow::Result<HashMap<String, Arc<dyn Si
         );
     }
     for c in &config.channels {
-        out.insert(c.name().to_string(), build_sink(c)?);
+        out.insert(c.name().to_string(), build_sink(c, &ctx)?);
     }
     Ok(out)
 }
@@ -193,7 +232,7 @@ pub fn sample_alert() -> Alert {
 /// incident id, so receivers that drop repeats still show it.
 pub async fn send_test_alert(config: &Config, channel: &str) -> anyhow::Result<()> {
     let sink: Arc<dyn Sink> = match config.channel(channel) {
-        Some(c) => build_sink(c)?,
+        Some(c) => build_sink(c, &SinkContext::new(config, None))?,
         None if channel == IMPLICIT_LOG_CHANNEL => {
             Arc::new(log::LogSink::new(IMPLICIT_LOG_CHANNEL))
         }

@@ -508,6 +508,301 @@ fn base64(data: &[u8]) -> String {
     out
 }
 
+/// The most a short text holds: one SMS of the GSM 7-bit alphabet.
+pub const SHORT_TEXT_MAX: usize = 160;
+
+/// One line of at most [`SHORT_TEXT_MAX`] characters for SMS and chat
+/// previews, in characters that fit one GSM 7-bit SMS (accents folded, see
+/// [`sms_fold`]):
+/// `NE Tillaberi, Bankilare 19 Mar: ambush, 23 killed, 17 wounded. sahel-watch SW-NE-...`.
+/// Updates start with `Update: `, test alerts with `TEST: `; a digest gives
+/// its title and its headlines. When the line is too long the incident id is
+/// cut first (ending `...`), then the rest.
+pub fn short_text(alert: &Alert) -> String {
+    let i = &alert.incident;
+    if alert.event == AlertEvent::Digest {
+        let title = i.title.as_deref().unwrap_or("incidents during quiet hours");
+        let lines: Vec<String> = i
+            .summary
+            .as_deref()
+            .unwrap_or_default()
+            .lines()
+            .map(|l| one_line(l.trim().trim_start_matches("- ")))
+            .filter(|l| !l.is_empty())
+            .collect();
+        let line = format!("sahel-watch: {}: {}", one_line(title), lines.join("; "));
+        return cut_ascii(&sms_fold(&line), SHORT_TEXT_MAX);
+    }
+    let head = {
+        let prefix = match alert.event {
+            AlertEvent::Updated => "Update: ",
+            AlertEvent::Test => "TEST: ",
+            _ => "",
+        };
+        let mut place: Vec<String> = Vec::new();
+        if let Some(a1) = i.admin1.as_deref().map(one_line).filter(|s| !s.is_empty()) {
+            place.push(a1);
+        }
+        if let Some(l) = i
+            .location
+            .as_deref()
+            .map(one_line)
+            .filter(|s| !s.is_empty())
+        {
+            if !place.iter().any(|p| p.eq_ignore_ascii_case(&l)) {
+                place.push(l);
+            }
+        }
+        let mut where_ = i.country.as_deref().map(one_line).unwrap_or_default();
+        if !place.is_empty() {
+            if !where_.is_empty() {
+                where_.push(' ');
+            }
+            where_.push_str(&place.join(", "));
+        }
+        if where_.is_empty() {
+            where_.push_str("Sahel");
+        }
+        if let Some(d) = i.event_date {
+            where_.push_str(&d.format(" %-d %b").to_string());
+        }
+        let mut what = vec![i
+            .attack_type
+            .as_deref()
+            .map(one_line)
+            .unwrap_or_else(|| "attack".to_string())];
+        if let Some(k) = i.killed {
+            what.push(format!("{k} killed"));
+        }
+        if let Some(w) = i.wounded {
+            what.push(format!("{w} wounded"));
+        }
+        sms_fold(&format!("{prefix}{where_}: {}.", what.join(", ")))
+    };
+    let id = sms_fold(&one_line(&i.id));
+    let full = format!("{head} sahel-watch {id}");
+    if full.chars().count() <= SHORT_TEXT_MAX {
+        return full;
+    }
+    // the id first: it is on the web page; the place and toll are the news
+    let room = SHORT_TEXT_MAX.saturating_sub(head.chars().count() + " sahel-watch ".len());
+    if room >= 8 {
+        return format!("{head} sahel-watch {}", cut_ascii(&id, room));
+    }
+    let head = cut_ascii(&head, SHORT_TEXT_MAX - " sahel-watch SW-...".len());
+    let room = SHORT_TEXT_MAX - head.chars().count() - " sahel-watch ".len();
+    format!("{head} sahel-watch {}", cut_ascii(&id, room))
+}
+
+/// Cut to at most `max` characters, ending with `...` when cut (ASCII: one SMS).
+fn cut_ascii(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(3)).collect();
+    out.push_str("...");
+    out
+}
+
+/// Text folded to what one GSM 7-bit SMS carries without escapes: accented
+/// Latin letters lose their accents (`Tillabéri` → `Tillaberi`), typographic
+/// quotes and dashes become ASCII, control characters become spaces, and
+/// anything else outside printable ASCII or in the GSM extension table
+/// (`` ` ^ { } \ [ ] ~ | ``) is dropped.
+pub fn sms_fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let folded: &str = match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => "a",
+            'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' | 'Ā' => "A",
+            'ç' | 'ć' | 'č' => "c",
+            'Ç' | 'Ć' | 'Č' => "C",
+            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' => "e",
+            'È' | 'É' | 'Ê' | 'Ë' | 'Ē' | 'Ė' | 'Ę' => "E",
+            'ì' | 'í' | 'î' | 'ï' | 'ī' => "i",
+            'Ì' | 'Í' | 'Î' | 'Ï' | 'Ī' => "I",
+            'ñ' | 'ń' => "n",
+            'Ñ' | 'Ń' => "N",
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' => "o",
+            'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'Ō' => "O",
+            'ù' | 'ú' | 'û' | 'ü' | 'ū' => "u",
+            'Ù' | 'Ú' | 'Û' | 'Ü' | 'Ū' => "U",
+            'ý' | 'ÿ' => "y",
+            'Ý' | 'Ÿ' => "Y",
+            'œ' => "oe",
+            'Œ' => "OE",
+            'æ' => "ae",
+            'Æ' => "AE",
+            'ß' => "ss",
+            '’' | '‘' | 'ʼ' | '`' | '´' => "'",
+            '“' | '”' | '«' | '»' => "\"",
+            '–' | '—' | '‑' | '→' => "-",
+            '…' => "...",
+            '·' | '•' => "-",
+            '\u{a0}' | '\u{202f}' => " ",
+            c if c.is_control() => " ",
+            '^' | '{' | '}' | '\\' | '[' | ']' | '~' | '|' => "",
+            c if c.is_ascii() => {
+                out.push(c);
+                continue;
+            }
+            _ => "",
+        };
+        out.push_str(folded);
+    }
+    // no runs of spaces left by the folding
+    let mut clean = String::with_capacity(out.len());
+    for c in out.trim().chars() {
+        if c == ' ' && clean.ends_with(' ') {
+            continue;
+        }
+        clean.push(c);
+    }
+    clean
+}
+
+/// The HTML dialect of a chat service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatHtml {
+    /// Telegram's subset (`b`, `i`, `a`, `code`...): lines end with `\n`, no `<br>` or lists.
+    Telegram,
+    /// Matrix `org.matrix.custom.html`: lines end with `<br>`.
+    Matrix,
+}
+
+/// An alert as chat HTML: the subject in bold, what changed, the title, the
+/// summary, the facts, the map and story links, the footer. Every outside
+/// string goes through [`escape_html`] and [`break_mentions`]; links only
+/// from `http(s)` URLs ([`safe_url`]). At most about `max_chars` characters
+/// of text (the stories go first when it is too long).
+pub fn chat_html(alert: &Alert, dialect: ChatHtml, max_chars: usize) -> String {
+    let i = &alert.incident;
+    let br = match dialect {
+        ChatHtml::Telegram => "\n",
+        ChatHtml::Matrix => "<br>\n",
+    };
+    let t = |s: &str| break_mentions(&escape_html(s));
+    let mut head = String::new();
+    head.push_str(&format!("<b>{}</b>{br}", t(&subject(alert))));
+    if alert.event == AlertEvent::Updated && !alert.changes.is_empty() {
+        head.push_str(&format!("{br}<b>What changed:</b>{br}"));
+        for c in &alert.changes {
+            head.push_str(&format!("• {}{br}", t(&one_line(c))));
+        }
+    }
+    if alert.event != AlertEvent::Digest {
+        if let Some(title) = &i.title {
+            head.push_str(&format!("{br}<i>{}</i>{br}", t(&one_line(title))));
+        }
+    }
+    if let Some(s) = &i.summary {
+        let s = truncate(clean_text(s).trim(), 1500);
+        head.push_str(br);
+        head.push_str(&t(&s).replace('\n', br));
+        head.push_str(br);
+    }
+    head.push_str(br);
+    for (k, v) in facts(alert) {
+        head.push_str(&format!("<b>{}:</b> {}{br}", t(k), t(&v)));
+    }
+    if let Some(m) = map_link(alert) {
+        head.push_str(&format!(
+            "<a href=\"{}\">Map (OpenStreetMap)</a>{br}",
+            escape_html(&m)
+        ));
+    }
+    let footer = format!("{br}<i>{}</i>", t(&footer(alert)));
+    let mut stories = String::new();
+    if !alert.stories.is_empty() {
+        stories.push_str(&format!("{br}<b>Stories</b>{br}"));
+        for (n, s) in alert.stories.iter().enumerate() {
+            if n == 8 {
+                stories.push_str(&format!("… and {} more{br}", alert.stories.len() - 8));
+                break;
+            }
+            let title = t(&truncate(&one_line(&s.title), 200));
+            let linked = match s.url.as_deref().and_then(safe_url) {
+                Some(u) => format!("<a href=\"{}\">{}</a>", escape_html(&u), title),
+                None => title,
+            };
+            stories.push_str(&format!("• {} ({}){br}", linked, t(&story_meta(s))));
+        }
+    }
+    let visible = |h: &str| {
+        // what the service counts: the text without tags, entities as one character
+        let mut n = 0usize;
+        let mut in_tag = false;
+        let mut in_entity = false;
+        for c in h.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' if in_tag => in_tag = false,
+                '&' if !in_tag => {
+                    in_entity = true;
+                    n += 1;
+                }
+                ';' if in_entity => in_entity = false,
+                _ if in_tag || in_entity => {}
+                _ => n += 1,
+            }
+        }
+        n
+    };
+    let mut out = format!("{head}{stories}{footer}");
+    if visible(&out) > max_chars {
+        out = format!("{head}{footer}");
+    }
+    out
+}
+
+/// Plain text for a chat service without markup (Signal): the short text,
+/// what changed, the title, the summary (cut), the first story's link and
+/// the map, at most `max_chars` characters. Control characters other than
+/// newlines are removed; nothing else needs escaping.
+pub fn chat_plain(alert: &Alert, max_chars: usize) -> String {
+    let i = &alert.incident;
+    let mut out = subject(alert);
+    out.push('\n');
+    if alert.event == AlertEvent::Updated && !alert.changes.is_empty() {
+        out.push_str("What changed: ");
+        out.push_str(
+            &alert
+                .changes
+                .iter()
+                .map(|c| one_line(c))
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
+        out.push('\n');
+    }
+    if alert.event != AlertEvent::Digest {
+        if let Some(t) = &i.title {
+            out.push('\n');
+            out.push_str(&one_line(t));
+            out.push('\n');
+        }
+    }
+    if let Some(s) = &i.summary {
+        out.push('\n');
+        out.push_str(&truncate(clean_text(s).trim(), 700));
+        out.push('\n');
+    }
+    let mut tail = String::new();
+    if let Some(u) = alert
+        .stories
+        .iter()
+        .find_map(|s| s.url.as_deref().and_then(safe_url))
+    {
+        tail.push_str(&format!("\n{u}"));
+    }
+    if let Some(m) = map_link(alert) {
+        tail.push_str(&format!("\nMap: {m}"));
+    }
+    tail.push_str(&format!("\n{}", footer(alert)));
+    let room = max_chars.saturating_sub(tail.chars().count());
+    format!("{}{tail}", truncate(out.trim_end(), room))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -612,6 +907,43 @@ mod tests {
             safe_url("https://a.example/x(1)|y").as_deref(),
             Some("https://a.example/x%281%29%7Cy")
         );
+    }
+
+    #[test]
+    fn short_texts_of_updates_tests_and_digests() {
+        let mut a = sample_alert();
+        a.event = AlertEvent::Updated;
+        assert!(
+            short_text(&a).starts_with("Update: NE Tillaberi, Teguey 20 Mar: ambush, 23 killed")
+        );
+        a.event = AlertEvent::Test;
+        assert!(short_text(&a).starts_with("TEST: NE "));
+        let many: Vec<Alert> = (0..30).map(|_| sample_alert()).collect();
+        let d = crate::sink::worker::digest_alert("night", 1, &many);
+        let s = short_text(&d);
+        assert!(
+            s.starts_with("sahel-watch: 30 incidents during quiet hours: ambush in Teguey"),
+            "{s}"
+        );
+        assert!(
+            s.chars().count() <= SHORT_TEXT_MAX && s.ends_with("..."),
+            "{s}"
+        );
+        assert_eq!(
+            sms_fold("Tillabéri – «Ménaka» {x}\n"),
+            "Tillaberi - \"Menaka\" x"
+        );
+    }
+
+    #[test]
+    fn chat_html_escapes_and_links_only_http() {
+        let h = chat_html(&hostile(), ChatHtml::Telegram, 4000);
+        assert!(h.contains("&lt;script&gt;"), "{h}");
+        assert!(!h.contains("<script") && !h.contains("<img"), "{h}");
+        assert!(!h.contains("href=\"javascript"), "{h}");
+        assert!(h.contains("@\u{200B}channel") && !h.contains("<br>"), "{h}");
+        let m = chat_html(&sample_alert(), ChatHtml::Matrix, 4000);
+        assert!(m.contains("<br>"), "{m}");
     }
 
     #[test]

@@ -1,5 +1,12 @@
-//! HTTP webhooks: the `sahel-watch.alert/1` JSON (optionally signed), or a
-//! message in the shape Slack, Discord, Teams or ntfy document.
+//! HTTP webhooks: the `sahel-watch.alert/1` JSON (optionally signed), a
+//! message in the shape Slack, Discord, Teams or ntfy document, a body from
+//! the channel's own template (`format = "template"`, [`super::template`]:
+//! SMS gateways and any other HTTP API), or an OASIS CAP 1.2 alert
+//! (`format = "cap"`, [`crate::cap`]).
+//!
+//! Headers: the channel's `headers`, and `headers_env` whose values (API
+//! keys, `Authorization`) come from environment variables, marked sensitive.
+//! A template that fails on an alert is a permanent error for that alert.
 //!
 //! Every request carries `Idempotency-Key: <incident>:<event>:<revision>`.
 //! JSON bodies are the alert exactly as `serde_json` writes it; with a
@@ -20,8 +27,13 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use super::render::{self, discord_escape, slack_escape, teams_escape};
-use super::{error_chain, read_secret, SendError, Sink};
+use super::template::BodyTemplate;
+use super::{error_chain, read_secret, SendError, Sink, SinkContext};
+use crate::cap::{CapIncident, CapSettings, RevisionHistory};
 use crate::config::{WebhookChannel, WebhookFormat};
 use crate::model::{Alert, AlertEvent};
 
@@ -35,10 +47,14 @@ pub struct WebhookSink {
     secret: Option<String>,
     headers: HeaderMap,
     client: reqwest::Client,
+    /// format = "template": the compiled body, its content type and the `template_env` values.
+    template: Option<(BodyTemplate, HeaderValue, BTreeMap<String, String>)>,
+    cap: CapSettings,
+    history: Option<Arc<dyn RevisionHistory>>,
 }
 
 impl WebhookSink {
-    pub fn new(c: &WebhookChannel) -> anyhow::Result<WebhookSink> {
+    pub fn new(c: &WebhookChannel, ctx: &SinkContext) -> anyhow::Result<WebhookSink> {
         let name = c.name.clone();
         let url = reqwest::Url::parse(&c.url)
             .map_err(|e| anyhow::anyhow!("channel {name:?}: url is not valid: {e}"))?;
@@ -61,6 +77,40 @@ impl WebhookSink {
             hv.set_sensitive(true);
             headers.insert(hn, hv);
         }
+        for (k, var) in &c.headers_env {
+            let hn = HeaderName::from_bytes(k.as_bytes()).map_err(|_| {
+                anyhow::anyhow!("channel {name:?}: {k:?} is not a valid HTTP header name")
+            })?;
+            let value = read_secret(&name, &format!("value of header {k}"), Some(var), None)?
+                .unwrap_or_default();
+            let mut hv = HeaderValue::from_str(&value).map_err(|_| {
+                anyhow::anyhow!(
+                    "channel {name:?}: environment variable {var} (the value of header {k}) is not a valid HTTP header value"
+                )
+            })?;
+            hv.set_sensitive(true);
+            headers.insert(hn, hv);
+        }
+        let template = match (c.format, &c.template_text) {
+            (WebhookFormat::Template, Some(text)) => {
+                let t = BodyTemplate::compile(text, c.template_content_type())
+                    .map_err(|e| anyhow::anyhow!("channel {name:?}: template: {e}"))?;
+                let ct = HeaderValue::from_str(c.template_content_type()).map_err(|_| {
+                    anyhow::anyhow!("channel {name:?}: content_type is not a valid header value")
+                })?;
+                let mut env = BTreeMap::new();
+                for var in &c.template_env {
+                    let v = read_secret(&name, "template variable", Some(var), None)?
+                        .unwrap_or_default();
+                    env.insert(var.clone(), v);
+                }
+                Some((t, ct, env))
+            }
+            (WebhookFormat::Template, None) => {
+                anyhow::bail!("channel {name:?}: format = \"template\" has no template")
+            }
+            _ => None,
+        };
         let client = reqwest::Client::builder()
             .user_agent(crate::USER_AGENT)
             .timeout(c.timeout)
@@ -75,11 +125,53 @@ impl WebhookSink {
             secret,
             headers,
             client,
+            template,
+            cap: ctx.cap.clone(),
+            history: ctx.history.clone(),
         })
     }
 
+    /// The body and content headers for `alert` in this channel's format.
+    async fn render(&self, alert: &Alert) -> Result<(Vec<u8>, HeaderMap), SendError> {
+        match self.format {
+            WebhookFormat::Template => {
+                let (t, ct, env) = self
+                    .template
+                    .as_ref()
+                    .ok_or_else(|| SendError::permanent("no template"))?;
+                let body = t.render(alert, env).map_err(|e| {
+                    SendError::permanent(format!(
+                        "the channel's template failed on this alert: {e}"
+                    ))
+                })?;
+                let mut h = HeaderMap::new();
+                h.insert(CONTENT_TYPE, ct.clone());
+                Ok((body.into_bytes(), h))
+            }
+            WebhookFormat::Cap => {
+                let times = match &self.history {
+                    Some(history) => {
+                        let history = history.clone();
+                        let id = alert.incident.id.clone();
+                        tokio::task::spawn_blocking(move || history.revision_times(&id))
+                            .await
+                            .map_err(|e| SendError::retryable(format!("CAP: {e}")))?
+                            .map_err(|e| {
+                                SendError::retryable(format!(
+                                    "CAP: cannot read the incident's revisions: {e:#}"
+                                ))
+                            })?
+                    }
+                    None => vec![],
+                };
+                Ok(cap_request(alert, &times, &self.cap))
+            }
+            f => Ok(render_request(f, alert)),
+        }
+    }
+
     async fn post(&self, alert: &Alert, key: &str) -> Result<(), SendError> {
-        let (body, mut headers) = render_request(self.format, alert);
+        let (body, mut headers) = self.render(alert).await?;
         for (k, v) in &self.headers {
             headers.insert(k.clone(), v.clone());
         }
@@ -206,10 +298,36 @@ async fn read_snippet(mut resp: reqwest::Response) -> String {
     }
 }
 
-/// The body and content headers of a webhook request in `format`.
+/// A CAP 1.2 alert for `alert`; `times` are the incident's revision times.
+pub fn cap_request(
+    alert: &Alert,
+    times: &[(u32, chrono::DateTime<chrono::Utc>)],
+    settings: &CapSettings,
+) -> (Vec<u8>, HeaderMap) {
+    let c = CapIncident::from_alert(alert, times, chrono::Utc::now());
+    let mut h = HeaderMap::new();
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/cap+xml; charset=utf-8"),
+    );
+    (crate::cap::document(&c, settings).into_bytes(), h)
+}
+
+/// The body and content headers of a webhook request in `format`. A
+/// template webhook's body comes from its template (the sink renders it);
+/// here it is the plain-text rendering. A CAP alert made here knows no
+/// earlier revision.
 pub fn render_request(format: WebhookFormat, alert: &Alert) -> (Vec<u8>, HeaderMap) {
     let mut h = HeaderMap::new();
     let body = match format {
+        WebhookFormat::Cap => return cap_request(alert, &[], &CapSettings::default()),
+        WebhookFormat::Template => {
+            h.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
+            render::text_body(alert).into_bytes()
+        }
         WebhookFormat::Json => {
             h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             serde_json::to_vec(alert).expect("an Alert always serialises")

@@ -48,7 +48,7 @@ use rand::Rng;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::{build_sinks, render, SendError, Sink};
+use super::{build_sinks_with, render, SendError, Sink};
 use crate::config::Config;
 use crate::metrics::{Health, Metrics};
 use crate::model::{Alert, AlertEvent, IncidentView, StoryRef, ALERT_SCHEMA};
@@ -74,9 +74,10 @@ struct Settings {
 }
 
 impl Settings {
-    fn from_config(config: &Config) -> anyhow::Result<Settings> {
+    fn from_config(config: &Config, store: &Arc<Store>) -> anyhow::Result<Settings> {
+        let history: Arc<dyn crate::cap::RevisionHistory> = store.clone();
         Ok(Settings {
-            sinks: build_sinks(config)?,
+            sinks: build_sinks_with(config, Some(history))?,
             retry_delay: config.alerts.retry_delay,
             max_retry_delay: config.alerts.max_retry_delay,
             give_up_after: config.alerts.give_up_after,
@@ -160,7 +161,7 @@ impl Delivery {
         metrics: Metrics,
         health: Arc<Health>,
     ) -> anyhow::Result<Arc<Delivery>> {
-        let settings = Settings::from_config(config)?;
+        let settings = Settings::from_config(config, &store)?;
         let d = Arc::new(Delivery {
             store,
             metrics,
@@ -189,7 +190,7 @@ impl Delivery {
     /// SIGHUP: swap sinks and settings. Queued rows are untouched; on an
     /// error (a secret missing...) the old settings stay.
     pub fn reload(&self, config: &Config) -> anyhow::Result<()> {
-        let new = Settings::from_config(config)
+        let new = Settings::from_config(config, &self.store)
             .context("delivery settings not reloaded; the previous ones stay")?;
         let count = new.sinks.len();
         *self.settings.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(new);

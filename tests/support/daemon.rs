@@ -66,8 +66,11 @@ pub struct FeedServer {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
     requests: Arc<std::sync::Mutex<Vec<String>>>,
+    routes: Routes,
     handle: Option<JoinHandle<()>>,
 }
+
+type Routes = Arc<std::sync::Mutex<HashMap<String, (Vec<u8>, &'static str)>>>;
 
 impl FeedServer {
     pub fn start(files: Vec<(String, Vec<u8>, &'static str)>) -> FeedServer {
@@ -76,16 +79,18 @@ impl FeedServer {
         let addr = listener.local_addr().expect("addr");
         let stop = Arc::new(AtomicBool::new(false));
         let requests = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let routes: HashMap<String, (Vec<u8>, &'static str)> = files
-            .into_iter()
-            .map(|(name, body, ct)| (format!("/{name}"), (body, ct)))
-            .collect();
-        let (stop2, requests2) = (stop.clone(), requests.clone());
+        let routes: Routes = Arc::new(std::sync::Mutex::new(
+            files
+                .into_iter()
+                .map(|(name, body, ct)| (format!("/{name}"), (body, ct)))
+                .collect(),
+        ));
+        let (stop2, requests2, routes2) = (stop.clone(), requests.clone(), routes.clone());
         let handle = std::thread::spawn(move || {
             while !stop2.load(Ordering::Relaxed) {
                 match listener.accept() {
                     Ok((stream, _)) => {
-                        if let Some(path) = serve_one(stream, &routes) {
+                        if let Some(path) = serve_one(stream, &routes2) {
                             requests2.lock().unwrap().push(path);
                         }
                     }
@@ -100,8 +105,17 @@ impl FeedServer {
             addr,
             stop,
             requests,
+            routes,
             handle: Some(handle),
         }
+    }
+
+    /// Serve `body` at `/<name>` from now on (a feed that gets a new item).
+    pub fn set(&self, name: &str, body: Vec<u8>, content_type: &'static str) {
+        self.routes
+            .lock()
+            .unwrap()
+            .insert(format!("/{name}"), (body, content_type));
     }
 
     /// `http://127.0.0.1:<port>/<name>`
@@ -124,10 +138,7 @@ impl Drop for FeedServer {
     }
 }
 
-fn serve_one(
-    stream: TcpStream,
-    routes: &HashMap<String, (Vec<u8>, &'static str)>,
-) -> Option<String> {
+fn serve_one(stream: TcpStream, routes: &Routes) -> Option<String> {
     stream.set_nonblocking(false).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     stream
@@ -151,7 +162,8 @@ fn serve_one(
     let target = parts.next().unwrap_or("/");
     let path = target.split('?').next().unwrap_or("/").to_string();
     let mut stream = stream;
-    let (status, body, ct): (&str, &[u8], &str) = match routes.get(&path) {
+    let route = routes.lock().unwrap().get(&path).cloned();
+    let (status, body, ct): (&str, &[u8], &str) = match &route {
         Some((body, ct)) if method == "GET" || method == "HEAD" => ("200 OK", body, ct),
         Some(_) => ("405 Method Not Allowed", b"", "text/plain"),
         None => ("404 Not Found", b"not found\n", "text/plain"),

@@ -1,11 +1,8 @@
-//! The attack-story classifier: prepares the document (fold with offsets,
-//! segments, sentences, one lexicon pass), weighs the evidence by position
-//! and decides, with reasons. Fact extraction lives in [`crate::extract`].
-//!
-//! ## Positions
-//! The title and the first body paragraph (the lead; for a long single
-//! paragraph, its first two sentences) weigh 1.0 (later lead sentences 0.8);
-//! the second paragraph 0.5, the third 0.4, the fourth 0.3, later ones 0.25.
+//! The attack-story classifier: weighs the evidence of the prepared
+//! document ([`crate::doc`]) by position and decides, with reasons. Fact
+//! extraction lives in [`crate::extract`]; the dependencies go one way:
+//! `classify` → `extract` → `doc` → `context`, `lexicon`, `dates`, `numbers`,
+//! `text`.
 //!
 //! ## Decision
 //! `score = violence - 1.2 metaphor - 0.6 non_event - 1.5 background`, where
@@ -17,1276 +14,19 @@
 //! context-weighted vote of places, demonyms and country names) is watched,
 //! and the incident is not older than [`MAX_AGE_DAYS`] days.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 
-use crate::dates::{self, DKind, DateCue, LexHit};
+use crate::dates::DKind;
+use crate::doc::{clause_start, mark_sentences, prepare, Doc, Zone};
 use crate::extract;
-use crate::lexicon::{Cat, Entry, Hit, Noun, COMMON_WORD_NAMES, REGION_ONLY_NAMES};
-use crate::numbers::{self, Num};
-use crate::text::{detect_language, floor_boundary, FoldedText};
-use crate::{Analysis, Document, Engine, PlaceKind, PlaceSource, Reason};
+use crate::lexicon::{actors, ActorKind, Cat, Noun};
+use crate::{Analysis, Document, Engine, PlaceKind, Reason};
 
 /// Minimum score of an attack story.
 pub(crate) const THRESHOLD: f32 = 2.2;
 /// Stories about incidents older than this are retrospectives.
 pub(crate) const MAX_AGE_DAYS: i64 = 15;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Zone {
-    Title,
-    Lead,
-    Body,
-}
-
-impl Zone {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Zone::Title => "title",
-            Zone::Lead => "lead",
-            Zone::Body => "body",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct Sent {
-    pub start: usize,
-    pub end: usize,
-    pub zone: Zone,
-    pub weight: f32,
-    /// Range into `Doc::lex`.
-    pub l0: usize,
-    pub l1: usize,
-    /// Range into `Doc::places`.
-    pub p0: usize,
-    pub p1: usize,
-    /// Range into `Doc::nums`.
-    pub n0: usize,
-    pub n1: usize,
-    /// Range into `Doc::dates`.
-    pub d0: usize,
-    pub d1: usize,
-    /// Folded offset from which the sentence is about an older incident
-    /// (`usize::MAX`: none; `start`: the whole sentence).
-    pub bg_from: usize,
-    /// Violence evidence of the sentence (before weighting).
-    pub violence: f32,
-    pub has_kill: bool,
-    pub refugee: bool,
-    /// A photo caption or credit ("A soldier stands guard ... | REUTERS"):
-    /// its dates, places and figures are not the incident's.
-    pub caption: bool,
-    /// The first sentence of its paragraph.
-    pub para_first: bool,
-}
-
-/// A place mention with its candidate gazetteer places.
-#[derive(Debug, Clone)]
-pub(crate) struct PlaceHit {
-    pub start: usize,
-    pub end: usize,
-    pub sent: usize,
-    /// Candidates (indices into the gazetteer), validated for this mention.
-    pub cands: Vec<u32>,
-    /// Country code of a lexicon foreign name (no gazetteer candidate).
-    pub foreign: Option<&'static str>,
-    /// Multiplier from the context (border, refugees, dateline, movement).
-    pub ctx: f32,
-    /// Preceded by an attack word or a locative ("attack on X", "in X").
-    pub target: bool,
-    pub locative: bool,
-    pub anchor: bool,
-    /// Second member of "between X and Y".
-    pub second: bool,
-    /// Member of a route pair ("between X and Y", "the road from X to Y",
-    /// "l'axe X-Y"): both ends are places of the incident.
-    pub route: bool,
-}
-
-/// The prepared document shared by the classifier and the extractor.
-pub(crate) struct Doc<'e> {
-    pub engine: &'e Engine,
-    pub orig: String,
-    pub f: FoldedText,
-    pub sents: Vec<Sent>,
-    pub lex: Vec<LexHit>,
-    pub places: Vec<PlaceHit>,
-    pub nums: Vec<Num>,
-    pub dates: Vec<DateCue>,
-    pub pub_date: Option<NaiveDate>,
-    pub lang: &'static str,
-    /// Folded spans of datelines ("BAMAKO, Sept 17 —") at the start of the
-    /// lead and of the next paragraph (a feed's summary followed by the
-    /// article, whose first paragraph carries the dateline).
-    pub datelines: [(usize, usize); 3],
-}
-
-impl Doc<'_> {
-    /// Whether folded offset `pos` lies in a dateline.
-    pub(crate) fn in_dateline(&self, pos: usize) -> bool {
-        self.datelines.iter().any(|&(a, b)| a <= pos && pos < b)
-    }
-
-    pub(crate) fn text(&self, s: usize, e: usize) -> &str {
-        let (a, b) = (self.f.orig(s), self.f.orig(e));
-        // A match that ends a segment maps its end to the start of the next
-        // one: drop the blank lines in between.
-        self.orig
-            .get(a..b)
-            .unwrap_or("")
-            .trim_end_matches(|c: char| c.is_whitespace())
-    }
-
-    pub(crate) fn lex_of(&self, s: usize) -> &[LexHit] {
-        &self.lex[self.sents[s].l0..self.sents[s].l1]
-    }
-
-    pub(crate) fn nums_of(&self, s: usize) -> &[Num] {
-        &self.nums[self.sents[s].n0..self.sents[s].n1]
-    }
-
-    pub(crate) fn dates_of(&self, s: usize) -> &[DateCue] {
-        &self.dates[self.sents[s].d0..self.sents[s].d1]
-    }
-}
-
-const ABBREVIATIONS: &[&str] = &[
-    "gen", "lt", "col", "capt", "cpt", "maj", "sgt", "cpl", "mr", "mrs", "ms", "dr", "st", "no",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "m",
-    "mme", "mgr", "cf", "etc", "vs", "gov", "sen", "rep", "pres", "prof", "insp", "cdt", "adj",
-    "brig", "lieut", "cmdt", "u.s", "u.n", "a.m", "p.m", "al", "approx", "est",
-];
-
-/// Split folded `[s, e)` into sentences.
-fn split_sentences(f: &FoldedText, orig: &str, s: usize, e: usize, out: &mut Vec<(usize, usize)>) {
-    let b = f.text.as_bytes();
-    let ob = orig.as_bytes();
-    let mut start = s;
-    let mut i = s;
-    while i < e {
-        // Jump to the next sentence mark.
-        match memchr::memchr3(b'.', b'!', b'?', &b[i..e]) {
-            Some(k) => i += k,
-            None => break,
-        }
-        let c = b[i];
-        {
-            // Move past closing quotes/brackets.
-            let mut j = i + 1;
-            while j < e && matches!(b[j], b'"' | b'\'' | b')') {
-                j += 1;
-            }
-            let split = if j >= e {
-                false
-            } else if b[j] == b' ' {
-                let k = j + 1;
-                if k >= e {
-                    false
-                } else {
-                    let oc = ob.get(f.orig(k)).copied().unwrap_or(b' ');
-                    let next_ok = oc.is_ascii_uppercase()
-                        || oc.is_ascii_digit()
-                        || matches!(b[k], b'"' | b'(' | b'-')
-                        || oc >= 0x80;
-                    if !next_ok || c != b'.' {
-                        next_ok
-                    } else {
-                        // Abbreviation or initial before the dot?
-                        let mut w = i;
-                        while w > start && (b[w - 1].is_ascii_alphanumeric() || b[w - 1] == b'.') {
-                            w -= 1;
-                        }
-                        let word = &f.text[w..i];
-                        !(word.len() == 1 && b[w].is_ascii_alphabetic()
-                            || ABBREVIATIONS.contains(&word))
-                    }
-                }
-            } else if c == b'.' && i > start + 2 {
-                // "in 2015.The attack": a dot glued to a capitalised word.
-                let oc = ob.get(f.orig(j)).copied().unwrap_or(b' ');
-                oc.is_ascii_uppercase()
-                    && b[i - 1].is_ascii_lowercase()
-                    && b[i - 2].is_ascii_lowercase()
-                    && !f.text[start..i].ends_with("u.s")
-                    || (oc.is_ascii_uppercase()
-                        && b[i - 1].is_ascii_digit()
-                        && b[i - 2].is_ascii_digit())
-            } else {
-                false
-            };
-            if split {
-                out.push((start, j));
-                start = if j < e && b[j] == b' ' { j + 1 } else { j };
-                i = start;
-                continue;
-            }
-        }
-        i += 1;
-    }
-    if start < e {
-        out.push((start, e));
-    }
-}
-
-/// Is there a region word right before (" region du X", "province de X")
-/// or right after ("X region") the mention?
-fn region_context(doc_lex: &[LexHit], s: usize, e: usize) -> bool {
-    doc_lex.iter().any(|h| {
-        matches!(h.cat, Cat::RegionWord)
-            && ((h.end <= s && s - h.end <= 6) || (h.start >= e && h.start - e <= 2))
-    })
-}
-
-const LOCATIVES: &[&str] = &[
-    "in",
-    "at",
-    "near",
-    "of",
-    "outside",
-    "around",
-    "a",
-    "au",
-    "aux",
-    "pres de",
-    "de",
-    "du",
-    "d'",
-    "dans",
-    "vers",
-    "between",
-    "entre",
-    "and",
-    "et",
-    "on",
-    "from",
-    "to",
-    "toward",
-    "towards",
-    "close to",
-    "non loin de",
-    "sur",
-    "par",
-    "la",
-    "le",
-];
-const TARGET_WORDS: &[&str] = &[
-    "attack on",
-    "attack in",
-    "attack at",
-    "attacks on",
-    "attacks in",
-    "attacked",
-    "raid on",
-    "assault on",
-    "ambush near",
-    "ambush in",
-    "attaque de",
-    "attaque d'",
-    "attaque contre",
-    "attaque a",
-    "attaques contre",
-    "attaque du",
-    "attaque terroriste de",
-    "massacre of",
-    "massacre in",
-    "massacre at",
-    "massacre de",
-    "massacre d'",
-    "tuerie de",
-    "attaquee",
-    "attaque",
-    "stormed",
-    "overran",
-    "town of",
-    "village of",
-    "camp at",
-    "base at",
-    "camp of",
-    "commune de",
-    "village de",
-    "localite de",
-    "ville de",
-    "detachement de",
-    "post at",
-    "detachment at",
-    "killed in",
-    "tues a",
-    "tues dans",
-    "died in",
-    "attaque de la",
-    "commune of",
-    "locality of",
-];
-const AWAY_WORDS: &[&str] = &[
-    "fled to",
-    "fled towards",
-    "fled into",
-    "taken to",
-    "evacuated to",
-    "brought to",
-    "transferred to",
-    "hospital in",
-    "hopital de",
-    "chr de",
-    "refuge in",
-    "refuge a",
-    "fui vers",
-    "evacues vers",
-    "evacues a",
-    "transferes a",
-    "walking to",
-    "returned to",
-    "visited",
-    "se sont rendus a",
-    "sheltering in",
-    "displaced to",
-    "refugies a",
-    "refugie a",
-    "from",
-    "capital",
-    "regional capital",
-    "chef-lieu",
-    "the capital",
-    "la capitale",
-];
-const ANCHOR_WORDS: &[&str] = &[
-    "north of",
-    "south of",
-    "east of",
-    "west of",
-    "north-east of",
-    "north-west of",
-    "south-east of",
-    "south-west of",
-    "northeast of",
-    "northwest of",
-    "southeast of",
-    "southwest of",
-    "au nord de",
-    "au sud de",
-    "a l'est de",
-    "a l'ouest de",
-    "au nord-est de",
-    "au nord-ouest de",
-    "au sud-est de",
-    "au sud-ouest de",
-    "from",
-    "de",
-];
-
-/// The last one, two and three words of folded `text[..pos]` (each a
-/// suffix slice), optionally after dropping a trailing article.
-fn tails(text: &str, pos: usize) -> [[&str; 3]; 2] {
-    let start = pos.saturating_sub(48);
-    let mut start = start;
-    while !text.is_char_boundary(start) {
-        start += 1;
-    }
-    let before = text[start..pos].trim_end_matches([' ', '"', ',', '(']);
-    let stripped = strip_article(before);
-    [last_words(before), last_words(stripped)]
-}
-
-fn last_words(s: &str) -> [&str; 3] {
-    let mut out = [""; 3];
-    let b = s.as_bytes();
-    let mut i = b.len();
-    for slot in out.iter_mut() {
-        while i > 0 && b[i - 1] == b' ' {
-            i -= 1;
-        }
-        if i == 0 {
-            break;
-        }
-        while i > 0 && b[i - 1] != b' ' {
-            i -= 1;
-        }
-        *slot = &s[i..];
-    }
-    out
-}
-
-/// FNV-1a: a fast hash for the short context phrases.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-pub(crate) type CtxTable =
-    std::collections::HashMap<&'static str, u8, std::hash::BuildHasherDefault<Fnv>>;
-
-/// Context flags of the words before a place mention.
-pub(crate) const CTX_LOCATIVE: u8 = 1;
-pub(crate) const CTX_TARGET: u8 = 2;
-pub(crate) const CTX_AWAY: u8 = 4;
-pub(crate) const CTX_ANCHOR: u8 = 8;
-
-/// Build the table of context phrases (done once per engine).
-pub(crate) fn context_table() -> CtxTable {
-    let mut m = CtxTable::default();
-    for (list, flag) in [
-        (LOCATIVES, CTX_LOCATIVE),
-        (TARGET_WORDS, CTX_TARGET),
-        (AWAY_WORDS, CTX_AWAY),
-        (ANCHOR_WORDS, CTX_ANCHOR),
-    ] {
-        for w in list {
-            *m.entry(*w).or_insert(0) |= flag;
-        }
-    }
-    m
-}
-
-/// The context flags of the (up to three) words before folded `pos`,
-/// with or without a trailing article ("attack on the", "l'attaque d'").
-pub(crate) fn context_flags(table: &CtxTable, text: &str, pos: usize) -> u8 {
-    let mut f = 0;
-    for tail in tails(text, pos) {
-        for x in tail {
-            if x.is_empty() {
-                continue;
-            }
-            if let Some(v) = table.get(x) {
-                f |= v;
-            }
-            if let Some(y) = x.strip_prefix("l'").or_else(|| x.strip_prefix("d'")) {
-                if let Some(v) = table.get(y) {
-                    f |= v;
-                }
-            }
-        }
-    }
-    f
-}
-
-fn strip_article(s: &str) -> &str {
-    for a in [" the", " l'", " la", " le", " les", " a", " an"] {
-        if let Some(x) = s.strip_suffix(a) {
-            return x.trim_end();
-        }
-    }
-    if let Some(x) = s.strip_suffix("l'") {
-        return x.trim_end();
-    }
-    s
-}
-
-pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
-    let title = doc.title.trim();
-    let mut orig = String::with_capacity(title.len() + doc.body.len() + 2);
-    orig.push_str(title);
-    orig.push_str("\n\n");
-    let body_base = orig.len();
-    orig.push_str(doc.body);
-    let mut f = FoldedText::with_capacity(orig.len());
-    // Segments: title, then paragraphs separated by blank lines.
-    let mut segs: Vec<(usize, usize)> = Vec::with_capacity(16);
-    let s0 = f.text.len();
-    f.push_folded(title, 0);
-    segs.push((s0, f.text.len()));
-    let body = doc.body;
-    let mut para_start = 0usize;
-    let bb = body.as_bytes();
-    let mut i = 0usize;
-    let push_para = |f: &mut FoldedText, a: usize, b: usize, segs: &mut Vec<(usize, usize)>| {
-        let piece = &body[a..b];
-        if piece.trim().is_empty() {
-            return;
-        }
-        f.push_break(body_base + a);
-        let s = f.text.len();
-        f.push_folded(piece, body_base + a);
-        if f.text.len() > s {
-            segs.push((s, f.text.len()));
-        }
-    };
-    while i < bb.len() {
-        match memchr::memchr(b'\n', &bb[i..]) {
-            Some(k) => i += k,
-            None => break,
-        }
-        {
-            // Blank line?
-            let mut j = i + 1;
-            while j < bb.len() && matches!(bb[j], b' ' | b'\t' | b'\r') {
-                j += 1;
-            }
-            if j < bb.len() && bb[j] == b'\n' {
-                push_para(&mut f, para_start, i, &mut segs);
-                while j < bb.len() && matches!(bb[j], b'\n' | b' ' | b'\t' | b'\r') {
-                    j += 1;
-                }
-                para_start = j;
-                i = j;
-                continue;
-            }
-        }
-        i += 1;
-    }
-    if para_start < body.len() {
-        push_para(&mut f, para_start, body.len(), &mut segs);
-    }
-    f.finish(orig.len());
-
-    let lang: &'static str = match doc.language.map(|l| l.to_ascii_lowercase()) {
-        Some(l) if l.starts_with("fr") => "fr",
-        Some(l) if l.starts_with("en") => "en",
-        _ => detect_language(&f.text),
-    };
-    let pub_date = doc.published.map(|p| p.date_naive());
-
-    // Sentences with zones and weights.
-    let mut sents: Vec<Sent> = Vec::with_capacity(48);
-    let mut spans = Vec::with_capacity(16);
-    let mut body_para = 0usize;
-    let title_caps = !title.chars().any(|c| c.is_lowercase());
-    for (si, &(s, e)) in segs.iter().enumerate() {
-        spans.clear();
-        if si == 0 {
-            spans.push((s, e));
-        } else {
-            split_sentences(&f, &orig, s, e, &mut spans);
-        }
-        // A short heading ("Key points", "What happened") is not the lead.
-        let short = || {
-            memchr::memchr_iter(b' ', &f.text.as_bytes()[s..e])
-                .nth(3)
-                .is_none()
-        };
-        if si > 0 && !f.text[s..e].ends_with('.') && short() {
-            for &(a, b) in spans.iter() {
-                sents.push(new_sent(a, b, Zone::Body, 0.3));
-            }
-            continue;
-        }
-        if si > 0 && is_caption(&f.text[s..e]) {
-            for &(a, b) in spans.iter() {
-                let mut sent = new_sent(a, b, Zone::Body, 0.05);
-                sent.caption = true;
-                sents.push(sent);
-            }
-            continue;
-        }
-        if si > 0 {
-            body_para += 1;
-        }
-        for (k, &(a, b)) in spans.iter().enumerate() {
-            let (zone, w) = if si == 0 {
-                (Zone::Title, 1.0)
-            } else if body_para == 1 {
-                if k == 0 {
-                    (Zone::Lead, 1.0)
-                } else if k == 1 {
-                    (Zone::Lead, 0.8)
-                } else if spans.len() > 4 {
-                    (Zone::Body, 0.5)
-                } else {
-                    (Zone::Lead, 0.7)
-                }
-            } else {
-                let w = match body_para {
-                    2 => 0.5,
-                    3 => 0.4,
-                    4 => 0.3,
-                    _ => 0.25,
-                };
-                (Zone::Body, w)
-            };
-            let mut sent = new_sent(a, b, zone, w);
-            sent.para_first = k == 0;
-            sents.push(sent);
-        }
-    }
-    let _ = title_caps;
-
-    // Datelines at the start of the first two body paragraphs:
-    // "BAMAKO, Sept 17 —", "NIAMEY, Nov 5 (Wire Desk) -".
-    let mut datelines = [(0usize, 0usize); 3];
-    let firsts = sents
-        .iter()
-        .filter(|s| s.zone != Zone::Title && s.para_first);
-    for (slot, s) in datelines.iter_mut().zip(firsts) {
-        if let Some(end) = dateline_of(&f, &orig, s.start, s.end) {
-            *slot = (s.start, end);
-        }
-    }
-
-    // One lexicon pass.
-    let mut raw: Vec<Hit> = Vec::with_capacity(256);
-    engine.lexicon.scan(&f.text, &mut raw);
-    let mut lex: Vec<LexHit> = Vec::with_capacity(raw.len() + 8);
-    let mut places: Vec<PlaceHit> = Vec::with_capacity(32);
-    let mut si = 0usize;
-    let nsent = sents.len();
-    for h in &raw {
-        let (s, e) = (h.start as usize, h.end as usize);
-        while si + 1 < nsent && sents[si].end <= s {
-            si += 1;
-        }
-        let mut cands: Vec<u32> = Vec::new();
-        let mut foreign = None;
-        let mut neutral = false;
-        for en in engine.lexicon.entries(h.pat) {
-            match *en {
-                Entry::Lex(Cat::Foreign(cc)) => foreign = Some(cc),
-                Entry::Lex(Cat::Neutral) => neutral = true,
-                Entry::Lex(cat) => {
-                    if let Cat::Actor(a) = cat {
-                        // "Malian soldiers", "l'armee nigerienne": the country.
-                        if let Some(p) = engine.lexicon.army_demonym(a) {
-                            if names_nationality(&f.text[s..e]) {
-                                cands.push(p);
-                            }
-                        }
-                    }
-                    lex.push(LexHit {
-                        start: s,
-                        end: e,
-                        cat,
-                    })
-                }
-                Entry::Place(p) => cands.push(p),
-            }
-        }
-        if neutral {
-            continue;
-        }
-        if !cands.is_empty() || foreign.is_some() {
-            places.push(PlaceHit {
-                start: s,
-                end: e,
-                sent: si,
-                cands,
-                foreign,
-                ctx: 1.0,
-                target: false,
-                locative: false,
-                anchor: false,
-                second: false,
-                route: false,
-            });
-        }
-    }
-    // Assign lexicon ranges to sentences.
-    let mut li = 0;
-    let mut pi = 0;
-    for s in sents.iter_mut() {
-        while li < lex.len() && lex[li].start < s.start {
-            li += 1;
-        }
-        s.l0 = li;
-        while li < lex.len() && lex[li].start < s.end {
-            li += 1;
-        }
-        s.l1 = li;
-        while pi < places.len() && places[pi].start < s.start {
-            pi += 1;
-        }
-        s.p0 = pi;
-        while pi < places.len() && places[pi].start < s.end {
-            pi += 1;
-        }
-        s.p1 = pi;
-    }
-
-    // Numbers and dates per sentence.
-    let mut nums = Vec::with_capacity(32);
-    let mut dates_v = Vec::with_capacity(16);
-    for s in sents.iter_mut() {
-        s.n0 = nums.len();
-        numbers::scan(&f.text, s.start, s.end, &mut nums);
-        s.n1 = nums.len();
-        s.d0 = dates_v.len();
-        dates::scan(
-            &f.text,
-            s.start,
-            s.end,
-            &lex[s.l0..s.l1],
-            pub_date,
-            &mut dates_v,
-        );
-        s.d1 = dates_v.len();
-    }
-
-    let mut d = Doc {
-        engine,
-        orig,
-        f,
-        sents,
-        lex,
-        places,
-        nums,
-        dates: dates_v,
-        pub_date,
-        lang,
-        datelines,
-    };
-    let tc = title_caps_of(&d);
-    validate_places(&mut d, tc);
-    d
-}
-
-fn title_caps_of(d: &Doc<'_>) -> bool {
-    let t = d
-        .sents
-        .first()
-        .map(|s| d.text(s.start, s.end))
-        .unwrap_or("");
-    !t.chars().any(|c| c.is_lowercase())
-}
-
-/// Whether a national army's name says its nationality ("malian troops",
-/// "armee nigerienne"), rather than naming it by an acronym ("fama").
-fn names_nationality(folded: &str) -> bool {
-    ["mali", "burkina", "niger", "tchad", "chad", "maurit"]
-        .iter()
-        .any(|c| folded.contains(c))
-}
-
-/// Whether the place at `start` is where a statement was made: a reporting
-/// verb right before it, with only "in", "a", "from", "de" and the agency
-/// between them.
-fn reported_from(text: &str, slex: &[LexHit], start: usize) -> bool {
-    const LINK: &[&str] = &[
-        "in",
-        "a",
-        "from",
-        "de",
-        "depuis",
-        "to",
-        "afp",
-        "reuters",
-        "ap",
-        "the",
-        "press",
-        "reporters",
-        "journalists",
-        "journalistes",
-        "l'afp",
-        "la",
-        "presse",
-        "on",
-        "by",
-        "phone",
-        "telephone",
-        "par",
-        "au",
-        "told",
-        "said",
-    ];
-    slex.iter().rev().any(|h| {
-        h.cat == Cat::Announce && h.end <= start && start - h.end <= 30 && {
-            let between = text[h.end..start].trim();
-            !between.is_empty()
-                && between
-                    .split([' ', ','])
-                    .filter(|w| !w.is_empty())
-                    .all(|w| LINK.contains(&w))
-                && between
-                    .split(' ')
-                    .next_back()
-                    .is_some_and(|w| matches!(w, "in" | "a" | "from" | "de" | "depuis"))
-        }
-    })
-}
-
-/// A paragraph that credits a photo ("| REUTERS/Luc Gnago/Files",
-/// "Photo: wikipedia", "(illustration)"): folded text.
-fn is_caption(p: &str) -> bool {
-    const MARKS: &[&str] = &[
-        "| reuters",
-        "reuters/",
-        "afp |",
-        "| afp",
-        "afp photo",
-        "/afp",
-        "photo:",
-        "photo :",
-        "photo credit",
-        "credit photo",
-        "photo d'archives",
-        "photo d'illustration",
-        "(illustration)",
-        "(photo",
-        "photograph:",
-        "getty images",
-        "file photo",
-        "image:",
-        "/files",
-        "©",
-    ];
-    // Every mark has one of these bytes: most paragraphs are ruled out by
-    // one scan.
-    let b = p.as_bytes();
-    p.len() < 400
-        && (memchr::memchr3(b'|', b'/', b'(', b).is_some()
-            || memchr::memchr2(b':', 0xC2, b).is_some()
-            || memchr::memmem::find(b, b"afp").is_some()
-            || memchr::memmem::find(b, b"photo").is_some()
-            || memchr::memmem::find(b, b"getty").is_some())
-        && MARKS.iter().any(|m| p.contains(m))
-}
-
-/// News agencies' credits in datelines, lower case.
-const AGENCIES: &[&str] = &[
-    "(afp)",
-    "(reuters)",
-    "(ap)",
-    "(apa)",
-    "(xinhua)",
-    "(anadolu)",
-    "(aa)",
-    "(aip)",
-    "(ani)",
-    "(pana)",
-    "(rfi)",
-    "(voa)",
-    "(efe)",
-    "(dpa)",
-    "(ansa)",
-    "(apanews)",
-    "(sputnik)",
-    "(ips)",
-    "| afp |",
-    "| reuters |",
-    "| ap |",
-    "| apa |",
-    "| xinhua |",
-];
-
-/// The folded end of a dateline that opens the sentence `[start, end)`:
-/// an upper-case place ("BAMAKO", "N'DJAMENA") and, within 80 characters,
-/// the dash that ends the dateline.
-fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<usize> {
-    let o0 = f.orig(start);
-    let head: &str = orig.get(o0..(o0 + 90).min(orig.len())).unwrap_or("");
-    let head = match head.char_indices().nth(80) {
-        Some((k, _)) => &head[..k],
-        None => head,
-    };
-    let first_word: String = head
-        .chars()
-        .take_while(|c| c.is_alphabetic() || *c == '/' || *c == '\'' || *c == '-')
-        .collect();
-    if first_word.chars().filter(|c| c.is_alphabetic()).count() < 3
-        || !first_word.chars().next().is_some_and(char::is_uppercase)
-    {
-        return None;
-    }
-    let caps = !first_word.chars().any(|c| c.is_lowercase());
-    // "Bamako, - Vingt-quatre civils...", "Niamey - The army said...": a
-    // capitalised place and the dash right after it.
-    let rest = &head[first_word.len()..];
-    if let Some(sep) = [", - ", " - ", " – ", " — ", ", – ", ", — ", " -- "]
-        .iter()
-        .find(|s| rest.starts_with(*s))
-    {
-        return Some(folded_at(f, start, end, o0 + first_word.len() + sep.len()));
-    }
-    // "Bamako (AFP) -", "Niamey, 5 oct (Reuters) –", "Bamako, Mali | AFP |":
-    // a capitalised place and a news agency's credit.
-    // Agencies are credited in brackets or between bars.
-    let agency = if memchr::memchr2(b'(', b'|', head.as_bytes()).is_some() {
-        let lower = head.to_ascii_lowercase();
-        AGENCIES
-            .iter()
-            .find_map(|a| lower.find(a).map(|k| k + a.len()))
-    } else {
-        None
-    };
-    if !caps && agency.is_none() {
-        return None;
-    }
-    let seps: &[&str] = if caps && head[first_word.len()..].starts_with(':') {
-        // "BAMAKO: At least 32 civilians..."
-        &[":"]
-    } else {
-        &[
-            " — ", " - ", " – ", " -- ", ") -", ") —", ") –", " | ", ") :", "):",
-        ]
-    };
-    let from = agency.unwrap_or(0).min(head.len());
-    let from = (0..=from)
-        .rev()
-        .find(|&k| head.is_char_boundary(k))
-        .unwrap_or(0);
-    for sep in seps {
-        let found = head[from..]
-            .find(sep)
-            .map(|k| k + from)
-            .or_else(|| agency.and(head.find(sep)));
-        if let Some(k) = found {
-            return Some(folded_at(f, start, end, o0 + k + sep.len()));
-        }
-    }
-    None
-}
-
-/// The first folded offset in `[start, end)` at or after original offset
-/// `target` (`end` when there is none).
-fn folded_at(f: &FoldedText, start: usize, end: usize, target: usize) -> usize {
-    (start..end).find(|&fi| f.orig(fi) >= target).unwrap_or(end)
-}
-
-fn new_sent(a: usize, b: usize, zone: Zone, weight: f32) -> Sent {
-    Sent {
-        start: a,
-        end: b,
-        zone,
-        weight,
-        l0: 0,
-        l1: 0,
-        p0: 0,
-        p1: 0,
-        n0: 0,
-        n1: 0,
-        d0: 0,
-        d1: 0,
-        bg_from: usize::MAX,
-        violence: 0.0,
-        has_kill: false,
-        refugee: false,
-        caption: false,
-        para_first: false,
-    }
-}
-
-/// Whether each place mention stands next to a region word ("Sahel
-/// region", "region du Nord"), or in a list with one that does: "dans les
-/// regions du Centre-Nord, du Sahel et de la Boucle du Mouhoun", "the Nord
-/// and Sahel regions".
-fn region_contexts(d: &Doc<'_>, text: &str, places: &[PlaceHit]) -> Vec<bool> {
-    let mut ctx: Vec<bool> = places
-        .iter()
-        .map(|ph| {
-            let s = &d.sents[ph.sent];
-            region_context(&d.lex[s.l0..s.l1], ph.start, ph.end)
-        })
-        .collect();
-    let listed = |i: usize| {
-        let (a, b) = (&places[i - 1], &places[i]);
-        a.sent == b.sent && a.end <= b.start && b.start - a.end <= 12 && {
-            let gap = &text[a.end..b.start];
-            let mut words = gap.split([' ', ',']).filter(|w| !w.is_empty());
-            let sep = gap.contains(',')
-                || words
-                    .clone()
-                    .any(|w| matches!(w, "et" | "and" | "ou" | "or"));
-            sep && words.all(|w| {
-                matches!(
-                    w,
-                    "et" | "and" | "ou" | "or" | "du" | "de" | "des" | "la" | "le" | "l'" | "the"
-                )
-            })
-        }
-    };
-    for i in 1..places.len() {
-        if ctx[i - 1] && !ctx[i] && listed(i) {
-            ctx[i] = true;
-        }
-    }
-    for i in (1..places.len()).rev() {
-        if ctx[i] && !ctx[i - 1] && listed(i) {
-            ctx[i - 1] = true;
-        }
-    }
-    ctx
-}
-
-/// Words that may stand between an origin phrase and the place:
-/// "originaires du departement de Tchintabaraden", "natives of the Tahoua region".
-const ORIGIN_FILLERS: &[&str] = &[
-    "de",
-    "du",
-    "des",
-    "la",
-    "le",
-    "les",
-    "of",
-    "the",
-    "from",
-    "region",
-    "departement",
-    "department",
-    "province",
-    "commune",
-    "cercle",
-    "village",
-    "ville",
-    "town",
-    "district",
-    "localite",
-    "area",
-    "zone",
-];
-
-/// Whether a place mention says where people come from rather than where the
-/// incident happened: "originaires de la region de Tahoua", "natives of Gao",
-/// "trois ressortissants nigeriens", "Nigerien nationals", "Trois Nigeriens
-/// parmi les victimes" (a number before a plural demonym: people, not a place).
-fn origin_context(
-    text: &str,
-    slex: &[LexHit],
-    snums: &[Num],
-    start: usize,
-    end: usize,
-    demonym: bool,
-) -> bool {
-    let fillers_only = |rest: &str| {
-        rest.split([' ', ',']).filter(|w| !w.is_empty()).all(|w| {
-            let w = w
-                .strip_prefix("l'")
-                .or_else(|| w.strip_prefix("d'"))
-                .unwrap_or(w);
-            w.is_empty() || ORIGIN_FILLERS.contains(&w)
-        })
-    };
-    let phrase = slex.iter().any(|h| {
-        h.cat == Cat::Origin
-            && h.end <= start
-            && start - h.end <= 40
-            && fillers_only(&text[h.end..start])
-    });
-    if phrase || !demonym {
-        return phrase;
-    }
-    let after = &text[end..];
-    if after.starts_with(" nationals") || after.starts_with(" citizens") {
-        return true;
-    }
-    text[..end].ends_with('s')
-        && snums
-            .iter()
-            .any(|n| n.end <= start && text[n.end..start].trim().is_empty())
-}
-
-/// Drop place candidates that the context does not support, and compute the
-/// context flags of every mention.
-fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
-    let gaz = d.engine.gazetteer();
-    let text = &d.f.text;
-    let mut places = std::mem::take(&mut d.places);
-    let routes = route_pairs(text, &places);
-    let region_ctxs = region_contexts(d, text, &places);
-    for (pi, ph) in places.iter_mut().enumerate() {
-        let route_first = routes.iter().any(|&(x, _)| x == pi);
-        let route_second = routes.iter().any(|&(_, y)| y == pi);
-        ph.route = route_first || route_second;
-        let folded = &text[ph.start..ph.end];
-        let o = d.f.orig(ph.start);
-        let first = d.orig[o..].chars().next().unwrap_or('a');
-        let in_title = ph.sent == 0;
-        let capital = first.is_uppercase() || (in_title && title_caps);
-        let sent = &d.sents[ph.sent];
-        let slex = &d.lex[sent.l0..sent.l1];
-        let flags = context_flags(&d.engine.lexicon.context, text, ph.start);
-        let locative = flags & CTX_LOCATIVE != 0 || ph.route;
-        ph.locative = locative;
-        ph.target = flags & CTX_TARGET != 0;
-        ph.anchor = flags & CTX_ANCHOR != 0 && {
-            // "30 km north of", "a 40 kilometres au nord de": a distance
-            // before the direction.
-            let mut a = ph.start.saturating_sub(48);
-            while !text.is_char_boundary(a) {
-                a += 1;
-            }
-            let pre = &text[a..ph.start];
-            ["km", "kilomet", "mile"].iter().any(|u| pre.contains(u))
-                || pre.ends_with("north of ")
-                || pre.ends_with("south of ")
-                || pre.ends_with("east of ")
-                || pre.ends_with("west of ")
-                || pre.contains(" au nord de ")
-                || pre.contains(" au sud de ")
-                || pre.contains(" a l'est de ")
-                || pre.contains(" a l'ouest de ")
-        };
-        {
-            let mut a = ph.start.saturating_sub(40);
-            while !text.is_char_boundary(a) {
-                a += 1;
-            }
-            let pre = &text[a..ph.start];
-            ph.second = route_second
-                || ((pre.ends_with(" and ") || pre.ends_with(" et "))
-                    && (pre.contains("between ") || pre.contains("entre ")));
-        }
-        let region_ctx = region_ctxs[pi];
-        let region_only = REGION_ONLY_NAMES.contains(&folded);
-        let common = COMMON_WORD_NAMES.contains(&folded);
-        ph.cands.retain(|&ci| {
-            let p = &gaz.places()[ci as usize];
-            // French nationalities are written in lower case ("maliens").
-            if !(capital || (p.kind == PlaceKind::Demonym && folded.len() >= 5)) {
-                return false;
-            }
-            if region_only {
-                return region_ctx
-                    && matches!(
-                        p.kind,
-                        PlaceKind::Admin1 | PlaceKind::Admin1New | PlaceKind::Admin2
-                    );
-            }
-            if common && !(locative || region_ctx) {
-                return false;
-            }
-            if p.source == PlaceSource::GeoNames && !(locative || ph.target) {
-                return false;
-            }
-            true
-        });
-        if ph.cands.is_empty() && ph.foreign.is_some() && !capital && folded.len() <= 3 {
-            ph.foreign = None;
-        }
-        // Context multiplier.
-        let mut ctx = 1.0f32;
-        let is_countryish = ph.foreign.is_some()
-            || ph.cands.iter().any(|&c| {
-                matches!(
-                    gaz.places()[c as usize].kind,
-                    PlaceKind::Country | PlaceKind::Demonym
-                )
-            });
-        let border = slex.iter().any(|h| {
-            matches!(h.cat, Cat::Border)
-                && ((h.end <= ph.start && ph.start - h.end <= 45)
-                    || (is_countryish && h.start >= ph.end && h.start - ph.end <= 30))
-        });
-        if border && is_countryish {
-            ctx *= 0.15;
-        } else if border {
-            ctx *= 0.6;
-        }
-        // "the road from X to Y": X is not where people came from.
-        if flags & CTX_AWAY != 0 && !route_first {
-            ctx *= 0.3;
-        }
-        if d.in_dateline(ph.start) {
-            ctx *= 0.3;
-        }
-        // "said in Bamako", "a annonce a Niamey le gouvernement", "told AFP
-        // in Ouagadougou", "interroge de Bamako": where the news was given.
-        if reported_from(text, slex, ph.start) {
-            ctx *= 0.2;
-        }
-        let demonym = ph
-            .cands
-            .iter()
-            .any(|&c| matches!(gaz.places()[c as usize].kind, PlaceKind::Demonym));
-        let snums = &d.nums[sent.n0..sent.n1];
-        if origin_context(text, slex, snums, ph.start, ph.end, demonym) {
-            ctx *= 0.3;
-        }
-        ph.ctx = ctx;
-    }
-    places.retain(|p| !p.cands.is_empty() || p.foreign.is_some());
-    // Re-assign place ranges.
-    let mut pi = 0;
-    for s in d.sents.iter_mut() {
-        while pi < places.len() && places[pi].start < s.start {
-            pi += 1;
-        }
-        s.p0 = pi;
-        while pi < places.len() && places[pi].start < s.end {
-            pi += 1;
-        }
-        s.p1 = pi;
-    }
-    d.places = places;
-}
-
-/// Words that make "from X to Y" and "X-Y" a route.
-const ROUTE_WORDS: &[&str] = &[
-    "road",
-    "route",
-    "highway",
-    "axis",
-    "axe",
-    "troncon",
-    "trajet",
-    "way",
-    "convoy",
-    "convoi",
-    "journey",
-    "travelling",
-    "traveling",
-    "voyage",
-    "reliant",
-    "linking",
-    "links",
-    "relie",
-    "corridor",
-    "stretch",
-    "piste",
-    "track",
-    "between",
-    "entre",
-];
-
-/// Pairs of place mentions (indices into `places`) that name the two ends
-/// of a route or a stretch: "between X and Y", "entre X et Y", "the road
-/// from X to Y", "de X a Y", "l'axe X-Y", "the X-Y road".
-fn route_pairs(text: &str, places: &[PlaceHit]) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    for i in 1..places.len() {
-        let (x, y) = (&places[i - 1], &places[i]);
-        if x.sent != y.sent || y.start <= x.end || y.start - x.end > 5 {
-            continue;
-        }
-        let gap = &text[x.end..y.start];
-        let mut a = x.start.saturating_sub(40);
-        while !text.is_char_boundary(a) {
-            a += 1;
-        }
-        let pre = &text[a..x.start];
-        let route_before = pre
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .any(|w| ROUTE_WORDS.contains(&w));
-        let ok = match gap {
-            " and " | " et " => pre.contains("between ") || pre.contains("entre "),
-            " to " | " a " => {
-                let last = pre.trim_end().rsplit(' ').next().unwrap_or("");
-                route_before
-                    && (matches!(last, "from" | "de" | "d'" | "depuis") || pre.ends_with(" d'"))
-            }
-            "-" | " - " | "/" => {
-                let mut b = (y.end + 12).min(text.len());
-                while !text.is_char_boundary(b) {
-                    b -= 1;
-                }
-                let post = &text[y.end..b];
-                route_before
-                    || post
-                        .split(|c: char| !c.is_ascii_alphanumeric())
-                        .take(2)
-                        .any(|w| ROUTE_WORDS.contains(&w))
-            }
-            _ => false,
-        };
-        if ok {
-            out.push((i - 1, i));
-        }
-    }
-    out
-}
-
-/// Mark background clauses and compute per-sentence violence.
 /// What a periodic tally costs the score.
 const TALLY_PENALTY: f32 = 4.0;
 
@@ -1391,79 +131,6 @@ fn periodic_tally(d: &Doc<'_>, engine: &Engine) -> Option<(usize, usize)> {
     (regions.len() >= 2).then_some(month)
 }
 
-pub(crate) fn mark_sentences(d: &mut Doc<'_>) {
-    let text = &d.f.text;
-    let b = text.as_bytes();
-    for si in 0..d.sents.len() {
-        let (l0, l1, zone, start) = {
-            let s = &d.sents[si];
-            (s.l0, s.l1, s.zone, s.start)
-        };
-        let mut bg_from = if d.sents[si].caption {
-            start
-        } else {
-            usize::MAX
-        };
-        let mut refugee = false;
-        for (hi, h) in d.lex[l0..l1].iter().enumerate() {
-            match h.cat {
-                Cat::Past => bg_from = bg_from.min(start),
-                Cat::Background(_) if zone == Zone::Body => bg_from = bg_from.min(start),
-                // "The raid came a day after a bomb killed 15": what follows
-                // is the earlier incident, wherever the clause sits.
-                Cat::After
-                    if zone == Zone::Body
-                        || h.start > start + 20
-                        || text[..h.start].ends_with("came ")
-                        || text[..h.start].ends_with("comes ") =>
-                {
-                    bg_from = bg_from.min(h.start)
-                }
-                Cat::Aggregate => bg_from = bg_from.min(h.start),
-                Cat::Since => {
-                    // "since 2015", "since the start", "depuis le debut".
-                    let rest = &text[h.end..floor_boundary(text, d.sents[si].end.min(h.end + 24))];
-                    let rest = rest.trim_start();
-                    let next_year =
-                        rest.len() >= 4 && rest.as_bytes()[..4].iter().all(u8::is_ascii_digit);
-                    let starts = [
-                        "the start",
-                        "the beginning",
-                        "le debut",
-                        "its creation",
-                        "sa creation",
-                        "the outbreak",
-                        "l'apparition",
-                        "the insurgency",
-                        "l'insurrection",
-                    ];
-                    // "the deadliest attack since the killing of 74 people
-                    // in Karamga in April 2015", "depuis l'attaque de...":
-                    // an earlier incident.
-                    let since_incident = ["the ", "l'", "la ", "le ", "les "]
-                        .iter()
-                        .any(|a| rest.starts_with(a))
-                        && d.lex[l0 + hi + 1..l1].iter().take(2).any(|x| {
-                            x.start <= h.end + 30
-                                && matches!(
-                                    x.cat,
-                                    Cat::Attack(..) | Cat::Generic(_) | Cat::Kill | Cat::DeadNoun
-                                )
-                        });
-                    if next_year || since_incident || starts.iter().any(|x| rest.starts_with(x)) {
-                        bg_from = bg_from.min(h.start);
-                    }
-                }
-                Cat::Refugee => refugee = true,
-                _ => {}
-            }
-        }
-        let _ = b;
-        d.sents[si].bg_from = bg_from;
-        d.sents[si].refugee = refugee;
-    }
-}
-
 /// Per-sentence violence from the non-background hits.
 /// `cas`: 0 no casualty figure, 1 a figure, 2 a victims' death toll, 3 a
 /// death toll of soldiers or civilians.
@@ -1479,29 +146,48 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
     let mut object = false;
     let mut armed_subject = false;
     let defused = d.lex_of(si).iter().any(|h| h.cat == Cat::Defused);
+    // "Hostages released": the abduction words of the release's clause and
+    // after it are no new abduction; "gunmen abducted three men, one was
+    // released later" tells the abduction first.
+    let text = &d.f.text;
+    let released_from = d
+        .lex_of(si)
+        .iter()
+        .filter(|h| h.cat == Cat::Released)
+        .map(|h| clause_start(text, s.start, h.start))
+        .min();
+    let mut last_target = None;
+    // An armed group's name is evidence once a sentence: a list of groups
+    // ("the MNLA, HCUA and MAA signed") is no fight.
+    let mut group = 0.0f32;
     for h in d.lex_of(si) {
         if h.start >= s.bg_from {
             continue;
         }
         match h.cat {
             Cat::Attack(_, crate::lexicon::AType::Ied) if defused => {}
+            Cat::Attack(_, crate::lexicon::AType::Abduction)
+                if released_from.is_some_and(|r| h.start >= r) => {}
             Cat::Attack(w, _) => a += w,
             Cat::Generic(w) => {
                 g = g.max(w);
                 generic_at.get_or_insert(h.start);
+                // "Gendarmerie station attacked overnight": the passive.
+                object |= last_target.is_some_and(|t| h.start - t <= 40);
             }
             Cat::Kill => k = true,
             Cat::Noun(Noun::Attacker) if generic_at.is_none() => armed_subject = true,
             Cat::Target(_) => {
                 target = true;
+                last_target = Some(h.end);
                 object |= generic_at.is_some_and(|g0| h.start - g0 <= 60);
             }
             // Armed groups (not state forces) are violence evidence.
-            Cat::Actor(x) if !matches!(x, 8..=13 | 22) => a += 0.8,
+            Cat::Actor(x) if actors()[x as usize].kind == ActorKind::Armed => group = 0.8,
             _ => {}
         }
     }
-    let a = a.min(3.0);
+    let a = (a + group).min(3.0);
     let corroborated = a > 0.0 || k || cas > 0 || target;
     let mut v = a + g * if corroborated { 1.0 } else { 0.4 };
     if g > 0.0 && object {
@@ -1560,6 +246,28 @@ fn push_reason(
         weight: (weight * 100.0).round() / 100.0,
         note: Some(note()),
     });
+}
+
+/// "Il y a 5 ans, ...", "Five years ago today": a title that counts the
+/// years since its incident (the text, the number of years).
+fn years_ago_in_title<'a>(d: &'a Doc<'_>) -> Option<(&'a str, u32)> {
+    let title = d.sents.first().filter(|s| s.zone == Zone::Title)?;
+    d.lex_of(0).iter().find_map(|h| {
+        if !matches!(h.cat, Cat::Background(_)) || h.start >= title.end {
+            return None;
+        }
+        let t = d.text(h.start, h.end);
+        let f = &d.f.text[h.start..h.end];
+        if !(f.contains(" ans") || f.contains("year")) {
+            return None;
+        }
+        // The number inside the cue ("il y a 5 ans") or right before it
+        // ("five years ago").
+        let n = d.nums_of(0).iter().find(|n| {
+            (n.start >= h.start && n.end <= h.end) || (n.end <= h.start && h.start - n.end <= 2)
+        })?;
+        (n.value >= 1 && n.value <= 100).then_some((t, n.value))
+    })
 }
 
 pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
@@ -1653,7 +361,13 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
                     metaphor += mw * w;
                     push_reason(&mut reasons, "metaphor", t, -1.2 * mw * w, || where_.into());
                 }
-                Cat::Defused => {
+                // A device found, defused or cleared: only where explosives
+                // are named ("bodies were found" is no such cue).
+                Cat::Defused
+                    if d.lex_of(si)
+                        .iter()
+                        .any(|x| matches!(x.cat, Cat::Attack(_, crate::lexicon::AType::Ied))) =>
+                {
                     non_event += 2.0 * w;
                     push_reason(&mut reasons, "non_event", t, -1.2 * w, || {
                         format!("{where_} (a device found or defused)")
@@ -1790,12 +504,25 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
             too_old = true;
         }
     }
+    if let Some((hit, years)) = years_ago_in_title(&d) {
+        too_old = true;
+        push_reason(&mut reasons, "background", hit, -3.0, || {
+            format!("the title recalls an incident {years} years before publication")
+        });
+    }
     if let Some((md, _)) = main_date {
         push_reason(&mut reasons, "date", &md.to_string(), 0.0, || {
             "event date".into()
         });
     }
 
+    if score >= THRESHOLD && !violent_incident {
+        push_reason(&mut reasons, "non_event", "lead", -1.0, || {
+            format!(
+                "no violent sentence in the title or lead (lead violence {lead_violence:.2}, 1.5 needed)"
+            )
+        });
+    }
     let mut is_attack = score >= THRESHOLD && violent_incident && !too_old;
     let mut confidence;
     if is_attack && !country_watched {

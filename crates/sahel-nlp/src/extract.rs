@@ -3,10 +3,11 @@
 
 use chrono::NaiveDate;
 
-use crate::classify::{Doc, Zone};
 use crate::dates::{DKind, LexHit};
+use crate::doc::{Doc, Zone};
 use crate::lexicon::{
-    AType, Cat, Noun, ACTORS, ACTOR_AQ, ACTOR_GUNMEN, ACTOR_IS, ACTOR_ISSP, ACTOR_ISWAP, ACTOR_JNIM,
+    actors, is_state, state_forces_of, AType, ActorKind, Cat, Noun, ACTOR_AQ, ACTOR_GUNMEN,
+    ACTOR_IS, ACTOR_ISSP, ACTOR_ISWAP, ACTOR_JNIM,
 };
 use crate::text::floor_boundary;
 use crate::{Facts, PlaceKind, PlaceSource, Precision, Victims};
@@ -252,6 +253,7 @@ const UNIT_WORDS: &[&str] = &[
 pub(crate) fn tolls(d: &Doc<'_>) -> Vec<Toll> {
     let text = &d.f.text;
     let mut out = Vec::new();
+    let mut split: Vec<(u32, u32)> = Vec::new();
     for si in 0..d.sents.len() {
         let s = &d.sents[si];
         let nums = d.nums_of(si);
@@ -289,10 +291,81 @@ pub(crate) fn tolls(d: &Doc<'_>) -> Vec<Toll> {
             }
         }
         single_victims(d, si, &mut out);
+        attackers_among(d, si, &mut out, &mut split);
+    }
+    // The same figure elsewhere ("Nara : douze morts" in the title) counted
+    // the attackers too.
+    for &(whole, victims) in &split {
+        for t in out.iter_mut() {
+            if t.role == Role::Killed && t.value == whole {
+                t.value = victims;
+            }
+        }
     }
     sum_lists(text, &mut out);
     out.retain(|t| t.value < 5000);
     out
+}
+
+/// "Douze morts dont neuf assaillants", "12 dead, including nine attackers",
+/// "twelve killed, six of them attackers": the attackers among a toll are
+/// not its victims. The toll before them loses them (recorded in `split` as
+/// whole and victims); they become the attackers' toll.
+fn attackers_among(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>, split: &mut Vec<(u32, u32)>) {
+    const AMONG: &[&str] = &[
+        "dont ",
+        "dont au moins ",
+        "including ",
+        "including at least ",
+        "among them ",
+        "parmi lesquels ",
+        "parmi eux ",
+    ];
+    const OF_THEM: &[&str] = &["of them ", "d'entre eux ", "parmi eux "];
+    let text = &d.f.text;
+    let lex = d.lex_of(si);
+    for n in d.nums_of(si) {
+        if n.not_count || n.year_like || n.value == 0 {
+            continue;
+        }
+        let mut a = n.start.saturating_sub(24);
+        while !text.is_char_boundary(a) {
+            a += 1;
+        }
+        let before = &text[a..n.start];
+        let rest = text[n.end..d.sents[si].end].trim_start();
+        let (of_them, after) = match OF_THEM.iter().find_map(|o| rest.strip_prefix(o)) {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        if !(of_them || AMONG.iter().any(|c| before.ends_with(c))) {
+            continue;
+        }
+        let noun_at = text.len() - after.len();
+        let attackers = lex.iter().any(|h| {
+            h.start == noun_at
+                && matches!(h.cat, Cat::Noun(Noun::Attacker) | Cat::Attack(..))
+                && !matches!(h.cat, Cat::Attack(_, AType::Abduction))
+        });
+        if !attackers {
+            continue;
+        }
+        // The victims' toll it belongs to: the nearest killed figure before.
+        let Some(t) = out
+            .iter_mut()
+            .filter(|t| t.sent == si && t.role == Role::Killed && t.end <= n.start)
+            .max_by_key(|t| t.end)
+        else {
+            continue;
+        };
+        if t.value <= n.value {
+            continue;
+        }
+        split.push((t.value, t.value - n.value));
+        t.value -= n.value;
+        out.retain(|x| x.start != n.start);
+        out.push(Toll::of(si, n, Role::Attackers, Some(Noun::Attacker)));
+    }
 }
 
 /// Words of a list of victims between two figures: nouns, nationalities,
@@ -599,7 +672,7 @@ fn classify_number(
                 noun = Some(x);
             }
             // "84 fighters of the Wagner group": the victims' side.
-            Cat::Actor(8..=13 | 22) if noun == Some(Noun::Attacker) && gap <= 25 => {
+            Cat::Actor(a) if is_state(a) && noun == Some(Noun::Attacker) && gap <= 25 => {
                 noun = Some(Noun::Mil);
             }
             Cat::Attack(..) | Cat::Generic(_) if noun == Some(Noun::Attacker) => break,
@@ -1029,7 +1102,7 @@ pub(crate) fn facts(
     for pi in 0..d.places.len() {
         let ph = &d.places[pi];
         let s = &d.sents[ph.sent];
-        if ph.cands.is_empty() {
+        if ph.cands.is_empty() || ph.reported {
             continue;
         }
         let mut w = mention_weight(d, pi);
@@ -1376,6 +1449,10 @@ pub(crate) fn facts(
         }
         for h in lex.iter().filter(|h| h.start < s.bg_from) {
             let Cat::Actor(a) = h.cat else { continue };
+            // A mission (MINUSMA) is where it happened, not who did it.
+            if actors()[a as usize].kind == ActorKind::Mission {
+                continue;
+            }
             if presence && !claim && !blame {
                 continue;
             }
@@ -1481,18 +1558,10 @@ pub(crate) fn facts(
     // are the perpetrators (drone strikes, killings of civilians).
     let armed_groups = actor_scores
         .iter()
-        .any(|x| !matches!(x.0, 8..=13 | 22 | ACTOR_GUNMEN));
+        .any(|x| actors()[x.0 as usize].kind == ActorKind::Armed && x.0 != ACTOR_GUNMEN);
     let from_the_air = matches!(at, AType::Drone | AType::AirStrike);
     if let Some(cc) = f.country.as_deref() {
-        let national = match cc {
-            "ML" => Some(9u8),
-            "BF" => Some(10),
-            "NE" => Some(11),
-            "TD" => Some(12),
-            "MR" => Some(22),
-            _ => None,
-        };
-        if let Some(n) = national {
+        if let Some(n) = state_forces_of(cc) {
             let named = state_actor
                 .map(|(w, p)| (n, w, p))
                 .or((from_the_air && !armed_groups).then_some((n, 0.5, usize::MAX)));
@@ -1511,7 +1580,7 @@ pub(crate) fn facts(
     for (a, _, _) in actor_scores {
         if !seen.contains(&a) {
             seen.push(a);
-            f.actors.push(ACTORS[a as usize].to_string());
+            f.actors.push(actors()[a as usize].name.clone());
         }
     }
     f
@@ -1612,8 +1681,8 @@ mod tests {
             published: chrono::DateTime::parse_from_rfc3339("2024-03-22T10:00:00+00:00").ok(),
             language: None,
         };
-        let mut d = crate::classify::prepare(&e, &doc);
-        crate::classify::mark_sentences(&mut d);
+        let mut d = crate::doc::prepare(&e, &doc);
+        crate::doc::mark_sentences(&mut d);
         tolls(&d).iter().map(|t| (t.value, t.role)).collect()
     }
 

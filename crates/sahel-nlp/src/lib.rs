@@ -23,7 +23,9 @@ pub mod geonames;
 pub mod text;
 
 mod classify;
+mod context;
 mod dates;
+mod doc;
 mod extract;
 mod lexicon;
 mod numbers;

@@ -321,3 +321,259 @@ fn a_defused_device_is_no_attack() {
         assert!(!run(t, b).is_attack, "{t}");
     }
 }
+
+#[test]
+fn explosives_destroyed_by_the_army_are_no_attack() {
+    for (t, b) in [
+        (
+            "Soldiers destroy explosives left by rebels",
+            "Soldiers on Sunday destroyed explosives abandoned by rebel fighters near the bridge of Bentia, and a bomb disposal unit cleared the road, a resident said.",
+        ),
+        (
+            "L'armée détruit des explosifs abandonnés",
+            "Les militaires ont procédé dimanche à la destruction des explosifs abandonnés par des rebelles près du pont de Bentia, selon un habitant.",
+        ),
+    ] {
+        assert!(!run(t, b).is_attack, "{t}");
+    }
+}
+
+// ---- 11. armed groups: a home country, a list of names is no fight ----
+
+#[test]
+fn a_group_active_in_one_country_says_the_country() {
+    for (t, b, cc) in [
+        (
+            "Rebels ambush army convoy, 17 soldiers killed",
+            "MNJ rebels ambushed an army convoy on Wednesday, killing 17 soldiers, the movement said.",
+            "NE",
+        ),
+        (
+            "Une embuscade fait 17 morts parmi les militaires",
+            "Des rebelles du Mouvement des Nigériens pour la justice ont tendu mercredi une embuscade à un convoi de l'armée, tuant 17 soldats.",
+            "NE",
+        ),
+        (
+            "Militants abduct a councillor",
+            "Presumed Ansarul Islam militants abducted a municipal councillor and killed his driver on Wednesday night.",
+            "BF",
+        ),
+        (
+            "Deux casques bleus blessés par une mine",
+            "Deux casques bleus de la MINUSMA ont été blessés mercredi lorsque leur véhicule a sauté sur une mine.",
+            "ML",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.country.as_deref(), Some(cc), "{t}");
+        assert!(!f.actors.iter().any(|a| a == "MINUSMA"), "{t}: {:?}", f.actors);
+    }
+}
+
+#[test]
+fn names_of_armed_groups_in_a_list_are_no_fight() {
+    for (t, b) in [
+        (
+            "Northern movements sign a common platform",
+            "The MNLA, the HCUA and the MAA signed an agreement in Ouagadougou on Wednesday to unite ahead of talks with the government.",
+        ),
+        (
+            "Les mouvements du Nord signent une plateforme",
+            "Le MNLA, le HCUA et le MAA ont signé mercredi à Ouagadougou un accord pour s'unir avant les négociations avec le gouvernement.",
+        ),
+    ] {
+        assert!(!run(t, b).is_attack, "{t}");
+    }
+}
+
+#[test]
+fn hostages_released_are_no_new_abduction() {
+    for (t, b) in [
+        (
+            "Rebels release 32 hostages",
+            "The rebels released on Wednesday the 32 hostages they had taken in Kidal, handing them over to the peacekeepers.",
+        ),
+        (
+            "Libération de 32 otages à Kidal",
+            "Les 32 otages enlevés à Kidal ont été libérés mercredi et remis aux casques bleus.",
+        ),
+    ] {
+        assert!(!run(t, b).is_attack, "{t}");
+    }
+}
+
+// ---- 12. bracketed and colon datelines, sources and correspondents ----
+
+#[test]
+fn more_dateline_and_source_forms_are_not_the_scene() {
+    for (t, b, place) in [
+        (
+            "Military patrol attacked, 15 soldiers killed",
+            "Friday, 7 June 2024\n\n(NIAMEY) Fifteen soldiers were killed and 19 wounded on Wednesday in an attack near Tera, in the west of Niger.",
+            Some("Tera"),
+        ),
+        (
+            "Gunmen kill 12 gendarmes near the border",
+            "World news\n\nNiamey: Gunmen on motorcycles killed 12 gendarmes on Wednesday in an attack on their base in western Niger, security sources said.\n\nThe gunmen drove up to the village of Ayorou before springing their attack.",
+            Some("Ayorou"),
+        ),
+        (
+            "Suicide bombers hit a market on an island",
+            "Three suicide bombers killed 27 people on Wednesday at the weekly market of an island in Lake Chad, a security source from the Chadian capital N'Djamena told AFP.",
+            None,
+        ),
+        (
+            "Attaque kamikaze sur une île du lac",
+            "Trois kamikazes ont tué 27 personnes mercredi au marché hebdomadaire d'une île du lac Tchad, a indiqué une source sécuritaire à N'Djamena.",
+            None,
+        ),
+        (
+            "Attaque sanglante contre une base de l'armée",
+            "Une attaque contre une base militaire a fait 15 morts mercredi.\n\nDe notre correspondante à Niamey\n\nL'attaque a visé une unité installée à Bosso, selon l'état-major.",
+            Some("Bosso"),
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.location.as_deref(), place, "{t}: {f:?}");
+    }
+}
+
+#[test]
+fn tourists_and_workers_are_victims_too() {
+    for (t, b) in [
+        (
+            "Four French tourists killed in Mauritania",
+            "Four French tourists killed in Mauritania\n\nWednesday, June 5, 2024\n\nMap of Mauritania\n\nGunmen have killed four French tourists in Mauritania. The police chief of Aleg told a news agency that the tourists were robbed before being gunned down.",
+        ),
+        (
+            "Quatre touristes français tués en Mauritanie",
+            "Quatre touristes français tués en Mauritanie\n\nMercredi 5 juin 2024\n\nCarte de la Mauritanie\n\nDes hommes armés ont tué quatre touristes français en Mauritanie. Le chef de la police d'Aleg a indiqué que les touristes avaient été dévalisés avant d'être abattus.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.killed, Some(4), "{t}");
+        assert_eq!(f.country.as_deref(), Some("MR"), "{t}");
+    }
+}
+
+// ---- 13. a past cue makes its own clause background, not the incident before it ----
+
+#[test]
+fn a_past_cue_in_a_later_clause_leaves_the_incident() {
+    for (t, b) in [
+        (
+            "Civilian abducted in Arlit",
+            "On Wednesday, unknown gunmen abducted a civilian in Arlit, the victim had informed the authorities about an arms cache previously discovered near Tahoua.",
+        ),
+        (
+            "Un commerçant enlevé à Arlit",
+            "Mercredi, des hommes armés ont enlevé un commerçant à Arlit, la victime avait auparavant signalé une cache d'armes aux autorités.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.location.as_deref(), Some("Arlit"), "{t}");
+        assert_eq!(f.event_date, Some(date("2024-06-05")), "{t}");
+    }
+    // A date at the head of the sentence belongs to the old incident.
+    let f = attack(
+        "Nouvelle attaque contre le détachement de Nassoumbou",
+        "Le détachement de Nassoumbou a été la cible d'un raid mercredi : quatre militaires ont été tués.\n\nLe 12 mai, trois policiers avaient été tués dans l'attaque du poste de police.",
+    );
+    assert_eq!(f.event_date, Some(date("2024-06-05")));
+}
+
+// ---- 14. more violence vocabulary; found explosives; an abduction before a release ----
+
+#[test]
+fn communal_violence_rockets_and_passive_attacks_are_incidents() {
+    for (t, b) in [
+        (
+            "Deadly violence near Diabaly",
+            "One man was killed and several wounded on Wednesday during intercommunal violence near Diabaly.",
+        ),
+        (
+            "Violences près de Diabaly",
+            "Un homme a été tué et plusieurs blessés mercredi lors de violences intercommunautaires près de Diabaly.",
+        ),
+        (
+            "Rockets hit camp",
+            "Two rockets landed on Wednesday near the military camp of Kidal, officials said.",
+        ),
+        (
+            "Tirs d'obus sur Kidal",
+            "Des tirs d'obus ont visé mercredi le camp militaire de Kidal.",
+        ),
+        (
+            "Gendarmerie station attacked in Arbinda",
+            "The gendarmerie station was attacked overnight on Wednesday in Arbinda and ransacked.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert!(f.country.is_some(), "{t}");
+    }
+}
+
+#[test]
+fn an_abduction_told_before_a_release_is_still_an_abduction() {
+    let f = attack(
+        "Three abducted in Gueskerou",
+        "On Wednesday, presumed ISWAP militants abducted the mother and the sister of an official, as well as a merchant, in Gueskerou, the merchant was released for ransom.",
+    );
+    assert_eq!(f.location.as_deref(), Some("Gueskerou"));
+}
+
+#[test]
+fn explosives_discovered_and_a_title_counting_years_are_no_new_attack() {
+    for (t, b) in [
+        (
+            "Risque d'engins explosifs : une opération de déminage en cours",
+            "Des bombes artisanales et des roquettes ont été découvertes à Konna et à Diabaly, a indiqué le génie militaire.",
+        ),
+        (
+            "Bataille de Boni : il y a 5 ans, des soldats étaient égorgés",
+            "Le 18 janvier, la petite ville de Boni est attaquée par les rebelles. Les militaires sont massacrés, certains sont égorgés.",
+        ),
+        (
+            "Five years ago, gunmen stormed the Boni camp",
+            "On 18 January, the small town of Boni was attacked by rebels. The soldiers were massacred.",
+        ),
+    ] {
+        assert!(!run(t, b).is_attack, "{t}");
+    }
+}
+
+// ---- 15. the attackers among a toll are not its victims ----
+
+#[test]
+fn attackers_among_a_toll_are_set_apart() {
+    for (t, b, killed, attackers) in [
+        (
+            "Attaque à Nara : douze morts",
+            "L'attaque du camp de Nara mercredi a fait douze morts dont neuf assaillants, selon l'armée.",
+            3,
+            9,
+        ),
+        (
+            "Attaque contre le camp de Boulkessi",
+            "L'attaque a fait 111 morts dont 107 terroristes, a annoncé l'armée mercredi à Boulkessi.",
+            4,
+            107,
+        ),
+        (
+            "Attack on Nara camp kills 12",
+            "The attack on the Nara camp on Wednesday left 12 dead, including nine attackers, the army said.",
+            3,
+            9,
+        ),
+        (
+            "Attack in Timbuktu",
+            "Twelve people were killed on Wednesday in Timbuktu, six of them attackers, officials said.",
+            6,
+            6,
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.killed, Some(killed), "{t}");
+        assert_eq!(f.attackers_killed, Some(attackers), "{t}");
+    }
+}

@@ -1,0 +1,234 @@
+//! The words before a place mention that say what it is to the incident:
+//! a locative ("in", "near", "a"), a target ("attack on", "l'attaque de"),
+//! a movement away ("fled from", "venant de") or a distance anchor ("30 km
+//! north of"). Looked up by the last one to three words before the name.
+
+use crate::text::Fnv;
+
+const LOCATIVES: &[&str] = &[
+    "in",
+    "at",
+    "near",
+    "of",
+    "outside",
+    "around",
+    "a",
+    "au",
+    "aux",
+    "pres de",
+    "de",
+    "du",
+    "d'",
+    "dans",
+    "vers",
+    "between",
+    "entre",
+    "and",
+    "et",
+    "on",
+    "from",
+    "to",
+    "toward",
+    "towards",
+    "close to",
+    "non loin de",
+    "sur",
+    "par",
+    "la",
+    "le",
+];
+const TARGET_WORDS: &[&str] = &[
+    "attack on",
+    "attack in",
+    "attack at",
+    "attacks on",
+    "attacks in",
+    "attacked",
+    "raid on",
+    "assault on",
+    "ambush near",
+    "ambush in",
+    "attaque de",
+    "attaque d'",
+    "attaque contre",
+    "attaque a",
+    "attaques contre",
+    "attaque du",
+    "attaque terroriste de",
+    "massacre of",
+    "massacre in",
+    "massacre at",
+    "massacre de",
+    "massacre d'",
+    "tuerie de",
+    "attaquee",
+    "attaque",
+    "stormed",
+    "overran",
+    "town of",
+    "village of",
+    "camp at",
+    "base at",
+    "camp of",
+    "commune de",
+    "village de",
+    "localite de",
+    "ville de",
+    "detachement de",
+    "post at",
+    "detachment at",
+    "killed in",
+    "tues a",
+    "tues dans",
+    "died in",
+    "attaque de la",
+    "commune of",
+    "locality of",
+];
+const AWAY_WORDS: &[&str] = &[
+    "fled to",
+    "fled towards",
+    "fled into",
+    "taken to",
+    "evacuated to",
+    "brought to",
+    "transferred to",
+    "hospital in",
+    "hopital de",
+    "chr de",
+    "refuge in",
+    "refuge a",
+    "fui vers",
+    "evacues vers",
+    "evacues a",
+    "transferes a",
+    "walking to",
+    "returned to",
+    "visited",
+    "se sont rendus a",
+    "sheltering in",
+    "displaced to",
+    "refugies a",
+    "refugie a",
+    "from",
+    "capital",
+    "regional capital",
+    "chef-lieu",
+    "the capital",
+    "la capitale",
+];
+const ANCHOR_WORDS: &[&str] = &[
+    "north of",
+    "south of",
+    "east of",
+    "west of",
+    "north-east of",
+    "north-west of",
+    "south-east of",
+    "south-west of",
+    "northeast of",
+    "northwest of",
+    "southeast of",
+    "southwest of",
+    "au nord de",
+    "au sud de",
+    "a l'est de",
+    "a l'ouest de",
+    "au nord-est de",
+    "au nord-ouest de",
+    "au sud-est de",
+    "au sud-ouest de",
+    "from",
+    "de",
+];
+
+/// The last one, two and three words of folded `text[..pos]` (each a
+/// suffix slice), optionally after dropping a trailing article.
+fn tails(text: &str, pos: usize) -> [[&str; 3]; 2] {
+    let start = pos.saturating_sub(48);
+    let mut start = start;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    let before = text[start..pos].trim_end_matches([' ', '"', ',', '(']);
+    let stripped = strip_article(before);
+    [last_words(before), last_words(stripped)]
+}
+
+fn last_words(s: &str) -> [&str; 3] {
+    let mut out = [""; 3];
+    let b = s.as_bytes();
+    let mut i = b.len();
+    for slot in out.iter_mut() {
+        while i > 0 && b[i - 1] == b' ' {
+            i -= 1;
+        }
+        if i == 0 {
+            break;
+        }
+        while i > 0 && b[i - 1] != b' ' {
+            i -= 1;
+        }
+        *slot = &s[i..];
+    }
+    out
+}
+
+pub(crate) type CtxTable =
+    std::collections::HashMap<&'static str, u8, std::hash::BuildHasherDefault<Fnv>>;
+
+/// Context flags of the words before a place mention.
+pub(crate) const CTX_LOCATIVE: u8 = 1;
+pub(crate) const CTX_TARGET: u8 = 2;
+pub(crate) const CTX_AWAY: u8 = 4;
+pub(crate) const CTX_ANCHOR: u8 = 8;
+
+/// Build the table of context phrases (done once per engine).
+pub(crate) fn context_table() -> CtxTable {
+    let mut m = CtxTable::default();
+    for (list, flag) in [
+        (LOCATIVES, CTX_LOCATIVE),
+        (TARGET_WORDS, CTX_TARGET),
+        (AWAY_WORDS, CTX_AWAY),
+        (ANCHOR_WORDS, CTX_ANCHOR),
+    ] {
+        for w in list {
+            *m.entry(*w).or_insert(0) |= flag;
+        }
+    }
+    m
+}
+
+/// The context flags of the (up to three) words before folded `pos`,
+/// with or without a trailing article ("attack on the", "l'attaque d'").
+pub(crate) fn context_flags(table: &CtxTable, text: &str, pos: usize) -> u8 {
+    let mut f = 0;
+    for tail in tails(text, pos) {
+        for x in tail {
+            if x.is_empty() {
+                continue;
+            }
+            if let Some(v) = table.get(x) {
+                f |= v;
+            }
+            if let Some(y) = x.strip_prefix("l'").or_else(|| x.strip_prefix("d'")) {
+                if let Some(v) = table.get(y) {
+                    f |= v;
+                }
+            }
+        }
+    }
+    f
+}
+
+fn strip_article(s: &str) -> &str {
+    for a in [" the", " l'", " la", " le", " les", " a", " an"] {
+        if let Some(x) = s.strip_suffix(a) {
+            return x.trim_end();
+        }
+    }
+    if let Some(x) = s.strip_suffix("l'") {
+        return x.trim_end();
+    }
+    s
+}
