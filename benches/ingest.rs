@@ -3,7 +3,13 @@
 //! batched transactions). Prints the stories stored per second, counted in
 //! the state database, and the `/healthz` answers seen meanwhile.
 //!
-//! `cargo bench --bench ingest`; `ITEMS=n` changes the number of items.
+//! `cargo bench --bench ingest`; `ITEMS=n` changes the number of items;
+//! `WATCHLIST=none|countries|keywords` the watch-list (default `countries`:
+//! one list for the five countries, alerting to the log; `keywords` also
+//! asks for a keyword, so every story that joins an incident has its
+//! incident's texts searched; `none`: no list, as the first runs of this
+//! bench); `SW_BIN=path` runs another build of `sahel-watch` (an older one,
+//! to compare two builds in the same conditions).
 
 #[path = "../tests/support/http_feeds.rs"]
 mod http_feeds;
@@ -70,16 +76,24 @@ fn main() {
         .port();
     let listen = format!("127.0.0.1:{port}");
     let config = dir.path().join("sw.toml");
+    let watchlist = std::env::var("WATCHLIST").unwrap_or_else(|_| "countries".into());
+    let list = match watchlist.as_str() {
+        "none" => "",
+        "countries" => "[[watchlist]]\nname = \"all\"\ncountries = [\"ML\", \"BF\", \"NE\", \"TD\", \"MR\"]\n",
+        "keywords" => "[[watchlist]]\nname = \"all\"\ncountries = [\"ML\", \"BF\", \"NE\", \"TD\", \"MR\"]\nexclude_keywords = [\"exercise\"]\n",
+        other => panic!("WATCHLIST={other}: none, countries or keywords"),
+    };
     std::fs::write(
         &config,
         format!(
-            "[daemon]\nstate_dir = \"{}\"\nlisten = \"{listen}\"\nmax_body_size = \"128MB\"\nfetch_timeout = \"60s\"\n\n[[feed]]\nname = \"big\"\nurl = \"{}\"\ninterval = \"1h\"\n",
+            "[daemon]\nstate_dir = \"{}\"\nlisten = \"{listen}\"\nmax_body_size = \"128MB\"\nfetch_timeout = \"60s\"\n\n{list}\n[[feed]]\nname = \"big\"\nurl = \"{}\"\ninterval = \"1h\"\n",
             state.display(),
             server.url("/big.xml")
         ),
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sahel-watch"))
+    let bin = std::env::var("SW_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_sahel-watch").into());
+    let mut child = Command::new(&bin)
         .args(["run", "--config"])
         .arg(&config)
         .env("RUST_LOG", "warn")
@@ -90,7 +104,8 @@ fn main() {
         .expect("spawn sahel-watch");
     let start = Instant::now();
     let (mut first, mut stored) = (None, 0);
-    let (mut ok, mut not_ok) = (0, 0);
+    // (not answering before the first 200 is the daemon starting up)
+    let (mut ok, mut not_ok, mut before_up) = (0, 0, 0);
     while start.elapsed() < Duration::from_secs(600) {
         stored = count(&db);
         if stored > 0 && first.is_none() {
@@ -122,6 +137,7 @@ fn main() {
             }
         }) {
             Some(true) => ok += 1,
+            _ if ok == 0 => before_up += 1,
             _ => not_ok += 1,
         }
         std::thread::sleep(Duration::from_millis(200));
@@ -130,7 +146,7 @@ fn main() {
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     let _ = child.wait();
     println!(
-        "ingest: one feed of {n} new items ({:.1} MB)",
+        "ingest: one feed of {n} new items ({:.1} MB), watch-list {watchlist}, {bin}",
         size as f64 / 1e6
     );
     println!(
@@ -149,5 +165,7 @@ fn main() {
             stored as f64 / total.as_secs_f64()
         );
     }
-    println!("  /healthz meanwhile: {ok} answered 200, {not_ok} not");
+    println!(
+        "  /healthz meanwhile: {ok} answered 200, {not_ok} not (and {before_up} before the endpoint was up)"
+    );
 }

@@ -321,33 +321,42 @@ async fn pipeline_task(
             let mut held = 0usize;
             // one transaction per chunk (not per story), the heartbeat
             // between chunks: a 100,000-item feed neither takes an fsync per
-            // story nor looks like a stuck stage
-            let mut rest = &stories[..];
-            while !rest.is_empty() {
-                if stop.is_cancelled() {
-                    anyhow::bail!("stopping: the rest of the batch is left for the next poll");
-                }
-                let chunk = &rest[..rest.len().min(BATCH_STORIES)];
-                let outcomes =
-                    p.process_batch(chunk, Utc::now(), BATCH_TIME, first_poll.then_some(max_age))?;
-                let chunk = &chunk[..outcomes.len()];
-                rest = &rest[outcomes.len()..];
-                let before = alerts;
-                for (s, o) in chunk.iter().zip(outcomes) {
-                    alerts += o.alerts.len();
-                    if matches!(o.status, crate::pipeline::StoryStatus::HeldBack { .. }) {
-                        held += 1;
+            // story nor looks like a stuck stage. The stories are classified
+            // on a second thread, ahead of the transactions that store them.
+            p.prepared_ahead(&stories, Utc::now(), |ahead| {
+                let mut rest = &stories[..];
+                while !rest.is_empty() {
+                    if stop.is_cancelled() {
+                        anyhow::bail!("stopping: the rest of the batch is left for the next poll");
                     }
-                    if !o.alerts.is_empty() {
-                        info!(story = %s.title, feed = %s.feed, status = ?o.status, "attack story");
+                    let chunk = &rest[..rest.len().min(BATCH_STORIES)];
+                    let outcomes = p.process_batch_ahead(
+                        ahead,
+                        chunk,
+                        Utc::now(),
+                        BATCH_TIME,
+                        first_poll.then_some(max_age),
+                    )?;
+                    let chunk = &chunk[..outcomes.len()];
+                    rest = &rest[outcomes.len()..];
+                    let before = alerts;
+                    for (s, o) in chunk.iter().zip(outcomes) {
+                        alerts += o.alerts.len();
+                        if matches!(o.status, crate::pipeline::StoryStatus::HeldBack { .. }) {
+                            held += 1;
+                        }
+                        if !o.alerts.is_empty() {
+                            info!(story = %s.title, feed = %s.feed, status = ?o.status, "attack story");
+                        }
+                    }
+                    beat.pipeline.beat();
+                    if alerts > before {
+                        // committed: no need to wait for the rest of the batch
+                        deliver.wake();
                     }
                 }
-                beat.pipeline.beat();
-                if alerts > before {
-                    // committed: no need to wait for the rest of the batch
-                    deliver.wake();
-                }
-            }
+                Ok(())
+            })?;
             if first_poll {
                 info!(
                     feed = %name,

@@ -29,6 +29,12 @@ pub struct Story {
     pub published_offset_secs: Option<i32>,
     /// Language from the feed (`en`, `fr`), if declared.
     pub language: Option<String>,
+    /// A hash of the item's text as the feed gave it (title, summary and
+    /// content, before any article page is fetched; see
+    /// `source::identity::text_fingerprint`): an item whose text changes
+    /// under the same key is read again. `None`: unknown, never read again.
+    #[serde(default)]
+    pub fingerprint: Option<u64>,
 }
 
 impl Story {

@@ -20,7 +20,7 @@ use crate::dedup::{self, StoryEvidence, NEAR_DUPLICATE_BITS};
 use crate::metrics::Metrics;
 use crate::model::{Alert, AlertEvent, IncidentView, Story, StoryRef, ALERT_SCHEMA};
 use crate::source::parse::story_url_norm;
-use crate::store::{Incident, NewOutbox, NewStory, Store, Told, Tx};
+use crate::store::{Incident, Known, NewOutbox, NewStory, Store, Told, Tx, MAX_STORY_EDITS};
 use crate::watchlist::{MatchInput, Watchlist, Watchlists};
 
 /// Which `incident.updated` alerts to produce.
@@ -64,6 +64,12 @@ pub enum StoryStatus {
     /// `daemon.first_poll_max_age`: stored with its incident, not alerted.
     HeldBack {
         incident: String,
+    },
+    /// Stored before, and its feed changed its text since: read again, the
+    /// stored story replaced and its incident (if it is an attack story)
+    /// updated as a story joining it would (see [`crate::store::Known`]).
+    Revised {
+        incident: Option<String>,
     },
 }
 
@@ -173,9 +179,10 @@ impl Pipeline {
 
     fn process_with(&self, story: &Story, now: DateTime<Utc>, hold: bool) -> Result<Outcome> {
         let st = self.settings();
+        let prep = prepare(&st, story, now, false);
         let outcome = self
             .store
-            .transaction(|tx| self.process_in(tx, &st, story, now, hold))?;
+            .transaction(|tx| self.process_in(tx, &st, story, prep, now, hold))?;
         Ok(fate(story, outcome, hold))
     }
 
@@ -198,6 +205,69 @@ impl Pipeline {
         first_poll_max_age: Option<std::time::Duration>,
     ) -> Result<Vec<Outcome>> {
         let st = self.settings();
+        self.batch_in(&st, stories, &mut None, now, budget, first_poll_max_age)
+    }
+
+    /// Work out what needs no database for `stories` (classification and
+    /// extraction above all) on another thread, in order and a little
+    /// ahead, while `f` stores them with [`Pipeline::process_batch_ahead`]:
+    /// the analysis of the next stories overlaps the writes of the last.
+    /// The settings are those of the start for all of `stories`.
+    pub fn prepared_ahead<R>(
+        &self,
+        stories: &[Story],
+        now: DateTime<Utc>,
+        f: impl FnOnce(&mut Ahead) -> R,
+    ) -> R {
+        let st = self.settings();
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel(PREPARE_AHEAD);
+            let worker_st = st.clone();
+            let worker = std::thread::Builder::new()
+                .name("sw-prepare".into())
+                .spawn_scoped(scope, move || {
+                    for s in stories {
+                        // the receiver gone: the batch was cut short
+                        if tx.send(prepare(&worker_st, s, now, true)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            let mut ahead = Ahead {
+                settings: st,
+                rx: worker.is_ok().then_some(rx),
+            };
+            let out = f(&mut ahead);
+            // the thread stops at its next story (the scope waits for it)
+            drop(ahead);
+            out
+        })
+    }
+
+    /// [`Pipeline::process_batch`] for stories prepared by
+    /// [`Pipeline::prepared_ahead`]: `stories` are the next of those it was
+    /// given, in the same order.
+    pub fn process_batch_ahead(
+        &self,
+        ahead: &mut Ahead,
+        stories: &[Story],
+        now: DateTime<Utc>,
+        budget: std::time::Duration,
+        first_poll_max_age: Option<std::time::Duration>,
+    ) -> Result<Vec<Outcome>> {
+        let st = ahead.settings.clone();
+        self.batch_in(&st, stories, &mut ahead.rx, now, budget, first_poll_max_age)
+    }
+
+    fn batch_in(
+        &self,
+        st: &Settings,
+        stories: &[Story],
+        ahead: &mut Option<std::sync::mpsc::Receiver<Prepared>>,
+        now: DateTime<Utc>,
+        budget: std::time::Duration,
+        first_poll_max_age: Option<std::time::Duration>,
+    ) -> Result<Vec<Outcome>> {
         let start = std::time::Instant::now();
         let outcomes = self.store.transaction(|tx| {
             let mut out = Vec::new();
@@ -205,9 +275,19 @@ impl Pipeline {
                 if !out.is_empty() && start.elapsed() >= budget {
                     break;
                 }
+                let prep = match ahead.as_ref().map(|rx| rx.recv()) {
+                    Some(Ok(p)) => p,
+                    // the preparing thread is gone (it panicked): prepare here
+                    Some(Err(_)) => {
+                        *ahead = None;
+                        prepare(st, s, now, false)
+                    }
+                    None => prepare(st, s, now, false),
+                };
+                debug_assert_eq!(prep.key, s.key, "prepared out of order");
                 let hold = held_back(s, now, first_poll_max_age);
                 let o = self
-                    .process_in(tx, &st, s, now, hold)
+                    .process_in(tx, st, s, prep, now, hold)
                     .with_context(|| format!("story {:?} of feed {:?}", s.key, s.feed))?;
                 out.push((o, hold));
             }
@@ -225,204 +305,237 @@ impl Pipeline {
         tx: &Tx<'_>,
         st: &Settings,
         story: &Story,
+        prep: Prepared,
         now: DateTime<Utc>,
         hold: bool,
     ) -> Result<Outcome> {
-        // a publication time far in the future (a broken feed) is no time at all:
-        // the story is dated when we saw it
-        let fixed;
-        let mut undated = false;
-        let story = match story.published {
-            Some(p) if p > now + Duration::days(1) => {
-                tracing::debug!(story = %story.key, published = %p, "publication date in the future; using the time seen");
-                fixed = Story {
-                    published: Some(now),
-                    published_offset_secs: None,
-                    ..story.clone()
-                };
-                &fixed
-            }
-            // no publication date (or one the feed parser could not read): the
-            // text's own dates resolve against the time seen, and the story is
-            // matched around that day, so it can join the dated reports of
-            // its incident (it opened a second incident, alerted again).
-            // Stored without a publication date, as it came.
-            None => {
-                fixed = Story {
-                    published: Some(now),
-                    published_offset_secs: None,
-                    ..story.clone()
-                };
-                undated = true;
-                &fixed
-            }
-            _ => story,
-        };
+        let Prepared {
+            fixed,
+            undated,
+            url_norm,
+            hash,
+            word_count,
+            analysis,
+            ..
+        } = prep;
+        let story = fixed.as_ref().unwrap_or(story);
         let stored_published = if undated { None } else { story.published };
-        let url_norm = story_url_norm(story);
-        let hash = dedup::simhash(&format!("{}\n{}", story.title, story.text));
-        let word_count =
-            story.text.split_whitespace().count() + story.title.split_whitespace().count();
 
-        {
-            if tx.story_seen(&story.key, url_norm.as_deref())? {
+        // stored already: skipped, unless its feed changed its text since
+        let prior = match tx.story_known(
+            &story.key,
+            url_norm.as_deref(),
+            &story.feed,
+            story.fingerprint,
+        )? {
+            Known::New => None,
+            Known::Changed(prior) => Some(prior),
+            known => {
+                if let (Known::Unfingerprinted, Some(f)) = (&known, story.fingerprint) {
+                    tx.fill_fingerprint(&story.key, f)?;
+                }
                 return Ok(Outcome {
                     status: StoryStatus::Seen,
                     analysis: None,
                     alerts: vec![],
                 });
             }
-            // the same text again under another guid or link (wire copies)
-            if word_count >= 25 {
-                if let Some((of, incident)) = tx.near_duplicate_story(hash, NEAR_DUPLICATE_BITS)? {
-                    return self.record_copy(
-                        tx,
-                        st,
-                        story,
-                        url_norm.as_deref(),
-                        hash,
-                        of,
-                        incident,
-                        hold,
-                        now,
+        };
+        // the same text again under another guid or link (wire copies); a
+        // story read again would find itself
+        if word_count >= 25 && prior.is_none() {
+            if let Some((of, incident)) = tx.near_duplicate_story(hash, NEAR_DUPLICATE_BITS)? {
+                return self.record_copy(
+                    tx,
+                    st,
+                    story,
+                    url_norm.as_deref(),
+                    hash,
+                    of,
+                    incident,
+                    hold,
+                    now,
+                );
+            }
+        }
+        let (analysis, analysis_json) = match analysis {
+            Some(a) => a,
+            None => analyse(st, story)?,
+        };
+        self.metrics.stories.inc();
+        let mut new_story = NewStory {
+            key: &story.key,
+            feed: &story.feed,
+            source: &story.source,
+            url: story.url.as_deref(),
+            url_norm: url_norm.as_deref(),
+            title: &story.title,
+            language: Some(analysis.language.as_str()),
+            published: stored_published,
+            simhash: hash,
+            is_attack: analysis.is_attack,
+            confidence: analysis.confidence,
+            // a story read again stays with its incident, whatever it says now
+            incident_id: prior.as_ref().and_then(|p| p.incident_id.as_deref()),
+            analysis_json: &analysis_json,
+            text: Some(&story.text),
+            fingerprint: story.fingerprint,
+        };
+        // a story read again replaces its stored version
+        let save = |s: &NewStory<'_>| match &prior {
+            None => tx.insert_story(s),
+            Some(p) => {
+                if p.edits + 1 == MAX_STORY_EDITS {
+                    tracing::info!(
+                        story = %story.key, feed = %story.feed, edits = MAX_STORY_EDITS,
+                        "the text of this item keeps changing: further changes are ignored"
                     );
                 }
+                tx.revise_story(s)
             }
-            let analysis = st.engine.analyze(&document(story));
-            self.metrics.stories.inc();
-            let analysis_json = serde_json::to_string(&analysis)?;
-            let mut new_story = NewStory {
-                key: &story.key,
-                feed: &story.feed,
-                source: &story.source,
-                url: story.url.as_deref(),
-                url_norm: url_norm.as_deref(),
-                title: &story.title,
-                language: Some(analysis.language.as_str()),
-                published: stored_published,
-                simhash: hash,
-                is_attack: analysis.is_attack,
-                confidence: analysis.confidence,
-                incident_id: None,
-                analysis_json: &analysis_json,
-                text: Some(&story.text),
-            };
-            let facts = match (&analysis.facts, analysis.is_attack) {
-                (Some(f), true) => f.clone(),
-                _ => {
-                    tx.insert_story(&new_story)?;
-                    return Ok(Outcome {
-                        status: StoryStatus::NotAttack,
-                        analysis: Some(analysis),
-                        alerts: vec![],
-                    });
-                }
-            };
-            self.metrics.attack_stories.inc();
-            if let (Some(max), Some(p)) = (st.max_story_age, story.published) {
-                if now - p > Duration::from_std(max).unwrap_or(Duration::MAX) {
-                    tx.insert_story(&new_story)?;
-                    return Ok(Outcome {
-                        status: StoryStatus::TooOld,
-                        analysis: Some(analysis),
-                        alerts: vec![],
-                    });
-                }
+        };
+        let revised = |incident: Option<&str>| StoryStatus::Revised {
+            incident: incident.map(str::to_string),
+        };
+        let facts = match (&analysis.facts, analysis.is_attack) {
+            (Some(f), true) => f.clone(),
+            _ => {
+                save(&new_story)?;
+                return Ok(Outcome {
+                    status: match &prior {
+                        None => StoryStatus::NotAttack,
+                        Some(_) => revised(new_story.incident_id),
+                    },
+                    analysis: Some(analysis),
+                    alerts: vec![],
+                });
             }
-            let places = dedup::places_named(&analysis, st.engine.gazetteer());
-            let evidence = StoryEvidence {
-                places: &places,
-                facts: &facts,
-                simhash: hash,
-                published: story.published,
-            };
-            let day = dedup::story_day(&evidence);
-            let (best, all) = dedup::best_match(
+        };
+        self.metrics.attack_stories.inc();
+        if let (Some(max), Some(p)) = (st.max_story_age, story.published) {
+            if now - p > Duration::from_std(max).unwrap_or(Duration::MAX) {
+                save(&new_story)?;
+                return Ok(Outcome {
+                    status: StoryStatus::TooOld,
+                    analysis: Some(analysis),
+                    alerts: vec![],
+                });
+            }
+        }
+        let places = dedup::places_named(&analysis, st.engine.gazetteer());
+        let evidence = StoryEvidence {
+            places: &places,
+            facts: &facts,
+            simhash: hash,
+            published: story.published,
+        };
+        let day = dedup::story_day(&evidence);
+        // a story read again updates the incident it is part of (it never
+        // opens a second one); a new story, or one that was no attack
+        // before, is matched
+        let own = match new_story.incident_id {
+            Some(id) => tx.incident(id)?,
+            None => None,
+        };
+        let (best, all) = match &own {
+            Some(_) => (None, vec![]),
+            None => dedup::best_match(
                 tx,
                 &evidence,
                 st.dedup.window_days,
                 st.dedup.match_threshold,
-            )?;
-            for m in all.iter().take(3) {
-                tracing::debug!(
-                    story = %story.key,
-                    incident = %m.incident_id,
-                    score = m.score,
-                    reasons = ?m.reasons,
-                    "match candidate"
-                );
-            }
-            let (status, alerts) = match best {
-                Some(m) => {
-                    let mut inc = tx.incident(&m.incident_id)?.expect("candidate exists");
-                    let changes =
-                        dedup::merge(&mut inc, &facts, day, analysis.confidence, hash, now);
-                    for p in &places {
-                        if !inc.places.contains(p) && inc.places.len() < 64 {
-                            inc.places.push(p.clone());
-                        }
-                    }
-                    new_story.incident_id = Some(&inc.id);
-                    tx.insert_story(&new_story)?;
-                    if !changes.is_empty() {
-                        tx.add_revision(&inc.id, inc.revision, now, Some(&story.key), &changes)?;
-                    }
-                    if inc.known {
-                        tx.put_incident(&inc)?;
-                        (
-                            StoryStatus::Known {
-                                incident: inc.id.clone(),
-                            },
-                            vec![],
-                        )
-                    } else {
-                        let alerts =
-                            self.alerts_for(tx, st, &mut inc, changes, false, hold, now)?;
-                        tx.put_incident(&inc)?;
-                        (
-                            StoryStatus::Joined {
-                                incident: inc.id.clone(),
-                                score: m.score,
-                            },
-                            alerts,
-                        )
-                    }
-                }
-                None => {
-                    let id = dedup::incident_id(&facts, day, &story.key);
-                    let mut inc = dedup::new_incident(
-                        id,
-                        &facts,
-                        day,
-                        dedup::FirstStory {
-                            places: &places,
-                            title: &story.title,
-                            summary: &summary_of(&story.text),
-                            simhash: hash,
-                            confidence: analysis.confidence,
-                        },
-                        now,
-                    );
-                    new_story.incident_id = Some(&inc.id);
-                    tx.insert_story(&new_story)?;
-                    tx.add_revision(&inc.id, inc.revision, now, Some(&story.key), &[])?;
-                    self.metrics.incidents.inc();
-                    let alerts = self.alerts_for(tx, st, &mut inc, vec![], true, hold, now)?;
-                    tx.put_incident(&inc)?;
-                    (
-                        StoryStatus::NewIncident {
-                            incident: inc.id.clone(),
-                        },
-                        alerts,
-                    )
-                }
-            };
-            Ok(Outcome {
-                status,
-                analysis: Some(analysis),
-                alerts,
-            })
+            )?,
+        };
+        for m in all.iter().take(3) {
+            tracing::debug!(
+                story = %story.key,
+                incident = %m.incident_id,
+                score = m.score,
+                reasons = ?m.reasons,
+                "match candidate"
+            );
         }
+        let joined = match (own, best) {
+            (Some(inc), _) => Some((inc, None)),
+            (None, Some(m)) => Some((
+                tx.incident(&m.incident_id)?.expect("candidate exists"),
+                Some(m.score),
+            )),
+            (None, None) => None,
+        };
+        let (status, alerts) = match joined {
+            Some((mut inc, score)) => {
+                let changes = dedup::merge(&mut inc, &facts, day, analysis.confidence, hash, now);
+                for p in &places {
+                    if !inc.places.contains(p) && inc.places.len() < 64 {
+                        inc.places.push(p.clone());
+                    }
+                }
+                if prior
+                    .as_ref()
+                    .is_some_and(|p| inc.title.as_ref() == Some(&p.title))
+                {
+                    // the story the incident was opened with: its title and
+                    // summary are the new text's
+                    inc.title = Some(story.title.clone());
+                    inc.summary = Some(summary_of(&story.text));
+                }
+                new_story.incident_id = Some(&inc.id);
+                save(&new_story)?;
+                if !changes.is_empty() {
+                    tx.add_revision(&inc.id, inc.revision, now, Some(&story.key), &changes)?;
+                }
+                let alerts = if inc.known {
+                    vec![]
+                } else {
+                    self.alerts_for(tx, st, &mut inc, changes, false, hold, now)?
+                };
+                tx.put_incident(&inc)?;
+                let id = inc.id.clone();
+                let status = match (&prior, score) {
+                    (Some(_), _) => revised(Some(&id)),
+                    (None, _) if inc.known => StoryStatus::Known { incident: id },
+                    (None, score) => StoryStatus::Joined {
+                        incident: id,
+                        score: score.unwrap_or_default(),
+                    },
+                };
+                (status, alerts)
+            }
+            None => {
+                let id = dedup::incident_id(&facts, day, &story.key);
+                let mut inc = dedup::new_incident(
+                    id,
+                    &facts,
+                    day,
+                    dedup::FirstStory {
+                        places: &places,
+                        title: &story.title,
+                        summary: &summary_of(&story.text),
+                        simhash: hash,
+                        confidence: analysis.confidence,
+                    },
+                    now,
+                );
+                new_story.incident_id = Some(&inc.id);
+                save(&new_story)?;
+                tx.add_revision(&inc.id, inc.revision, now, Some(&story.key), &[])?;
+                self.metrics.incidents.inc();
+                let alerts = self.alerts_for(tx, st, &mut inc, vec![], true, hold, now)?;
+                tx.put_incident(&inc)?;
+                let id = inc.id.clone();
+                let status = match &prior {
+                    Some(_) => revised(Some(&id)),
+                    None => StoryStatus::NewIncident { incident: id },
+                };
+                (status, alerts)
+            }
+        };
+        Ok(Outcome {
+            status,
+            analysis: Some(analysis),
+            alerts,
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -453,6 +566,7 @@ impl Pipeline {
             incident_id: incident.as_deref(),
             analysis_json: &serde_json::json!({"copy_of": of}).to_string(),
             text: Some(&story.text),
+            fingerprint: story.fingerprint,
         })?;
         let mut alerts = vec![];
         if let Some(id) = &incident {
@@ -488,32 +602,61 @@ impl Pipeline {
         hold: bool,
         now: DateTime<Utc>,
     ) -> Result<Vec<Alert>> {
-        if hold {
-            return Ok(vec![]);
-        }
-        let listed = tx.alert_stories(&inc.id, MAX_ALERT_STORIES)?;
-        let mut languages: Vec<String> = Vec::new();
-        for l in listed.iter().filter_map(|(_, l)| l.clone()) {
-            if !languages.contains(&l) {
-                languages.push(l);
-            }
-        }
-        let stories: Vec<crate::store::StoredStory> = listed.into_iter().map(|(s, _)| s).collect();
-        // keywords search the titles and full texts of the first and the
-        // latest stories (bounded, as the stories listed)
-        let text = tx.story_texts(&inc.id, MAX_ALERT_STORIES)?.join("\n")
-            + "\n"
-            + inc.summary.as_deref().unwrap_or("");
-        let matched = st.watchlists.matching(&MatchInput {
-            incident: inc,
-            text: &text,
-            languages: &languages,
-        });
-        if matched.is_empty() {
+        if hold || st.watchlists.lists().is_empty() {
             return Ok(vec![]);
         }
         let told = if is_new { vec![] } else { tx.told(&inc.id)? };
         let told_of = |w: &Watchlist| told.iter().find(|t| t.watchlist == w.name);
+        let wants_update = |w: &Watchlist| match (st.updates, told_of(w)) {
+            (_, None) | (UpdatePolicy::Off, _) => false,
+            (UpdatePolicy::EveryStory, Some(_)) => true,
+            (UpdatePolicy::Configured, Some(t)) => w.updates && self.significant(st, inc, t),
+        };
+        // a list already told of the incident hears of it again only with an
+        // update it wants: whether the others match does not matter, and
+        // they are not matched (their keywords not searched)
+        let open: Vec<&Watchlist> = st
+            .watchlists
+            .lists()
+            .iter()
+            .filter(|w| told_of(w).is_none() || wants_update(w))
+            .collect();
+        if open.is_empty() {
+            return Ok(vec![]);
+        }
+        // the incident's stories are read only when something needs them:
+        // languages and texts when a list matches on them, the stories an
+        // alert lists once there is an alert (an incident with thousands of
+        // stories is joined by each of them, mostly without an alert)
+        let mut listed = None;
+        let mut languages: Vec<String> = Vec::new();
+        if open.iter().any(|w| w.uses_languages()) {
+            let l = tx.alert_stories(&inc.id, MAX_ALERT_STORIES)?;
+            for lang in l.iter().filter_map(|(_, l)| l.clone()) {
+                if !languages.contains(&lang) {
+                    languages.push(lang);
+                }
+            }
+            listed = Some(l);
+        }
+        // keywords search the titles and full texts of the first and the
+        // latest stories (bounded, as the stories listed)
+        let text = if open.iter().any(|w| w.uses_text()) {
+            tx.story_texts(&inc.id, MAX_ALERT_STORIES)?.join("\n")
+                + "\n"
+                + inc.summary.as_deref().unwrap_or("")
+        } else {
+            String::new()
+        };
+        let input = MatchInput {
+            incident: inc,
+            text: &text,
+            languages: &languages,
+        };
+        let matched: Vec<&Watchlist> = open
+            .into_iter()
+            .filter(|w| st.watchlists.matches(w, &input))
+            .collect();
         let new_to: Vec<&Watchlist> = matched
             .iter()
             .copied()
@@ -522,12 +665,18 @@ impl Pipeline {
         let update_to: Vec<&Watchlist> = matched
             .iter()
             .copied()
-            .filter(|w| match (st.updates, told_of(w)) {
-                (_, None) | (UpdatePolicy::Off, _) => false,
-                (UpdatePolicy::EveryStory, Some(_)) => true,
-                (UpdatePolicy::Configured, Some(t)) => w.updates && self.significant(st, inc, t),
-            })
+            .filter(|w| told_of(w).is_some())
             .collect();
+        if new_to.is_empty() && update_to.is_empty() {
+            return Ok(vec![]);
+        }
+        let stories: Vec<crate::store::StoredStory> = match listed {
+            Some(l) => l,
+            None => tx.alert_stories(&inc.id, MAX_ALERT_STORIES)?,
+        }
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
         if !update_to.is_empty() && st.updates == UpdatePolicy::EveryStory && changes.is_empty() {
             // a story joined without changing facts: a new revision all the same,
             // so the alert has its own idempotency key
@@ -632,6 +781,88 @@ impl Pipeline {
     }
 }
 
+/// Stories prepared ahead of the transaction that stores them, at most.
+const PREPARE_AHEAD: usize = 256;
+
+/// What the pipeline works out of a story without the database.
+pub struct Prepared {
+    key: String,
+    /// The story with its publication time replaced (none, or one far in
+    /// the future: the time seen); `None`: as it came.
+    fixed: Option<Story>,
+    /// It came without a publication time (stored without one).
+    undated: bool,
+    url_norm: Option<String>,
+    hash: u64,
+    word_count: usize,
+    /// Classification and extraction, and their JSON (`None`: not done yet;
+    /// a story already stored or a copy needs none).
+    analysis: Option<(Analysis, String)>,
+}
+
+/// Stories being prepared on another thread ([`Pipeline::prepared_ahead`]).
+pub struct Ahead {
+    settings: Arc<Settings>,
+    /// `None` when the thread could not be started: prepared in the transaction.
+    rx: Option<std::sync::mpsc::Receiver<Prepared>>,
+}
+
+/// Work out what needs no database; `analyse_now`: classify and extract too.
+fn prepare(st: &Settings, story: &Story, now: DateTime<Utc>, analyse_now: bool) -> Prepared {
+    // a publication time far in the future (a broken feed) is no time at all:
+    // the story is dated when we saw it
+    let (fixed, undated) = match story.published {
+        Some(p) if p > now + Duration::days(1) => {
+            tracing::debug!(story = %story.key, published = %p, "publication date in the future; using the time seen");
+            (
+                Some(Story {
+                    published: Some(now),
+                    published_offset_secs: None,
+                    ..story.clone()
+                }),
+                false,
+            )
+        }
+        // no publication date (or one the feed parser could not read): the
+        // text's own dates resolve against the time seen, and the story is
+        // matched around that day, so it can join the dated reports of
+        // its incident (it opened a second incident, alerted again).
+        // Stored without a publication date, as it came.
+        None => (
+            Some(Story {
+                published: Some(now),
+                published_offset_secs: None,
+                ..story.clone()
+            }),
+            true,
+        ),
+        _ => (None, false),
+    };
+    let s = fixed.as_ref().unwrap_or(story);
+    Prepared {
+        key: story.key.clone(),
+        url_norm: story_url_norm(s),
+        hash: dedup::simhash(&format!("{}\n{}", s.title, s.text)),
+        word_count: s.text.split_whitespace().count() + s.title.split_whitespace().count(),
+        // an analysis that cannot be written as JSON is an error of the
+        // story's transaction, as before: done again there
+        analysis: if analyse_now {
+            analyse(st, s).ok()
+        } else {
+            None
+        },
+        fixed,
+        undated,
+    }
+}
+
+/// Classify and extract a story; the analysis and its JSON.
+fn analyse(st: &Settings, story: &Story) -> Result<(Analysis, String)> {
+    let analysis = st.engine.analyze(&document(story));
+    let json = serde_json::to_string(&analysis)?;
+    Ok((analysis, json))
+}
+
 /// Is a story of a feed's first successful poll (`first_poll_max_age` given)
 /// too old to be alerted? An undated story is not held back.
 fn held_back(
@@ -707,6 +938,11 @@ fn log_fate(story: &Story, o: &Outcome) {
         StoryStatus::Known { incident } => tracing::debug!(
             story = %key, %title, %incident,
             "fate: joined a known (imported) incident: no alert"
+        ),
+        StoryStatus::Revised { incident } => tracing::debug!(
+            story = %key, %title, incident = incident.as_deref().unwrap_or("-"),
+            alerts = o.alerts.len(),
+            "fate: stored before, its text changed: read again"
         ),
         StoryStatus::HeldBack { incident } => tracing::debug!(
             story = %key, %title, %incident, published = ?story.published,

@@ -157,7 +157,65 @@ const MIGRATIONS: &[&str] = &[
           AND json_array_length(payload, '$.changes') > 0
         GROUP BY incident_id, json_extract(payload, '$.revision');
     "#,
+    // 4: the SimHash bands in a table of their own, clustered by band, most
+    // recent last, with the hash beside them: the near-duplicate lookup reads
+    // them in order instead of seeking every candidate's story row for its hash
+    // (`band` is the band's number × 65536 + its 16 bits; `story` the story's
+    // rowid, read back only with the same hash: a VACUUM may renumber rowids)
+    r#"
+    CREATE TABLE story_bands (
+        band     INTEGER NOT NULL,
+        story    INTEGER NOT NULL,
+        simhash  INTEGER NOT NULL,
+        PRIMARY KEY (band, story)
+    ) WITHOUT ROWID;
+    INSERT INTO story_bands (band, story, simhash)
+        SELECT band0, rowid, simhash FROM stories
+        UNION ALL SELECT 65536 + band1, rowid, simhash FROM stories
+        UNION ALL SELECT 131072 + band2, rowid, simhash FROM stories
+        UNION ALL SELECT 196608 + band3, rowid, simhash FROM stories;
+    DROP INDEX stories_b0;
+    DROP INDEX stories_b1;
+    DROP INDEX stories_b2;
+    DROP INDEX stories_b3;
+    "#,
+    // 5: a fingerprint of each story's text as its feed gave it, and how many
+    // times a changed text was read again (stories stored before have none:
+    // unknown, filled the next time the item is seen, never a reason to read
+    // it again)
+    r#"
+    ALTER TABLE stories ADD COLUMN fingerprint INTEGER;
+    ALTER TABLE stories ADD COLUMN edits INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
+
+/// A story whose text changed is read again at most this many times: an
+/// item whose text flaps between versions stops being read after that.
+pub const MAX_STORY_EDITS: u32 = 20;
+
+/// Whether a story is stored already ([`Tx::story_known`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Known {
+    /// Neither its key nor its link is stored.
+    New,
+    /// Stored, and nothing to read again.
+    Stored,
+    /// Stored by the same feed without a fingerprint (before they were
+    /// kept): store this one, do not read it again.
+    Unfingerprinted,
+    /// Stored by the same feed with another text, read again fewer than
+    /// [`MAX_STORY_EDITS`] times.
+    Changed(Prior),
+}
+
+/// A stored story whose text changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prior {
+    pub title: String,
+    pub incident_id: Option<String>,
+    /// Times read again before.
+    pub edits: u32,
+}
 
 /// Whether the outbox moves: rows waiting to be sent (pending, not held for
 /// a digest) and the last time a row was settled (delivered or failed).
@@ -401,6 +459,8 @@ pub struct NewStory<'a> {
     pub analysis_json: &'a str,
     /// The story's full text (watch-list keywords search it).
     pub text: Option<&'a str>,
+    /// [`crate::model::Story::fingerprint`].
+    pub fingerprint: Option<u64>,
 }
 
 pub struct Store {
@@ -493,6 +553,9 @@ impl Store {
         // 32 MB of page cache (the default 2 MB re-read the indexes from the
         // file on every story of a big batch)
         conn.pragma_update(None, "cache_size", -32_000)?;
+        // every statement the pipeline runs per story stays prepared (the
+        // default of 16 is fewer than it uses: they pushed each other out)
+        conn.set_prepared_statement_cache_capacity(64);
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version as usize > MIGRATIONS.len() {
@@ -967,29 +1030,98 @@ pub struct Tx<'a> {
 }
 
 impl Tx<'_> {
-    /// Is a story with this key, or this normalised link, already stored?
-    pub fn story_seen(&self, key: &str, url_norm: Option<&str>) -> Result<bool> {
-        let by_key: bool = self
+    /// Run a write through the connection's statement cache: the pipeline
+    /// runs the same few statements for every story, and preparing one
+    /// (parsing and planning the SQL) costs as much as running it.
+    fn exec(&self, sql: &str, params: impl rusqlite::Params) -> Result<usize> {
+        Ok(self.tx.prepare_cached(sql)?.execute(params)?)
+    }
+
+    /// Is this story stored (by key, or by normalised link), and is its
+    /// text the one stored? A story stored
+    /// under its key by the same feed with another fingerprint is
+    /// [`Known::Changed`] (until read again [`MAX_STORY_EDITS`] times); one
+    /// known only by its link, or stored by another feed (the same article
+    /// in two feeds, texts of their own), is [`Known::Stored`].
+    pub fn story_known(
+        &self,
+        key: &str,
+        url_norm: Option<&str>,
+        feed: &str,
+        fingerprint: Option<u64>,
+    ) -> Result<Known> {
+        type Row = (String, Option<i64>, u32, String, Option<String>);
+        let row: Option<Row> = self
             .tx
-            .query_row("SELECT 1 FROM stories WHERE key = ?1", [key], |_| Ok(true))
-            .optional()?
-            .unwrap_or(false);
-        if by_key {
-            return Ok(true);
+            .prepare_cached(
+                "SELECT feed, fingerprint, edits, title, incident_id FROM stories WHERE key = ?1",
+            )?
+            .query_row([key], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .optional()?;
+        let Some((stored_feed, stored, edits, title, incident_id)) = row else {
+            let by_url = match url_norm {
+                Some(u) => self
+                    .tx
+                    .prepare_cached("SELECT 1 FROM stories WHERE url_norm = ?1 LIMIT 1")?
+                    .exists([u])?,
+                None => false,
+            };
+            return Ok(if by_url { Known::Stored } else { Known::New });
+        };
+        Ok(match (fingerprint, stored) {
+            _ if stored_feed != feed => Known::Stored,
+            (None, _) => Known::Stored,
+            (Some(_), None) => Known::Unfingerprinted,
+            (Some(f), Some(s)) if f as i64 == s => Known::Stored,
+            _ if edits >= MAX_STORY_EDITS => Known::Stored,
+            _ => Known::Changed(Prior {
+                title,
+                incident_id,
+                edits,
+            }),
+        })
+    }
+
+    /// Give a story stored without a fingerprint this one.
+    pub fn fill_fingerprint(&self, key: &str, fingerprint: u64) -> Result<()> {
+        self.exec(
+            "UPDATE stories SET fingerprint = ?2 WHERE key = ?1 AND fingerprint IS NULL",
+            params![key, fingerprint as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Replace a stored story by its new version (its text changed): title,
+    /// link, text, analysis, hash, fingerprint and incident; one more edit.
+    /// When it was first seen stays.
+    pub fn revise_story(&self, s: &NewStory<'_>) -> Result<()> {
+        let (story, old): (i64, i64) = self
+            .tx
+            .prepare_cached("SELECT rowid, simhash FROM stories WHERE key = ?1")?
+            .query_row([s.key], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        self.write_story(
+            s,
+            "",
+            "ON CONFLICT(key) DO UPDATE SET url = excluded.url, url_norm = excluded.url_norm,
+               title = excluded.title, published = excluded.published, simhash = excluded.simhash,
+               band0 = excluded.band0, band1 = excluded.band1, band2 = excluded.band2,
+               band3 = excluded.band3, is_attack = excluded.is_attack,
+               confidence = excluded.confidence, incident_id = excluded.incident_id,
+               analysis = excluded.analysis, language = excluded.language, text = excluded.text,
+               fingerprint = excluded.fingerprint, edits = edits + 1",
+        )?;
+        if old as u64 != s.simhash {
+            for band in band_keys(old as u64) {
+                self.exec(
+                    "DELETE FROM story_bands WHERE band = ?1 AND story = ?2",
+                    params![band, story],
+                )?;
+            }
+            self.put_bands(story, s.simhash)?;
         }
-        if let Some(u) = url_norm {
-            let by_url: bool = self
-                .tx
-                .query_row(
-                    "SELECT 1 FROM stories WHERE url_norm = ?1 LIMIT 1",
-                    [u],
-                    |_| Ok(true),
-                )
-                .optional()?
-                .unwrap_or(false);
-            return Ok(by_url);
-        }
-        Ok(false)
+        Ok(())
     }
 
     /// A stored story whose SimHash is within `max_distance` bits of `simhash`
@@ -999,24 +1131,30 @@ impl Tx<'_> {
         simhash: u64,
         max_distance: u32,
     ) -> Result<Option<(String, Option<String>)>> {
-        let bands = bands(simhash);
         // band by band, most recent first, at most NEAR_DUPLICATE_PROBES rows
         // each: one query with the four bands OR-ed collected every row of
         // every band before the first came back (quadratic for a feed of
         // thousands of near-identical items)
-        const SQL: [&str; 4] = [
-            "SELECT key, simhash, incident_id FROM stories WHERE band0 = ?1 ORDER BY rowid DESC LIMIT ?2",
-            "SELECT key, simhash, incident_id FROM stories WHERE band1 = ?1 ORDER BY rowid DESC LIMIT ?2",
-            "SELECT key, simhash, incident_id FROM stories WHERE band2 = ?1 ORDER BY rowid DESC LIMIT ?2",
-            "SELECT key, simhash, incident_id FROM stories WHERE band3 = ?1 ORDER BY rowid DESC LIMIT ?2",
-        ];
-        for (sql, band) in SQL.iter().zip(bands) {
-            let mut st = self.tx.prepare_cached(sql)?;
-            let mut rows = st.query(params![band, NEAR_DUPLICATE_PROBES])?;
+        for band in band_keys(simhash) {
+            let mut st = self.tx.prepare_cached(&format!(
+                "SELECT simhash, story FROM story_bands WHERE band = ?1 ORDER BY story DESC LIMIT {NEAR_DUPLICATE_PROBES}"
+            ))?;
+            let mut rows = st.query([band])?;
             while let Some(r) = rows.next()? {
-                let h: i64 = r.get(1)?;
+                let h: i64 = r.get(0)?;
                 if (h as u64 ^ simhash).count_ones() <= max_distance {
-                    return Ok(Some((r.get(0)?, r.get(2)?)));
+                    let found = self
+                        .tx
+                        .prepare_cached(
+                            "SELECT key, incident_id FROM stories WHERE rowid = ?1 AND simhash = ?2",
+                        )?
+                        .query_row(params![r.get::<_, i64>(1)?, h], |r| {
+                            Ok((r.get(0)?, r.get(1)?))
+                        })
+                        .optional()?;
+                    if found.is_some() {
+                        return Ok(found);
+                    }
                 }
             }
         }
@@ -1024,10 +1162,20 @@ impl Tx<'_> {
     }
 
     pub fn insert_story(&self, s: &NewStory<'_>) -> Result<()> {
+        if self.write_story(s, "OR IGNORE", "")? == 1 {
+            self.put_bands(self.tx.last_insert_rowid(), s.simhash)?;
+        }
+        Ok(())
+    }
+
+    /// `INSERT {or} INTO stories ... {upsert}` of a story's row (first seen now).
+    fn write_story(&self, s: &NewStory<'_>, or: &str, upsert: &str) -> Result<usize> {
         let b = bands(s.simhash);
-        self.tx.execute(
-            "INSERT OR IGNORE INTO stories (key, feed, source, url, url_norm, title, published, seen_at, simhash, band0, band1, band2, band3, is_attack, confidence, incident_id, analysis, language, text)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+        self.exec(
+            &format!(
+                "INSERT {or} INTO stories (key, feed, source, url, url_norm, title, published, seen_at, simhash, band0, band1, band2, band3, is_attack, confidence, incident_id, analysis, language, text, fingerprint)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) {upsert}"
+            ),
             params![
                 s.key,
                 s.feed,
@@ -1048,19 +1196,20 @@ impl Tx<'_> {
                 s.analysis_json,
                 s.language,
                 s.text,
+                s.fingerprint.map(|f| f as i64),
             ],
-        )?;
-        Ok(())
+        )
     }
 
-    pub fn story_language(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .tx
-            .query_row("SELECT language FROM stories WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()?
-            .flatten())
+    /// The `story_bands` rows of the story with this rowid.
+    fn put_bands(&self, story: i64, simhash: u64) -> Result<()> {
+        for band in band_keys(simhash) {
+            self.exec(
+                "INSERT INTO story_bands (band, story, simhash) VALUES (?1, ?2, ?3)",
+                params![band, story, simhash as i64],
+            )?;
+        }
+        Ok(())
     }
 
     /// Incidents whose event day is in `[from, to]`, in `country` when
@@ -1116,18 +1265,15 @@ impl Tx<'_> {
 
     pub fn incident(&self, id: &str) -> Result<Option<Incident>> {
         self.tx
-            .query_row(
-                "SELECT * FROM incidents WHERE id = ?1",
-                [id],
-                incident_from_row,
-            )
+            .prepare_cached("SELECT * FROM incidents WHERE id = ?1")?
+            .query_row([id], incident_from_row)
             .optional()
             .map_err(Into::into)
     }
 
     /// Insert or replace an incident (all facts).
     pub fn put_incident(&self, i: &Incident) -> Result<()> {
-        self.tx.execute(
+        self.exec(
             "INSERT OR REPLACE INTO incidents (id, country, admin1, admin2, location, precision, lat, lon, event_day, killed, wounded, victims, actors, attack_type, claimed, confidence, title, summary, revision, first_seen, last_seen, known, origin, simhashes, alerted_killed, alerted_claimed, alerted_revision, places)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
             params![
@@ -1165,24 +1311,12 @@ impl Tx<'_> {
     }
 
     pub fn stories_of(&self, incident_id: &str) -> Result<Vec<StoredStory>> {
-        let mut st = self.tx.prepare_cached(
-            "SELECT key, feed, source, url, title, published, is_attack, confidence, incident_id FROM stories
-             WHERE incident_id = ?1 ORDER BY COALESCE(published, seen_at), seen_at",
-        )?;
+        let mut st = self.tx.prepare_cached(&format!(
+            "SELECT {STORED_STORY} FROM stories
+             WHERE incident_id = ?1 ORDER BY COALESCE(published, seen_at), seen_at"
+        ))?;
         let rows = st
-            .query_map([incident_id], |r| {
-                Ok(StoredStory {
-                    key: r.get(0)?,
-                    feed: r.get(1)?,
-                    source: r.get(2)?,
-                    url: r.get(3)?,
-                    title: r.get(4)?,
-                    published: from_ts(r.get(5)?),
-                    is_attack: r.get(6)?,
-                    confidence: r.get(7)?,
-                    incident_id: r.get(8)?,
-                })
-            })?
+            .query_map([incident_id], stored_story_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
@@ -1196,32 +1330,23 @@ impl Tx<'_> {
         incident_id: &str,
         limit: usize,
     ) -> Result<Vec<(StoredStory, Option<String>)>> {
-        let mut st = self.tx.prepare_cached(
-            "SELECT key, feed, source, url, title, published, is_attack, confidence, incident_id, language, seen_at
-             FROM stories WHERE incident_id = ?1 ORDER BY rowid LIMIT ?2",
-        )?;
-        let rows = st
-            .query_map(params![incident_id, limit as i64], |r| {
+        // the limit is written into the SQL: a bound LIMIT makes SQLite
+        // prepare the statement again on every use
+        let mut st = self.tx.prepare_cached(&format!(
+            "SELECT {STORED_STORY}, language, seen_at
+             FROM stories WHERE incident_id = ?1 ORDER BY rowid LIMIT {limit}"
+        ))?;
+        let mut rows = st
+            .query_map([incident_id], |r| {
                 Ok((
-                    StoredStory {
-                        key: r.get(0)?,
-                        feed: r.get(1)?,
-                        source: r.get(2)?,
-                        url: r.get(3)?,
-                        title: r.get(4)?,
-                        published: from_ts(r.get(5)?),
-                        is_attack: r.get(6)?,
-                        confidence: r.get(7)?,
-                        incident_id: r.get(8)?,
-                    },
-                    r.get(9)?,
-                    r.get::<_, i64>(10)?,
+                    stored_story_from_row(r)?,
+                    r.get("language")?,
+                    r.get::<_, i64>("seen_at")?,
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         // the first stored (the index gives them without reading the rest),
         // then in publication order as `stories_of`
-        let mut rows = rows;
         rows.sort_by_key(|(s, _, seen)| (s.published.map_or(*seen, |p| p.timestamp()), *seen));
         Ok(rows.into_iter().map(|(s, l, _)| (s, l)).collect())
     }
@@ -1231,14 +1356,14 @@ impl Tx<'_> {
     /// the order stored. Bounded, so that an incident with thousands of
     /// stories does not make every story that joins it read them all.
     pub fn story_texts(&self, incident_id: &str, limit: usize) -> Result<Vec<String>> {
-        let mut st = self.tx.prepare_cached(
+        let mut st = self.tx.prepare_cached(&format!(
             "SELECT title, COALESCE(text, '') FROM stories
-             WHERE rowid IN (SELECT rowid FROM stories WHERE incident_id = ?1 ORDER BY rowid LIMIT ?2)
-                OR rowid IN (SELECT rowid FROM stories WHERE incident_id = ?1 ORDER BY rowid DESC LIMIT ?2)
-             ORDER BY rowid",
-        )?;
+             WHERE rowid IN (SELECT rowid FROM stories WHERE incident_id = ?1 ORDER BY rowid LIMIT {limit})
+                OR rowid IN (SELECT rowid FROM stories WHERE incident_id = ?1 ORDER BY rowid DESC LIMIT {limit})
+             ORDER BY rowid"
+        ))?;
         let rows = st
-            .query_map(params![incident_id, limit as i64], |r| {
+            .query_map([incident_id], |r| {
                 Ok(format!(
                     "{}\n{}",
                     r.get::<_, String>(0)?,
@@ -1277,7 +1402,7 @@ impl Tx<'_> {
         story_key: Option<&str>,
         changes: &[String],
     ) -> Result<()> {
-        self.tx.execute(
+        self.exec(
             "INSERT OR IGNORE INTO incident_revisions (incident_id, revision, at, story_key, changes)
              VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
@@ -1293,7 +1418,7 @@ impl Tx<'_> {
 
     /// Record that a watch-list was told about an incident as it stands.
     pub fn mark_told(&self, inc: &Incident, watchlist: &str, now: DateTime<Utc>) -> Result<()> {
-        self.tx.execute(
+        self.exec(
             "INSERT INTO incident_watchlists (incident_id, watchlist, revision, killed, claimed, told_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT(incident_id, watchlist) DO UPDATE SET revision=excluded.revision,
@@ -1310,7 +1435,7 @@ impl Tx<'_> {
             Some(t) => (OutboxStatus::Held, t),
             None => (OutboxStatus::Pending, now),
         };
-        let n = self.tx.execute(
+        let n = self.exec(
             "INSERT OR IGNORE INTO outbox (idem_key, channel, event, incident_id, payload, status, next_attempt, created_at, digest_group)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![o.idem_key, o.channel, o.event, o.incident_id, o.payload, status.as_str(), ts(next), ts(now), o.digest_group],
@@ -1320,13 +1445,20 @@ impl Tx<'_> {
 
     /// Alerts queued for a digest group since `since` (rate caps count them).
     pub fn alerts_since(&self, digest_group: &str, since: DateTime<Utc>) -> Result<u64> {
-        let n: i64 = self.tx.query_row(
-            "SELECT COUNT(DISTINCT idem_key) FROM outbox WHERE digest_group = ?1 AND created_at >= ?2 AND event != 'digest'",
-            params![digest_group, ts(since)],
-            |r| r.get(0),
-        )?;
+        let n: i64 = self
+            .tx
+            .prepare_cached(
+                "SELECT COUNT(DISTINCT idem_key) FROM outbox WHERE digest_group = ?1 AND created_at >= ?2 AND event != 'digest'",
+            )?
+            .query_row(params![digest_group, ts(since)], |r| r.get(0))?;
         Ok(n as u64)
     }
+}
+
+/// The `story_bands` keys of a SimHash: band number × 65536 + the band's bits.
+fn band_keys(h: u64) -> [i64; 4] {
+    let b = bands(h);
+    [b[0], 65536 + b[1], 2 * 65536 + b[2], 3 * 65536 + b[3]]
 }
 
 fn bands(h: u64) -> [i64; 4] {
@@ -1336,6 +1468,24 @@ fn bands(h: u64) -> [i64; 4] {
         ((h >> 32) & 0xffff) as i64,
         ((h >> 48) & 0xffff) as i64,
     ]
+}
+
+/// The columns [`stored_story_from_row`] reads.
+const STORED_STORY: &str =
+    "key, feed, source, url, title, published, is_attack, confidence, incident_id";
+
+fn stored_story_from_row(r: &Row<'_>) -> rusqlite::Result<StoredStory> {
+    Ok(StoredStory {
+        key: r.get("key")?,
+        feed: r.get("feed")?,
+        source: r.get("source")?,
+        url: r.get("url")?,
+        title: r.get("title")?,
+        published: from_ts(r.get("published")?),
+        is_attack: r.get("is_attack")?,
+        confidence: r.get("confidence")?,
+        incident_id: r.get("incident_id")?,
+    })
 }
 
 fn feed_from_row(r: &Row<'_>) -> rusqlite::Result<FeedState> {
@@ -1717,6 +1867,7 @@ mod tests {
                     incident_id: Some(id),
                     analysis_json: "{}",
                     text: None,
+                    fingerprint: None,
                 })?;
             }
             tx.add_revision("A", 1, t(10), Some("s1"), &[])?;
@@ -1805,6 +1956,149 @@ mod tests {
     }
 
     #[test]
+    fn migration_4_moves_the_bands_of_stored_stories() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.db");
+        let h: u64 = 0x0123_4567_89ab_cdef;
+        {
+            let conn = Connection::open(&p).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch(MIGRATIONS[1]).unwrap();
+            conn.execute_batch(MIGRATIONS[2]).unwrap();
+            conn.pragma_update(None, "user_version", 3).unwrap();
+            let b = bands(h);
+            conn.execute(
+                "INSERT INTO stories (key, feed, source, title, seen_at, simhash, band0, band1, band2, band3, is_attack, confidence, incident_id, analysis)
+                 VALUES ('k-old', 'f', 's', 't', 0, ?1, ?2, ?3, ?4, ?5, 1, 0.9, 'I-1', '{}')",
+                params![h as i64, b[0], b[1], b[2], b[3]],
+            )
+            .unwrap();
+        }
+        let s = Store::open(&p).unwrap();
+        // three bits off, one in each of three bands: found through the fourth
+        let near = h ^ (1 << 3) ^ (1 << 20) ^ (1 << 40);
+        assert_eq!(
+            s.read(|tx| tx.near_duplicate_story(near, 3)).unwrap(),
+            Some(("k-old".to_string(), Some("I-1".to_string())))
+        );
+        let n: i64 = s
+            .lock()
+            .query_row("SELECT COUNT(*) FROM story_bands", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 4);
+    }
+
+    #[test]
+    fn migration_5_leaves_stored_stories_unfingerprinted() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.db");
+        {
+            // a database of the previous version with one stored story
+            let conn = Connection::open(&p).unwrap();
+            for m in &MIGRATIONS[..4] {
+                conn.execute_batch(m).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 4).unwrap();
+            conn.execute(
+                "INSERT INTO stories (key, feed, source, title, seen_at, simhash, band0, band1, band2, band3, is_attack, confidence, incident_id, analysis)
+                 VALUES ('k-old', 'f', 's', 't', 0, 7, 0, 0, 0, 0, 0, 0.5, NULL, '{}')",
+                [],
+            )
+            .unwrap();
+        }
+        let s = Store::open(&p).unwrap();
+        let version: i64 = s
+            .lock()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version as usize, MIGRATIONS.len());
+        // no fingerprint yet: never a reason to read it again
+        assert_eq!(
+            s.read(|tx| tx.story_known("k-old", None, "f", Some(1)))
+                .unwrap(),
+            Known::Unfingerprinted
+        );
+        let edits: i64 = s
+            .lock()
+            .query_row("SELECT edits FROM stories WHERE key = 'k-old'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(edits, 0);
+    }
+
+    #[test]
+    fn fingerprints_decide_which_stored_stories_are_read_again() {
+        let s = Store::open_in_memory().unwrap();
+        let story = |fingerprint, simhash| NewStory {
+            key: "guid:f:1",
+            feed: "f",
+            source: "s",
+            url: Some("https://x.example/1"),
+            url_norm: Some("x.example/1"),
+            title: "t",
+            language: None,
+            published: None,
+            simhash,
+            is_attack: false,
+            confidence: 0.5,
+            incident_id: None,
+            analysis_json: "{}",
+            text: None,
+            fingerprint,
+        };
+        let known = |key: &str, url: Option<&str>, feed: &str, f: Option<u64>| {
+            s.read(|tx| tx.story_known(key, url, feed, f)).unwrap()
+        };
+        // stored before fingerprints were kept
+        s.transaction(|tx| tx.insert_story(&story(None, 7)))
+            .unwrap();
+        assert_eq!(
+            known("guid:f:1", None, "f", Some(1)),
+            Known::Unfingerprinted
+        );
+        assert_eq!(known("guid:f:1", None, "f", None), Known::Stored);
+        s.transaction(|tx| tx.fill_fingerprint("guid:f:1", 1))
+            .unwrap();
+        assert_eq!(known("guid:f:1", None, "f", Some(1)), Known::Stored);
+        assert_eq!(
+            known("guid:f:1", None, "f", Some(2)),
+            Known::Changed(Prior {
+                title: "t".into(),
+                incident_id: None,
+                edits: 0
+            })
+        );
+        // the same key from another feed, or the same link under another key
+        assert_eq!(known("guid:f:1", None, "g", Some(2)), Known::Stored);
+        assert_eq!(
+            known("guid:f:2", Some("x.example/1"), "f", Some(2)),
+            Known::Stored
+        );
+        assert_eq!(
+            known("guid:f:2", Some("x.example/2"), "f", Some(2)),
+            Known::New
+        );
+        // read again: the new text is the stored one, found by its new hash
+        s.transaction(|tx| tx.revise_story(&story(Some(2), !7)))
+            .unwrap();
+        assert_eq!(known("guid:f:1", None, "f", Some(2)), Known::Stored);
+        let near = |h| s.read(|tx| tx.near_duplicate_story(h, 0)).unwrap();
+        assert_eq!(near(!7), Some(("guid:f:1".to_string(), None)));
+        assert_eq!(near(7), None);
+        // no more than MAX_STORY_EDITS times
+        for f in 3..(MAX_STORY_EDITS as u64 + 2) {
+            assert!(matches!(
+                known("guid:f:1", None, "f", Some(f)),
+                Known::Changed(_)
+            ));
+            s.transaction(|tx| tx.revise_story(&story(Some(f), 7)))
+                .unwrap();
+        }
+        assert_eq!(known("guid:f:1", None, "f", Some(99)), Known::Stored);
+    }
+
+    #[test]
     fn near_duplicates_found_by_band() {
         let s = Store::open_in_memory().unwrap();
         let h: u64 = 0xdead_beef_1234_5678;
@@ -1824,6 +2118,7 @@ mod tests {
                 incident_id: Some("I-1"),
                 analysis_json: "{}",
                 text: None,
+                fingerprint: None,
             })
         })
         .unwrap();

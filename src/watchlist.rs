@@ -295,6 +295,18 @@ pub struct Watchlist {
     pub max_per_hour: Option<u32>,
 }
 
+impl Watchlist {
+    /// Does the list look for keywords (so [`MatchInput::text`] matters)?
+    pub fn uses_text(&self) -> bool {
+        !self.keywords.is_empty() || !self.exclude_keywords.is_empty()
+    }
+
+    /// Does the list ask for languages (so [`MatchInput::languages`] matters)?
+    pub fn uses_languages(&self) -> bool {
+        !self.languages.is_empty()
+    }
+}
+
 /// What an incident is matched on besides its facts.
 pub struct MatchInput<'a> {
     pub incident: &'a Incident,
@@ -435,7 +447,8 @@ impl Watchlists {
         self.lists.iter().filter(|w| self.matches(w, m)).collect()
     }
 
-    fn matches(&self, w: &Watchlist, m: &MatchInput<'_>) -> bool {
+    /// Does the incident match this list (one of [`Watchlists::lists`])?
+    pub fn matches(&self, w: &Watchlist, m: &MatchInput<'_>) -> bool {
         self.where_matches(w, m.incident) && what_matches(w, m)
     }
 

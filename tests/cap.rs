@@ -45,6 +45,7 @@ fn story(key: &str, hours: i64, title: &str, text: &str) -> Story {
         published: Some(t0() + chrono::Duration::hours(hours)),
         published_offset_secs: None,
         language: Some("en".into()),
+        fingerprint: None,
     }
 }
 

@@ -4,12 +4,24 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn sahel_watch(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sahel-watch"))
+/// Run `sahel-watch ARGS` to its end: its output, standard output and error as text.
+fn sahel_watch(args: &[&str]) -> (Output, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_sahel-watch"))
         .args(args)
         .env_remove("SAHEL_WATCH_TEST_UNSET_SECRET")
         .output()
-        .expect("run sahel-watch")
+        .expect("run sahel-watch");
+    let (out, err) = text(&o);
+    (o, out, err)
+}
+
+/// The sample feed files.
+fn sample_feed_files() -> Vec<String> {
+    let feeds = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/feeds");
+    std::fs::read_dir(feeds)
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect()
 }
 
 fn text(o: &Output) -> (String, String) {
@@ -33,8 +45,7 @@ fn check_config_reports_every_error_of_a_file_at_once() {
         "c.toml",
         "[[watchlist]]\nname = \"a\"\nregions = [\"Tilaberi\"]\n[[watchlist]]\nname = \"b\"\nactors = [\"Boko Harm\"]\n",
     );
-    let o = sahel_watch(&["check-config", &f]);
-    let (_, err) = text(&o);
+    let (o, _, err) = sahel_watch(&["check-config", &f]);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
         err.contains(&format!("{f}:3:")) && err.contains("Tilaberi"),
@@ -71,8 +82,7 @@ type = "webhook"
 url = "http://127.0.0.1:9/h"
 "#,
     );
-    let o = sahel_watch(&["check-config", &f]);
-    let (out, err) = text(&o);
+    let (o, out, err) = sahel_watch(&["check-config", &f]);
     assert!(o.status.success(), "{err}");
     for want in [
         "niamey-office → hook, log (the daemon's log)",
@@ -117,8 +127,7 @@ secret_file = {:?}
         secret.display().to_string()
     );
     let f = write(dir.path(), "risky.toml", &body);
-    let o = sahel_watch(&["check-config", &f]);
-    let (out, err) = text(&o);
+    let (o, out, err) = sahel_watch(&["check-config", &f]);
     assert!(o.status.success(), "warnings only: {err}");
     for want in [
         "no [[watchlist]]",
@@ -130,8 +139,7 @@ secret_file = {:?}
         assert!(err.contains(want), "missing warning {want:?} in:\n{err}");
         assert!(out.contains(want), "missing warning {want:?} in:\n{out}");
     }
-    let o = sahel_watch(&["check-config", "--strict", &f]);
-    let (_, err) = text(&o);
+    let (o, _, err) = sahel_watch(&["check-config", "--strict", &f]);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
         err.contains("error: channel \"hook\": environment variable SAHEL_WATCH_TEST_UNSET_SECRET"),
@@ -144,7 +152,7 @@ secret_file = {:?}
         "sn.toml",
         "[[watchlist]]\nname = \"senegal\"\ncountries = [\"SN\"]\n",
     );
-    let (_, err) = text(&sahel_watch(&["check-config", &f]));
+    let (_, _, err) = sahel_watch(&["check-config", &f]);
     assert!(
         err.contains("country SN is outside the watched Sahel countries"),
         "{err}"
@@ -156,8 +164,7 @@ secret_file = {:?}
         "nofile.toml",
         "[[channel]]\nname = \"hook\"\ntype = \"webhook\"\nurl = \"http://127.0.0.1:9/h\"\nsecret_file = \"/nonexistent/hook.secret\"\n",
     );
-    let o = sahel_watch(&["check-config", &f]);
-    let (_, err) = text(&o);
+    let (o, _, err) = sahel_watch(&["check-config", &f]);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
         err.contains("error: channel \"hook\": secret file /nonexistent/hook.secret"),
@@ -169,8 +176,7 @@ secret_file = {:?}
 fn check_config_names_the_key_of_a_type_error() {
     let dir = tempfile::tempdir().unwrap();
     let f = write(dir.path(), "t.toml", "[daemon]\nstate_dir = 42\n");
-    let o = sahel_watch(&["check-config", &f]);
-    let (_, err) = text(&o);
+    let (_, _, err) = sahel_watch(&["check-config", &f]);
     assert!(
         err.contains(&format!(
             "{f}:2: daemon.state_dir: expected a path, found the integer 42"
@@ -189,16 +195,11 @@ fn readme_alert_fields_match_the_json() {
         .and_then(|b| b.split("```").next())
         .expect("an alert example in the README");
     let documented: serde_json::Value = serde_json::from_str(block).expect("valid JSON");
-    let feeds = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/feeds");
-    let files: Vec<String> = std::fs::read_dir(feeds)
-        .unwrap()
-        .map(|e| e.unwrap().path().display().to_string())
-        .collect();
+    let files = sample_feed_files();
     let mut args = vec!["replay"];
     args.extend(files.iter().map(String::as_str));
-    let o = sahel_watch(&args);
-    assert!(o.status.success(), "{}", text(&o).1);
-    let first = String::from_utf8(o.stdout).unwrap();
+    let (o, first, err) = sahel_watch(&args);
+    assert!(o.status.success(), "{err}");
     let actual: serde_json::Value =
         serde_json::from_str(first.lines().next().expect("an alert")).unwrap();
     let keys = |v: &serde_json::Value| {
@@ -225,15 +226,10 @@ fn readme_alert_fields_match_the_json() {
 
 #[test]
 fn replay_says_how_many_alerts_for_how_many_incidents() {
-    let feeds = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/feeds");
-    let files: Vec<String> = std::fs::read_dir(feeds)
-        .unwrap()
-        .map(|e| e.unwrap().path().display().to_string())
-        .collect();
+    let files = sample_feed_files();
     let mut args = vec!["replay"];
     args.extend(files.iter().map(String::as_str));
-    let o = sahel_watch(&args);
-    let (out, err) = text(&o);
+    let (o, out, err) = sahel_watch(&args);
     assert!(o.status.success(), "{err}");
     let alerts: Vec<serde_json::Value> = out
         .lines()
@@ -271,8 +267,7 @@ fn read_only_commands_never_create_state_and_say_where_they_looked() {
         vec!["incidents", "--config", &f],
         vec!["incidents", "--config", &f, "show", "X"],
     ] {
-        let o = sahel_watch(&args);
-        let (_, err) = text(&o);
+        let (o, _, err) = sahel_watch(&args);
         assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
         assert!(
             err.contains(&format!(
@@ -284,14 +279,13 @@ fn read_only_commands_never_create_state_and_say_where_they_looked() {
         assert!(!state.exists(), "{args:?} created {}", state.display());
     }
     let other = dir.path().join("other");
-    let o = sahel_watch(&[
+    let (_, _, err) = sahel_watch(&[
         "feeds",
         "--config",
         &f,
         "--state-dir",
         other.to_str().unwrap(),
     ]);
-    let (_, err) = text(&o);
     assert!(
         err.contains("(from --state-dir)") && err.contains(other.to_str().unwrap()),
         "{err}"
@@ -320,28 +314,27 @@ fn feeds_and_incidents_take_state_dir_and_feeds_prints_times_with_their_zone() {
             })
             .unwrap();
     }
-    let o = sahel_watch(&[
+    let (o, out, err) = sahel_watch(&[
         "feeds",
         "--config",
         &f,
         "--state-dir",
         state.to_str().unwrap(),
     ]);
-    let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");
     let row = out
         .lines()
         .find(|l| l.starts_with("wire"))
         .unwrap_or_else(|| panic!("{out}"));
     assert!(row.contains("2023-11-14 22:13:20 UTC"), "{row}");
-    let o = sahel_watch(&[
+    let (o, _, err) = sahel_watch(&[
         "incidents",
         "--config",
         &f,
         "--state-dir",
         state.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", text(&o).1);
+    assert!(o.status.success(), "{err}");
 }
 
 #[test]
@@ -352,24 +345,19 @@ fn classify_refuses_languages_it_does_not_know() {
         "s.txt",
         "Gunmen kill 12 near Djibo\nGunmen killed twelve civilians near Djibo on Tuesday.\n",
     );
-    let o = sahel_watch(&["classify", &story, "--lang", "de"]);
-    let (_, err) = text(&o);
+    let (o, _, err) = sahel_watch(&["classify", &story, "--lang", "de"]);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
         err.contains("'de'") && err.contains("en") && err.contains("fr"),
         "{err}"
     );
-    let o = sahel_watch(&["classify", &story, "--lang", "en"]);
-    assert!(o.status.success(), "{}", text(&o).1);
+    let (o, _, err) = sahel_watch(&["classify", &story, "--lang", "en"]);
+    assert!(o.status.success(), "{err}");
 }
 
 #[test]
 fn at_debug_each_story_s_fate_is_logged_once() {
-    let feeds = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/feeds");
-    let files: Vec<String> = std::fs::read_dir(feeds)
-        .unwrap()
-        .map(|e| e.unwrap().path().display().to_string())
-        .collect();
+    let files = sample_feed_files();
     let mut args = vec!["replay", "--updates", "configured"];
     args.extend(files.iter().map(String::as_str));
     let o = Command::new(env!("CARGO_BIN_EXE_sahel-watch"))
@@ -463,8 +451,7 @@ fn check_config_says_loudly_where_a_list_without_channels_sends() {
         "c.toml",
         "[[watchlist]]\nname = \"everything\"\n",
     );
-    let o = sahel_watch(&["check-config", &f]);
-    let (out, err) = text(&o);
+    let (o, out, err) = sahel_watch(&["check-config", &f]);
     assert!(o.status.success(), "{err}");
     assert!(
         out.contains("everything → log (the daemon's log only: no channels given)"),
@@ -505,8 +492,7 @@ fn incidents_show_says_which_watch_lists_were_told() {
             })
             .unwrap();
     }
-    let o = sahel_watch(&["incidents", "--config", &f, "show", "I-1"]);
-    let (out, err) = text(&o);
+    let (o, out, err) = sahel_watch(&["incidents", "--config", &f, "show", "I-1"]);
     assert!(o.status.success(), "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["watchlists_told"][0]["watchlist"], "niger");

@@ -17,16 +17,16 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use sahel_watch::config::Config;
 use sahel_watch::metrics::{Health, Metrics};
-use sahel_watch::model::{Alert, AlertEvent};
+use sahel_watch::model::AlertEvent;
 use sahel_watch::pipeline::{Pipeline, Settings, StoryStatus};
 use sahel_watch::sink::worker::Delivery;
 use sahel_watch::source::parse::parse_feed;
 use sahel_watch::source::scheduler::Scheduler;
 use sahel_watch::store::{NewOutbox, OutboxStatus, Store};
 
-use support::daemon::{free_port, toml_str};
+use support::daemon::free_port;
 use support::faults::*;
-use support::http_feeds::{consumer, FeedServer, Reply};
+use support::http_feeds::{consumer, wait_until, FeedServer, Reply};
 use support::http_receiver::{Receiver, Reply as Answer};
 
 // ---------------------------------------------------------------------------
@@ -40,9 +40,6 @@ fn gaz() -> &'static sahel_nlp::Gazetteer {
 fn config(text: &str) -> Config {
     Config::parse(text, "faults.toml", gaz()).unwrap_or_else(|e| panic!("test config: {e}\n{text}"))
 }
-
-const WATCH_ALL: &str =
-    "[[watchlist]]\nname = \"all\"\ncountries = [\"ML\", \"BF\", \"NE\", \"TD\", \"MR\"]\n";
 
 /// A pipeline on an in-memory store that queues to the implicit log channel.
 fn pipeline(max_story_age: &str) -> Pipeline {
@@ -59,11 +56,6 @@ fn pipeline(max_story_age: &str) -> Pipeline {
 
 fn outbox_rows(p: &Pipeline) -> usize {
     p.store().outbox_rows().unwrap().len()
-}
-
-/// An RFC 2822 date `hours` before now.
-fn hours_ago(hours: i64) -> String {
-    (Utc::now() - chrono::Duration::hours(hours)).to_rfc2822()
 }
 
 fn doc_reply(body: Vec<u8>, content_type: &str) -> Reply {
@@ -86,91 +78,8 @@ fn latin1_doc_declared_utf8() -> Vec<u8> {
     bytes.into_owned()
 }
 
-/// WATCH_ALL sending to every channel `channels` (TOML text) defines.
-fn watch_all_to(channels: &str) -> String {
-    let mut names = Vec::new();
-    let mut in_channel = false;
-    for l in channels.lines().map(str::trim) {
-        if l.starts_with('[') {
-            in_channel = l == "[[channel]]";
-        } else if let Some(n) = l.strip_prefix("name = ").filter(|_| in_channel) {
-            names.push(n.to_string());
-        }
-    }
-    format!("{WATCH_ALL}channels = [{}]\n", names.join(", "))
-}
-
-/// A daemon configuration: feeds are (name, url, interval).
-fn daemon_config(state: &Path, feeds: &[(&str, String, &str)], extra: &str) -> String {
-    let watch = watch_all_to(extra);
-    let mut s = format!(
-        r#"[daemon]
-state_dir = {state}
-listen = ""
-log_format = "text"
-max_story_age = "30d"
-connect_timeout = "2s"
-fetch_timeout = "5s"
-shutdown_grace = "2s"
-
-[alerts]
-retry_delay = "1s"
-max_retry_delay = "1s"
-
-{watch}
-{extra}
-"#,
-        state = toml_str(&state.display().to_string()),
-    );
-    for (name, url, interval) in feeds {
-        s.push_str(&format!(
-            "\n[[feed]]\nname = {}\nurl = {}\ninterval = \"{interval}\"\n",
-            toml_str(name),
-            toml_str(url)
-        ));
-    }
-    s
-}
-
-fn jsonl_channel(path: &Path) -> String {
-    format!(
-        "[[channel]]\nname = \"file\"\ntype = \"jsonl\"\npath = {}\n",
-        toml_str(&path.display().to_string())
-    )
-}
-
-fn launch<'a>(dir: &Path, config_path: &'a Path, name: &str) -> Launch<'a> {
-    Launch {
-        config: config_path,
-        log_path: dir.join(format!("{name}.log")),
-        env: vec![],
-        umask: None,
-        rust_log: "info",
-    }
-}
-
-fn read_alerts(path: &Path) -> Vec<Alert> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("an alert/1 line"))
-        .collect()
-}
-
 async fn sleep(ms: u64) {
     tokio::time::sleep(Duration::from_millis(ms)).await;
-}
-
-/// Poll `f` every 100 ms (without blocking the runtime) for at most `limit`.
-async fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if f() {
-            return true;
-        }
-        sleep(100).await;
-    }
-    f()
 }
 
 // ---------------------------------------------------------------------------
@@ -497,12 +406,16 @@ async fn daemon_takes_hostile_feeds_alerts_once_and_names_the_broken_ones() {
     .map(|(n, i)| (n, server.url(&format!("/{n}")), i))
     .collect();
     let cfg = dir.path().join("sahel-watch.toml");
-    std::fs::write(&cfg, daemon_config(&state, &feeds, &jsonl_channel(&jsonl))).unwrap();
+    std::fs::write(
+        &cfg,
+        daemon_config(&state, "", &feeds, &jsonl_channel(&jsonl)),
+    )
+    .unwrap();
     let mut d = Proc::start(launch(dir.path(), &cfg, "daemon"));
 
     // Djibo (typed), Gao (huge), Mopti (2099), Fada (dup), Tillaberi (latin1)
     let expected = 5;
-    let done = eventually(Duration::from_secs(20), || {
+    let done = wait_until(Duration::from_secs(20), || {
         read_alerts(&jsonl).len() >= expected
     })
     .await;
@@ -617,12 +530,16 @@ async fn ten_thousand_items_bounded_memory_and_the_healthy_feed_keeps_its_schedu
         ("healthy", server.url("/healthy"), "1s"),
     ];
     let cfg = dir.path().join("sahel-watch.toml");
-    std::fs::write(&cfg, daemon_config(&state, &feeds, &jsonl_channel(&jsonl))).unwrap();
+    std::fs::write(
+        &cfg,
+        daemon_config(&state, "", &feeds, &jsonl_channel(&jsonl)),
+    )
+    .unwrap();
     let t0 = Instant::now();
     let mut d = Proc::start(launch(dir.path(), &cfg, "daemon"));
     let db = state.join("sahel-watch.sqlite");
     let stored = || query_i64(&db, "SELECT COUNT(*) FROM stories").unwrap_or(0) as usize;
-    let done = eventually(Duration::from_secs(45), || stored() > ITEMS).await;
+    let done = wait_until(Duration::from_secs(45), || stored() > ITEMS).await;
     let took = t0.elapsed();
     d.assert_alive("after the big feed");
     let peak = d.peak_rss();
@@ -732,7 +649,7 @@ async fn webhook_slower_than_its_timeout_is_retried_and_delivered_once_when_fast
     let run = tokio::spawn(d.clone().run(stop.clone()));
     d.wake();
     assert!(
-        eventually(Duration::from_secs(5), || row(&store).attempts >= 1).await,
+        wait_until(Duration::from_secs(5), || row(&store).attempts >= 1).await,
         "no attempt"
     );
     let r = row(&store);
@@ -743,7 +660,7 @@ async fn webhook_slower_than_its_timeout_is_retried_and_delivered_once_when_fast
         "{err}"
     );
     assert!(
-        eventually(Duration::from_secs(15), || row(&store).status
+        wait_until(Duration::from_secs(15), || row(&store).status
             == OutboxStatus::Delivered)
         .await,
         "{:?}",
@@ -796,7 +713,7 @@ async fn disk_full_is_logged_survived_and_nothing_is_lost_or_sent_twice() {
     let cfg = dir.path().join("sahel-watch.toml");
     std::fs::write(
         &cfg,
-        daemon_config(&state, &[("wire", server.url("/wire"), "1s")], &hook),
+        daemon_config(&state, "", &[("wire", server.url("/wire"), "1s")], &hook),
     )
     .unwrap();
     let db = state.join("sahel-watch.sqlite");
@@ -809,7 +726,7 @@ async fn disk_full_is_logged_survived_and_nothing_is_lost_or_sent_twice() {
             .count()
     };
     assert!(
-        eventually(Duration::from_secs(15), || rows("pending") == 3).await,
+        wait_until(Duration::from_secs(15), || rows("pending") == 3).await,
         "three alerts queued: {:?}\n{}",
         outbox(&db, "hook"),
         d.log()
@@ -828,7 +745,7 @@ async fn disk_full_is_logged_survived_and_nothing_is_lost_or_sent_twice() {
     );
     // SQLite says "database or disk is full" on ENOSPC, "disk I/O error" on EFBIG
     let symptom = if squeeze.is_tmpfs() { "full" } else { "error" };
-    let logged = eventually(Duration::from_secs(10), || {
+    let logged = wait_until(Duration::from_secs(10), || {
         d.log().lines().any(|l| {
             l.contains("processing failed") && l.contains("feed=wire") && l.contains(symptom)
         })
@@ -864,7 +781,7 @@ async fn disk_full_is_logged_survived_and_nothing_is_lost_or_sent_twice() {
 
     // space is back: the new stories are stored, everything is delivered once
     squeeze.release();
-    let all = eventually(Duration::from_secs(20), || {
+    let all = wait_until(Duration::from_secs(20), || {
         rows("delivered") == 6 && keys(&rx).len() == 6
     })
     .await;
@@ -964,7 +881,12 @@ timeout = "2s"
     let cfg = dir.path().join("sahel-watch.toml");
     std::fs::write(
         &cfg,
-        daemon_config(&state, &[("wire", server.url("/wire"), "1s")], &channels),
+        daemon_config(
+            &state,
+            "",
+            &[("wire", server.url("/wire"), "1s")],
+            &channels,
+        ),
     )
     .unwrap();
     let env = vec![
@@ -1015,7 +937,7 @@ timeout = "2s"
     l.rust_log = "debug";
     let mut d = Proc::start(l);
     let failing = |ch: &str| format!("delivery channel \"{ch}\" is failing");
-    let both = eventually(Duration::from_secs(20), || {
+    let both = wait_until(Duration::from_secs(20), || {
         let log = d.log();
         log.contains(&failing("mail")) && log.contains(&failing("hook"))
     })
@@ -1055,6 +977,7 @@ async fn state_database_wal_and_jsonl_output_are_owner_only() {
         &cfg,
         daemon_config(
             &state,
+            "",
             &[("wire", server.url("/wire"), "1s")],
             &jsonl_channel(&jsonl),
         ),
@@ -1064,7 +987,7 @@ async fn state_database_wal_and_jsonl_output_are_owner_only() {
     l.umask = Some(0);
     let mut d = Proc::start(l);
     assert!(
-        eventually(Duration::from_secs(15), || read_alerts(&jsonl).len() == 1).await,
+        wait_until(Duration::from_secs(15), || read_alerts(&jsonl).len() == 1).await,
         "{}",
         d.log()
     );

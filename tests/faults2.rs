@@ -6,149 +6,14 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
-use support::daemon::toml_str;
 use support::faults::*;
-use support::http_feeds::{FeedServer, Reply};
+use support::http_feeds::{wait_until, FeedServer, Reply};
 use support::smtp::{SmtpOptions, SmtpServer};
-
-const WATCH_ALL: &str =
-    "[[watchlist]]\nname = \"all\"\ncountries = [\"ML\", \"BF\", \"NE\", \"TD\", \"MR\"]\n";
-
-/// An RFC 2822 date `hours` before now.
-fn hours_ago(hours: i64) -> String {
-    (Utc::now() - chrono::Duration::hours(hours)).to_rfc2822()
-}
-
-/// WATCH_ALL sending to every channel `channels` (TOML text) defines, or
-/// to the daemon's log when it defines none.
-fn watch_all_to(channels: &str) -> String {
-    let mut names = Vec::new();
-    let mut in_channel = false;
-    for l in channels.lines().map(str::trim) {
-        if l.starts_with('[') {
-            in_channel = l == "[[channel]]";
-        } else if let Some(n) = l.strip_prefix("name = ").filter(|_| in_channel) {
-            names.push(n.to_string());
-        }
-    }
-    if names.is_empty() {
-        names.push("\"log\"".to_string());
-    }
-    format!("{WATCH_ALL}channels = [{}]\n", names.join(", "))
-}
-
-/// A daemon configuration: feeds are (name, url, interval).
-fn daemon_config(
-    state: &Path,
-    listen: &str,
-    feeds: &[(&str, String, &str)],
-    extra: &str,
-) -> String {
-    let mut s = format!(
-        r#"[daemon]
-state_dir = {state}
-listen = {listen}
-log_format = "text"
-max_story_age = "30d"
-connect_timeout = "2s"
-fetch_timeout = "5s"
-shutdown_grace = "2s"
-
-[alerts]
-retry_delay = "200ms"
-max_retry_delay = "1s"
-
-{watch}
-{extra}
-"#,
-        state = toml_str(&state.display().to_string()),
-        listen = toml_str(listen),
-        watch = watch_all_to(extra),
-    );
-    for (name, url, interval) in feeds {
-        s.push_str(&format!(
-            "\n[[feed]]\nname = {}\nurl = {}\ninterval = \"{interval}\"\n",
-            toml_str(name),
-            toml_str(url)
-        ));
-    }
-    s
-}
-
-fn jsonl_channel(path: &Path) -> String {
-    format!(
-        "[[channel]]\nname = \"file\"\ntype = \"jsonl\"\npath = {}\n",
-        toml_str(&path.display().to_string())
-    )
-}
-
-fn launch<'a>(dir: &Path, config_path: &'a Path, name: &str) -> Launch<'a> {
-    Launch {
-        config: config_path,
-        log_path: dir.join(format!("{name}.log")),
-        env: vec![],
-        umask: None,
-        rust_log: "info",
-    }
-}
-
-fn lines(path: &Path) -> usize {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .count()
-}
-
-/// Run `sahel-watch ARGS` to its end, at most `limit` (killed after that:
-/// the test then fails on the status).
-fn run_cli(args: &[&str], limit: Duration) -> (Option<std::process::ExitStatus>, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sahel-watch"))
-        .args(args)
-        .env("RUST_LOG", "info")
-        .env_remove("NOTIFY_SOCKET")
-        .env_remove("WATCHDOG_USEC")
-        .env_remove("WATCHDOG_PID")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn sahel-watch");
-    let deadline = Instant::now() + limit;
-    let mut status = None;
-    while Instant::now() < deadline {
-        if let Some(s) = child.try_wait().expect("try_wait") {
-            status = Some(s);
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    if status.is_none() {
-        let _ = child.kill();
-    }
-    let Output { stdout, stderr, .. } = child.wait_with_output().expect("wait");
-    (
-        status,
-        String::from_utf8_lossy(&stdout).into_owned(),
-        String::from_utf8_lossy(&stderr).into_owned(),
-    )
-}
-
-async fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if f() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    f()
-}
 
 // ---------------------------------------------------------------------------
 // State
@@ -158,28 +23,21 @@ async fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
 /// commands still read. Once the first is gone, a daemon starts again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_daemon_on_one_state_directory_refuses_to_start() {
-    let dir = tempfile::tempdir().unwrap();
     let server = FeedServer::start().await;
     server.route(
         "/feed",
         Reply::rss(rss_doc("Outlet", "en", &[attack_item(0, &hours_ago(1))])),
     );
-    let state = dir.path().join("state");
-    let jsonl = dir.path().join("alerts.jsonl");
-    let cfg = dir.path().join("sw.toml");
-    std::fs::write(
-        &cfg,
-        daemon_config(
-            &state,
-            "",
-            &[("feed", server.url("/feed"), "1s")],
-            &jsonl_channel(&jsonl),
-        ),
-    )
-    .unwrap();
+    let DaemonDir {
+        dir,
+        state,
+        jsonl,
+        cfg,
+        ..
+    } = DaemonDir::with_jsonl("", &[("feed", server.url("/feed"), "1s")], |c| c);
     let mut first = Proc::start(launch(dir.path(), &cfg, "first"));
     assert!(
-        eventually(Duration::from_secs(20), || lines(&jsonl) == 1).await,
+        wait_until(Duration::from_secs(20), || lines(&jsonl) == 1).await,
         "the first daemon alerts; log:\n{}",
         first.log()
     );
@@ -218,28 +76,20 @@ async fn a_second_daemon_on_one_state_directory_refuses_to_start() {
 /// Neither file is touched.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_emptied_or_damaged_database_is_refused_not_recreated() {
-    let dir = tempfile::tempdir().unwrap();
     let server = FeedServer::start().await;
     let items: Vec<Item> = (0..4).map(|i| attack_item(i, &hours_ago(1))).collect();
     server.route("/feed", Reply::rss(rss_doc("Outlet", "en", &items)));
-    let state = dir.path().join("state");
-    let db = state.join("sahel-watch.sqlite");
-    let jsonl = dir.path().join("alerts.jsonl");
-    let cfg = dir.path().join("sw.toml");
-    std::fs::write(
-        &cfg,
-        daemon_config(
-            &state,
-            "",
-            &[("feed", server.url("/feed"), "1s")],
-            &jsonl_channel(&jsonl),
-        ),
-    )
-    .unwrap();
+    let DaemonDir {
+        dir,
+        db,
+        jsonl,
+        cfg,
+        ..
+    } = DaemonDir::with_jsonl("", &[("feed", server.url("/feed"), "1s")], |c| c);
     let cfg_s = cfg.display().to_string();
     let mut d = Proc::start(launch(dir.path(), &cfg, "first"));
     assert!(
-        eventually(Duration::from_secs(30), || lines(&jsonl) == 4).await,
+        wait_until(Duration::from_secs(30), || lines(&jsonl) == 4).await,
         "log:\n{}",
         d.log()
     );
@@ -307,7 +157,7 @@ async fn failed_deliveries_are_listed_and_queued_again_by_outbox_retry() {
     let cfg_s = cfg.display().to_string();
     let mut d = Proc::start(launch(dir.path(), &cfg, "daemon"));
     assert!(
-        eventually(Duration::from_secs(30), || {
+        wait_until(Duration::from_secs(30), || {
             outbox(&db, "mail").iter().any(|(_, s)| s == "failed")
         })
         .await,
@@ -363,7 +213,7 @@ async fn failed_deliveries_are_listed_and_queued_again_by_outbox_retry() {
         d.log()
     );
     assert!(
-        eventually(Duration::from_secs(10), || {
+        wait_until(Duration::from_secs(10), || {
             outbox(&db, "mail") == vec![(outbox(&db, "mail")[0].0.clone(), "delivered".into())]
         })
         .await
@@ -383,7 +233,6 @@ async fn failed_deliveries_are_listed_and_queued_again_by_outbox_retry() {
 /// within shutdown_grace.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deeply_nested_markup_is_bounded_and_sigterm_ends_the_process() {
-    let dir = tempfile::tempdir().unwrap();
     let server = FeedServer::start().await;
     let depth = 100_000;
     let nested = format!(
@@ -401,22 +250,12 @@ async fn deeply_nested_markup_is_bounded_and_sigterm_ends_the_process() {
             &[hostile.clone(), attack_item(2, &hours_ago(1))],
         )),
     );
-    let state = dir.path().join("state");
-    let jsonl = dir.path().join("alerts.jsonl");
-    let cfg = dir.path().join("sw.toml");
-    std::fs::write(
-        &cfg,
-        daemon_config(
-            &state,
-            "",
-            &[("deep", server.url("/deep"), "1s")],
-            &jsonl_channel(&jsonl),
-        ),
-    )
-    .unwrap();
+    let DaemonDir {
+        dir, jsonl, cfg, ..
+    } = DaemonDir::with_jsonl("", &[("deep", server.url("/deep"), "1s")], |c| c);
     let mut d = Proc::start(launch(dir.path(), &cfg, "deep"));
     assert!(
-        eventually(Duration::from_secs(30), || lines(&jsonl) == 1).await,
+        wait_until(Duration::from_secs(30), || lines(&jsonl) == 1).await,
         "the attack story next to the hostile item is alerted; log:\n{}",
         d.log()
     );
@@ -449,7 +288,6 @@ async fn deeply_nested_markup_is_bounded_and_sigterm_ends_the_process() {
 /// now stays under 30 x the body cap, and the feed's attack story is alerted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tag_flood_inside_the_size_cap_keeps_memory_bounded() {
-    let dir = tempfile::tempdir().unwrap();
     let server = FeedServer::start().await;
     let mut flood = Item::new(
         "flood",
@@ -466,27 +304,18 @@ async fn a_tag_flood_inside_the_size_cap_keeps_memory_bounded() {
         doc.len()
     );
     server.route("/flood", Reply::rss(doc));
-    let state = dir.path().join("state");
-    let jsonl = dir.path().join("alerts.jsonl");
-    let cfg = dir.path().join("sw.toml");
     let cap: u64 = 12_000_000;
-    std::fs::write(
-        &cfg,
-        daemon_config(
-            &state,
-            "",
-            &[("flood", server.url("/flood"), "1s")],
-            &jsonl_channel(&jsonl),
-        )
-        .replace(
+    let DaemonDir {
+        dir, jsonl, cfg, ..
+    } = DaemonDir::with_jsonl("", &[("flood", server.url("/flood"), "1s")], |c| {
+        c.replace(
             "shutdown_grace = \"2s\"",
             "shutdown_grace = \"2s\"\nmax_body_size = \"12MB\"",
-        ),
-    )
-    .unwrap();
+        )
+    });
     let mut d = Proc::start(launch(dir.path(), &cfg, "flood"));
     assert!(
-        eventually(Duration::from_secs(60), || lines(&jsonl) == 1).await,
+        wait_until(Duration::from_secs(60), || lines(&jsonl) == 1).await,
         "log:\n{}",
         d.log()
     );
@@ -663,7 +492,7 @@ async fn control_characters_and_unsafe_links_never_reach_the_atom_feed() {
     let mut d = Proc::start(launch(dir.path(), &cfg, "atom"));
     let db = state.join("sahel-watch.sqlite");
     assert!(
-        eventually(Duration::from_secs(30), || {
+        wait_until(Duration::from_secs(30), || {
             query_i64(
                 &db,
                 "SELECT COUNT(DISTINCT incident_id) FROM stories WHERE incident_id IS NOT NULL",
@@ -900,6 +729,239 @@ fn a_story_without_a_date_joins_the_dated_incident() {
 }
 
 // ---------------------------------------------------------------------------
+// Items edited under the same guid
+
+/// The item of `guid` reporting `killed` dead near Djibo.
+fn djibo_item(guid: &str, killed: u32, date: &str) -> Item {
+    Item::new(
+        guid,
+        &format!("Gunmen kill {killed} civilians near Djibo"),
+        &format!("https://outlet.example/news/{guid}"),
+        &format!(
+            "Gunmen on motorbikes killed {killed} civilians in a raid on a village near Djibo in northern Burkina Faso on Tuesday, residents said."
+        ),
+        date,
+    )
+}
+
+/// An item that keeps its guid while its text changes (a toll going from 15
+/// to 65) is read again: the incident's toll becomes 65 and watch-lists that
+/// want updates get one `incident.updated`; the same changed text fetched
+/// again alerts nothing, and no second incident or story is made (it was
+/// ignored after the first time).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_text_under_a_known_guid_updates_its_incident_once() {
+    let server = FeedServer::start().await;
+    let date = hours_ago(1);
+    server.route(
+        "/feed",
+        Reply::rss(rss_doc("Outlet", "en", &[djibo_item("toll", 15, &date)])),
+    );
+    let DaemonDir {
+        dir,
+        db,
+        jsonl,
+        cfg,
+        ..
+    } = DaemonDir::with_jsonl("", &[("feed", server.url("/feed"), "1s")], |c| {
+        c.replace("[alerts]\n", "[alerts]\nupdates = true\n")
+    });
+    let mut d = Proc::start(launch(dir.path(), &cfg, "edited"));
+    assert!(
+        wait_until(Duration::from_secs(30), || lines(&jsonl) == 1).await,
+        "log:\n{}",
+        d.log()
+    );
+    let alerts = || -> Vec<serde_json::Value> {
+        std::fs::read_to_string(&jsonl)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    assert_eq!(alerts()[0]["event"], "incident.new");
+    assert_eq!(alerts()[0]["incident"]["killed"], 15);
+
+    // the same guid, link and date; the toll revised
+    server.route(
+        "/feed",
+        Reply::rss(rss_doc("Outlet", "en", &[djibo_item("toll", 65, &date)])),
+    );
+    assert!(
+        wait_until(Duration::from_secs(30), || lines(&jsonl) == 2).await,
+        "the revised text is read again and alerted as an update; log:\n{}",
+        d.log()
+    );
+    let update = &alerts()[1];
+    assert_eq!(update["event"], "incident.updated", "{update}");
+    assert_eq!(update["incident"]["killed"], 65, "{update}");
+    assert_eq!(update["incident"]["id"], alerts()[0]["incident"]["id"]);
+    assert!(
+        update["changes"].to_string().contains("killed 15 → 65"),
+        "{update}"
+    );
+    let polls = server.hits_of("/feed").len();
+    // more polls of the same (changed) text: nothing more
+    assert!(
+        wait_until(Duration::from_secs(20), || server.hits_of("/feed").len()
+            >= polls + 3)
+        .await
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(lines(&jsonl), 2, "nothing alerted twice: {:?}", alerts());
+    assert_eq!(
+        query_i64(&db, "SELECT killed FROM incidents"),
+        Some(65),
+        "the incident's toll"
+    );
+    assert_eq!(query_i64(&db, "SELECT COUNT(*) FROM incidents"), Some(1));
+    assert_eq!(query_i64(&db, "SELECT COUNT(*) FROM stories"), Some(1));
+    assert_eq!(
+        query_i64(&db, "SELECT edits FROM stories"),
+        Some(1),
+        "read again once"
+    );
+    let text: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT text FROM stories", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        text.contains("killed 65"),
+        "the stored story is the new text: {text}"
+    );
+    d.assert_alive("end");
+    assert!(d.stop(Duration::from_secs(10)).is_some_and(|s| s.success()));
+    // and a restart reads nothing again
+    let mut again = Proc::start(launch(dir.path(), &cfg, "again"));
+    let polls = server.hits_of("/feed").len();
+    assert!(
+        wait_until(Duration::from_secs(20), || server.hits_of("/feed").len()
+            >= polls + 2)
+        .await
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(lines(&jsonl), 2, "a restart sends nothing again");
+    assert_eq!(query_i64(&db, "SELECT edits FROM stories"), Some(1));
+    assert!(again
+        .stop(Duration::from_secs(10))
+        .is_some_and(|s| s.success()));
+}
+
+/// An item whose text flaps between two versions on every poll is read
+/// again at most `MAX_STORY_EDITS` times and alerts at most once per real
+/// change (the higher toll stays; going back down is no news); a toll that
+/// keeps rising alerts while the rises are significant, within the same cap.
+#[test]
+fn an_item_whose_text_flaps_is_read_again_a_bounded_number_of_times() {
+    use sahel_watch::pipeline::{Pipeline, Settings, StoryStatus};
+    use std::sync::Arc;
+    let gaz = sahel_nlp::Gazetteer::embedded();
+    let cfg = sahel_watch::config::Config::parse(
+        &format!("[daemon]\nmax_story_age = \"30d\"\n[alerts]\nupdates = true\n{WATCH_ALL}"),
+        "faults2.toml",
+        &gaz,
+    )
+    .unwrap();
+    let p = Pipeline::new(
+        Arc::new(sahel_watch::store::Store::open_in_memory().unwrap()),
+        Settings::new(&cfg, gaz.clone(), true),
+        sahel_watch::metrics::Metrics::default(),
+    );
+    let date = hours_ago(3);
+    let version = |killed: u32| {
+        let doc = rss_doc("Outlet", "en", &[djibo_item("flap", killed, &date)]);
+        sahel_watch::source::parse::parse_feed(doc.as_bytes(), "feed", None, None)
+            .unwrap()
+            .stories
+            .remove(0)
+    };
+    let (low, high) = (version(15), version(65));
+    assert_eq!(low.key, high.key);
+    let first = p.process(&low, Utc::now()).unwrap();
+    assert!(
+        matches!(first.status, StoryStatus::NewIncident { .. }),
+        "{:?}",
+        first.status
+    );
+    let mut statuses = Vec::new();
+    let mut alerts: Vec<_> = first
+        .alerts
+        .iter()
+        .map(|a| (a.event, a.incident.killed))
+        .collect();
+    for i in 0..60 {
+        let s = if i % 2 == 0 { &high } else { &low };
+        let o = p.process(s, Utc::now()).unwrap();
+        alerts.extend(o.alerts.iter().map(|a| (a.event, a.incident.killed)));
+        statuses.push(o.status);
+        if i == 0 {
+            // the same text twice in a row is seen, not read again
+            assert_eq!(
+                p.process(&high, Utc::now()).unwrap().status,
+                StoryStatus::Seen
+            );
+        }
+    }
+    use sahel_watch::model::AlertEvent;
+    assert_eq!(
+        alerts,
+        [(AlertEvent::New, Some(15)), (AlertEvent::Updated, Some(65))],
+        "one new, one update: {statuses:?}"
+    );
+    let revised = statuses
+        .iter()
+        .filter(|s| matches!(s, StoryStatus::Revised { .. }))
+        .count();
+    assert_eq!(
+        revised,
+        sahel_watch::store::MAX_STORY_EDITS as usize,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses[revised..].iter().all(|s| *s == StoryStatus::Seen),
+        "{statuses:?}"
+    );
+    // the re-read that changed the incident is one of its revisions, made
+    // by that story, as a joining story's would be
+    let StoryStatus::NewIncident { incident } = &first.status else {
+        unreachable!()
+    };
+    let revisions = p.store().revisions(incident).unwrap();
+    assert_eq!(
+        revisions
+            .iter()
+            .map(|r| (r.revision, r.story_key.as_deref()))
+            .collect::<Vec<_>>(),
+        [(1, Some(low.key.as_str())), (2, Some(high.key.as_str()))],
+        "{revisions:?}"
+    );
+    assert!(
+        revisions[1].changes.iter().any(|c| c.contains("65")),
+        "{revisions:?}"
+    );
+
+    // a toll rising on every edit (another item of the same incident): an
+    // update per significant rise, within the same cap
+    let rising = |killed: u32| {
+        let mut s = version(killed);
+        s.key = "guid:feed:rising".into();
+        s.url = Some("https://outlet.example/news/rising".into());
+        s
+    };
+    p.process(&rising(100), Utc::now()).unwrap();
+    let mut alerts = 0;
+    for killed in (1..=40).map(|k| 100 + 10 * k) {
+        alerts += p.process(&rising(killed), Utc::now()).unwrap().alerts.len();
+    }
+    assert_eq!(
+        alerts,
+        sahel_watch::store::MAX_STORY_EDITS as usize,
+        "each rise of 10 is significant, until the cap"
+    );
+    assert_eq!(p.store().recent_incidents(10, true).unwrap().len(), 1);
+}
+
+// ---------------------------------------------------------------------------
 // Smaller
 
 /// No "a stage has stopped beating ... delivery=None" right after start, and
@@ -1048,28 +1110,20 @@ fn idle_and_half_sent_connections_to_the_endpoint_are_closed() {
 /// logging an error every second.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_damaged_under_a_running_daemon_stop_it_non_zero() {
-    let dir = tempfile::tempdir().unwrap();
     let server = FeedServer::start().await;
     let items: Vec<Item> = (0..6).map(|i| attack_item(i, &hours_ago(1))).collect();
     server.route("/feed", Reply::rss(rss_doc("Outlet", "en", &items)));
-    let state = dir.path().join("state");
-    let db = state.join("sahel-watch.sqlite");
-    let jsonl = dir.path().join("alerts.jsonl");
     let listen = format!("127.0.0.1:{}", support::daemon::free_port());
-    let cfg = dir.path().join("sw.toml");
-    std::fs::write(
-        &cfg,
-        daemon_config(
-            &state,
-            &listen,
-            &[("feed", server.url("/feed"), "1s")],
-            &jsonl_channel(&jsonl),
-        ),
-    )
-    .unwrap();
+    let DaemonDir {
+        dir,
+        db,
+        jsonl,
+        cfg,
+        ..
+    } = DaemonDir::with_jsonl(&listen, &[("feed", server.url("/feed"), "1s")], |c| c);
     let mut d = Proc::start(launch(dir.path(), &cfg, "damaged"));
     assert!(
-        eventually(Duration::from_secs(30), || lines(&jsonl) == 6).await,
+        wait_until(Duration::from_secs(30), || lines(&jsonl) == 6).await,
         "log:\n{}",
         d.log()
     );

@@ -7,34 +7,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use sahel_watch::model::{Alert, AlertEvent};
+use sahel_watch::model::AlertEvent;
 use support::daemon::toml_str;
-use support::faults::{attack_item, rss_doc, Item, Launch, Proc};
-use support::http_feeds::{FeedServer, Reply};
-
-fn hours_ago(hours: i64) -> String {
-    (Utc::now() - chrono::Duration::hours(hours)).to_rfc2822()
-}
-
-fn read_alerts(path: &Path) -> Vec<Alert> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("an alert/1 line"))
-        .collect()
-}
-
-/// Poll `f` every 100 ms (without blocking the runtime) for at most `limit`.
-async fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if f() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    f()
-}
+use support::faults::{attack_item, hours_ago, read_alerts, rss_doc, Item, Launch, Proc};
+use support::http_feeds::{wait_until, FeedServer, Reply};
 
 fn config(dir: &Path, feed_url: &str, jsonl: &Path) -> String {
     format!(
@@ -69,9 +45,9 @@ async fn first_poll_stores_the_backlog_alerts_only_recent_stories_and_later_stor
         umask: None,
         rust_log: "info,sahel_watch::pipeline=debug",
     });
-    let gao = eventually(Duration::from_secs(20), || !read_alerts(&jsonl).is_empty()).await;
+    let gao = wait_until(Duration::from_secs(20), || !read_alerts(&jsonl).is_empty()).await;
     assert!(gao, "no alert; log:\n{}", d.log());
-    let ok = eventually(Duration::from_secs(10), || {
+    let ok = wait_until(Duration::from_secs(10), || {
         d.log()
             .contains("first poll of the feed: 1 older attack story stored without alerts")
     })
@@ -99,7 +75,7 @@ async fn first_poll_stores_the_backlog_alerts_only_recent_stories_and_later_stor
         "/wire",
         Reply::rss(rss_doc("Wire", "en", &[old, fresh, follow_up])),
     );
-    let ok = eventually(Duration::from_secs(20), || read_alerts(&jsonl).len() >= 2).await;
+    let ok = wait_until(Duration::from_secs(20), || read_alerts(&jsonl).len() >= 2).await;
     assert!(ok, "no alert for the follow-up; log:\n{}", d.log());
     let alerts = read_alerts(&jsonl);
     let djibo = &alerts[1];

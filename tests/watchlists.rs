@@ -648,6 +648,7 @@ mod per_list {
             published: Some(t0() + Duration::hours(hours)),
             published_offset_secs: None,
             language: Some("en".into()),
+            fingerprint: None,
         }
     }
 

@@ -88,6 +88,31 @@ pub fn story_key(
     format!("hash:{}", &hex::encode(h.finalize())[..24])
 }
 
+/// A fingerprint of an item's text (title, then summary and content as
+/// one text): SHA-256 of the words, lower-cased and joined by single
+/// spaces, cut to 64 bits. Spacing, line breaks and case do not change it;
+/// any other edit does (a toll going from 15 to 65). Stable across versions
+/// (it is stored).
+pub fn text_fingerprint(title: &str, text: &str) -> u64 {
+    let mut h = Sha256::new();
+    let mut buf = String::new();
+    for (i, w) in title
+        .split_whitespace()
+        .chain(std::iter::once("\u{0}"))
+        .chain(text.split_whitespace())
+        .enumerate()
+    {
+        if i > 0 {
+            h.update(b" ");
+        }
+        buf.clear();
+        buf.extend(w.chars().flat_map(char::to_lowercase));
+        h.update(buf.as_bytes());
+    }
+    let d = h.finalize();
+    u64::from_be_bytes(d[..8].try_into().expect("8 bytes"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,6 +128,27 @@ mod tests {
             normalize_url("https://example.org/a/b/")
         );
         assert_eq!(normalize_url("mailto:a@b.c"), None);
+    }
+
+    #[test]
+    fn fingerprints_ignore_spacing_and_case_but_not_words() {
+        let a = text_fingerprint("Gunmen kill 15", "Fifteen  were killed.\n\nNear Djibo.");
+        assert_eq!(
+            a,
+            text_fingerprint(" gunmen KILL 15 ", "fifteen were killed. near djibo.")
+        );
+        assert_ne!(
+            a,
+            text_fingerprint("Gunmen kill 65", "Fifteen were killed. Near Djibo.")
+        );
+        assert_ne!(
+            a,
+            text_fingerprint("Gunmen kill 15", "Sixty-five were killed. Near Djibo.")
+        );
+        // a word moved from the title to the text is an edit
+        assert_ne!(text_fingerprint("a b", "c"), text_fingerprint("a", "b c"));
+        // stored: the same value in every version
+        assert_eq!(text_fingerprint("Title", "Text"), 0x4d59_31a2_104e_4e2f);
     }
 
     #[test]

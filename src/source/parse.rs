@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 
-use super::identity::{normalize_url, story_key};
+use super::identity::{normalize_url, story_key, text_fingerprint};
 use crate::model::Story;
 
 /// Longest title kept (characters); longer ones are cut.
@@ -132,6 +132,7 @@ pub fn parse_feed(
             .as_deref()
             .map(|l| l.to_ascii_lowercase().chars().take(2).collect::<String>())
             .or_else(|| feed_lang.clone());
+        let fingerprint = Some(text_fingerprint(&title, &text));
         stories.push(Story {
             key,
             feed: feed_name.to_string(),
@@ -143,6 +144,7 @@ pub fn parse_feed(
             published,
             published_offset_secs: None,
             language: lang,
+            fingerprint,
         });
     }
     // feed-rs keeps timestamps in UTC; recover the outlet's own offset from

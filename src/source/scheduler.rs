@@ -32,7 +32,7 @@ use super::FeedBatch;
 use crate::config::{Config, FeedConfig, FullText};
 use crate::metrics::{Health, Metrics};
 use crate::model::Story;
-use crate::store::{FeedState, Store};
+use crate::store::{FeedState, Known, Store};
 
 /// Items with less text than this (characters) are teasers for `fetch_full_text = "auto"`.
 pub const TEASER_CHARS: usize = 400;
@@ -113,12 +113,24 @@ struct Snapshot {
     body_digest: Option<[u8; 32]>,
 }
 
+/// What the pipeline has of an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stored {
+    /// Nothing: a new item.
+    No,
+    /// The item, with another text: it is read again.
+    Changed,
+    /// The item as it is (or an earlier item of the same document has its
+    /// key): nothing to do.
+    Yes,
+}
+
 /// A successful fetch and parse of a changed feed.
 struct Changed {
     body_digest: Option<[u8; 32]>,
     stories: Vec<Story>,
-    /// Per story: already stored by the pipeline.
-    seen: Vec<bool>,
+    /// Per story: what the pipeline has of it.
+    stored: Vec<Stored>,
     etag: Option<String>,
     last_modified: Option<String>,
     moved_to: Option<String>,
@@ -410,15 +422,16 @@ impl Scheduler {
                     .items
                     .get_or_create(&label)
                     .inc_by(changed.stories.len() as u64);
-                self.full_text(&snap, &mut changed.stories, &changed.seen)
+                self.full_text(&snap, &mut changed.stories, &changed.stored)
                     .await;
                 // the pipeline skips what it already stored: hand over only
-                // the rest, so a feed with nothing new never waits for the
-                // pipeline behind another feed's big batch
+                // the rest (new items, and items whose text changed), so a
+                // feed with nothing new never waits for the pipeline behind
+                // another feed's big batch
                 let fresh: Vec<Story> = std::mem::take(&mut changed.stories)
                     .into_iter()
-                    .zip(&changed.seen)
-                    .filter(|(_, seen)| !**seen)
+                    .zip(&changed.stored)
+                    .filter(|(_, stored)| **stored != Stored::Yes)
                     .map(|(story, _)| story)
                     .collect();
                 self.hand_over(&snap, fresh, tx, shutdown)
@@ -500,7 +513,7 @@ impl Scheduler {
             return Ok(Some(Changed {
                 body_digest: Some(digest),
                 stories: Vec::new(),
-                seen: Vec::new(),
+                stored: Vec::new(),
                 etag,
                 last_modified,
                 moved_to: permanent_redirect,
@@ -511,32 +524,68 @@ impl Scheduler {
         let store = self.store.clone();
         let parsed = tokio::task::spawn_blocking(move || {
             let parsed = parse_feed(&body, &name, charset.as_deref(), language.as_deref())?;
-            // which items the pipeline already has (for full text and `adaptive`)
-            // a transaction per chunk: the database is not held for the
-            // whole of a 100,000-item feed
-            let seen = parsed
+            // which items the pipeline already has, and which of those
+            // changed their text (for the hand-over, full text and
+            // `adaptive`); a transaction per chunk: the database is not held
+            // for the whole of a 100,000-item feed
+            let mut keys = std::collections::HashSet::new();
+            let mut fills = Vec::new();
+            let stored = parsed
                 .stories
                 .chunks(1024)
                 .map(|chunk| {
                     store.read(|tx| {
                         chunk
                             .iter()
-                            .map(|s| tx.story_seen(&s.key, story_url_norm(s).as_deref()))
-                            .collect::<Result<Vec<bool>>>()
+                            .map(|s| {
+                                if !keys.insert(s.key.as_str()) {
+                                    // a repeat of an item of this document
+                                    return Ok(Stored::Yes);
+                                }
+                                let url = story_url_norm(s);
+                                Ok(
+                                    match tx.story_known(
+                                        &s.key,
+                                        url.as_deref(),
+                                        &s.feed,
+                                        s.fingerprint,
+                                    )? {
+                                        Known::New => Stored::No,
+                                        Known::Changed(_) => Stored::Changed,
+                                        Known::Unfingerprinted => {
+                                            fills.extend(s.fingerprint.map(|f| (s.key.clone(), f)));
+                                            Stored::Yes
+                                        }
+                                        Known::Stored => Stored::Yes,
+                                    },
+                                )
+                            })
+                            .collect::<Result<Vec<Stored>>>()
                     })
                 })
-                .collect::<Result<Vec<Vec<bool>>>>()
+                .collect::<Result<Vec<Vec<Stored>>>>()
                 .map(|v| v.concat())
-                .unwrap_or_else(|_| vec![false; parsed.stories.len()]);
-            Ok::<_, anyhow::Error>((parsed, seen))
+                .unwrap_or_else(|_| vec![Stored::No; parsed.stories.len()]);
+            // stories stored before fingerprints were kept get this one: a
+            // later change of their text is seen
+            if !fills.is_empty() {
+                if let Err(e) = store.transaction(|tx| {
+                    fills
+                        .iter()
+                        .try_for_each(|(key, f)| tx.fill_fingerprint(key, *f))
+                }) {
+                    debug!(feed = %name, "keeping the fingerprints of stored stories: {e:#}");
+                }
+            }
+            Ok::<_, anyhow::Error>((parsed, stored))
         })
         .await
         .map_err(|e| PollError::feed(format!("parser crashed: {e}")))?;
-        let (parsed, seen) = parsed.map_err(|e| PollError::feed(format!("{e:#}")))?;
+        let (parsed, stored) = parsed.map_err(|e| PollError::feed(format!("{e:#}")))?;
         Ok(Some(Changed {
             body_digest: Some(digest),
             stories: parsed.stories,
-            seen,
+            stored,
             etag,
             last_modified,
             moved_to: permanent_redirect,
@@ -589,8 +638,9 @@ impl Scheduler {
     }
 
     /// Replace teasers by the article's main text, as the feed asks. Only for
-    /// items the pipeline has not stored yet; a page that fails keeps the teaser.
-    async fn full_text(&self, snap: &Snapshot, stories: &mut [Story], seen: &[bool]) {
+    /// items the pipeline has not stored yet (or whose text changed); a page
+    /// that fails keeps the teaser.
+    async fn full_text(&self, snap: &Snapshot, stories: &mut [Story], stored: &[Stored]) {
         let mode = snap.config.fetch_full_text;
         if mode == FullText::Never {
             return;
@@ -599,7 +649,7 @@ impl Scheduler {
             .iter()
             .enumerate()
             .filter(|(i, s)| {
-                !seen.get(*i).copied().unwrap_or(false)
+                stored.get(*i).is_none_or(|s| *s != Stored::Yes)
                     && (mode == FullText::Always || s.text.chars().count() < TEASER_CHARS)
             })
             .filter_map(|(i, s)| {
@@ -711,7 +761,7 @@ impl Scheduler {
         let now = Utc::now();
         let new_items = changed
             .as_ref()
-            .map_or(0, |c| c.seen.iter().filter(|s| !**s).count());
+            .map_or(0, |c| c.stored.iter().filter(|s| **s == Stored::No).count());
         let saved = {
             let mut inner = self.lock();
             let Some(f) = inner

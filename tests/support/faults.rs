@@ -1,9 +1,11 @@
-//! Helpers for the fault suite (`tests/faults.rs`): the real daemon started
+//! Helpers for the fault suites (`tests/faults.rs`, `tests/faults2.rs`) and
+//! `tests/first_start.rs`: the real daemon started
 //! with a chosen umask and its log collected through a pipe (so a file-size
 //! limit on the daemon cannot cut its own log), its peak memory, a
 //! size-limited filesystem for the state directory (tmpfs, or a file-size
 //! limit when mounting is not allowed), feed documents with hostile items
-//! and read-only peeks into the state database. Every wait is bounded.
+//! and read-only peeks into the state database; the daemon configurations
+//! they share and the command line run to its end. Every wait is bounded.
 #![allow(dead_code)]
 
 use std::fs::File;
@@ -15,7 +17,9 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::daemon::NotifySocket;
+use sahel_watch::model::Alert;
+
+use super::daemon::{toml_str, NotifySocket};
 
 // ---------------------------------------------------------------------------
 // The daemon process
@@ -319,6 +323,180 @@ impl Drop for Squeeze {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Daemon set-up (faults.rs, faults2.rs, first_start.rs)
+
+/// A watch-list for every watched country.
+pub const WATCH_ALL: &str =
+    "[[watchlist]]\nname = \"all\"\ncountries = [\"ML\", \"BF\", \"NE\", \"TD\", \"MR\"]\n";
+
+/// An RFC 2822 date `hours` before now.
+pub fn hours_ago(hours: i64) -> String {
+    (chrono::Utc::now() - chrono::Duration::hours(hours)).to_rfc2822()
+}
+
+/// WATCH_ALL sending to every channel `channels` (TOML text) defines, or
+/// to the daemon's log when it defines none.
+pub fn watch_all_to(channels: &str) -> String {
+    let mut names = Vec::new();
+    let mut in_channel = false;
+    for l in channels.lines().map(str::trim) {
+        if l.starts_with('[') {
+            in_channel = l == "[[channel]]";
+        } else if let Some(n) = l.strip_prefix("name = ").filter(|_| in_channel) {
+            names.push(n.to_string());
+        }
+    }
+    if names.is_empty() {
+        names.push("\"log\"".to_string());
+    }
+    format!("{WATCH_ALL}channels = [{}]\n", names.join(", "))
+}
+
+/// A daemon configuration: feeds are (name, url, interval); `extra` is TOML
+/// appended (channels: WATCH_ALL sends to each); `listen` empty: no endpoint.
+pub fn daemon_config(
+    state: &Path,
+    listen: &str,
+    feeds: &[(&str, String, &str)],
+    extra: &str,
+) -> String {
+    let mut s = format!(
+        r#"[daemon]
+state_dir = {state}
+listen = {listen}
+log_format = "text"
+max_story_age = "30d"
+connect_timeout = "2s"
+fetch_timeout = "5s"
+shutdown_grace = "2s"
+
+[alerts]
+retry_delay = "200ms"
+max_retry_delay = "1s"
+
+{watch}
+{extra}
+"#,
+        state = toml_str(&state.display().to_string()),
+        listen = toml_str(listen),
+        watch = watch_all_to(extra),
+    );
+    for (name, url, interval) in feeds {
+        s.push_str(&format!(
+            "\n[[feed]]\nname = {}\nurl = {}\ninterval = \"{interval}\"\n",
+            toml_str(name),
+            toml_str(url)
+        ));
+    }
+    s
+}
+
+/// A jsonl channel named "file" writing to `path`.
+pub fn jsonl_channel(path: &Path) -> String {
+    format!(
+        "[[channel]]\nname = \"file\"\ntype = \"jsonl\"\npath = {}\n",
+        toml_str(&path.display().to_string())
+    )
+}
+
+/// A temporary directory for one daemon alerting to a jsonl file: the
+/// state directory, its database, the jsonl file and the configuration.
+pub struct DaemonDir {
+    pub dir: tempfile::TempDir,
+    pub state: PathBuf,
+    pub db: PathBuf,
+    pub jsonl: PathBuf,
+    pub cfg: PathBuf,
+}
+
+impl DaemonDir {
+    /// [`daemon_config`] of `feeds` listening on `listen`, alerting to the
+    /// jsonl file, with `edit` applied, written to `cfg`.
+    pub fn with_jsonl(
+        listen: &str,
+        feeds: &[(&str, String, &str)],
+        edit: impl FnOnce(String) -> String,
+    ) -> DaemonDir {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        let db = state.join("sahel-watch.sqlite");
+        let jsonl = dir.path().join("alerts.jsonl");
+        let cfg = dir.path().join("sw.toml");
+        let text = daemon_config(&state, listen, feeds, &jsonl_channel(&jsonl));
+        std::fs::write(&cfg, edit(text)).unwrap();
+        DaemonDir {
+            dir,
+            state,
+            db,
+            jsonl,
+            cfg,
+        }
+    }
+}
+
+/// Start `config_path` with the log in `dir/NAME.log`, at INFO.
+pub fn launch<'a>(dir: &Path, config_path: &'a Path, name: &str) -> Launch<'a> {
+    Launch {
+        config: config_path,
+        log_path: dir.join(format!("{name}.log")),
+        env: vec![],
+        umask: None,
+        rust_log: "info",
+    }
+}
+
+/// The alert/1 lines of a jsonl file.
+pub fn read_alerts(path: &Path) -> Vec<Alert> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("an alert/1 line"))
+        .collect()
+}
+
+/// Lines of a file (0 when it does not exist).
+pub fn lines(path: &Path) -> usize {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .count()
+}
+
+/// Run `sahel-watch ARGS` to its end, at most `limit` (killed after that:
+/// the test then fails on the status): (status, stdout, stderr).
+pub fn run_cli(args: &[&str], limit: Duration) -> (Option<ExitStatus>, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sahel-watch"))
+        .args(args)
+        .env("RUST_LOG", "info")
+        .env_remove("NOTIFY_SOCKET")
+        .env_remove("WATCHDOG_USEC")
+        .env_remove("WATCHDOG_PID")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn sahel-watch");
+    let deadline = Instant::now() + limit;
+    let mut status = None;
+    while Instant::now() < deadline {
+        if let Some(s) = child.try_wait().expect("try_wait") {
+            status = Some(s);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if status.is_none() {
+        let _ = child.kill();
+    }
+    let out = child.wait_with_output().expect("wait");
+    (
+        status,
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 // ---------------------------------------------------------------------------
