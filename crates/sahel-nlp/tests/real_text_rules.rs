@@ -326,12 +326,12 @@ fn a_defused_device_is_no_attack() {
 fn explosives_destroyed_by_the_army_are_no_attack() {
     for (t, b) in [
         (
-            "Soldiers destroy explosives left by rebels",
-            "Soldiers on Sunday destroyed explosives abandoned by rebel fighters near the bridge of Bentia, and a bomb disposal unit cleared the road, a resident said.",
+            "Army destroys explosives abandoned by MUJAO",
+            "The army and its allies on Wednesday destroyed explosives abandoned by MUJAO fighters in Bentia, 50 km from Ansongo. MUJAO fighters had destroyed parts of the bridge with dynamite last week; a bomb disposal unit came to destroy what did not explode.",
         ),
         (
-            "L'armée détruit des explosifs abandonnés",
-            "Les militaires ont procédé dimanche à la destruction des explosifs abandonnés par des rebelles près du pont de Bentia, selon un habitant.",
+            "L'armée détruit des explosifs abandonnés par le MUJAO",
+            "L'armée et ses alliés ont procédé mercredi à la destruction des explosifs abandonnés par les combattants du MUJAO à Bentia, à 50 km d'Ansongo. Les combattants du MUJAO avaient fait sauter une partie du pont la semaine dernière ; le génie est venu détruire ce qui n'avait pas explosé.",
         ),
     ] {
         assert!(!run(t, b).is_attack, "{t}");
