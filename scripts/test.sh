@@ -58,6 +58,21 @@ if ! ./scripts/test-tools.sh; then
   echo "warning: some test tools are missing; the tests that need them are skipped" >&2
 fi
 
+# PostgreSQL (Debian's package, installed when missing as root), for the store's tests on
+# PostgreSQL and the two-daemon fail-over test: a throw-away cluster on a free port of
+# 127.0.0.1, in a temporary directory, removed on exit (scripts/pg-test.sh). Without it those
+# tests skip with a message (an error under CI).
+if pg_env=$(./scripts/pg-test.sh start); then
+  eval "$pg_env"
+  trap './scripts/pg-test.sh stop "$SAHEL_TEST_PG_DIR"' EXIT
+else
+  if [ "${CI:-}" = "true" ]; then
+    echo "error: could not start a PostgreSQL test cluster (scripts/pg-test.sh)" >&2
+    exit 1
+  fi
+  echo "warning: no PostgreSQL test cluster; the PostgreSQL tests are skipped" >&2
+fi
+
 cargo test --workspace --locked "$@"
 
 if command -v systemd-analyze >/dev/null && [ -x deploy/verify-unit.sh ]; then

@@ -8,12 +8,21 @@
 //! delivery worker claims and settles [`OutboxRow`]s.
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
+#[cfg(test)]
+use std::sync::MutexGuard;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
+
+pub mod db;
+pub mod pg;
+pub mod tls;
+
+use db::{vals, Conn, ToVal, VRow, Value};
+pub use pg::{PgConn, PgSettings};
 
 /// Stories of one SimHash band compared with a new story, most recent first.
 const NEAR_DUPLICATE_PROBES: i64 = 256;
@@ -186,6 +195,170 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE stories ADD COLUMN fingerprint INTEGER;
     ALTER TABLE stories ADD COLUMN edits INTEGER NOT NULL DEFAULT 0;
+    "#,
+    // 6: outbox claims: the daemon delivering a row holds it (who, until when),
+    // so that daemons sharing a PostgreSQL store never send one row twice
+    // (SQLite has one daemon per state: the columns stay empty there)
+    r#"
+    ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+    ALTER TABLE outbox ADD COLUMN claimed_until INTEGER;
+    "#,
+];
+
+/// The same migrations in PostgreSQL's dialect, one for one (the version
+/// is kept in `sahel_schema`). A PostgreSQL store is created at the current
+/// version, so the data that migrations 2 and 3 fill in from older SQLite
+/// states has nothing to fill here (`store migrate` copies the rows of a
+/// SQLite state of the current version).
+const PG_MIGRATIONS: &[&str] = &[
+    // 1: initial schema (`rowid`: SQLite's implicit row number, which the
+    // store reads)
+    r#"
+    CREATE TABLE stories (
+        rowid        BIGSERIAL UNIQUE,
+        key          TEXT PRIMARY KEY,
+        feed         TEXT NOT NULL,
+        source       TEXT NOT NULL,
+        url          TEXT,
+        url_norm     TEXT,
+        title        TEXT NOT NULL,
+        language     TEXT,
+        published    BIGINT,
+        seen_at      BIGINT NOT NULL,
+        simhash      BIGINT NOT NULL,
+        band0        BIGINT NOT NULL,
+        band1        BIGINT NOT NULL,
+        band2        BIGINT NOT NULL,
+        band3        BIGINT NOT NULL,
+        is_attack    BIGINT NOT NULL,
+        confidence   DOUBLE PRECISION NOT NULL,
+        incident_id  TEXT,
+        analysis     TEXT NOT NULL
+    );
+    CREATE INDEX stories_url ON stories(url_norm);
+    CREATE INDEX stories_b0 ON stories(band0);
+    CREATE INDEX stories_b1 ON stories(band1);
+    CREATE INDEX stories_b2 ON stories(band2);
+    CREATE INDEX stories_b3 ON stories(band3);
+    CREATE INDEX stories_incident ON stories(incident_id);
+
+    CREATE TABLE incidents (
+        id            TEXT PRIMARY KEY,
+        country       TEXT,
+        admin1        TEXT,
+        admin2        TEXT,
+        location      TEXT,
+        precision     TEXT,
+        lat           DOUBLE PRECISION,
+        lon           DOUBLE PRECISION,
+        event_day     BIGINT,
+        killed        BIGINT,
+        wounded       BIGINT,
+        victims       TEXT,
+        actors        TEXT NOT NULL,
+        attack_type   TEXT,
+        claimed       BIGINT NOT NULL,
+        confidence    DOUBLE PRECISION NOT NULL,
+        title         TEXT,
+        summary       TEXT,
+        revision      BIGINT NOT NULL,
+        first_seen    BIGINT NOT NULL,
+        last_seen     BIGINT NOT NULL,
+        known         BIGINT NOT NULL,
+        origin        TEXT NOT NULL,
+        simhashes     TEXT NOT NULL,
+        places        TEXT NOT NULL DEFAULT '[]',
+        alerted_killed BIGINT,
+        alerted_claimed BIGINT NOT NULL DEFAULT 0,
+        alerted_revision BIGINT NOT NULL DEFAULT 0
+    );
+    CREATE INDEX incidents_day ON incidents(event_day);
+    CREATE INDEX incidents_region_day ON incidents(country, admin1, event_day);
+    CREATE INDEX incidents_country_day ON incidents(country, event_day);
+
+    CREATE TABLE feeds (
+        name          TEXT PRIMARY KEY,
+        url           TEXT NOT NULL,
+        etag          TEXT,
+        last_modified TEXT,
+        last_success  BIGINT,
+        last_error    TEXT,
+        last_error_at BIGINT,
+        failures      BIGINT NOT NULL DEFAULT 0,
+        next_poll     BIGINT,
+        items_seen    BIGINT NOT NULL DEFAULT 0,
+        interval_secs BIGINT
+    );
+
+    CREATE TABLE outbox (
+        id            BIGSERIAL PRIMARY KEY,
+        idem_key      TEXT NOT NULL,
+        channel       TEXT NOT NULL,
+        event         TEXT NOT NULL,
+        incident_id   TEXT NOT NULL,
+        payload       TEXT NOT NULL,
+        status        TEXT NOT NULL,
+        attempts      BIGINT NOT NULL DEFAULT 0,
+        next_attempt  BIGINT NOT NULL,
+        created_at    BIGINT NOT NULL,
+        settled_at    BIGINT,
+        last_error    TEXT,
+        digest_group  TEXT,
+        UNIQUE(channel, idem_key)
+    );
+    CREATE INDEX outbox_due ON outbox(status, channel, next_attempt);
+    "#,
+    // 2: what each watch-list was told about each incident; the full text of stories
+    r#"
+    CREATE TABLE incident_watchlists (
+        incident_id   TEXT NOT NULL,
+        watchlist     TEXT NOT NULL,
+        revision      BIGINT NOT NULL,
+        killed        BIGINT,
+        claimed       BIGINT NOT NULL DEFAULT 0,
+        told_at       BIGINT NOT NULL,
+        PRIMARY KEY (incident_id, watchlist)
+    );
+    ALTER TABLE stories ADD COLUMN text TEXT;
+    "#,
+    // 3: the revisions of each incident
+    r#"
+    CREATE TABLE incident_revisions (
+        incident_id   TEXT NOT NULL,
+        revision      BIGINT NOT NULL,
+        at            BIGINT NOT NULL,
+        story_key     TEXT,
+        changes       TEXT NOT NULL,
+        PRIMARY KEY (incident_id, revision)
+    );
+    "#,
+    // 4: the SimHash bands in a table of their own (`story`: the story's rowid)
+    r#"
+    CREATE TABLE story_bands (
+        band     BIGINT NOT NULL,
+        story    BIGINT NOT NULL,
+        simhash  BIGINT NOT NULL,
+        PRIMARY KEY (band, story)
+    );
+    INSERT INTO story_bands (band, story, simhash)
+        SELECT band0, rowid, simhash FROM stories
+        UNION ALL SELECT 65536 + band1, rowid, simhash FROM stories
+        UNION ALL SELECT 131072 + band2, rowid, simhash FROM stories
+        UNION ALL SELECT 196608 + band3, rowid, simhash FROM stories;
+    DROP INDEX stories_b0;
+    DROP INDEX stories_b1;
+    DROP INDEX stories_b2;
+    DROP INDEX stories_b3;
+    "#,
+    // 5: story fingerprints and edits
+    r#"
+    ALTER TABLE stories ADD COLUMN fingerprint BIGINT;
+    ALTER TABLE stories ADD COLUMN edits BIGINT NOT NULL DEFAULT 0;
+    "#,
+    // 6: outbox claims
+    r#"
+    ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+    ALTER TABLE outbox ADD COLUMN claimed_until BIGINT;
     "#,
 ];
 
@@ -464,10 +637,45 @@ pub struct NewStory<'a> {
 }
 
 pub struct Store {
-    conn: Mutex<Connection>,
+    db: Backend,
     /// Set once an operation met damaged pages (`SQLITE_CORRUPT`, `SQLITE_NOTADB`).
     corrupt: std::sync::atomic::AtomicBool,
+    /// Who claims outbox rows on PostgreSQL (one name per opened store).
+    owner: String,
 }
+
+enum Backend {
+    Sqlite(Mutex<Connection>),
+    /// One connection, opened again when it was lost.
+    Pg {
+        conn: Mutex<Option<PgConn>>,
+        settings: PgSettings,
+    },
+}
+
+/// Where the state is kept: the embedded SQLite file, or a PostgreSQL
+/// server (`[store] url`).
+#[derive(Debug, Clone)]
+pub enum Location {
+    Sqlite(std::path::PathBuf),
+    Postgres(PgSettings),
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Sqlite(p) => write!(f, "{}", p.display()),
+            Location::Postgres(s) => write!(f, "{}", s.display()),
+        }
+    }
+}
+
+/// An outbox claim lasts this long: a daemon that claimed rows and died
+/// leaves them to the others after it (a new leader takes them at once).
+const CLAIM_SECS: i64 = 120;
+
+/// The advisory lock taken by PostgreSQL migrations (one daemon migrates).
+const MIGRATION_LOCK: i64 = 0x5a4e_0001;
 
 fn ts(t: DateTime<Utc>) -> i64 {
     t.timestamp()
@@ -486,6 +694,10 @@ fn from_day(v: Option<i64>) -> Option<NaiveDate> {
     v.and_then(|d| {
         NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::Duration::days(d))
     })
+}
+
+fn collect<T>(rows: Vec<VRow>, f: impl Fn(&VRow) -> Result<T>) -> Result<Vec<T>> {
+    rows.iter().map(f).collect()
 }
 
 impl Store {
@@ -525,6 +737,88 @@ impl Store {
             }
             Err(_) => Self::open_file(path),
         }
+    }
+
+    /// Open the store at `loc`: [`Store::open`] or [`Store::open_postgres`].
+    pub fn open_at(loc: &Location) -> Result<Store> {
+        match loc {
+            Location::Sqlite(p) => Self::open(p),
+            Location::Postgres(s) => Self::open_postgres(s),
+        }
+    }
+
+    /// Connect to a PostgreSQL store, creating or migrating its schema
+    /// (under an advisory lock: one daemon migrates, the others wait).
+    pub fn open_postgres(settings: &PgSettings) -> Result<Store> {
+        let conn = PgConn::connect(settings)?;
+        Self::migrate_pg(&conn)
+            .with_context(|| format!("PostgreSQL store {}", settings.display()))?;
+        Ok(Store {
+            db: Backend::Pg {
+                conn: Mutex::new(Some(conn)),
+                settings: settings.clone(),
+            },
+            corrupt: Default::default(),
+            owner: new_owner(),
+        })
+    }
+
+    fn migrate_pg(conn: &PgConn) -> Result<()> {
+        let c = Conn::Pg(conn);
+        c.batch("CREATE TABLE IF NOT EXISTS sahel_schema (version BIGINT NOT NULL)")
+            .or_else(|e| {
+                // two daemons creating it at once: one wins
+                if c.query("SELECT 1 FROM sahel_schema", &[]).is_ok() {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            })?;
+        c.batch("BEGIN")?;
+        let r = (|| -> Result<()> {
+            c.query("SELECT pg_advisory_xact_lock(?1)", &vals![MIGRATION_LOCK])?;
+            let version = match c.query_opt("SELECT version FROM sahel_schema", &[])? {
+                Some(r) => r.get::<i64>(0)?,
+                None => {
+                    c.execute("INSERT INTO sahel_schema (version) VALUES (0)", &[])?;
+                    0
+                }
+            };
+            if version as usize > PG_MIGRATIONS.len() {
+                anyhow::bail!(
+                    "schema version {version} is newer than this program knows ({}): refusing to touch it",
+                    PG_MIGRATIONS.len()
+                );
+            }
+            for (i, m) in PG_MIGRATIONS.iter().enumerate().skip(version as usize) {
+                c.batch(m).with_context(|| format!("migration {}", i + 1))?;
+                c.execute(
+                    "UPDATE sahel_schema SET version = ?1",
+                    &vals![(i + 1) as i64],
+                )?;
+            }
+            Ok(())
+        })();
+        match r {
+            Ok(()) => c.batch("COMMIT"),
+            Err(e) => {
+                let _ = c.batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    /// The schema version of the store (the number of migrations applied).
+    pub fn schema_version(&self) -> Result<i64> {
+        self.with(|c| match c {
+            Conn::Sqlite(c) => Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?),
+            Conn::Pg(_) => c.query_one("SELECT version FROM sahel_schema", &[])?.get(0),
+        })
+    }
+
+    /// Is this a PostgreSQL store?
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.db, Backend::Pg { .. })
     }
 
     fn open_file(path: &Path) -> Result<Store> {
@@ -572,14 +866,19 @@ impl Store {
             tx.commit()?;
         }
         Ok(Store {
-            conn: Mutex::new(conn),
+            db: Backend::Sqlite(Mutex::new(conn)),
             corrupt: Default::default(),
+            owner: new_owner(),
         })
     }
 
-    /// `PRAGMA quick_check`: an error naming the first problems when pages are damaged.
+    /// `PRAGMA quick_check`: an error naming the first problems when pages
+    /// are damaged (SQLite; a PostgreSQL server checks its own pages).
     pub fn check_integrity(&self) -> Result<()> {
-        let conn = self.lock();
+        let Backend::Sqlite(m) = &self.db else {
+            return Ok(());
+        };
+        let conn = m.lock().unwrap_or_else(|e| e.into_inner());
         let mut st = conn.prepare("PRAGMA quick_check(5)")?;
         let problems = st
             .query_map([], |r| r.get::<_, String>(0))?
@@ -618,17 +917,72 @@ impl Store {
         self.corrupt.load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// The SQLite connection (tests and SQLite-only checks).
+    #[cfg(test)]
     fn lock(&self) -> MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+        match &self.db {
+            Backend::Sqlite(m) => m.lock().unwrap_or_else(|e| e.into_inner()),
+            Backend::Pg { .. } => panic!("not a SQLite store"),
+        }
+    }
+
+    /// Run `f` on the connection (each statement its own transaction).
+    fn with<T>(&self, f: impl FnOnce(Conn<'_>) -> Result<T>) -> Result<T> {
+        match &self.db {
+            Backend::Sqlite(m) => {
+                let conn = m.lock().unwrap_or_else(|e| e.into_inner());
+                f(Conn::Sqlite(&conn))
+            }
+            Backend::Pg { conn, settings } => {
+                let mut guard = conn.lock().unwrap_or_else(|e| e.into_inner());
+                let pg = pg_conn(&mut guard, settings)?;
+                let out = f(Conn::Pg(pg));
+                let lost = out.as_ref().err().is_some_and(|e| {
+                    e.chain().any(|c| {
+                        c.downcast_ref::<tokio_postgres::Error>().is_some_and(|e| {
+                            // closed, or ended by the server (class 08:
+                            // connection exception; 57P0x: shut down)
+                            e.is_closed()
+                                || e.code().is_some_and(|c| {
+                                    c.code().starts_with("08") || c.code().starts_with("57P0")
+                                })
+                        })
+                    })
+                });
+                if lost || pg.is_closed() {
+                    *guard = None;
+                }
+                out
+            }
+        }
     }
 
     /// Run `f` in one transaction: all its writes land, or none.
     pub fn transaction<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = self.lock();
-        let tx = conn.transaction()?;
-        let out = f(&Tx { tx: &tx })?;
-        tx.commit()?;
-        Ok(out)
+        match &self.db {
+            Backend::Sqlite(m) => {
+                let mut conn = m.lock().unwrap_or_else(|e| e.into_inner());
+                let tx = conn.transaction()?;
+                let out = f(&Tx {
+                    c: Conn::Sqlite(&tx),
+                })?;
+                tx.commit()?;
+                Ok(out)
+            }
+            Backend::Pg { .. } => self.with(|c| {
+                c.batch("BEGIN")?;
+                match f(&Tx { c }) {
+                    Ok(v) => {
+                        c.batch("COMMIT")?;
+                        Ok(v)
+                    }
+                    Err(e) => {
+                        let _ = c.batch("ROLLBACK");
+                        Err(e)
+                    }
+                }
+            }),
+        }
     }
 
     /// Read-only access with the same helpers.
@@ -639,152 +993,198 @@ impl Store {
     // ---- feed state -------------------------------------------------------
 
     pub fn feed_state(&self, name: &str) -> Result<Option<FeedState>> {
-        let conn = self.lock();
-        conn.query_row("SELECT * FROM feeds WHERE name = ?1", [name], feed_from_row)
-            .optional()
-            .map_err(Into::into)
+        self.with(|c| {
+            c.query_opt("SELECT * FROM feeds WHERE name = ?1", &vals![name])?
+                .map(|r| feed_from_row(&r))
+                .transpose()
+        })
     }
 
     pub fn feed_states(&self) -> Result<Vec<FeedState>> {
-        let conn = self.lock();
-        let mut st = conn.prepare("SELECT * FROM feeds ORDER BY name")?;
-        let rows = st
-            .query_map([], feed_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        self.with(|c| {
+            collect(
+                c.query("SELECT * FROM feeds ORDER BY name", &[])?,
+                feed_from_row,
+            )
+        })
     }
 
     pub fn save_feed_state(&self, f: &FeedState) -> Result<()> {
-        let conn = self.lock();
-        conn.execute(
-            "INSERT INTO feeds (name, url, etag, last_modified, last_success, last_error, last_error_at, failures, next_poll, items_seen, interval_secs)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT(name) DO UPDATE SET url=excluded.url, etag=excluded.etag, last_modified=excluded.last_modified,
-               last_success=excluded.last_success, last_error=excluded.last_error, last_error_at=excluded.last_error_at,
-               failures=excluded.failures, next_poll=excluded.next_poll, items_seen=excluded.items_seen,
-               interval_secs=excluded.interval_secs",
-            params![
-                f.name,
-                f.url,
-                f.etag,
-                f.last_modified,
-                f.last_success.map(ts),
-                f.last_error,
-                f.last_error_at.map(ts),
-                f.failures,
-                f.next_poll.map(ts),
-                f.items_seen as i64,
-                f.interval_secs.map(|v| v as i64),
-            ],
-        )?;
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO feeds (name, url, etag, last_modified, last_success, last_error, last_error_at, failures, next_poll, items_seen, interval_secs)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT(name) DO UPDATE SET url=excluded.url, etag=excluded.etag, last_modified=excluded.last_modified,
+                   last_success=excluded.last_success, last_error=excluded.last_error, last_error_at=excluded.last_error_at,
+                   failures=excluded.failures, next_poll=excluded.next_poll, items_seen=excluded.items_seen,
+                   interval_secs=excluded.interval_secs",
+                &vals![
+                    f.name,
+                    f.url,
+                    f.etag,
+                    f.last_modified,
+                    f.last_success.map(ts),
+                    f.last_error,
+                    f.last_error_at.map(ts),
+                    f.failures,
+                    f.next_poll.map(ts),
+                    f.items_seen,
+                    f.interval_secs,
+                ],
+            )
+        })?;
         Ok(())
     }
 
     // ---- outbox -----------------------------------------------------------
 
-    /// Rows of `channel` due now (pending and due, or held and due), oldest first.
+    /// Rows of `channel` due now (pending and due, or held and due), oldest
+    /// first. On PostgreSQL the rows are claimed for this daemon (for
+    /// [`CLAIM_SECS`], taken with `FOR UPDATE SKIP LOCKED`): another daemon
+    /// sharing the store does not get them meanwhile. On SQLite (one daemon
+    /// per state, held by the state lock) it only reads.
     pub fn due_outbox(
         &self,
         channel: &str,
         now: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<OutboxRow>> {
-        let conn = self.lock();
-        let mut st = conn.prepare(
-            "SELECT * FROM outbox WHERE channel = ?1 AND status IN ('pending','held') AND next_attempt <= ?2
-             ORDER BY id LIMIT ?3",
-        )?;
-        let rows = st
-            .query_map(params![channel, ts(now), limit as i64], outbox_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        if !self.is_postgres() {
+            return self.with(|c| {
+                collect(
+                    c.query(
+                        "SELECT * FROM outbox WHERE channel = ?1 AND status IN ('pending','held') AND next_attempt <= ?2
+                         ORDER BY id LIMIT ?3",
+                        &vals![channel, ts(now), limit as i64],
+                    )?,
+                    outbox_from_row,
+                )
+            });
+        }
+        let mut rows = self.transaction(|tx| {
+            collect(
+                tx.c.query(
+                    "UPDATE outbox SET claimed_by = ?4, claimed_until = ?5
+                     WHERE id IN (SELECT id FROM outbox
+                                  WHERE channel = ?1 AND status IN ('pending','held') AND next_attempt <= ?2
+                                    AND (claimed_by IS NULL OR claimed_by = ?4 OR claimed_until < ?2)
+                                  ORDER BY id LIMIT ?3 FOR UPDATE SKIP LOCKED)
+                     RETURNING *",
+                    &vals![channel, ts(now), limit as i64, self.owner, ts(now) + CLAIM_SECS],
+                )?,
+                outbox_from_row,
+            )
+        })?;
+        rows.sort_by_key(|r| r.id);
         Ok(rows)
+    }
+
+    /// Let go of every claim on waiting rows: a daemon that becomes the
+    /// leader does so (the one before it is gone); returns how many.
+    pub fn release_claims(&self) -> Result<usize> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL
+                 WHERE claimed_by IS NOT NULL AND status IN ('pending','held')",
+                &[],
+            )
+        })
     }
 
     /// When the next row of `channel` becomes due, if any is waiting.
     pub fn next_due(&self, channel: &str) -> Result<Option<DateTime<Utc>>> {
-        let conn = self.lock();
-        let v: Option<i64> = conn.query_row(
-            "SELECT MIN(next_attempt) FROM outbox WHERE channel = ?1 AND status IN ('pending','held')",
-            [channel],
-            |r| r.get(0),
-        )?;
-        Ok(from_ts(v))
+        self.with(|c| {
+            let v: Option<i64> = c
+                .query_one(
+                    "SELECT MIN(next_attempt) FROM outbox WHERE channel = ?1 AND status IN ('pending','held')",
+                    &vals![channel],
+                )?
+                .get(0)?;
+            Ok(from_ts(v))
+        })
     }
 
     pub fn mark_delivered(&self, ids: &[i64], now: DateTime<Utc>) -> Result<()> {
-        let mut conn = self.lock();
-        let tx = conn.transaction()?;
-        for id in ids {
-            tx.execute(
-                "UPDATE outbox SET status='delivered', settled_at=?2, attempts=attempts+1, last_error=NULL WHERE id=?1",
-                params![id, ts(now)],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
+        self.transaction(|tx| {
+            for id in ids {
+                tx.exec(
+                    "UPDATE outbox SET status='delivered', settled_at=?2, attempts=attempts+1, last_error=NULL WHERE id=?1",
+                    &vals![id, ts(now)],
+                )?;
+            }
+            Ok(())
+        })
     }
 
     pub fn mark_retry(&self, id: i64, next: DateTime<Utc>, error: &str) -> Result<()> {
-        self.lock().execute(
-            "UPDATE outbox SET attempts=attempts+1, next_attempt=?2, last_error=?3 WHERE id=?1",
-            params![id, ts(next), error],
-        )?;
+        self.with(|c| {
+            c.execute(
+                "UPDATE outbox SET attempts=attempts+1, next_attempt=?2, last_error=?3 WHERE id=?1",
+                &vals![id, ts(next), error],
+            )
+        })?;
         Ok(())
     }
 
     pub fn mark_failed(&self, id: i64, now: DateTime<Utc>, error: &str) -> Result<()> {
-        self.lock().execute(
-            "UPDATE outbox SET status='failed', attempts=attempts+1, settled_at=?2, last_error=?3 WHERE id=?1",
-            params![id, ts(now), error],
-        )?;
+        self.with(|c| {
+            c.execute(
+                "UPDATE outbox SET status='failed', attempts=attempts+1, settled_at=?2, last_error=?3 WHERE id=?1",
+                &vals![id, ts(now), error],
+            )
+        })?;
         Ok(())
     }
 
     /// Is the outbox moving? (for `/healthz`)
     pub fn outbox_progress(&self) -> Result<OutboxProgress> {
-        let (oldest, settled, n): (Option<i64>, Option<i64>, i64) = self.lock().query_row(
-            "SELECT (SELECT MIN(created_at) FROM outbox WHERE status = 'pending'),
-                    (SELECT MAX(settled_at) FROM outbox),
-                    (SELECT COUNT(*) FROM outbox WHERE status = 'pending')",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
+        let r = self.with(|c| {
+            c.query_one(
+                "SELECT (SELECT MIN(created_at) FROM outbox WHERE status = 'pending'),
+                        (SELECT MAX(settled_at) FROM outbox),
+                        (SELECT COUNT(*) FROM outbox WHERE status = 'pending')",
+                &[],
+            )
+        })?;
         Ok(OutboxProgress {
-            oldest_waiting: from_ts(oldest),
-            last_settled: from_ts(settled),
-            waiting: n as u64,
+            oldest_waiting: from_ts(r.get(0)?),
+            last_settled: from_ts(r.get(1)?),
+            waiting: r.get::<i64>(2)? as u64,
         })
     }
 
     /// Rows waiting for delivery (pending or held), all channels.
     pub fn outbox_depth(&self) -> Result<u64> {
-        let n: i64 = self.lock().query_row(
-            "SELECT COUNT(*) FROM outbox WHERE status IN ('pending','held')",
-            [],
-            |r| r.get(0),
-        )?;
+        let n: i64 = self.with(|c| {
+            c.query_one(
+                "SELECT COUNT(*) FROM outbox WHERE status IN ('pending','held')",
+                &[],
+            )?
+            .get(0)
+        })?;
         Ok(n as u64)
     }
 
     pub fn outbox_rows(&self) -> Result<Vec<OutboxRow>> {
-        let conn = self.lock();
-        let mut st = conn.prepare("SELECT * FROM outbox ORDER BY id")?;
-        let rows = st
-            .query_map([], outbox_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        self.with(|c| {
+            collect(
+                c.query("SELECT * FROM outbox ORDER BY id", &[])?,
+                outbox_from_row,
+            )
+        })
     }
 
     /// Rows not delivered (waiting, held or failed), oldest first; `channel` narrows.
     pub fn undelivered_outbox(&self, channel: Option<&str>) -> Result<Vec<OutboxRow>> {
-        let conn = self.lock();
-        let mut st = conn.prepare(
-            "SELECT * FROM outbox WHERE status != 'delivered' AND (?1 IS NULL OR channel = ?1) ORDER BY id",
-        )?;
-        let rows = st
-            .query_map([channel], outbox_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        self.with(|c| {
+            collect(
+                c.query(
+                    "SELECT * FROM outbox WHERE status != 'delivered' AND (CAST(?1 AS TEXT) IS NULL OR channel = ?1) ORDER BY id",
+                    &vals![channel],
+                )?,
+                outbox_from_row,
+            )
+        })
     }
 
     /// Queue failed rows again (`outbox retry`): those of `channel` (all when
@@ -796,26 +1196,28 @@ impl Store {
         since: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<usize> {
-        let n = self.lock().execute(
-            "UPDATE outbox SET status='pending', next_attempt=?3, created_at=?3, attempts=0, settled_at=NULL
-             WHERE status='failed' AND (?1 IS NULL OR channel = ?1)
-               AND (?2 IS NULL OR COALESCE(settled_at, created_at) >= ?2)",
-            params![channel, since.map(ts), ts(now)],
-        )?;
-        Ok(n)
+        self.with(|c| {
+            c.execute(
+                "UPDATE outbox SET status='pending', next_attempt=?3, created_at=?3, attempts=0, settled_at=NULL,
+                   claimed_by=NULL, claimed_until=NULL
+                 WHERE status='failed' AND (CAST(?1 AS TEXT) IS NULL OR channel = ?1)
+                   AND (CAST(?2 AS BIGINT) IS NULL OR COALESCE(settled_at, created_at) >= ?2)",
+                &vals![channel, since.map(ts), ts(now)],
+            )
+        })
     }
 
     /// Counts of outbox rows by status.
     pub fn outbox_counts(&self) -> Result<Vec<(String, String, u64)>> {
-        let conn = self.lock();
-        let mut st =
-            conn.prepare("SELECT channel, status, COUNT(*) FROM outbox GROUP BY channel, status")?;
-        let rows = st
-            .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        self.with(|c| {
+            collect(
+                c.query(
+                    "SELECT channel, status, COUNT(*) FROM outbox GROUP BY channel, status",
+                    &[],
+                )?,
+                |r| Ok((r.get(0)?, r.get(1)?, r.get::<i64>(2)? as u64)),
+            )
+        })
     }
 
     // ---- incidents (read side) -------------------------------------------
@@ -827,15 +1229,16 @@ impl Store {
     /// The most recent incidents (by event date, then first seen), excluding imported ones
     /// unless `include_known`.
     pub fn recent_incidents(&self, limit: usize, include_known: bool) -> Result<Vec<Incident>> {
-        let conn = self.lock();
-        let mut st = conn.prepare(
-            "SELECT * FROM incidents WHERE (?2 OR known = 0)
-             ORDER BY COALESCE(event_day, 0) DESC, first_seen DESC LIMIT ?1",
-        )?;
-        let rows = st
-            .query_map(params![limit as i64, include_known], incident_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        self.with(|c| {
+            collect(
+                c.query(
+                    "SELECT * FROM incidents WHERE (?2 = 1 OR known = 0)
+                     ORDER BY COALESCE(event_day, 0) DESC, first_seen DESC LIMIT ?1",
+                    &vals![limit as i64, include_known],
+                )?,
+                incident_from_row,
+            )
+        })
     }
 
     pub fn stories_of(&self, incident_id: &str) -> Result<Vec<StoredStory>> {
@@ -845,32 +1248,38 @@ impl Store {
     /// Incidents (imported ones excluded) that pass `f`, most recent first
     /// (as [`Store::recent_incidents`]), at most `limit`.
     pub fn incidents_filtered(&self, f: &IncidentFilter, limit: usize) -> Result<Vec<IncidentRow>> {
-        let conn = self.lock();
-        let mut st = conn.prepare_cached(
-            "SELECT i.*,
-                    (SELECT COUNT(*) FROM stories s WHERE s.incident_id = i.id) AS n_stories,
-                    (SELECT json_group_array(watchlist) FROM
-                        (SELECT watchlist FROM incident_watchlists w WHERE w.incident_id = i.id ORDER BY watchlist)) AS lists
-             FROM incidents i
-             WHERE i.known = 0
-               AND (?1 IS NULL OR i.country = ?1)
-               AND (?2 IS NULL OR i.admin1 = ?2)
-               AND (?3 IS NULL OR COALESCE(i.event_day, i.first_seen / 86400) >= ?3)
-               AND (?4 IS NULL OR EXISTS (SELECT 1 FROM incident_watchlists w
-                                          WHERE w.incident_id = i.id AND w.watchlist = ?4))
-               AND (?5 IS NULL OR COALESCE(i.killed, 0) >= ?5)
-             ORDER BY COALESCE(i.event_day, 0) DESC, i.first_seen DESC LIMIT ?6",
-        )?;
-        let rows = st
-            .query_map(
-                params![
-                    f.country,
-                    f.admin1,
-                    f.since.map(day_num),
-                    f.watchlist,
-                    f.min_killed,
-                    limit as i64
-                ],
+        self.with(|c| {
+            let lists = c.dialect(
+                "json_group_array(watchlist)",
+                "COALESCE(json_agg(watchlist ORDER BY watchlist)::text, '[]')",
+            );
+            let sql = format!(
+                "SELECT i.*,
+                        (SELECT COUNT(*) FROM stories s WHERE s.incident_id = i.id) AS n_stories,
+                        (SELECT {lists} FROM
+                            (SELECT watchlist FROM incident_watchlists w WHERE w.incident_id = i.id ORDER BY watchlist) l) AS lists
+                 FROM incidents i
+                 WHERE i.known = 0
+                   AND (CAST(?1 AS TEXT) IS NULL OR i.country = ?1)
+                   AND (CAST(?2 AS TEXT) IS NULL OR i.admin1 = ?2)
+                   AND (CAST(?3 AS BIGINT) IS NULL OR COALESCE(i.event_day, i.first_seen / 86400) >= ?3)
+                   AND (CAST(?4 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM incident_watchlists w
+                                              WHERE w.incident_id = i.id AND w.watchlist = ?4))
+                   AND (CAST(?5 AS BIGINT) IS NULL OR COALESCE(i.killed, 0) >= ?5)
+                 ORDER BY COALESCE(i.event_day, 0) DESC, i.first_seen DESC LIMIT ?6"
+            );
+            collect(
+                c.query(
+                    &sql,
+                    &vals![
+                        f.country,
+                        f.admin1,
+                        f.since.map(day_num),
+                        f.watchlist,
+                        f.min_killed,
+                        limit as i64
+                    ],
+                )?,
                 |r| {
                     let lists: String = r.get("lists")?;
                     Ok(IncidentRow {
@@ -879,141 +1288,225 @@ impl Store {
                         watchlists: serde_json::from_str(&lists).unwrap_or_default(),
                     })
                 },
-            )?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+            )
+        })
     }
 
     /// The countries, regions and watch-lists of the incidents stored (imported ones excluded).
     pub fn facets(&self) -> Result<Facets> {
-        let conn = self.lock();
-        let mut st = conn.prepare_cached(
-            "SELECT DISTINCT country, admin1 FROM incidents
-             WHERE known = 0 AND country IS NOT NULL ORDER BY country, admin1",
-        )?;
-        let pairs = st
-            .query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut f = Facets::default();
-        for (c, a) in pairs {
-            if f.countries.last() != Some(&c) {
-                f.countries.push(c.clone());
+        self.with(|c| {
+            let pairs = collect(
+                c.query(
+                    "SELECT DISTINCT country, admin1 FROM incidents
+                     WHERE known = 0 AND country IS NOT NULL ORDER BY country, admin1",
+                    &[],
+                )?,
+                |r| Ok((r.get::<String>(0)?, r.get::<Option<String>>(1)?)),
+            )?;
+            let mut f = Facets::default();
+            for (c, a) in pairs {
+                if f.countries.last() != Some(&c) {
+                    f.countries.push(c.clone());
+                }
+                if let Some(a) = a {
+                    f.regions.push((c, a));
+                }
             }
-            if let Some(a) = a {
-                f.regions.push((c, a));
-            }
-        }
-        let mut st = conn.prepare_cached(
-            "SELECT DISTINCT watchlist FROM incident_watchlists ORDER BY watchlist",
-        )?;
-        f.watchlists = st
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(f)
+            f.watchlists = collect(
+                c.query(
+                    "SELECT DISTINCT watchlist FROM incident_watchlists ORDER BY watchlist",
+                    &[],
+                )?,
+                |r| r.get(0),
+            )?;
+            Ok(f)
+        })
     }
 
     /// The stories of an incident with their languages and when they were seen, in
     /// publication order.
     pub fn story_details(&self, incident_id: &str) -> Result<Vec<StoryDetail>> {
-        let conn = self.lock();
-        let mut st = conn.prepare_cached(
-            "SELECT key, feed, source, url, title, published, is_attack, confidence, incident_id, language, seen_at
-             FROM stories WHERE incident_id = ?1 ORDER BY COALESCE(published, seen_at), seen_at",
-        )?;
-        let rows = st
-            .query_map([incident_id], |r| {
-                Ok(StoryDetail {
-                    story: StoredStory {
-                        key: r.get(0)?,
-                        feed: r.get(1)?,
-                        source: r.get(2)?,
-                        url: r.get(3)?,
-                        title: r.get(4)?,
-                        published: from_ts(r.get(5)?),
-                        is_attack: r.get(6)?,
-                        confidence: r.get(7)?,
-                        incident_id: r.get(8)?,
-                    },
-                    language: r.get(9)?,
-                    seen_at: from_ts(r.get(10)?).unwrap_or_default(),
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        self.with(|c| {
+            collect(
+                c.query(
+                    "SELECT key, feed, source, url, title, published, is_attack, confidence, incident_id, language, seen_at
+                     FROM stories WHERE incident_id = ?1 ORDER BY COALESCE(published, seen_at), seen_at",
+                    &vals![incident_id],
+                )?,
+                |r| {
+                    Ok(StoryDetail {
+                        story: stored_story_from_row(r)?,
+                        language: r.get("language")?,
+                        seen_at: from_ts(r.get("seen_at")?).unwrap_or_default(),
+                    })
+                },
+            )
+        })
     }
 
     /// The revisions recorded of an incident, oldest first.
     pub fn revisions(&self, incident_id: &str) -> Result<Vec<Revision>> {
-        let conn = self.lock();
-        let mut st = conn.prepare_cached(
-            "SELECT r.revision, r.at, r.story_key, s.title, r.changes FROM incident_revisions r
-             LEFT JOIN stories s ON s.key = r.story_key
-             WHERE r.incident_id = ?1 ORDER BY r.revision",
-        )?;
-        let rows = st
-            .query_map([incident_id], |r| {
-                let changes: String = r.get(4)?;
-                Ok(Revision {
-                    revision: r.get(0)?,
-                    at: from_ts(r.get(1)?).unwrap_or_default(),
-                    story_key: r.get(2)?,
-                    story_title: r.get(3)?,
-                    changes: serde_json::from_str(&changes).unwrap_or_default(),
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        self.with(|c| {
+            collect(
+                c.query(
+                    "SELECT r.revision, r.at, r.story_key, s.title, r.changes FROM incident_revisions r
+                     LEFT JOIN stories s ON s.key = r.story_key
+                     WHERE r.incident_id = ?1 ORDER BY r.revision",
+                    &vals![incident_id],
+                )?,
+                |r| {
+                    let changes: String = r.get(4)?;
+                    Ok(Revision {
+                        revision: r.get(0)?,
+                        at: from_ts(r.get(1)?).unwrap_or_default(),
+                        story_key: r.get(2)?,
+                        story_title: r.get(3)?,
+                        changes: serde_json::from_str(&changes).unwrap_or_default(),
+                    })
+                },
+            )
+        })
     }
 
     /// The alerts queued for an incident, one per channel and event, oldest first.
     pub fn alerts_of(&self, incident_id: &str) -> Result<Vec<SentAlert>> {
-        let conn = self.lock();
-        let mut st = conn.prepare_cached(
-            "SELECT channel, event, payload, status, attempts, created_at, settled_at FROM outbox
-             WHERE incident_id = ?1 ORDER BY id",
-        )?;
-        let rows = st
-            .query_map([incident_id], |r| {
-                let payload: String = r.get(2)?;
-                let v: serde_json::Value = serde_json::from_str(&payload).unwrap_or_default();
-                let status: String = r.get(3)?;
-                Ok(SentAlert {
-                    channel: r.get(0)?,
-                    event: r.get(1)?,
-                    revision: v["revision"].as_u64().map(|n| n as u32),
-                    watchlists: v["watchlists"]
-                        .as_array()
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(|w| w.as_str().map(str::to_string))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                    status: OutboxStatus::parse(&status),
-                    attempts: r.get(4)?,
-                    created_at: from_ts(r.get(5)?).unwrap_or_default(),
-                    settled_at: from_ts(r.get(6)?),
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        self.with(|c| {
+            collect(
+                c.query(
+                    "SELECT channel, event, payload, status, attempts, created_at, settled_at FROM outbox
+                     WHERE incident_id = ?1 ORDER BY id",
+                    &vals![incident_id],
+                )?,
+                |r| {
+                    let payload: String = r.get(2)?;
+                    let v: serde_json::Value = serde_json::from_str(&payload).unwrap_or_default();
+                    let status: String = r.get(3)?;
+                    Ok(SentAlert {
+                        channel: r.get(0)?,
+                        event: r.get(1)?,
+                        revision: v["revision"].as_u64().map(|n| n as u32),
+                        watchlists: v["watchlists"]
+                            .as_array()
+                            .map(|a| {
+                                a.iter()
+                                    .filter_map(|w| w.as_str().map(str::to_string))
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                        status: OutboxStatus::parse(&status),
+                        attempts: r.get(4)?,
+                        created_at: from_ts(r.get(5)?).unwrap_or_default(),
+                        settled_at: from_ts(r.get(6)?),
+                    })
+                },
+            )
+        })
     }
 
     pub fn counts(&self) -> Result<StoreCounts> {
-        let conn = self.lock();
-        let q = |sql: &str| -> rusqlite::Result<u64> {
-            conn.query_row(sql, [], |r| r.get::<_, i64>(0))
-                .map(|v| v as u64)
-        };
-        Ok(StoreCounts {
-            stories: q("SELECT COUNT(*) FROM stories")?,
-            attack_stories: q("SELECT COUNT(*) FROM stories WHERE is_attack = 1")?,
-            incidents: q("SELECT COUNT(*) FROM incidents WHERE known = 0")?,
-            known_incidents: q("SELECT COUNT(*) FROM incidents WHERE known = 1")?,
+        self.with(|c| {
+            let q = |sql: &str| -> Result<u64> { Ok(c.query_one(sql, &[])?.get::<i64>(0)? as u64) };
+            Ok(StoreCounts {
+                stories: q("SELECT COUNT(*) FROM stories")?,
+                attack_stories: q("SELECT COUNT(*) FROM stories WHERE is_attack = 1")?,
+                incidents: q("SELECT COUNT(*) FROM incidents WHERE known = 0")?,
+                known_incidents: q("SELECT COUNT(*) FROM incidents WHERE known = 1")?,
+            })
         })
     }
+}
+
+/// The tables of the state, in the order [`Store::copy_into`] copies them;
+/// for each, what to select (SQLite's implicit rowid of stories is a column
+/// on PostgreSQL, and `story_bands` names it).
+const TABLES: &[(&str, &str)] = &[
+    ("feeds", "*"),
+    ("incidents", "*"),
+    ("stories", "rowid, *"),
+    ("story_bands", "*"),
+    ("incident_watchlists", "*"),
+    ("incident_revisions", "*"),
+    ("outbox", "*"),
+];
+
+/// Rows copied by [`Store::copy_into`], per table.
+pub type CopyCounts = Vec<(&'static str, usize)>;
+
+impl Store {
+    /// Copy every row of this store into `target` (`store migrate`), in one
+    /// transaction of the target: all or nothing. The target must be empty
+    /// and both at the same schema version; row numbers (outbox ids, story
+    /// rowids) are kept, and the target's sequences continue after them.
+    pub fn copy_into(&self, target: &Store) -> Result<CopyCounts> {
+        let (from, to) = (self.schema_version()?, target.schema_version()?);
+        if from != to {
+            anyhow::bail!("schema versions differ ({from} and {to}): open the source with this version of sahel-watch first, so that it is migrated");
+        }
+        target.transaction(|tx| {
+            let mut counts = Vec::new();
+            for (table, _) in TABLES {
+                let n: i64 = tx
+                    .c
+                    .query_one(&format!("SELECT COUNT(*) FROM {table}"), &[])?
+                    .get(0)?;
+                if n > 0 {
+                    anyhow::bail!("the target store is not empty ({table} has {n} rows): refusing to mix two states");
+                }
+            }
+            for (table, cols) in TABLES {
+                let rows = self.with(|c| c.query(&format!("SELECT {cols} FROM {table}"), &[]))?;
+                let Some(first) = rows.first() else {
+                    counts.push((*table, 0));
+                    continue;
+                };
+                let names = first.cols.join(", ");
+                let marks = (1..=first.cols.len())
+                    .map(|i| format!("?{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let sql = format!("INSERT INTO {table} ({names}) VALUES ({marks})");
+                for r in &rows {
+                    tx.exec(&sql, &r.vals)?;
+                }
+                counts.push((*table, rows.len()));
+            }
+            if tx.c.is_pg() {
+                for (table, col) in [("stories", "rowid"), ("outbox", "id")] {
+                    tx.c.query(
+                        &format!(
+                            "SELECT setval(pg_get_serial_sequence('{table}', '{col}'),
+                                           COALESCE((SELECT MAX({col}) FROM {table}), 0) + 1, false)"
+                        ),
+                        &[],
+                    )?;
+                }
+            }
+            Ok(counts)
+        })
+    }
+}
+
+/// The open PostgreSQL connection, opened again if it was lost.
+fn pg_conn<'a>(slot: &'a mut Option<PgConn>, settings: &PgSettings) -> Result<&'a PgConn> {
+    if slot.as_ref().is_some_and(|c| c.is_closed()) {
+        *slot = None;
+    }
+    if slot.is_none() {
+        *slot = Some(PgConn::connect(settings)?);
+    }
+    Ok(slot.as_ref().expect("just opened"))
+}
+
+/// A name for this process's claims: host, pid and a random part.
+fn new_owner() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    format!(
+        "{host}:{}:{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    )
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize)]
@@ -1026,15 +1519,15 @@ pub struct StoreCounts {
 
 /// Writes and reads inside one transaction.
 pub struct Tx<'a> {
-    tx: &'a rusqlite::Transaction<'a>,
+    c: Conn<'a>,
 }
 
 impl Tx<'_> {
-    /// Run a write through the connection's statement cache: the pipeline
+    /// Run a write (through the connection's statement cache: the pipeline
     /// runs the same few statements for every story, and preparing one
-    /// (parsing and planning the SQL) costs as much as running it.
-    fn exec(&self, sql: &str, params: impl rusqlite::Params) -> Result<usize> {
-        Ok(self.tx.prepare_cached(sql)?.execute(params)?)
+    /// (parsing and planning the SQL) costs as much as running it).
+    fn exec(&self, sql: &str, args: &[Value]) -> Result<usize> {
+        self.c.execute(sql, args)
     }
 
     /// Is this story stored (by key, or by normalised link), and is its
@@ -1050,26 +1543,26 @@ impl Tx<'_> {
         feed: &str,
         fingerprint: Option<u64>,
     ) -> Result<Known> {
-        type Row = (String, Option<i64>, u32, String, Option<String>);
-        let row: Option<Row> = self
-            .tx
-            .prepare_cached(
-                "SELECT feed, fingerprint, edits, title, incident_id FROM stories WHERE key = ?1",
-            )?
-            .query_row([key], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })
-            .optional()?;
-        let Some((stored_feed, stored, edits, title, incident_id)) = row else {
+        let row = self.c.query_opt(
+            "SELECT feed, fingerprint, edits, title, incident_id FROM stories WHERE key = ?1",
+            &vals![key],
+        )?;
+        let Some(row) = row else {
             let by_url = match url_norm {
                 Some(u) => self
-                    .tx
-                    .prepare_cached("SELECT 1 FROM stories WHERE url_norm = ?1 LIMIT 1")?
-                    .exists([u])?,
+                    .c
+                    .query_opt(
+                        "SELECT 1 FROM stories WHERE url_norm = ?1 LIMIT 1",
+                        &vals![u],
+                    )?
+                    .is_some(),
                 None => false,
             };
             return Ok(if by_url { Known::Stored } else { Known::New });
         };
+        let stored_feed: String = row.get(0)?;
+        let stored: Option<i64> = row.get(1)?;
+        let edits: u32 = row.get(2)?;
         Ok(match (fingerprint, stored) {
             _ if stored_feed != feed => Known::Stored,
             (None, _) => Known::Stored,
@@ -1077,8 +1570,8 @@ impl Tx<'_> {
             (Some(f), Some(s)) if f as i64 == s => Known::Stored,
             _ if edits >= MAX_STORY_EDITS => Known::Stored,
             _ => Known::Changed(Prior {
-                title,
-                incident_id,
+                title: row.get(3)?,
+                incident_id: row.get(4)?,
                 edits,
             }),
         })
@@ -1088,7 +1581,7 @@ impl Tx<'_> {
     pub fn fill_fingerprint(&self, key: &str, fingerprint: u64) -> Result<()> {
         self.exec(
             "UPDATE stories SET fingerprint = ?2 WHERE key = ?1 AND fingerprint IS NULL",
-            params![key, fingerprint as i64],
+            &vals![key, fingerprint],
         )?;
         Ok(())
     }
@@ -1097,26 +1590,26 @@ impl Tx<'_> {
     /// link, text, analysis, hash, fingerprint and incident; one more edit.
     /// When it was first seen stays.
     pub fn revise_story(&self, s: &NewStory<'_>) -> Result<()> {
-        let (story, old): (i64, i64) = self
-            .tx
-            .prepare_cached("SELECT rowid, simhash FROM stories WHERE key = ?1")?
-            .query_row([s.key], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let r = self.c.query_one(
+            "SELECT rowid, simhash FROM stories WHERE key = ?1",
+            &vals![s.key],
+        )?;
+        let (story, old): (i64, i64) = (r.get(0)?, r.get(1)?);
         self.write_story(
             s,
-            "",
             "ON CONFLICT(key) DO UPDATE SET url = excluded.url, url_norm = excluded.url_norm,
                title = excluded.title, published = excluded.published, simhash = excluded.simhash,
                band0 = excluded.band0, band1 = excluded.band1, band2 = excluded.band2,
                band3 = excluded.band3, is_attack = excluded.is_attack,
                confidence = excluded.confidence, incident_id = excluded.incident_id,
                analysis = excluded.analysis, language = excluded.language, text = excluded.text,
-               fingerprint = excluded.fingerprint, edits = edits + 1",
+               fingerprint = excluded.fingerprint, edits = stories.edits + 1",
         )?;
         if old as u64 != s.simhash {
             for band in band_keys(old as u64) {
                 self.exec(
                     "DELETE FROM story_bands WHERE band = ?1 AND story = ?2",
-                    params![band, story],
+                    &vals![band, story],
                 )?;
             }
             self.put_bands(story, s.simhash)?;
@@ -1136,24 +1629,21 @@ impl Tx<'_> {
         // every band before the first came back (quadratic for a feed of
         // thousands of near-identical items)
         for band in band_keys(simhash) {
-            let mut st = self.tx.prepare_cached(&format!(
-                "SELECT simhash, story FROM story_bands WHERE band = ?1 ORDER BY story DESC LIMIT {NEAR_DUPLICATE_PROBES}"
-            ))?;
-            let mut rows = st.query([band])?;
-            while let Some(r) = rows.next()? {
+            let rows = self.c.query(
+                &format!(
+                    "SELECT simhash, story FROM story_bands WHERE band = ?1 ORDER BY story DESC LIMIT {NEAR_DUPLICATE_PROBES}"
+                ),
+                &vals![band],
+            )?;
+            for r in rows {
                 let h: i64 = r.get(0)?;
                 if (h as u64 ^ simhash).count_ones() <= max_distance {
-                    let found = self
-                        .tx
-                        .prepare_cached(
-                            "SELECT key, incident_id FROM stories WHERE rowid = ?1 AND simhash = ?2",
-                        )?
-                        .query_row(params![r.get::<_, i64>(1)?, h], |r| {
-                            Ok((r.get(0)?, r.get(1)?))
-                        })
-                        .optional()?;
-                    if found.is_some() {
-                        return Ok(found);
+                    let found = self.c.query_opt(
+                        "SELECT key, incident_id FROM stories WHERE rowid = ?1 AND simhash = ?2",
+                        &vals![r.get::<i64>(1)?, h],
+                    )?;
+                    if let Some(f) = found {
+                        return Ok(Some((f.get(0)?, f.get(1)?)));
                     }
                 }
             }
@@ -1162,21 +1652,23 @@ impl Tx<'_> {
     }
 
     pub fn insert_story(&self, s: &NewStory<'_>) -> Result<()> {
-        if self.write_story(s, "OR IGNORE", "")? == 1 {
-            self.put_bands(self.tx.last_insert_rowid(), s.simhash)?;
+        if let Some(rowid) = self.write_story(s, "ON CONFLICT DO NOTHING")? {
+            self.put_bands(rowid, s.simhash)?;
         }
         Ok(())
     }
 
-    /// `INSERT {or} INTO stories ... {upsert}` of a story's row (first seen now).
-    fn write_story(&self, s: &NewStory<'_>, or: &str, upsert: &str) -> Result<usize> {
+    /// `INSERT INTO stories ... {upsert}` of a story's row (first seen now):
+    /// its rowid, None when nothing was written.
+    fn write_story(&self, s: &NewStory<'_>, upsert: &str) -> Result<Option<i64>> {
         let b = bands(s.simhash);
-        self.exec(
+        let row = self.c.query_opt(
             &format!(
-                "INSERT {or} INTO stories (key, feed, source, url, url_norm, title, published, seen_at, simhash, band0, band1, band2, band3, is_attack, confidence, incident_id, analysis, language, text, fingerprint)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) {upsert}"
+                "INSERT INTO stories (key, feed, source, url, url_norm, title, published, seen_at, simhash, band0, band1, band2, band3, is_attack, confidence, incident_id, analysis, language, text, fingerprint)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) {upsert}
+                 RETURNING rowid"
             ),
-            params![
+            &vals![
                 s.key,
                 s.feed,
                 s.source,
@@ -1185,7 +1677,7 @@ impl Tx<'_> {
                 s.title,
                 s.published.map(ts),
                 ts(Utc::now()),
-                s.simhash as i64,
+                s.simhash,
                 b[0],
                 b[1],
                 b[2],
@@ -1196,9 +1688,10 @@ impl Tx<'_> {
                 s.analysis_json,
                 s.language,
                 s.text,
-                s.fingerprint.map(|f| f as i64),
+                s.fingerprint,
             ],
-        )
+        )?;
+        row.map(|r| r.get(0)).transpose()
     }
 
     /// The `story_bands` rows of the story with this rowid.
@@ -1206,7 +1699,7 @@ impl Tx<'_> {
         for band in band_keys(simhash) {
             self.exec(
                 "INSERT INTO story_bands (band, story, simhash) VALUES (?1, ?2, ?3)",
-                params![band, story, simhash as i64],
+                &vals![band, story, simhash],
             )?;
         }
         Ok(())
@@ -1225,9 +1718,9 @@ impl Tx<'_> {
     ) -> Result<Vec<Incident>> {
         let (a, b) = (day_num(from), day_num(to));
         let mut sql = String::from("SELECT * FROM incidents WHERE event_day BETWEEN ?1 AND ?2");
-        let mut args: Vec<rusqlite::types::Value> = vec![a.into(), b.into()];
+        let mut args: Vec<Value> = vals![a, b].to_vec();
         if let Some(c) = country {
-            args.push(c.to_string().into());
+            args.push(c.val());
             sql.push_str(&format!(" AND country = ?{}", args.len()));
         }
         if let Some(Near {
@@ -1238,12 +1731,12 @@ impl Tx<'_> {
         {
             let mut ors = vec!["admin1 IS NULL".to_string(), "lat IS NULL".to_string()];
             if let Some(a1) = admin1 {
-                args.push(a1.to_string().into());
+                args.push(a1.val());
                 ors.push(format!("admin1 = ?{}", args.len()));
             }
             if let Some((lat, lon)) = point {
                 for v in [lat - deg, lat + deg, lon - deg, lon + deg] {
-                    args.push(v.into());
+                    args.push(v.val());
                 }
                 let n = args.len();
                 ors.push(format!(
@@ -1256,27 +1749,33 @@ impl Tx<'_> {
             }
             sql.push_str(&format!(" AND ({})", ors.join(" OR ")));
         }
-        let mut st = self.tx.prepare_cached(&sql)?;
-        let v = st
-            .query_map(rusqlite::params_from_iter(args), incident_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(v)
+        collect(self.c.query(&sql, &args)?, incident_from_row)
     }
 
     pub fn incident(&self, id: &str) -> Result<Option<Incident>> {
-        self.tx
-            .prepare_cached("SELECT * FROM incidents WHERE id = ?1")?
-            .query_row([id], incident_from_row)
-            .optional()
-            .map_err(Into::into)
+        self.c
+            .query_opt("SELECT * FROM incidents WHERE id = ?1", &vals![id])?
+            .map(|r| incident_from_row(&r))
+            .transpose()
     }
 
     /// Insert or replace an incident (all facts).
     pub fn put_incident(&self, i: &Incident) -> Result<()> {
         self.exec(
-            "INSERT OR REPLACE INTO incidents (id, country, admin1, admin2, location, precision, lat, lon, event_day, killed, wounded, victims, actors, attack_type, claimed, confidence, title, summary, revision, first_seen, last_seen, known, origin, simhashes, alerted_killed, alerted_claimed, alerted_revision, places)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
-            params![
+            "INSERT INTO incidents (id, country, admin1, admin2, location, precision, lat, lon, event_day, killed, wounded, victims, actors, attack_type, claimed, confidence, title, summary, revision, first_seen, last_seen, known, origin, simhashes, alerted_killed, alerted_claimed, alerted_revision, places)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)
+             ON CONFLICT(id) DO UPDATE SET country = excluded.country, admin1 = excluded.admin1,
+               admin2 = excluded.admin2, location = excluded.location, precision = excluded.precision,
+               lat = excluded.lat, lon = excluded.lon, event_day = excluded.event_day,
+               killed = excluded.killed, wounded = excluded.wounded, victims = excluded.victims,
+               actors = excluded.actors, attack_type = excluded.attack_type, claimed = excluded.claimed,
+               confidence = excluded.confidence, title = excluded.title, summary = excluded.summary,
+               revision = excluded.revision, first_seen = excluded.first_seen,
+               last_seen = excluded.last_seen, known = excluded.known, origin = excluded.origin,
+               simhashes = excluded.simhashes, alerted_killed = excluded.alerted_killed,
+               alerted_claimed = excluded.alerted_claimed, alerted_revision = excluded.alerted_revision,
+               places = excluded.places",
+            &vals![
                 i.id,
                 i.country,
                 i.admin1,
@@ -1311,14 +1810,16 @@ impl Tx<'_> {
     }
 
     pub fn stories_of(&self, incident_id: &str) -> Result<Vec<StoredStory>> {
-        let mut st = self.tx.prepare_cached(&format!(
-            "SELECT {STORED_STORY} FROM stories
-             WHERE incident_id = ?1 ORDER BY COALESCE(published, seen_at), seen_at"
-        ))?;
-        let rows = st
-            .query_map([incident_id], stored_story_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        collect(
+            self.c.query(
+                &format!(
+                    "SELECT {STORED_STORY} FROM stories
+                     WHERE incident_id = ?1 ORDER BY COALESCE(published, seen_at), seen_at"
+                ),
+                &vals![incident_id],
+            )?,
+            stored_story_from_row,
+        )
     }
 
     /// The first `limit` stories stored of an incident, in publication order
@@ -1332,19 +1833,22 @@ impl Tx<'_> {
     ) -> Result<Vec<(StoredStory, Option<String>)>> {
         // the limit is written into the SQL: a bound LIMIT makes SQLite
         // prepare the statement again on every use
-        let mut st = self.tx.prepare_cached(&format!(
-            "SELECT {STORED_STORY}, language, seen_at
-             FROM stories WHERE incident_id = ?1 ORDER BY rowid LIMIT {limit}"
-        ))?;
-        let mut rows = st
-            .query_map([incident_id], |r| {
+        let mut rows = collect(
+            self.c.query(
+                &format!(
+                    "SELECT {STORED_STORY}, language, seen_at
+                     FROM stories WHERE incident_id = ?1 ORDER BY rowid LIMIT {limit}"
+                ),
+                &vals![incident_id],
+            )?,
+            |r| {
                 Ok((
                     stored_story_from_row(r)?,
-                    r.get("language")?,
-                    r.get::<_, i64>("seen_at")?,
+                    r.get::<Option<String>>("language")?,
+                    r.get::<i64>("seen_at")?,
                 ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            },
+        )?;
         // the first stored (the index gives them without reading the rest),
         // then in publication order as `stories_of`
         rows.sort_by_key(|(s, _, seen)| (s.published.map_or(*seen, |p| p.timestamp()), *seen));
@@ -1356,40 +1860,36 @@ impl Tx<'_> {
     /// the order stored. Bounded, so that an incident with thousands of
     /// stories does not make every story that joins it read them all.
     pub fn story_texts(&self, incident_id: &str, limit: usize) -> Result<Vec<String>> {
-        let mut st = self.tx.prepare_cached(&format!(
-            "SELECT title, COALESCE(text, '') FROM stories
-             WHERE rowid IN (SELECT rowid FROM stories WHERE incident_id = ?1 ORDER BY rowid LIMIT {limit})
-                OR rowid IN (SELECT rowid FROM stories WHERE incident_id = ?1 ORDER BY rowid DESC LIMIT {limit})
-             ORDER BY rowid"
-        ))?;
-        let rows = st
-            .query_map([incident_id], |r| {
-                Ok(format!(
-                    "{}\n{}",
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        collect(
+            self.c.query(
+                &format!(
+                    "SELECT title, COALESCE(text, '') FROM stories
+                     WHERE rowid IN (SELECT rowid FROM stories WHERE incident_id = ?1 ORDER BY rowid LIMIT {limit})
+                        OR rowid IN (SELECT rowid FROM stories WHERE incident_id = ?1 ORDER BY rowid DESC LIMIT {limit})
+                     ORDER BY rowid"
+                ),
+                &vals![incident_id],
+            )?,
+            |r| Ok(format!("{}\n{}", r.get::<String>(0)?, r.get::<String>(1)?)),
+        )
     }
 
     /// What each watch-list was last told about an incident.
     pub fn told(&self, incident_id: &str) -> Result<Vec<Told>> {
-        let mut st = self.tx.prepare_cached(
-            "SELECT watchlist, revision, killed, claimed FROM incident_watchlists WHERE incident_id = ?1",
-        )?;
-        let rows = st
-            .query_map([incident_id], |r| {
+        collect(
+            self.c.query(
+                "SELECT watchlist, revision, killed, claimed FROM incident_watchlists WHERE incident_id = ?1",
+                &vals![incident_id],
+            )?,
+            |r| {
                 Ok(Told {
                     watchlist: r.get(0)?,
                     revision: r.get(1)?,
                     killed: r.get(2)?,
                     claimed: r.get(3)?,
                 })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+            },
+        )
     }
 
     /// Record a revision of an incident: the story that made it and what changed
@@ -1403,9 +1903,9 @@ impl Tx<'_> {
         changes: &[String],
     ) -> Result<()> {
         self.exec(
-            "INSERT OR IGNORE INTO incident_revisions (incident_id, revision, at, story_key, changes)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
+            "INSERT INTO incident_revisions (incident_id, revision, at, story_key, changes)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+            &vals![
                 incident_id,
                 revision,
                 ts(at),
@@ -1423,7 +1923,7 @@ impl Tx<'_> {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT(incident_id, watchlist) DO UPDATE SET revision=excluded.revision,
                killed=excluded.killed, claimed=excluded.claimed, told_at=excluded.told_at",
-            params![inc.id, watchlist, inc.revision, inc.killed, inc.claimed, ts(now)],
+            &vals![inc.id, watchlist, inc.revision, inc.killed, inc.claimed, ts(now)],
         )?;
         Ok(())
     }
@@ -1436,9 +1936,9 @@ impl Tx<'_> {
             None => (OutboxStatus::Pending, now),
         };
         let n = self.exec(
-            "INSERT OR IGNORE INTO outbox (idem_key, channel, event, incident_id, payload, status, next_attempt, created_at, digest_group)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![o.idem_key, o.channel, o.event, o.incident_id, o.payload, status.as_str(), ts(next), ts(now), o.digest_group],
+            "INSERT INTO outbox (idem_key, channel, event, incident_id, payload, status, next_attempt, created_at, digest_group)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
+            &vals![o.idem_key, o.channel, o.event, o.incident_id, o.payload, status.as_str(), ts(next), ts(now), o.digest_group],
         )?;
         Ok(n == 1)
     }
@@ -1446,11 +1946,12 @@ impl Tx<'_> {
     /// Alerts queued for a digest group since `since` (rate caps count them).
     pub fn alerts_since(&self, digest_group: &str, since: DateTime<Utc>) -> Result<u64> {
         let n: i64 = self
-            .tx
-            .prepare_cached(
+            .c
+            .query_one(
                 "SELECT COUNT(DISTINCT idem_key) FROM outbox WHERE digest_group = ?1 AND created_at >= ?2 AND event != 'digest'",
+                &vals![digest_group, ts(since)],
             )?
-            .query_row(params![digest_group, ts(since)], |r| r.get(0))?;
+            .get(0)?;
         Ok(n as u64)
     }
 }
@@ -1474,7 +1975,7 @@ fn bands(h: u64) -> [i64; 4] {
 const STORED_STORY: &str =
     "key, feed, source, url, title, published, is_attack, confidence, incident_id";
 
-fn stored_story_from_row(r: &Row<'_>) -> rusqlite::Result<StoredStory> {
+fn stored_story_from_row(r: &VRow) -> Result<StoredStory> {
     Ok(StoredStory {
         key: r.get("key")?,
         feed: r.get("feed")?,
@@ -1488,7 +1989,7 @@ fn stored_story_from_row(r: &Row<'_>) -> rusqlite::Result<StoredStory> {
     })
 }
 
-fn feed_from_row(r: &Row<'_>) -> rusqlite::Result<FeedState> {
+fn feed_from_row(r: &VRow) -> Result<FeedState> {
     Ok(FeedState {
         name: r.get("name")?,
         url: r.get("url")?,
@@ -1499,12 +2000,12 @@ fn feed_from_row(r: &Row<'_>) -> rusqlite::Result<FeedState> {
         last_error_at: from_ts(r.get("last_error_at")?),
         failures: r.get("failures")?,
         next_poll: from_ts(r.get("next_poll")?),
-        items_seen: r.get::<_, i64>("items_seen")? as u64,
-        interval_secs: r.get::<_, Option<i64>>("interval_secs")?.map(|v| v as u64),
+        items_seen: r.get::<i64>("items_seen")? as u64,
+        interval_secs: r.get::<Option<i64>>("interval_secs")?.map(|v| v as u64),
     })
 }
 
-fn incident_from_row(r: &Row<'_>) -> rusqlite::Result<Incident> {
+fn incident_from_row(r: &VRow) -> Result<Incident> {
     let actors: String = r.get("actors")?;
     let simhashes: String = r.get("simhashes")?;
     Ok(Incident {
@@ -1535,11 +2036,11 @@ fn incident_from_row(r: &Row<'_>) -> rusqlite::Result<Incident> {
         alerted_killed: r.get("alerted_killed")?,
         alerted_claimed: r.get("alerted_claimed")?,
         alerted_revision: r.get("alerted_revision")?,
-        places: serde_json::from_str(&r.get::<_, String>("places")?).unwrap_or_default(),
+        places: serde_json::from_str(&r.get::<String>("places")?).unwrap_or_default(),
     })
 }
 
-fn outbox_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
+fn outbox_from_row(r: &VRow) -> Result<OutboxRow> {
     let status: String = r.get("status")?;
     Ok(OutboxRow {
         id: r.get("id")?,
@@ -1581,6 +2082,29 @@ pub(crate) fn set_mode(_path: &Path, _mode: u32) {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::params;
+
+    /// A test run on each store: `sqlite` (in memory) and `postgres` (a
+    /// fresh database of the test cluster; skipped without one).
+    macro_rules! on_both {
+        ($name:ident, $body:expr) => {
+            mod $name {
+                use super::*;
+                #[test]
+                fn sqlite() {
+                    let run: fn(Store) = $body;
+                    run(Store::open_in_memory().unwrap());
+                }
+                #[test]
+                fn postgres() {
+                    let run: fn(Store) = $body;
+                    if let Some(s) = pg::test_database() {
+                        run(Store::open_postgres(&s).unwrap());
+                    }
+                }
+            }
+        };
+    }
 
     #[test]
     fn migrations_apply_once_and_reopen() {
@@ -1615,9 +2139,7 @@ mod tests {
         }
     }
 
-    #[test]
-    fn outbox_is_idempotent_per_channel_and_key() {
-        let s = Store::open_in_memory().unwrap();
+    on_both!(outbox_is_idempotent_per_channel_and_key, |s: Store| {
         let now = Utc::now();
         let row = NewOutbox {
             idem_key: "I-1:incident.new:1",
@@ -1637,7 +2159,7 @@ mod tests {
         s.mark_delivered(&[due[0].id], now).unwrap();
         assert!(s.due_outbox("hook", now, 10).unwrap().is_empty());
         assert_eq!(s.outbox_depth().unwrap(), 0);
-    }
+    });
 
     #[test]
     fn an_emptied_or_foreign_database_file_is_an_error_and_a_missing_one_a_fresh_start() {
@@ -1701,46 +2223,47 @@ mod tests {
         assert!(e.contains("damaged") && e.contains("state.sqlite"), "{e}");
     }
 
-    #[test]
-    fn failed_rows_are_queued_again_by_channel_and_time() {
-        let s = Store::open_in_memory().unwrap();
-        let t0 = Utc::now() - chrono::Duration::hours(3);
-        let mut ids = Vec::new();
-        for (i, ch) in ["mail", "mail", "hook"].iter().enumerate() {
-            let key = format!("I-{i}:incident.new:1");
-            s.transaction(|tx| {
-                tx.enqueue(
-                    &NewOutbox {
-                        idem_key: &key,
-                        channel: ch,
-                        event: "incident.new",
-                        incident_id: "I",
-                        payload: "{}",
-                        held_until: None,
-                        digest_group: None,
-                    },
-                    t0,
-                )
-            })
-            .unwrap();
-            ids.push(s.due_outbox(ch, t0, 10).unwrap().last().unwrap().id);
+    on_both!(
+        failed_rows_are_queued_again_by_channel_and_time,
+        |s: Store| {
+            let t0 = Utc::now() - chrono::Duration::hours(3);
+            let mut ids = Vec::new();
+            for (i, ch) in ["mail", "mail", "hook"].iter().enumerate() {
+                let key = format!("I-{i}:incident.new:1");
+                s.transaction(|tx| {
+                    tx.enqueue(
+                        &NewOutbox {
+                            idem_key: &key,
+                            channel: ch,
+                            event: "incident.new",
+                            incident_id: "I",
+                            payload: "{}",
+                            held_until: None,
+                            digest_group: None,
+                        },
+                        t0,
+                    )
+                })
+                .unwrap();
+                ids.push(s.due_outbox(ch, t0, 10).unwrap().last().unwrap().id);
+            }
+            s.mark_failed(ids[0], t0, "550 no such user").unwrap();
+            s.mark_failed(ids[1], t0 + chrono::Duration::hours(2), "550")
+                .unwrap();
+            s.mark_failed(ids[2], t0 + chrono::Duration::hours(2), "404")
+                .unwrap();
+            assert_eq!(s.undelivered_outbox(Some("mail")).unwrap().len(), 2);
+            let now = Utc::now();
+            let since = t0 + chrono::Duration::hours(1);
+            assert_eq!(s.requeue_failed(Some("mail"), Some(since), now).unwrap(), 1);
+            let due = s.due_outbox("mail", now, 10).unwrap();
+            assert_eq!(due.iter().map(|r| r.id).collect::<Vec<_>>(), vec![ids[1]]);
+            assert_eq!(due[0].attempts, 0);
+            assert_eq!(due[0].status, OutboxStatus::Pending);
+            assert_eq!(s.requeue_failed(None, None, now).unwrap(), 2);
+            assert_eq!(s.requeue_failed(None, None, now).unwrap(), 0);
         }
-        s.mark_failed(ids[0], t0, "550 no such user").unwrap();
-        s.mark_failed(ids[1], t0 + chrono::Duration::hours(2), "550")
-            .unwrap();
-        s.mark_failed(ids[2], t0 + chrono::Duration::hours(2), "404")
-            .unwrap();
-        assert_eq!(s.undelivered_outbox(Some("mail")).unwrap().len(), 2);
-        let now = Utc::now();
-        let since = t0 + chrono::Duration::hours(1);
-        assert_eq!(s.requeue_failed(Some("mail"), Some(since), now).unwrap(), 1);
-        let due = s.due_outbox("mail", now, 10).unwrap();
-        assert_eq!(due.iter().map(|r| r.id).collect::<Vec<_>>(), vec![ids[1]]);
-        assert_eq!(due[0].attempts, 0);
-        assert_eq!(due[0].status, OutboxStatus::Pending);
-        assert_eq!(s.requeue_failed(None, None, now).unwrap(), 2);
-        assert_eq!(s.requeue_failed(None, None, now).unwrap(), 0);
-    }
+    );
 
     #[test]
     fn migration_2_remembers_which_lists_were_told_from_the_queued_alerts() {
@@ -1825,9 +2348,7 @@ mod tests {
         assert_eq!(a[3].revision, None, "a body that is not JSON");
     }
 
-    #[test]
-    fn revisions_stories_and_the_filtered_list() {
-        let s = Store::open_in_memory().unwrap();
+    on_both!(revisions_stories_and_the_filtered_list, |s: Store| {
         let t = |secs: i64| DateTime::from_timestamp(1_700_000_000 + secs, 0).unwrap();
         let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
         let inc =
@@ -1953,7 +2474,7 @@ mod tests {
             ]
         );
         assert_eq!(f.watchlists, ["all", "niger"]);
-    }
+    });
 
     #[test]
     fn migration_4_moves_the_bands_of_stored_stories() {
@@ -2027,80 +2548,79 @@ mod tests {
         assert_eq!(edits, 0);
     }
 
-    #[test]
-    fn fingerprints_decide_which_stored_stories_are_read_again() {
-        let s = Store::open_in_memory().unwrap();
-        let story = |fingerprint, simhash| NewStory {
-            key: "guid:f:1",
-            feed: "f",
-            source: "s",
-            url: Some("https://x.example/1"),
-            url_norm: Some("x.example/1"),
-            title: "t",
-            language: None,
-            published: None,
-            simhash,
-            is_attack: false,
-            confidence: 0.5,
-            incident_id: None,
-            analysis_json: "{}",
-            text: None,
-            fingerprint,
-        };
-        let known = |key: &str, url: Option<&str>, feed: &str, f: Option<u64>| {
-            s.read(|tx| tx.story_known(key, url, feed, f)).unwrap()
-        };
-        // stored before fingerprints were kept
-        s.transaction(|tx| tx.insert_story(&story(None, 7)))
-            .unwrap();
-        assert_eq!(
-            known("guid:f:1", None, "f", Some(1)),
-            Known::Unfingerprinted
-        );
-        assert_eq!(known("guid:f:1", None, "f", None), Known::Stored);
-        s.transaction(|tx| tx.fill_fingerprint("guid:f:1", 1))
-            .unwrap();
-        assert_eq!(known("guid:f:1", None, "f", Some(1)), Known::Stored);
-        assert_eq!(
-            known("guid:f:1", None, "f", Some(2)),
-            Known::Changed(Prior {
-                title: "t".into(),
+    on_both!(
+        fingerprints_decide_which_stored_stories_are_read_again,
+        |s: Store| {
+            let story = |fingerprint, simhash| NewStory {
+                key: "guid:f:1",
+                feed: "f",
+                source: "s",
+                url: Some("https://x.example/1"),
+                url_norm: Some("x.example/1"),
+                title: "t",
+                language: None,
+                published: None,
+                simhash,
+                is_attack: false,
+                confidence: 0.5,
                 incident_id: None,
-                edits: 0
-            })
-        );
-        // the same key from another feed, or the same link under another key
-        assert_eq!(known("guid:f:1", None, "g", Some(2)), Known::Stored);
-        assert_eq!(
-            known("guid:f:2", Some("x.example/1"), "f", Some(2)),
-            Known::Stored
-        );
-        assert_eq!(
-            known("guid:f:2", Some("x.example/2"), "f", Some(2)),
-            Known::New
-        );
-        // read again: the new text is the stored one, found by its new hash
-        s.transaction(|tx| tx.revise_story(&story(Some(2), !7)))
-            .unwrap();
-        assert_eq!(known("guid:f:1", None, "f", Some(2)), Known::Stored);
-        let near = |h| s.read(|tx| tx.near_duplicate_story(h, 0)).unwrap();
-        assert_eq!(near(!7), Some(("guid:f:1".to_string(), None)));
-        assert_eq!(near(7), None);
-        // no more than MAX_STORY_EDITS times
-        for f in 3..(MAX_STORY_EDITS as u64 + 2) {
-            assert!(matches!(
-                known("guid:f:1", None, "f", Some(f)),
-                Known::Changed(_)
-            ));
-            s.transaction(|tx| tx.revise_story(&story(Some(f), 7)))
+                analysis_json: "{}",
+                text: None,
+                fingerprint,
+            };
+            let known = |key: &str, url: Option<&str>, feed: &str, f: Option<u64>| {
+                s.read(|tx| tx.story_known(key, url, feed, f)).unwrap()
+            };
+            // stored before fingerprints were kept
+            s.transaction(|tx| tx.insert_story(&story(None, 7)))
                 .unwrap();
+            assert_eq!(
+                known("guid:f:1", None, "f", Some(1)),
+                Known::Unfingerprinted
+            );
+            assert_eq!(known("guid:f:1", None, "f", None), Known::Stored);
+            s.transaction(|tx| tx.fill_fingerprint("guid:f:1", 1))
+                .unwrap();
+            assert_eq!(known("guid:f:1", None, "f", Some(1)), Known::Stored);
+            assert_eq!(
+                known("guid:f:1", None, "f", Some(2)),
+                Known::Changed(Prior {
+                    title: "t".into(),
+                    incident_id: None,
+                    edits: 0
+                })
+            );
+            // the same key from another feed, or the same link under another key
+            assert_eq!(known("guid:f:1", None, "g", Some(2)), Known::Stored);
+            assert_eq!(
+                known("guid:f:2", Some("x.example/1"), "f", Some(2)),
+                Known::Stored
+            );
+            assert_eq!(
+                known("guid:f:2", Some("x.example/2"), "f", Some(2)),
+                Known::New
+            );
+            // read again: the new text is the stored one, found by its new hash
+            s.transaction(|tx| tx.revise_story(&story(Some(2), !7)))
+                .unwrap();
+            assert_eq!(known("guid:f:1", None, "f", Some(2)), Known::Stored);
+            let near = |h| s.read(|tx| tx.near_duplicate_story(h, 0)).unwrap();
+            assert_eq!(near(!7), Some(("guid:f:1".to_string(), None)));
+            assert_eq!(near(7), None);
+            // no more than MAX_STORY_EDITS times
+            for f in 3..(MAX_STORY_EDITS as u64 + 2) {
+                assert!(matches!(
+                    known("guid:f:1", None, "f", Some(f)),
+                    Known::Changed(_)
+                ));
+                s.transaction(|tx| tx.revise_story(&story(Some(f), 7)))
+                    .unwrap();
+            }
+            assert_eq!(known("guid:f:1", None, "f", Some(99)), Known::Stored);
         }
-        assert_eq!(known("guid:f:1", None, "f", Some(99)), Known::Stored);
-    }
+    );
 
-    #[test]
-    fn near_duplicates_found_by_band() {
-        let s = Store::open_in_memory().unwrap();
+    on_both!(near_duplicates_found_by_band, |s: Store| {
         let h: u64 = 0xdead_beef_1234_5678;
         s.transaction(|tx| {
             tx.insert_story(&NewStory {
@@ -2128,5 +2648,193 @@ mod tests {
         assert_eq!(near, Some(("k1".to_string(), Some("I-1".to_string()))));
         let far = s.transaction(|tx| tx.near_duplicate_story(!h, 3)).unwrap();
         assert_eq!(far, None);
+    });
+}
+
+#[cfg(test)]
+mod pg_tests {
+    use super::*;
+
+    fn row<'a>(key: &'a str, channel: &'a str) -> NewOutbox<'a> {
+        NewOutbox {
+            idem_key: key,
+            channel,
+            event: "incident.new",
+            incident_id: "I",
+            payload: "{}",
+            held_until: None,
+            digest_group: None,
+        }
+    }
+
+    #[test]
+    fn postgres_migrations_apply_once_and_a_second_daemon_sees_the_state() {
+        let Some(pg) = pg::test_database() else {
+            return;
+        };
+        let a = Store::open_postgres(&pg).unwrap();
+        assert_eq!(a.schema_version().unwrap() as usize, PG_MIGRATIONS.len());
+        assert_eq!(PG_MIGRATIONS.len(), MIGRATIONS.len(), "the same migrations");
+        a.save_feed_state(&FeedState {
+            name: "a".into(),
+            url: "http://x".into(),
+            etag: Some("\"1\"".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        // a second store on the same database (another daemon): no migration again
+        let b = Store::open_postgres(&pg).unwrap();
+        assert_eq!(b.schema_version().unwrap() as usize, PG_MIGRATIONS.len());
+        assert_eq!(
+            b.feed_state("a").unwrap().unwrap().etag.as_deref(),
+            Some("\"1\"")
+        );
+        // a wrong password is refused, naming the server but not the password
+        let wrong = PgSettings {
+            password: Some("not-the-password".into()),
+            ..pg.clone()
+        };
+        let e = format!("{:#}", Store::open_postgres(&wrong).err().unwrap());
+        assert!(
+            e.contains("127.0.0.1") && !e.contains("not-the-password"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn outbox_rows_claimed_by_one_daemon_are_skipped_by_another() {
+        let Some(pg) = pg::test_database() else {
+            return;
+        };
+        let a = Store::open_postgres(&pg).unwrap();
+        let b = Store::open_postgres(&pg).unwrap();
+        let now = Utc::now();
+        a.transaction(|tx| {
+            for i in 0..40 {
+                tx.enqueue(&row(&format!("I-{i}:incident.new:1"), "hook"), now)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let got_a = a.due_outbox("hook", now, 10).unwrap();
+        assert_eq!(got_a.len(), 10);
+        // the same daemon gets its own claims again (a retry, a digest group)
+        assert_eq!(a.due_outbox("hook", now, 10).unwrap(), got_a);
+        let got_b = b.due_outbox("hook", now, 100).unwrap();
+        assert_eq!(got_b.len(), 30, "the other daemon skips the claimed rows");
+        assert!(got_b.iter().all(|r| !got_a.iter().any(|x| x.id == r.id)));
+        // claims expire: after CLAIM_SECS another daemon may take them
+        let later = now + chrono::Duration::seconds(CLAIM_SECS + 1);
+        assert_eq!(b.due_outbox("hook", later, 100).unwrap().len(), 40);
+        // a new leader lets go of every claim at once
+        assert!(a.release_claims().unwrap() > 0);
+        assert_eq!(a.due_outbox("hook", now, 100).unwrap().len(), 40);
+
+        // claimed at the same time from many threads: every row exactly once
+        let c = Store::open_postgres(&pg).unwrap();
+        c.transaction(|tx| {
+            for i in 0..400 {
+                tx.enqueue(&row(&format!("J-{i}:incident.new:1"), "race"), now)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let seen = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|sc| {
+            for _ in 0..4 {
+                sc.spawn(|| {
+                    let s = Store::open_postgres(&pg).unwrap();
+                    loop {
+                        let rows = s.due_outbox("race", now, 7).unwrap();
+                        if rows.is_empty() {
+                            break;
+                        }
+                        s.mark_delivered(&rows.iter().map(|r| r.id).collect::<Vec<_>>(), now)
+                            .unwrap();
+                        seen.lock().unwrap().extend(rows.into_iter().map(|r| r.id));
+                    }
+                });
+            }
+        });
+        let mut seen = seen.into_inner().unwrap();
+        let n = seen.len();
+        seen.sort();
+        seen.dedup();
+        assert_eq!((n, seen.len()), (400, 400), "each row claimed once");
+    }
+
+    #[test]
+    fn tls_to_the_server_is_verified_never_downgraded() {
+        let Some(pg) = pg::test_database() else {
+            return;
+        };
+        let Ok(ca) = std::env::var("SAHEL_TEST_PG_CA") else {
+            let why = "SAHEL_TEST_PG_CA is not set (no openssl for scripts/pg-test.sh): the TLS test is skipped";
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
+            eprintln!("note: {why}");
+            return;
+        };
+        let with = |q: &str, ca: Option<&str>| PgSettings {
+            url: format!("{}{q}", pg.url),
+            ca_file: ca.map(Into::into),
+            ..pg.clone()
+        };
+        let ssl = |s: &Store| -> i64 {
+            s.with(|c| {
+                c.query_one(
+                    "SELECT (CASE WHEN ssl THEN 1 ELSE 0 END)::bigint FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                    &[],
+                )?
+                .get(0)
+            })
+            .unwrap()
+        };
+        // the server's certificate verified against the test CA: TLS
+        let s = Store::open_postgres(&with("?sslmode=require", Some(&ca))).unwrap();
+        assert_eq!(ssl(&s), 1);
+        assert_eq!(s.outbox_depth().unwrap(), 0);
+        // the Mozilla roots do not know the test CA: refused, not downgraded to plain text
+        for mode in ["?sslmode=require", "?sslmode=prefer"] {
+            let e = format!(
+                "{:#}",
+                Store::open_postgres(&with(mode, None)).err().unwrap()
+            );
+            assert!(e.to_lowercase().contains("certificate"), "{mode}: {e}");
+        }
+        // no sslmode: plain text (what the URL says)
+        assert_eq!(ssl(&Store::open_postgres(&pg).unwrap()), 0);
+    }
+
+    #[test]
+    fn a_lost_connection_is_opened_again() {
+        let Some(pg) = pg::test_database() else {
+            return;
+        };
+        let s = Store::open_postgres(&pg).unwrap();
+        let pid: i64 = s
+            .with(|c| c.query_one("SELECT pg_backend_pid()::bigint", &[])?.get(0))
+            .unwrap();
+        let admin = Store::open_postgres(&pg).unwrap();
+        admin
+            .with(|c| {
+                c.query(
+                    "SELECT pg_terminate_backend(CAST(?1 AS INTEGER))::int",
+                    &vals![pid],
+                )
+            })
+            .unwrap();
+        // the call that meets the dead connection may fail (or find it
+        // closed and open another)...
+        let backend = || -> Result<i64> {
+            s.with(|c| c.query_one("SELECT pg_backend_pid()::bigint", &[])?.get(0))
+        };
+        let t0 = std::time::Instant::now();
+        while backend().is_ok_and(|p| p == pid) {
+            assert!(t0.elapsed().as_secs() < 10, "the connection was not ended");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        // ...the next one works, on a new connection
+        assert_eq!(s.outbox_depth().unwrap(), 0);
+        assert_ne!(backend().unwrap(), pid);
     }
 }
