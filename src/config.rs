@@ -58,6 +58,8 @@ pub struct Config {
     pub web: WebConfig,
     #[serde(default)]
     pub cap: CapConfig,
+    #[serde(default)]
+    pub store: StoreConfig,
     #[serde(default, rename = "feed")]
     pub feeds: Vec<FeedConfig>,
     #[serde(default, rename = "watchlist")]
@@ -69,6 +71,26 @@ pub struct Config {
     /// Where the configuration was read from (not a key).
     #[serde(skip)]
     pub path: Option<PathBuf>,
+}
+
+/// Where the state is kept: without `url`, the embedded SQLite database in
+/// `daemon.state_dir` (as always); with it, a PostgreSQL server that several
+/// daemons may share (one polls and delivers at a time).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// `postgres://user@host:port/database` (no password in it); TLS by the
+    /// URL's `sslmode`: `require` (or `prefer`: TLS when the server offers
+    /// it), the server's certificate always verified; none or `disable`: plain.
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub password_env: Option<String>,
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
+    /// Certificates (PEM) that sign the server's (default: the Mozilla roots).
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -926,6 +948,39 @@ impl Config {
             message,
             more: vec![],
         };
+        let st = &self.store;
+        let store_line = |key: &str| find_key_line(text, "store", 0, key);
+        match &st.url {
+            Some(u) => {
+                if let Err(m) = check_store_url(u) {
+                    errs.push(err(store_line("url"), format!("store.url: {m}")));
+                }
+            }
+            None => {
+                if st.ca_file.is_some() {
+                    errs.push(err(
+                        store_line("ca_file"),
+                        "store: ca_file without store.url (the SQLite store needs none)".into(),
+                    ));
+                }
+                if st.password_env.is_some() || st.password_file.is_some() {
+                    errs.push(err(
+                        store_line(if st.password_env.is_some() {
+                            "password_env"
+                        } else {
+                            "password_file"
+                        }),
+                        "store: a password without store.url (the SQLite store needs none)".into(),
+                    ));
+                }
+            }
+        }
+        if st.password_env.is_some() && st.password_file.is_some() {
+            errs.push(err(
+                store_line("password_env"),
+                "store: give password_env or password_file, not both".into(),
+            ));
+        }
         let d = &self.daemon;
         if !d.listen.is_empty() && d.listen.parse::<SocketAddr>().is_err() {
             errs.push(err(
@@ -1626,6 +1681,43 @@ impl Config {
                 }
             }
         }
+        if let Some(var) = &self.store.password_env {
+            if std::env::var_os(var).is_none() {
+                let m = format!("store: environment variable {var} (the PostgreSQL password) is not set here; the daemon needs it in its environment (systemd: EnvironmentFile=)");
+                if strict {
+                    r.errors.push(m);
+                } else {
+                    r.warnings.push(m);
+                }
+            }
+        }
+        if let Some(path) = &self.store.password_file {
+            if let Err(e) = std::fs::metadata(path) {
+                r.errors
+                    .push(format!("store: password file {}: {e}", path.display()));
+            }
+        }
+        if let Some(path) = &self.store.ca_file {
+            if let Err(e) = crate::store::tls::MakeRustls::new(Some(path)) {
+                r.errors.push(format!("store: {e:#}"));
+            }
+        }
+        if let Some(u) = self
+            .store
+            .url
+            .as_deref()
+            .and_then(|u| url::Url::parse(u).ok())
+        {
+            let tls = u
+                .query_pairs()
+                .any(|(k, v)| k == "sslmode" && v != "disable");
+            if !tls && !is_loopback_host(u.host_str().unwrap_or("")) {
+                r.warnings.push(format!(
+                    "store.url: {} is another host without sslmode=require: the state crosses the network unencrypted",
+                    u.host_str().unwrap_or("")
+                ));
+            }
+        }
         for c in &self.channels {
             let name = c.name();
             let mut vars: Vec<(&String, String)> = Vec::new();
@@ -1687,6 +1779,39 @@ impl Config {
         }
         r
     }
+}
+
+/// Is `url` a PostgreSQL URL the store can use? (scheme, host, database,
+/// no password in it, a `sslmode` it knows)
+fn check_store_url(url: &str) -> Result<(), String> {
+    let u = url::Url::parse(url).map_err(|e| format!("{url:?} is not a URL ({e})"))?;
+    if !matches!(u.scheme(), "postgres" | "postgresql") {
+        return Err(format!(
+            "{url:?}: only postgres:// URLs (PostgreSQL) are known; leave store.url out for the embedded SQLite store"
+        ));
+    }
+    if u.password().is_some() {
+        return Err(
+            "the URL holds a password: give it in store.password_env or store.password_file instead"
+                .into(),
+        );
+    }
+    if u.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{url:?} names no host"));
+    }
+    if u.path().trim_start_matches('/').is_empty() {
+        return Err(format!(
+            "{url:?} names no database (postgres://user@host:5432/database)"
+        ));
+    }
+    for (k, v) in u.query_pairs() {
+        if k == "sslmode" && !matches!(v.as_ref(), "disable" | "prefer" | "require") {
+            return Err(format!("sslmode={v}: disable, prefer or require"));
+        }
+    }
+    url.parse::<tokio_postgres::Config>()
+        .map_err(|e| format!("{url:?}: {e}"))?;
+    Ok(())
 }
 
 pub fn is_loopback_host(host: &str) -> bool {
@@ -1815,6 +1940,84 @@ mod tests {
         assert_eq!(e.line, Some(3), "{e}");
         assert!(e.to_string().contains("listen_on"), "{e}");
         assert!(e.to_string().starts_with("c.toml:3:"), "{e}");
+    }
+
+    #[test]
+    fn the_store_section_is_checked_naming_file_and_line() {
+        // without [store]: the SQLite store, as always
+        let c = Config::parse("", "c.toml", &gaz()).unwrap();
+        assert!(c.store.url.is_none());
+        let ok =
+            "[store]\nurl = \"postgres://sahel@127.0.0.1:5432/sahel\"\npassword_env = \"PGPW\"\n";
+        let c = Config::parse(ok, "c.toml", &gaz()).unwrap();
+        assert_eq!(c.store.password_env.as_deref(), Some("PGPW"));
+        let bad = |text: &str| Config::parse(text, "c.toml", &gaz()).unwrap_err();
+        let e = bad("[daemon]\nlisten = \"\"\n\n[store]\nurl = \"mysql://a@b/c\"\n");
+        assert!(e.to_string().starts_with("c.toml:5: store.url:"), "{e}");
+        let e = bad("[store]\nurl = \"postgres://sahel:hunter2@db.example/sahel\"\n");
+        assert!(
+            e.to_string().starts_with("c.toml:2:") && e.message.contains("password_env"),
+            "{e}"
+        );
+        let e = bad("[store]\nurl = \"postgres://sahel@db.example\"\n");
+        assert!(e.message.contains("no database"), "{e}");
+        let e = bad("[store]\nurl = \"postgres://sahel@db.example/s?sslmode=verify-full\"\n");
+        assert!(e.message.contains("sslmode"), "{e}");
+        let e = bad(
+            "[store]\nurl = \"postgres://s@db/s\"\npassword_env = \"A\"\npassword_file = \"/x\"\n",
+        );
+        assert!(
+            e.to_string().starts_with("c.toml:3:") && e.message.contains("not both"),
+            "{e}"
+        );
+        let e = bad("[store]\npassword_file = \"/x\"\n");
+        assert!(
+            e.to_string().starts_with("c.toml:2:") && e.message.contains("without store.url"),
+            "{e}"
+        );
+        let e = bad("[store]\nuri = \"postgres://s@db/s\"\n");
+        assert!(
+            e.to_string().starts_with("c.toml:2:") && e.message.contains("uri"),
+            "{e}"
+        );
+        // check-config: the password's variable and file, and plain text to another host
+        let c = Config::parse(
+            "[store]\nurl = \"postgres://s@db.example/s\"\npassword_env = \"SAHEL_SURELY_UNSET_PW\"\n",
+            "c.toml",
+            &gaz(),
+        )
+        .unwrap();
+        let r = c.review(false);
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| w.contains("SAHEL_SURELY_UNSET_PW")),
+            "{r:?}"
+        );
+        assert!(
+            r.warnings.iter().any(|w| w.contains("unencrypted")),
+            "{r:?}"
+        );
+        assert!(c
+            .review(true)
+            .errors
+            .iter()
+            .any(|w| w.contains("SAHEL_SURELY_UNSET_PW")));
+        let c = Config::parse(
+            "[store]\nurl = \"postgres://s@127.0.0.1/s\"\npassword_file = \"/nonexistent/pw\"\n",
+            "c.toml",
+            &gaz(),
+        )
+        .unwrap();
+        let r = c.review(false);
+        assert!(
+            r.errors.iter().any(|e| e.contains("/nonexistent/pw")),
+            "{r:?}"
+        );
+        assert!(
+            !r.warnings.iter().any(|w| w.contains("unencrypted")),
+            "{r:?}"
+        );
     }
 
     #[test]
