@@ -26,7 +26,7 @@ use crate::pipeline::{load_gazetteer, Pipeline, Settings};
 use crate::sink::worker::Delivery;
 use crate::source::scheduler::Scheduler;
 use crate::source::FeedBatch;
-use crate::store::Store;
+use crate::store::{Location, PgSettings, Store};
 
 /// The state database of a configuration.
 pub fn db_path(config: &Config) -> PathBuf {
@@ -48,18 +48,46 @@ fn notify(states: &[NotifyState<'_>]) {
     }
 }
 
+/// Where the state of a configuration is kept: `[store] url` (a PostgreSQL
+/// server, with the password read now from `password_env` or
+/// `password_file`), else the SQLite database in the state directory.
+pub fn store_location(config: &Config) -> Result<Location> {
+    let s = &config.store;
+    let Some(url) = &s.url else {
+        return Ok(Location::Sqlite(db_path(config)));
+    };
+    let password = match (&s.password_env, &s.password_file) {
+        (Some(var), _) => Some(std::env::var(var).map_err(|_| {
+            anyhow::anyhow!("store.password_env: environment variable {var} is not set")
+        })?),
+        (None, Some(p)) => Some(
+            std::fs::read_to_string(p)
+                .with_context(|| format!("store.password_file: cannot read {}", p.display()))?
+                .trim_end_matches(['\n', '\r'])
+                .to_string(),
+        ),
+        (None, None) => None,
+    };
+    Ok(Location::Postgres(PgSettings {
+        url: url.clone(),
+        password,
+        ca_file: s.ca_file.clone(),
+    }))
+}
+
 /// Run until SIGTERM or SIGINT.
 pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
     let config =
         load(config_path, state_dir).map_err(|e| anyhow::anyhow!("refusing to start: {e:#}"))?;
+    let location =
+        store_location(&config).map_err(|e| anyhow::anyhow!("refusing to start: {e:#}"))?;
     // before the database is opened: a second daemon must not even migrate it
     let lock = crate::statelock::StateLock::acquire(&config.daemon.state_dir)
         .map_err(|e| anyhow::anyhow!("refusing to start: {e:#}"))?;
     let gazetteer = load_gazetteer(&config)?;
     let store = Arc::new(
-        Store::open(&db_path(&config)).map_err(|e| anyhow::anyhow!("refusing to start: {e:#}"))?,
+        Store::open_at(&location).map_err(|e| anyhow::anyhow!("refusing to start: {e:#}"))?,
     );
-    import_known(&store, &config, &gazetteer)?;
 
     let metrics = Metrics::default();
     let health = Arc::new(Health::default());
@@ -67,7 +95,7 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
     preset(&config, &metrics, &health);
     let pipeline = Arc::new(Pipeline::new(
         store.clone(),
-        Settings::new(&config, gazetteer, true),
+        Settings::new(&config, gazetteer.clone(), true),
         metrics.clone(),
     ));
     let delivery = Delivery::new(store.clone(), &config, metrics.clone(), health.clone())?;
@@ -91,6 +119,42 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
         let token = shutdown.clone();
         Some(tokio::spawn(crate::http::serve(listener, state, token)))
     };
+    // handlers first: a SIGTERM right after READY=1 must stop cleanly
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let watchdog = sd_notify::watchdog_enabled();
+
+    // sharing a PostgreSQL store: wait to be the leader (serving the
+    // endpoint read-only meanwhile)
+    let leader = match &location {
+        Location::Postgres(pg) => {
+            health.set_standby(true);
+            notify(&[
+                NotifyState::Ready,
+                NotifyState::Status("standby: another daemon polls and delivers"),
+            ]);
+            let Some(l) = wait_for_leadership(pg, &mut term, &mut int, watchdog).await else {
+                shutdown.cancel();
+                if let Some(h) = http {
+                    let _ = h.await;
+                }
+                info!("stopped (standby)");
+                drop(lock);
+                return Ok(());
+            };
+            let released = store.release_claims()?;
+            info!(
+                store = %location,
+                claims_released = released,
+                "leadership taken: polling and delivering"
+            );
+            health.set_standby(false);
+            Some(l)
+        }
+        Location::Sqlite(_) => None,
+    };
+    import_known(&store, &config, &gazetteer)?;
 
     let pipe_task = tokio::spawn(pipeline_task(
         pipeline.clone(),
@@ -112,16 +176,11 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
         feeds = config.feeds.len(),
         watchlists = config.watchlists.len(),
         channels = config.effective_channels().len(),
-        state = %db_path(&config).display(),
+        state = %location,
         "sahel-watch started"
     );
-    // handlers first: a SIGTERM right after READY=1 must stop cleanly
-    let mut hup = signal(SignalKind::hangup())?;
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
     notify(&[NotifyState::Ready, NotifyState::Status("polling")]);
 
-    let watchdog = sd_notify::watchdog_enabled();
     // the first check one period after start, not at once: the stages have
     // not beaten yet ("a stage has stopped beating ... delivery=None" at start)
     let period = watchdog.map(|d| d / 2).unwrap_or(Duration::from_secs(15));
@@ -130,8 +189,17 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
     let mut space_low = check_free_space(&config, false);
     let mut damage_check = tokio::time::interval(Duration::from_secs(1));
     let mut damaged = false;
+    let mut leader_check = tokio::time::interval(crate::leader::CHECK_EVERY);
+    let mut leadership_lost = false;
     loop {
         tokio::select! {
+            _ = leader_check.tick(), if leader.is_some() => {
+                if let Some(Err(e)) = match &leader { Some(l) => Some(l.check().await), None => None } {
+                    error!("leadership lost ({e:#}): stopping at once, another daemon takes over");
+                    leadership_lost = true;
+                    break;
+                }
+            }
             _ = hup.recv() => {
                 let mono = NotifyState::monotonic_usec_now().unwrap_or(NotifyState::MonotonicUsec(0));
                 notify(&[NotifyState::Reloading, mono]);
@@ -148,7 +216,7 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
             _ = int.recv() => { info!("SIGINT: stopping"); break; }
             _ = damage_check.tick() => {
                 if store.is_damaged() {
-                    error!(state = %db_path(&config).display(), "the state database is damaged: stopping; restore it from a backup");
+                    error!(state = %location, "the state database is damaged: stopping; restore it from a backup");
                     damaged = true;
                     break;
                 }
@@ -189,7 +257,13 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
         warn!("stages did not stop within {grace:?}; exiting with work still queued");
     }
     info!(queued = store.outbox_depth().unwrap_or(0), "stopped");
+    drop(leader);
     drop(lock);
+    if leadership_lost {
+        anyhow::bail!(
+            "leadership of the PostgreSQL store lost: exiting to start again as a standby"
+        );
+    }
     if damaged {
         anyhow::bail!(
             "state database {} is damaged: restore it from a backup",
@@ -230,6 +304,55 @@ fn check_free_space(config: &Config, was_low: bool) -> bool {
         info!(state = %dir.display(), free_mb = free / 1_000_000, "free space on the state filesystem is back");
     }
     low
+}
+
+/// Try the leadership lock every [`crate::leader::CHECK_EVERY`] until it is
+/// ours (Some) or SIGTERM/SIGINT comes (None); the watchdog is pinged
+/// meanwhile, and a lost connection is opened again.
+async fn wait_for_leadership(
+    pg: &PgSettings,
+    term: &mut tokio::signal::unix::Signal,
+    int: &mut tokio::signal::unix::Signal,
+    watchdog: Option<Duration>,
+) -> Option<crate::leader::Leader> {
+    let mut leader: Option<crate::leader::Leader> = None;
+    let mut said = false;
+    let ping = watchdog.map(|d| d / 2).unwrap_or(Duration::from_secs(15));
+    let mut ping = tokio::time::interval(ping);
+    let mut attempt = tokio::time::interval(crate::leader::CHECK_EVERY);
+    loop {
+        tokio::select! {
+            _ = term.recv() => { info!("SIGTERM: stopping"); return None; }
+            _ = int.recv() => { info!("SIGINT: stopping"); return None; }
+            _ = ping.tick() => {
+                if watchdog.is_some() {
+                    notify(&[NotifyState::Watchdog]);
+                }
+            }
+            _ = attempt.tick() => {
+                if leader.is_none() {
+                    match crate::leader::Leader::connect(pg).await {
+                        Ok(l) => leader = Some(l),
+                        Err(e) => { warn!("standby: {e:#}"); continue; }
+                    }
+                }
+                let Some(l) = &leader else { continue };
+                match l.try_acquire().await {
+                    Ok(true) => return leader,
+                    Ok(false) => {
+                        if !said {
+                            info!(store = %pg.display(), "standby: another daemon leads; serving the endpoint read-only");
+                            said = true;
+                        }
+                    }
+                    Err(e) => {
+                        warn!("standby: the leadership lock cannot be tried: {e:#}");
+                        leader = None;
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn import_known(store: &Store, config: &Config, gaz: &sahel_nlp::Gazetteer) -> Result<()> {
@@ -398,7 +521,17 @@ pub fn explain(c: &Config) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let _ = writeln!(s, "configuration OK");
-    let _ = writeln!(s, "state database: {}", db_path(c).display());
+    match &c.store.url {
+        Some(u) => {
+            let _ = writeln!(
+                s,
+                "state: PostgreSQL at {u} (shared: one daemon leads, the others stand by)"
+            );
+        }
+        None => {
+            let _ = writeln!(s, "state database: {}", db_path(c).display());
+        }
+    }
     let _ = writeln!(
         s,
         "endpoint: {}",

@@ -149,6 +149,25 @@ async fn healthz(State(s): State<AppState>) -> Response {
         _ => (None, Vec::new()),
     };
     let damaged = s.store.is_damaged();
+    if s.health.is_standby() {
+        // another daemon polls and delivers: this one only answers reads
+        let body = serde_json::json!({
+            "status": "standby",
+            "reasons": [],
+            "outbox_depth": depth,
+        });
+        let code = if depth.is_some() {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        };
+        return (
+            code,
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response();
+    }
     let mut reasons: Vec<String> = Vec::new();
     if damaged {
         reasons.push("the state database is damaged".to_string());

@@ -14,6 +14,7 @@ pub mod daemon;
 pub mod dedup;
 pub mod http;
 pub mod known;
+pub mod leader;
 pub mod logging;
 pub mod metrics;
 pub mod model;

@@ -109,6 +109,11 @@ enum Command {
         #[command(subcommand)]
         action: OutboxAction,
     },
+    /// Move a state from one store to another.
+    Store {
+        #[command(subcommand)]
+        action: StoreAction,
+    },
     /// Send a sample alert through one channel.
     TestAlert {
         #[arg(long, short)]
@@ -160,6 +165,30 @@ enum OutboxAction {
 }
 
 #[derive(Subcommand)]
+enum StoreAction {
+    /// Copy a state (every story, incident, feed state and alert) into an empty
+    /// store: `--from sqlite:/var/lib/sahel-watch/sahel-watch.sqlite --to
+    /// postgres://sahel@db:5432/sahel`. Stop the daemon first.
+    Migrate {
+        /// sqlite:PATH (the state database of the daemon)
+        #[arg(long)]
+        from: String,
+        /// postgres://user@host:port/database (created and migrated if empty)
+        #[arg(long)]
+        to: String,
+        /// Environment variable holding the PostgreSQL password (default: PGPASSWORD, if set).
+        #[arg(long)]
+        password_env: Option<String>,
+        /// File holding the PostgreSQL password.
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+        /// Certificates (PEM) that sign the server's, for sslmode=require (default: the Mozilla roots).
+        #[arg(long)]
+        ca_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
 enum GazetteerAction {
     /// Import GeoNames country dumps (XX.txt) into the state directory.
     Import {
@@ -174,6 +203,57 @@ enum GazetteerAction {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+}
+
+/// `store migrate`: copy a SQLite state into a PostgreSQL store.
+fn store_command(action: StoreAction) -> Result<ExitCode> {
+    let StoreAction::Migrate {
+        from,
+        to,
+        password_env,
+        password_file,
+        ca_file,
+    } = action;
+    let path = from.strip_prefix("sqlite:").unwrap_or(&from);
+    let path = Path::new(path);
+    if !path.is_file() {
+        bail!("--from: no SQLite state at {}", path.display());
+    }
+    if !(to.starts_with("postgres://") || to.starts_with("postgresql://")) {
+        bail!("--to: a postgres:// URL (postgres://user@host:5432/database)");
+    }
+    let password = match (password_env, password_file) {
+        (Some(var), _) => Some(
+            std::env::var(&var).map_err(|_| anyhow::anyhow!("--password-env: {var} is not set"))?,
+        ),
+        (None, Some(p)) => Some(
+            std::fs::read_to_string(&p)
+                .with_context(|| format!("--password-file {}", p.display()))?
+                .trim_end_matches(['\n', '\r'])
+                .to_string(),
+        ),
+        (None, None) => std::env::var("PGPASSWORD").ok(),
+    };
+    let source = Store::open(path)?;
+    let target = Store::open_postgres(&sahel_watch::store::PgSettings {
+        url: to.clone(),
+        password,
+        ca_file,
+    })?;
+    let counts = source.copy_into(&target)?;
+    for (table, n) in &counts {
+        println!("{table:<20} {n:>8} rows");
+    }
+    println!(
+        "copied {} into {}; point [store] url at it and start the daemons",
+        path.display(),
+        sahel_watch::store::PgSettings {
+            url: to,
+            ..Default::default()
+        }
+        .display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn main() -> ExitCode {
@@ -214,6 +294,9 @@ fn load_config(path: &Path) -> Result<Config> {
 /// directory); when absent, say where we looked and stop.
 fn open_existing_store(config_path: &Path, state_dir: Option<&Path>) -> Result<Store> {
     let config = Config::load_for(config_path, &sahel_nlp::Gazetteer::embedded(), state_dir)?;
+    if config.store.url.is_some() {
+        return Store::open_at(&daemon::store_location(&config)?);
+    }
     let db = daemon::db_path(&config);
     if !db.exists() {
         let from = match state_dir {
@@ -447,6 +530,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Store { action } => store_command(action),
         Command::Gazetteer {
             action:
                 GazetteerAction::Import {
@@ -520,7 +604,7 @@ fn outbox(action: OutboxAction) -> Result<ExitCode> {
             json,
         } => {
             let config = load_config(&config)?;
-            let store = Store::open(&daemon::db_path(&config))?;
+            let store = Store::open_at(&daemon::store_location(&config)?)?;
             let rows = store.undelivered_outbox(channel.as_deref())?;
             if json {
                 let rows: Vec<_> = rows
@@ -593,7 +677,7 @@ fn outbox(action: OutboxAction) -> Result<ExitCode> {
             }
             let now = chrono::Utc::now();
             let since = since.map(|s| parse_since(&s, now)).transpose()?;
-            let store = Store::open(&daemon::db_path(&config))?;
+            let store = Store::open_at(&daemon::store_location(&config)?)?;
             let n = store.requeue_failed(channel.as_deref(), since, now)?;
             println!(
                 "{n} failed alert(s) queued again; a running daemon sends them within {} s",

@@ -166,9 +166,20 @@ pub struct Health {
     pub started: Heartbeat,
     /// The enabled feeds of the running configuration.
     pub feeds: std::sync::RwLock<Vec<String>>,
+    /// Waiting for the leadership of a shared store (the stages do not run).
+    pub standby: std::sync::atomic::AtomicBool,
 }
 
 impl Health {
+    pub fn set_standby(&self, standby: bool) {
+        self.standby
+            .store(standby, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn is_standby(&self) -> bool {
+        self.standby.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     pub fn set_feeds(&self, feeds: Vec<String>) {
         *self.feeds.write().unwrap_or_else(|e| e.into_inner()) = feeds;
     }
