@@ -244,7 +244,13 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
     }
     notify(&[NotifyState::Stopping]);
     shutdown.cancel();
-    let grace = config.daemon.shutdown_grace + Duration::from_secs(2);
+    // leadership lost: another daemon is about to take over, so nothing more
+    // may be sent from here; stop at once rather than finish the work queued
+    let grace = if leadership_lost {
+        Duration::from_millis(500)
+    } else {
+        config.daemon.shutdown_grace + Duration::from_secs(2)
+    };
     let all = async {
         let _ = sched_task.await;
         let _ = pipe_task.await;

@@ -1,11 +1,15 @@
-//! The state database (embedded SQLite): stories seen, incidents, feed poll
-//! state and the alert outbox. Everything the daemon must not forget across a
-//! restart, a crash or a reboot lives here; nothing else does.
+//! The state database: stories seen, incidents, feed poll state and the
+//! alert outbox. Everything the daemon must not forget across a restart, a
+//! crash or a reboot lives here; nothing else does. Two backends behind one
+//! API: the embedded SQLite file (the default) or a PostgreSQL server that
+//! several daemons share (`[store] url`; [`pg`], [`tls`], and
+//! [`crate::leader`] for which of them writes).
 //!
-//! The interface is narrow on purpose (a PostgreSQL backend is planned): the
-//! pipeline writes a story, its incident and its outbox rows in one
-//! [`Store::transaction`]; sources read and write [`FeedState`]; the
-//! delivery worker claims and settles [`OutboxRow`]s.
+//! The interface is narrow on purpose: the pipeline writes a story, its
+//! incident and its outbox rows in one [`Store::transaction`]; sources read
+//! and write [`FeedState`]; the delivery worker claims and settles
+//! [`OutboxRow`]s. Queries are written once ([`db`]); where the dialects
+//! differ both texts are given.
 
 use std::path::Path;
 use std::sync::Mutex;

@@ -361,3 +361,75 @@ async fn store_migrate_moves_a_sqlite_state_and_a_daemon_on_it_repeats_nothing()
         .wait_exit(Duration::from_secs(15))
         .is_some_and(|s| s.success()));
 }
+
+/// The leader's lock session ended by the server (what a network cut comes to once the
+/// server gives up on the session): the leader finds its lock gone, stops and exits
+/// non-zero (for systemd to restart it as a standby); the standby takes over and sends
+/// nothing already sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_leader_that_loses_its_lock_stops_and_the_standby_takes_over() {
+    let Some(pg) = pg::test_database() else {
+        return;
+    };
+    let files = sample_feeds();
+    let feeds = FeedServer::start(files.clone());
+    let rx = Receiver::start(vec![]).await;
+    let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a_cfg, _) = write_config(a_dir.path(), &files, &feeds, &rx.url("/hook"), Some(&pg));
+    let (b_cfg, _) = write_config(b_dir.path(), &files, &feeds, &rx.url("/hook"), Some(&pg));
+    let (mut a, _na) = start(a_dir.path(), &a_cfg);
+    assert!(wait_log(&a, "leadership taken", Duration::from_secs(20)).is_some());
+    let (mut b, _nb) = start(b_dir.path(), &b_cfg);
+    assert!(wait_log(&b, "standby: another daemon leads", Duration::from_secs(20)).is_some());
+    // the leader delivers everything
+    let store = Store::open_postgres(&pg).unwrap();
+    let t0 = Instant::now();
+    while store.outbox_rows().unwrap().is_empty()
+        || !store.undelivered_outbox(Some("hook")).unwrap().is_empty()
+    {
+        assert!(t0.elapsed() < Duration::from_secs(60), "{}", a.log());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let sent = rx.accepted().len();
+    assert!(sent > 0);
+
+    // the server ends the leader's lock session
+    let admin = pg::PgConn::connect(&pg).unwrap();
+    let ended = admin
+        .query(
+            "SELECT pg_terminate_backend(a.pid)::int AS ok FROM pg_stat_activity a
+             WHERE a.application_name = 'sahel-watch leader' AND a.datname = current_database()
+               AND a.pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(ended.len(), 1, "one leader session");
+    let t0 = Instant::now();
+    let exit = a.wait_exit(Duration::from_secs(10));
+    assert!(
+        exit.is_some_and(|s| !s.success()),
+        "the old leader exits non-zero: {exit:?}; log:\n{}",
+        a.log()
+    );
+    assert!(a.log().contains("leadership lost"), "{}", a.log());
+    assert!(
+        wait_log(&b, "leadership taken", Duration::from_secs(30)).is_some(),
+        "{}",
+        b.log()
+    );
+    assert!(t0.elapsed() < Duration::from_secs(30));
+    // the new leader polls the same feeds and sends nothing again
+    let polls = feeds.requests().len();
+    let t1 = Instant::now();
+    while feeds.requests().len() < polls + 2 * files.len() && t1.elapsed() < Duration::from_secs(30)
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(feeds.requests().len() >= polls + files.len(), "{}", b.log());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(rx.accepted().len(), sent, "log B:\n{}", b.log());
+    b.signal(libc::SIGTERM);
+    assert!(b
+        .wait_exit(Duration::from_secs(15))
+        .is_some_and(|s| s.success()));
+}
