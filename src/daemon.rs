@@ -99,7 +99,6 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
         metrics.clone(),
     ));
     let delivery = Delivery::new(store.clone(), &config, metrics.clone(), health.clone())?;
-    let scheduler = Scheduler::new(store.clone(), &config, metrics.clone(), health.clone())?;
     let shutdown = CancellationToken::new();
     let (tx, rx) = mpsc::channel::<FeedBatch>(64);
 
@@ -155,6 +154,8 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
         Location::Sqlite(_) => None,
     };
     import_known(&store, &config, &gazetteer)?;
+    // the feeds' poll state as it is now (a standby's would be as old as its wait)
+    let scheduler = Scheduler::new(store.clone(), &config, metrics.clone(), health.clone())?;
 
     let pipe_task = tokio::spawn(pipeline_task(
         pipeline.clone(),
