@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use crate::dates::{self, DateCue, LexHit};
 use crate::lexicon::{is_state, Cat, Entry, Hit, COMMON_WORD_NAMES, REGION_ONLY_NAMES};
 use crate::numbers::{self, Num};
-use crate::text::{detect_language, floor_boundary, FoldedText};
+use crate::text::{detect_language, FoldedText};
 use crate::{Document, Engine, PlaceKind, PlaceSource};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1217,7 +1217,7 @@ pub(crate) fn mark_sentences(d: &mut Doc<'_>) {
                 Cat::Aggregate => bg_from = bg_from.min(h.start),
                 Cat::Since => {
                     // "since 2015", "since the start", "depuis le debut".
-                    let rest = &text[h.end..floor_boundary(text, d.sents[si].end.min(h.end + 24))];
+                    let rest = crate::text::span_after(text, h.end, d.sents[si].end, 24);
                     let rest = rest.trim_start();
                     let next_year =
                         rest.len() >= 4 && rest.as_bytes()[..4].iter().all(u8::is_ascii_digit);

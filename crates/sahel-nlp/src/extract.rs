@@ -9,7 +9,7 @@ use crate::lexicon::{
     actors, is_state, state_forces_of, AType, ActorKind, Cat, Noun, ACTOR_AQ, ACTOR_GUNMEN,
     ACTOR_IS, ACTOR_ISSP, ACTOR_ISWAP, ACTOR_JNIM,
 };
-use crate::text::floor_boundary;
+use crate::text::span_after;
 use crate::{Facts, PlaceKind, PlaceSource, Precision, Victims};
 
 /// What a number counts.
@@ -492,7 +492,7 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
             continue;
         }
         // Verb, article, noun: "killed a farmer", "a tue un enseignant".
-        let after = &text[h.end..floor_boundary(text, s.end.min(h.end + 8))];
+        let after = span_after(text, h.end, s.end, 8);
         let art_after = [" a ", " an ", " un ", " une "]
             .iter()
             .any(|a| after.starts_with(a));
@@ -513,7 +513,7 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
                 _ => None,
             })
             .filter(|(_, x)| {
-                let link = text[x.end..h.start].trim();
+                let link = text.get(x.end..h.start).unwrap_or("").trim();
                 matches!(
                     link,
                     "was"
@@ -570,7 +570,7 @@ fn classify_number(
 ) -> Option<(Role, Option<Noun>)> {
     // "three of the wounded", "deux d'entre eux": a part of a figure given
     // elsewhere, not a figure of its own.
-    let rest = &text[ne..floor_boundary(text, send.min(ne + 16))];
+    let rest = span_after(text, ne, send, 16);
     if [
         " of the ",
         " of them",
@@ -592,7 +592,7 @@ fn classify_number(
         // that is directly followed by a number belongs to that number.
         let pre = &text[ne..h.start];
         let conj = pre.ends_with(" and ") || pre.ends_with(" et ") || pre.ends_with(", ");
-        let post = text[h.end..floor_boundary(text, send.min(h.end + 16))].trim_start();
+        let post = span_after(text, h.end, send, 16).trim_start();
         let post = post
             .strip_prefix("at least ")
             .or_else(|| post.strip_prefix("more than "))
@@ -1479,7 +1479,7 @@ pub(crate) fn facts(
                     .rsplit(' ')
                     .next()
                     .is_some_and(|w| w.chars().all(|c| c.is_ascii_digit()) && !w.is_empty());
-                let after = &text[h.end..floor_boundary(text, (h.end + 60).min(s.end))];
+                let after = span_after(text, h.end, s.end, 60);
                 let passive = [
                     "were",
                     "was",
