@@ -457,15 +457,33 @@ pub fn new_incident(
     }
 }
 
-/// Fold a joining story's facts into an incident. Returns what changed
-/// ("killed 12 → 23", "claimed by JNIM", ...); the revision goes up when
-/// anything did.
+/// The incident's toll from its stories' votes: the upper median of the
+/// other stories' tolls (or the incident's own toll where no story gave one:
+/// an imported incident) and the joining story's. None when the joining
+/// story gives no toll: the incident keeps its own.
+fn toll_of(current: Option<u32>, story: Option<u32>, others: &[u32]) -> Option<u32> {
+    let k = story?;
+    let mut votes: Vec<u32> = if others.is_empty() {
+        current.into_iter().collect()
+    } else {
+        others.to_vec()
+    };
+    votes.push(k);
+    votes.sort_unstable();
+    Some(votes[votes.len() / 2])
+}
+
+/// Fold a joining story's facts into an incident. `other_tolls` are the
+/// victims' tolls its other stories gave (`Tx::story_tolls`). Returns what
+/// changed ("killed 12 → 23", "claimed by JNIM", ...); the revision goes up
+/// when anything did.
 pub fn merge(
     inc: &mut Incident,
     facts: &Facts,
     day: Option<NaiveDate>,
     confidence: f32,
     simhash: u64,
+    other_tolls: &[u32],
     now: DateTime<Utc>,
 ) -> Vec<String> {
     let mut changes = Vec::new();
@@ -509,9 +527,11 @@ pub fn merge(
             _ => {}
         }
     }
-    // a later, higher toll wins
-    if let Some(k) = facts.killed {
-        if inc.killed.is_none_or(|c| k > c) {
+    // the toll most stories agree on: one story's misread figure (the
+    // hostages counted as dead, a first toll with the attackers in it) does
+    // not become the incident's, and a rising toll wins once reported again
+    if let Some(k) = toll_of(inc.killed, facts.killed, other_tolls) {
+        if inc.killed != Some(k) {
             changes.push(format!(
                 "killed {} → {k}",
                 inc.killed
@@ -760,7 +780,15 @@ mod tests {
         .unwrap();
         assert!(m.score >= 1.2, "{m:?}");
         // and it never replaces the precise place
-        merge(&mut inc, &region, region.event_date, 0.9, 7, Utc::now());
+        merge(
+            &mut inc,
+            &region,
+            region.event_date,
+            0.9,
+            7,
+            &[],
+            Utc::now(),
+        );
         assert_eq!(inc.location.as_deref(), Some("Tillia"));
         assert_eq!(inc.killed, Some(137));
     }
@@ -840,6 +868,7 @@ mod tests {
             Some("2024-03-22".parse().unwrap()),
             0.8,
             5,
+            &[],
             Utc::now(),
         );
         assert_eq!(inc.killed, Some(23));

@@ -117,6 +117,8 @@ impl Settings {
 
 /// Stories an alert lists (the earliest); an incident may have more.
 const MAX_ALERT_STORIES: usize = 50;
+/// How many of an incident's latest story tolls its toll is voted from.
+const TOLL_VOTES: usize = 50;
 
 pub struct Pipeline {
     store: Arc<Store>,
@@ -465,7 +467,16 @@ impl Pipeline {
         };
         let (status, alerts) = match joined {
             Some((mut inc, score)) => {
-                let changes = dedup::merge(&mut inc, &facts, day, analysis.confidence, hash, now);
+                let others = tx.story_tolls(&inc.id, &story.key, TOLL_VOTES)?;
+                let changes = dedup::merge(
+                    &mut inc,
+                    &facts,
+                    day,
+                    analysis.confidence,
+                    hash,
+                    &others,
+                    now,
+                );
                 for p in &places {
                     if !inc.places.contains(p) && inc.places.len() < 64 {
                         inc.places.push(p.clone());

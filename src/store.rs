@@ -1374,6 +1374,26 @@ impl Tx<'_> {
         Ok(rows)
     }
 
+    /// The victims' tolls (`facts.killed` of their analyses) given by the
+    /// attack stories of an incident other than `except`, latest first, at
+    /// most `limit`: the votes an incident's toll is taken from.
+    pub fn story_tolls(&self, incident_id: &str, except: &str, limit: usize) -> Result<Vec<u32>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT k FROM (SELECT json_extract(analysis, '$.facts.killed') AS k, published, seen_at
+                              FROM stories WHERE incident_id = ?1 AND key <> ?2 AND is_attack = 1)
+             WHERE k IS NOT NULL ORDER BY COALESCE(published, seen_at) DESC LIMIT ?3",
+        )?;
+        let rows = st
+            .query_map(rusqlite::params![incident_id, except, limit as i64], |r| {
+                r.get::<_, i64>(0)
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|k| u32::try_from(k).ok())
+            .collect())
+    }
+
     /// What each watch-list was last told about an incident.
     pub fn told(&self, incident_id: &str) -> Result<Vec<Told>> {
         let mut st = self.tx.prepare_cached(
