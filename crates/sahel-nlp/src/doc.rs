@@ -1245,7 +1245,26 @@ pub(crate) fn mark_sentences(d: &mut Doc<'_>) {
                                     Cat::Attack(..) | Cat::Generic(_) | Cat::Kill | Cat::DeadNoun
                                 )
                         });
-                    if next_year || since_incident || starts.iter().any(|x| rest.starts_with(x)) {
+                    // "depuis trois ans", "over the past five years": a
+                    // span of years or months, what a tally counts.
+                    let span = d.nums_of(si).iter().any(|n| {
+                        n.start >= h.end && n.start <= h.end + 6 && {
+                            let after = crate::text::span_after(text, n.end, d.sents[si].end, 24)
+                                .trim_start();
+                            let after = ["dernieres ", "derniers "]
+                                .iter()
+                                .find_map(|p| after.strip_prefix(p))
+                                .unwrap_or(after);
+                            ["ans", "annees", "years", "mois", "months"]
+                                .iter()
+                                .any(|u| after.starts_with(u))
+                        }
+                    });
+                    if next_year
+                        || since_incident
+                        || span
+                        || starts.iter().any(|x| rest.starts_with(x))
+                    {
                         bg_from = bg_from.min(h.start);
                     }
                 }

@@ -474,6 +474,39 @@ fn sum_lists(text: &str, out: &mut Vec<Toll>) {
     out.extend(sums);
 }
 
+/// Passive auxiliaries between a victim and its verb ("a soldier was killed").
+const PASSIVE: &[&str] = &[
+    "was",
+    "has been",
+    "had been",
+    "was reportedly",
+    "was also",
+    "a ete",
+    "avait ete",
+    "a egalement ete",
+];
+
+/// What may link a singular victim to its verb: a passive auxiliary, also
+/// after the victim's place or name ("le maire de Koutougou Hamidou Koundaba
+/// a ete abattu", "the mayor of Ouahigouya was shot dead"); nothing in a
+/// headline ("un maire abattu"); "est", "a" ("un soldat est mort").
+fn passive_link(link: &str) -> bool {
+    if link.is_empty() || matches!(link, "est" | "a") || PASSIVE.contains(&link) {
+        return true;
+    }
+    PASSIVE.iter().any(|p| {
+        link.strip_suffix(p)
+            .and_then(|pre| pre.strip_suffix(' '))
+            .is_some_and(|pre| {
+                pre.len() <= 48
+                    && ["de ", "du ", "d'", "of ", "from "]
+                        .iter()
+                        .any(|q| pre.starts_with(q))
+                    && !pre.contains([',', ';', ':', '.', '(', ')'])
+            })
+    })
+}
+
 /// One victim named with an article: "killed a farmer", "a soldier was
 /// killed", "un enseignant a ete assassine", "the driver was shot dead".
 fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
@@ -505,28 +538,19 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
             None
         };
         // Article, noun, singular passive: "a soldier was killed".
-        let victim_before = k
-            .checked_sub(1)
-            .map(|p| &lex[p])
+        // (the hit before the verb's words: a form of two categories,
+        // "shot dead", has a hit of each on the same words)
+        let victim_before = lex[..k]
+            .iter()
+            .rev()
+            .find(|x| x.end <= h.start)
             .and_then(|x| match x.cat {
                 Cat::Noun(n) if n != Noun::Attacker => Some((n, x)),
                 _ => None,
             })
             .filter(|(_, x)| {
                 let link = text.get(x.end..h.start).unwrap_or("").trim();
-                matches!(
-                    link,
-                    "was"
-                        | "has been"
-                        | "had been"
-                        | "was reportedly"
-                        | "a ete"
-                        | "avait ete"
-                        | "est"
-                        | "a"
-                        | "was also"
-                        | "a egalement ete"
-                ) && {
+                passive_link(link) && {
                     let pre = text[s.start..x.start].trim_end();
                     let article = pre.rsplit([' ', '\'']).next().unwrap_or("");
                     matches!(

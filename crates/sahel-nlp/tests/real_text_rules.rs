@@ -577,3 +577,40 @@ fn attackers_among_a_toll_are_set_apart() {
         assert_eq!(f.attackers_killed, Some(attackers), "{t}");
     }
 }
+
+// ---- 11. one victim named, and the tallies of years beside it ----
+
+#[test]
+fn a_victim_with_his_title_and_name_is_one_victim() {
+    for (t, b) in [
+        (
+            "Burkina : un maire abattu dans le nord",
+            "Le maire de Tongomayel Amadou Sawadogo a été abattu mercredi soir par des individus armés près de son domicile, a-t-on appris de sources sécuritaires. Le nord du pays est le théâtre d'attaques jihadistes depuis quatre ans, qui ont fait 140 morts en 90 attaques, selon un bilan officiel.",
+        ),
+        (
+            "Mayor shot dead in northern Burkina Faso",
+            "The mayor of Tongomayel Amadou Sawadogo was shot dead by gunmen near his home on Wednesday evening, security sources said. Jihadist attacks over the past four years have killed 140 people in the north, according to an official tally.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.killed, Some(1), "{t}");
+        assert_eq!(f.location.as_deref(), Some("Tongomayel"), "{t}");
+    }
+}
+
+#[test]
+fn a_tally_of_years_is_not_the_toll() {
+    for (t, b) in [
+        (
+            "Attaque contre un poste de police dans le nord",
+            "Des hommes armés ont attaqué mercredi le poste de police de Tongomayel. La région est le théâtre d'attaques jihadistes depuis trois ans, qui ont fait 133 morts, selon un bilan officiel.",
+        ),
+        (
+            "Gunmen attack police post in northern Burkina Faso",
+            "Gunmen attacked the police post of Tongomayel on Wednesday. Over the past three years, 133 people were killed in jihadist attacks in the region, according to an official tally.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.killed, None, "{t}");
+    }
+}
