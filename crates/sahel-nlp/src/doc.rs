@@ -951,6 +951,55 @@ fn origin_context(
             .any(|n| n.end <= start && text[n.end..start].trim().is_empty())
 }
 
+/// The capitals, by their folded names: "near Niamey" is outside it.
+const CAPITALS: &[&str] = &[
+    "bamako",
+    "ouagadougou",
+    "niamey",
+    "n'djamena",
+    "ndjamena",
+    "nouakchott",
+];
+
+/// Is the mention at `start` a reference point rather than the scene: a
+/// distance from it ("40 km from X", "a 40 km de X") or a capital that
+/// the incident was near ("near Niamey", "a quelques encablures de Niamey")?
+fn near_reference(text: &str, start: usize, folded: &str) -> bool {
+    let mut a = start.saturating_sub(32);
+    while !text.is_char_boundary(a) {
+        a += 1;
+    }
+    let pre = &text[a..start];
+    const DISTANCE: &[&str] = &[
+        "km from ",
+        "km de ",
+        "km d'",
+        "kms de ",
+        "kms from ",
+        "kilometres de ",
+        "kilometres d'",
+        "kilometres from ",
+        "kilometers from ",
+        "kilometre de ",
+        "miles from ",
+        "km of ",
+    ];
+    const NEAR: &[&str] = &[
+        "near ",
+        "pres de ",
+        "non loin de ",
+        "encablures de ",
+        "aux portes de ",
+        "outskirts of ",
+        "peripherie de ",
+        "not far from ",
+        "close to ",
+        "proche de ",
+    ];
+    DISTANCE.iter().any(|w| pre.ends_with(w))
+        || (CAPITALS.contains(&folded) && NEAR.iter().any(|w| pre.ends_with(w)))
+}
+
 /// Drop place candidates that the context does not support, and compute the
 /// context flags of every mention.
 fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
@@ -992,6 +1041,9 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
                 || pre.contains(" a l'est de ")
                 || pre.contains(" a l'ouest de ")
         };
+        if !ph.anchor {
+            ph.anchor = near_reference(text, ph.start, folded);
+        }
         {
             let mut a = ph.start.saturating_sub(40);
             while !text.is_char_boundary(a) {

@@ -614,3 +614,24 @@ fn a_tally_of_years_is_not_the_toll() {
         assert_eq!(f.killed, None, "{t}");
     }
 }
+
+// ---- 12. a capital the incident was near, a town it was some km from ----
+
+#[test]
+fn near_the_capital_is_not_in_the_capital() {
+    for (t, b) in [
+        (
+            "Trois gendarmes tués près de Niamey",
+            "Trois gendarmes ont été tués dans la nuit de lundi à mardi à quelques encablures de Niamey, dans une attaque contre un poste de gendarmerie. Des assaillants ont attaqué le poste à l'entrée du village de Goubé, dans la région de Tillabéri. L'attaque n'a certes pas encore été revendiquée.",
+        ),
+        (
+            "Three gendarmes killed near Niamey",
+            "Three gendarmes were killed overnight near Niamey in an attack on a gendarmerie post. Gunmen attacked the post at the entrance of the village of Goubé, 40 km from Niamey, in the Tillabéri region. There was no immediate claim of responsibility.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.location.as_deref(), Some("Goube"), "{t}");
+        assert_eq!(f.admin1.as_deref(), Some("Tillaberi"), "{t}");
+        assert!(!f.claimed, "{t}");
+    }
+}
