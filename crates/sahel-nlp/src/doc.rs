@@ -1105,7 +1105,9 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
             ctx *= 0.3;
         }
         if d.in_dateline(ph.start) {
-            ctx *= 0.3;
+            // the agencies write from the capitals: "N'Djamena - Dix-huit
+            // personnes ont ete tuees... au sud de Daboua"
+            ctx *= if CAPITALS.contains(&folded) { 0.1 } else { 0.3 };
         }
         // "said in Bamako", "a annonce a Niamey le gouvernement", "told AFP
         // in Ouagadougou", "interroge de Bamako": where the news was given.
