@@ -12,6 +12,7 @@ use sahel_nlp::{distance_km, Facts, Precision};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::match_index::MatchKeys;
 use crate::store::{Incident, Tx};
 
 /// Two stories whose SimHashes differ in at most this many bits are copies
@@ -117,12 +118,63 @@ pub fn story_day(e: &StoryEvidence<'_>) -> Option<NaiveDate> {
 /// Score how well a story fits an incident. Positive evidence adds, conflicting
 /// evidence subtracts; a country conflict rules the candidate out.
 pub fn score(e: &StoryEvidence<'_>, inc: &Incident) -> Option<MatchScore> {
+    let keys = StoryKeys::of(e);
+    let c = MatchKeys::of(inc);
+    let mut why = Vec::new();
+    let s = score_keys(&keys, &c, Some(&mut why))?;
+    Some(MatchScore {
+        incident_id: inc.id.clone(),
+        score: s,
+        reasons: why,
+    })
+}
+
+/// What the matcher compares of a story, name keys worked out once for
+/// all its candidates.
+struct StoryKeys<'a> {
+    e: &'a StoryEvidence<'a>,
+    day: Option<NaiveDate>,
+    precise: bool,
+    location_key: Option<String>,
+    admin1_key: Option<String>,
+    admin2_key: Option<String>,
+    actor_keys: Vec<String>,
+    victims: Option<&'static str>,
+}
+
+impl<'a> StoryKeys<'a> {
+    fn of(e: &'a StoryEvidence<'a>) -> StoryKeys<'a> {
+        let f = e.facts;
+        StoryKeys {
+            e,
+            day: story_day(e),
+            precise: effective_precision(f).is_some_and(|p| p >= Precision::Admin2)
+                && f.location.is_some(),
+            location_key: f.location.as_deref().map(name_key),
+            admin1_key: f.admin1.as_deref().map(name_key),
+            admin2_key: f.admin2.as_deref().map(name_key),
+            actor_keys: f.actors.iter().map(|a| name_key(a)).collect(),
+            victims: f.victims.map(victims_str),
+        }
+    }
+}
+
+/// The score of one candidate ([`score`]); its reasons pushed to `why`
+/// when given (the terms and their order as written there, so the sum is
+/// the same with or without them).
+fn score_keys(
+    k: &StoryKeys<'_>,
+    inc: &MatchKeys,
+    mut why: Option<&mut Vec<String>>,
+) -> Option<f64> {
+    let e = k.e;
     let f = e.facts;
     let mut s = 0.0;
-    let mut why = Vec::new();
-    let mut add = |w: f64, r: String| {
+    let mut add = |w: f64, r: &dyn Fn() -> String| {
         s += w;
-        why.push(format!("{w:+.1} {r}"));
+        if let Some(why) = why.as_mut() {
+            why.push(format!("{w:+.1} {}", r()));
+        }
     };
     if let (Some(a), Some(b)) = (&f.country, &inc.country) {
         if a != b {
@@ -137,89 +189,86 @@ pub fn score(e: &StoryEvidence<'_>, inc: &Incident) -> Option<MatchScore> {
         .min()
     {
         if d <= SIMILAR_TEXT_BITS {
-            add(
-                3.0,
-                format!("text nearly identical to one of its stories ({d} bits apart)"),
-            );
+            add(3.0, &|| {
+                format!("text nearly identical to one of its stories ({d} bits apart)")
+            });
         }
     }
 
     // place
-    let story_precise =
-        effective_precision(f).is_some_and(|p| p >= Precision::Admin2) && f.location.is_some();
-    let inc_precise = matches!(inc.precision.as_deref(), Some("place") | Some("admin2"))
-        && inc.location.is_some();
-    let same_loc = match (&f.location, &inc.location) {
-        (Some(a), Some(b)) => name_key(a) == name_key(b),
+    let story_precise = k.precise;
+    let inc_precise = inc.precise;
+    let same_loc = match (&k.location_key, &inc.location_key) {
+        (Some(a), Some(b)) => a == b,
         _ => false,
     };
     let dist = match (f.lat.zip(f.lon), inc.lat.zip(inc.lon)) {
         (Some((a, b)), Some((c, d))) => Some(distance_km(a, b, c, d)),
         _ => None,
     };
-    let same_admin1 = match (&f.admin1, &inc.admin1) {
-        (Some(a), Some(b)) => Some(name_key(a) == name_key(b)),
+    let same_admin1 = match (&k.admin1_key, &inc.admin1_key) {
+        (Some(a), Some(b)) => Some(a == b),
         _ => None,
     };
     // one outlet says "near X", another "between X and Y" or "near Y"
     let cross_named = !same_loc
         && story_precise
-        && (f
-            .location
+        && (k
+            .location_key
             .as_ref()
-            .is_some_and(|l| inc.places.contains(&name_key(l)))
+            .is_some_and(|l| inc.places.contains(l))
             || inc
-                .location
+                .location_key
                 .as_ref()
-                .is_some_and(|l| e.places.contains(&name_key(l))));
+                .is_some_and(|l| e.places.contains(l)));
     if same_loc && story_precise {
-        add(
-            2.0,
-            format!("same place ({})", f.location.as_deref().unwrap_or_default()),
-        );
+        add(2.0, &|| {
+            format!("same place ({})", f.location.as_deref().unwrap_or_default())
+        });
     } else if cross_named {
-        add(
-            1.5,
+        add(1.5, &|| {
             format!(
                 "{} and {} are both named for the incident",
                 f.location.as_deref().unwrap_or_default(),
                 inc.location.as_deref().unwrap_or_default()
-            ),
-        );
+            )
+        });
     } else if let (true, true, Some(d)) = (story_precise, inc_precise, dist) {
         // Two different places, neither named in the other's incident: close
         // neighbours may be one attack told from the nearest town, but from
         // ~30 km on they are as likely two attacks as one.
+        let why = || format!("places {d:.0} km apart");
         if d <= 15.0 {
-            add(1.5, format!("places {d:.0} km apart"));
+            add(1.5, &why);
         } else if d <= 30.0 {
-            add(0.8, format!("places {d:.0} km apart"));
+            add(0.8, &why);
         } else if d <= 50.0 {
-            add(0.0, format!("places {d:.0} km apart"));
+            add(0.0, &why);
         } else if d <= 120.0 {
-            add(-0.5, format!("places {d:.0} km apart"));
+            add(-0.5, &why);
         } else {
-            add(-1.5, format!("places {d:.0} km apart"));
+            add(-1.5, &why);
         }
-    } else if let (Some(a), Some(b)) = (&f.admin2, &inc.admin2) {
-        if name_key(a) == name_key(b) {
-            add(0.7, format!("same admin2 ({a})"));
+    } else if let (Some(a), Some(b)) = (&k.admin2_key, &inc.admin2_key) {
+        if a == b {
+            add(0.7, &|| {
+                format!("same admin2 ({})", f.admin2.as_deref().unwrap_or_default())
+            });
         }
     }
     match same_admin1 {
-        Some(true) => add(
-            0.4,
+        Some(true) => add(0.4, &|| {
             format!(
                 "same region ({})",
                 inc.admin1.as_deref().unwrap_or_default()
-            ),
-        ),
-        Some(false) => add(-2.0, "different regions".to_string()),
+            )
+        }),
+        Some(false) => add(-2.0, &|| "different regions".to_string()),
         None => {}
     }
 
     // date
-    if let (Some(d1), Some(d2)) = (story_day(e), inc.event_date) {
+    if let (Some(d1), Some(d2)) = (k.day, inc.event_date) {
         let dd = (d1 - d2).num_days().abs();
         let explicit = f.event_date.is_some();
         let w = match dd {
@@ -233,49 +282,45 @@ pub fn score(e: &StoryEvidence<'_>, inc: &Incident) -> Option<MatchScore> {
         // a story without a date cue falls back to its publication day, which
         // follow-ups publish days later: weigh that less
         let w = if explicit || w > 0.0 { w } else { w / 3.0 };
-        add(w, format!("event dates {dd} day(s) apart"));
+        add(w, &|| format!("event dates {dd} day(s) apart"));
     }
 
     // tolls
     if let (Some(k), Some(ik)) = (f.killed, inc.killed) {
         if k == ik && k > 0 {
-            add(0.5, format!("same toll ({k} killed)"));
+            add(0.5, &|| format!("same toll ({k} killed)"));
         } else if k >= ik && (ik == 0 || k <= ik.saturating_mul(5)) {
-            add(0.2, format!("toll compatible ({ik} → {k})"));
+            add(0.2, &|| format!("toll compatible ({ik} → {k})"));
         } else if k > 0 && k.saturating_mul(2) < ik && !same_loc && !cross_named {
             // a toll under half the incident's, at another place: more
             // likely a second attack than a stale first report
-            add(-0.4, format!("toll much lower ({k} against {ik})"));
+            add(-0.4, &|| format!("toll much lower ({k} against {ik})"));
         }
     }
     // victims
-    if let (Some(v), Some(iv)) = (f.victims.map(victims_str), &inc.victims) {
+    if let (Some(v), Some(iv)) = (k.victims, &inc.victims) {
         if v == iv {
-            add(0.2, format!("same victims ({v})"));
+            add(0.2, &|| format!("same victims ({v})"));
         } else if v != "mixed" && iv != "mixed" {
-            add(-0.6, format!("victims differ ({v} / {iv})"));
+            add(-0.6, &|| format!("victims differ ({v} / {iv})"));
         }
     }
     // actors
-    if !f.actors.is_empty() && !inc.actors.is_empty() {
-        let shared = f
-            .actors
+    if !k.actor_keys.is_empty() && !inc.actor_keys.is_empty() {
+        let shared = k
+            .actor_keys
             .iter()
-            .any(|a| inc.actors.iter().any(|b| name_key(a) == name_key(b)));
+            .any(|a| inc.actor_keys.iter().any(|b| a == b));
         if shared {
-            add(0.4, "an actor in common".to_string());
+            add(0.4, &|| "an actor in common".to_string());
         }
     }
     if let (Some(a), Some(b)) = (&f.attack_type, &inc.attack_type) {
         if a == b && a != "armed attack" {
-            add(0.2, format!("same attack type ({a})"));
+            add(0.2, &|| format!("same attack type ({a})"));
         }
     }
-    Some(MatchScore {
-        incident_id: inc.id.clone(),
-        score: s,
-        reasons: why,
-    })
+    Some(s)
 }
 
 pub fn victims_str(v: sahel_nlp::Victims) -> &'static str {
@@ -286,8 +331,12 @@ pub fn victims_str(v: sahel_nlp::Victims) -> &'static str {
     }
 }
 
+/// Candidates explained (with their reasons) by [`best_match`].
+pub const EXPLAINED: usize = 3;
+
 /// The best incident for a story, if one scores at least `threshold`.
-/// All scored candidates come back too, best first, for explanation.
+/// The best [`EXPLAINED`] candidates come back too, best first, with their
+/// reasons, for explanation (scoring the others needs no reasons).
 pub fn best_match(
     tx: &Tx<'_>,
     e: &StoryEvidence<'_>,
@@ -306,26 +355,48 @@ pub fn best_match(
         point: e.facts.lat.zip(e.facts.lon),
         degrees: 1.5,
     });
-    let cands = tx.incident_candidates(e.facts.country.as_deref(), day - w, day + w, near)?;
-    let mut scored: Vec<MatchScore> = cands.iter().filter_map(|i| score(e, i)).collect();
-    scored.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let cands = tx.match_candidates(e.facts.country.as_deref(), day - w, day + w, near)?;
+    let keys = StoryKeys::of(e);
+    // (score, candidate, the +0.5 of the only plausible one)
+    let mut scored: Vec<(f64, usize, bool)> = cands
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| score_keys(&keys, c, None).map(|s| (s, i, false)))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
     // a vague story (no place) with exactly one plausible candidate: that one
     let vague = e.facts.location.is_none()
         || effective_precision(e.facts).is_none_or(|p| p <= Precision::Admin1);
     if vague {
-        let plausible: Vec<&MatchScore> = scored.iter().filter(|m| m.score > 0.0).collect();
-        if plausible.len() == 1 && plausible[0].score < threshold {
-            let mut m = plausible[0].clone();
-            m.score += 0.5;
-            m.reasons.push(
-                "+0.5 the only plausible incident for a story without a precise place".into(),
-            );
-            scored.retain(|x| x.incident_id != m.incident_id);
-            scored.insert(0, m);
+        let mut plausible = scored.iter().enumerate().filter(|(_, m)| m.0 > 0.0);
+        if let (Some((at, &(s, i, _))), None) = (plausible.next(), plausible.next()) {
+            if s < threshold {
+                scored.remove(at);
+                scored.insert(0, (s + 0.5, i, true));
+            }
         }
     }
-    let best = scored.first().filter(|m| m.score >= threshold).cloned();
-    Ok((best, scored))
+    let explained: Vec<MatchScore> = scored
+        .iter()
+        .take(EXPLAINED)
+        .map(|&(s, i, bonus)| {
+            let c = &cands[i];
+            let mut reasons = Vec::new();
+            score_keys(&keys, c, Some(&mut reasons));
+            if bonus {
+                reasons.push(
+                    "+0.5 the only plausible incident for a story without a precise place".into(),
+                );
+            }
+            MatchScore {
+                incident_id: c.id.clone(),
+                score: s,
+                reasons,
+            }
+        })
+        .collect();
+    let best = explained.first().filter(|m| m.score >= threshold).cloned();
+    Ok((best, explained))
 }
 
 /// A stable id for a new incident: country, day, place and a short hash of
