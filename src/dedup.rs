@@ -1,7 +1,9 @@
 //! Deduplication: does an attack story report an incident we already know?
 //!
 //! Candidates are the incidents of the story's country whose event date is
-//! within `dedup.window_days` (an indexed range query, never a full scan).
+//! within `dedup.window_days`: their matching keys from the in-memory
+//! [`crate::match_index`] (an indexed range query for old events, never a
+//! full scan).
 //! Each candidate gets an explainable score (see ARCHITECTURE.md, "Matching
 //! rule"); the best candidate at or above `dedup.match_threshold` wins, else
 //! the story starts a new incident.
@@ -202,7 +204,8 @@ fn score_keys(
         (Some(a), Some(b)) => a == b,
         _ => false,
     };
-    let dist = match (f.lat.zip(f.lon), inc.lat.zip(inc.lon)) {
+    // worked out only where it counts
+    let dist = || match (f.lat.zip(f.lon), inc.lat.zip(inc.lon)) {
         (Some((a, b)), Some((c, d))) => Some(distance_km(a, b, c, d)),
         _ => None,
     };
@@ -233,7 +236,7 @@ fn score_keys(
                 inc.location.as_deref().unwrap_or_default()
             )
         });
-    } else if let (true, true, Some(d)) = (story_precise, inc_precise, dist) {
+    } else if let Some(d) = (story_precise && inc_precise).then(dist).flatten() {
         // Two different places, neither named in the other's incident: close
         // neighbours may be one attack told from the nearest town, but from
         // ~30 km on they are as likely two attacks as one.

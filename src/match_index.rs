@@ -101,8 +101,9 @@ impl MatchKeys {
             location_key: inc.location.as_deref().map(name_key),
             precise: matches!(inc.precision.as_deref(), Some("place") | Some("admin2"))
                 && inc.location.is_some(),
-            lat: inc.lat,
-            lon: inc.lon,
+            // a NaN is stored as NULL
+            lat: inc.lat.filter(|v| !v.is_nan()),
+            lon: inc.lon.filter(|v| !v.is_nan()),
             event_date: inc.event_date,
             killed: inc.killed,
             victims: inc.victims.clone(),
@@ -132,12 +133,43 @@ impl MatchKeys {
         self.admin1.is_none()
             || self.lat.is_none()
             || n.admin1.is_some_and(|a| self.admin1.as_deref() == Some(a))
-            || n.point.is_some_and(|(lat, lon)| {
-                let deg = n.degrees;
-                let within = |v: f64, lo: f64, hi: f64| v >= lo && v <= hi;
-                self.lat.is_some_and(|v| within(v, lat - deg, lat + deg))
-                    && self.lon.is_some_and(|v| within(v, lon - deg, lon + deg))
-            })
+            || in_box(n, self.lat, self.lon)
+    }
+}
+
+/// Within `near.degrees` of `near.point` (the SQL's `BETWEEN`s).
+fn in_box(n: Near<'_>, lat: Option<f64>, lon: Option<f64>) -> bool {
+    n.point.is_some_and(|(plat, plon)| {
+        let deg = n.degrees;
+        let within = |v: f64, lo: f64, hi: f64| v >= lo && v <= hi;
+        lat.is_some_and(|v| within(v, plat - deg, plat + deg))
+            && lon.is_some_and(|v| within(v, plon - deg, plon + deg))
+    })
+}
+
+/// An incident held, with what the query's `near` looks at kept beside
+/// its key (a scan reads them without following a pointer per incident).
+#[derive(Debug)]
+struct Slot {
+    lat: Option<f64>,
+    lon: Option<f64>,
+    /// Its admin1's number in [`MatchIndex::admin1s`]; 0: none.
+    admin1: u32,
+    keys: Arc<MatchKeys>,
+}
+
+impl Slot {
+    /// [`MatchKeys::fits`] for an incident of the tree scanned (country and
+    /// day already right); `admin1`: the number of the query's admin1 (0 when
+    /// it names none, `u32::MAX` when no incident held has it).
+    fn near(&self, q: &Query<'_>, admin1: u32) -> bool {
+        let Some(n) = q.near else {
+            return true;
+        };
+        self.admin1 == 0
+            || self.lat.is_none()
+            || (admin1 != 0 && self.admin1 == admin1)
+            || in_box(n, self.lat, self.lon)
     }
 }
 
@@ -162,7 +194,9 @@ pub struct MatchIndex {
     /// The first event day held (day number); `None`: every day.
     floor: Option<i64>,
     /// By country, then (event day, write number).
-    trees: HashMap<Country, BTreeMap<(i64, u64), Arc<MatchKeys>>>,
+    trees: HashMap<Country, BTreeMap<(i64, u64), Slot>>,
+    /// Numbers of the admin1 names held (from 1).
+    admin1s: HashMap<Box<str>, u32>,
     /// Where each incident held is.
     at: HashMap<String, (Country, i64, u64)>,
     /// The next write number.
@@ -207,8 +241,21 @@ impl MatchIndex {
             return;
         }
         let c: Country = keys.country.as_deref().map(Box::from);
+        let admin1 = match keys.admin1.as_deref() {
+            None => 0,
+            Some(a) => {
+                let n = self.admin1s.len() as u32 + 1;
+                *self.admin1s.entry(Box::from(a)).or_insert(n)
+            }
+        };
         self.at.insert(keys.id.clone(), (c.clone(), d, seq));
-        self.trees.entry(c).or_default().insert((d, seq), keys);
+        let slot = Slot {
+            lat: keys.lat,
+            lon: keys.lon,
+            admin1,
+            keys,
+        };
+        self.trees.entry(c).or_default().insert((d, seq), slot);
     }
 
     /// Raise the floor (never lowered: what fell below it is not held).
@@ -223,7 +270,7 @@ impl MatchIndex {
         for t in self.trees.values_mut() {
             let keep = t.split_off(&(f, 0));
             for (_, k) in std::mem::replace(t, keep) {
-                self.at.remove(&k.id);
+                self.at.remove(&k.keys.id);
             }
         }
         self.trees.retain(|_, t| !t.is_empty());
@@ -245,10 +292,15 @@ impl MatchIndex {
             return;
         }
         let range = (Bound::Included((a, 0)), Bound::Included((b, u64::MAX)));
-        let mut scan = |t: &'s BTreeMap<(i64, u64), Arc<MatchKeys>>| {
-            for (&(d, s), k) in t.range(range) {
-                if k.fits(q) && !pending.puts.contains_key(&k.id) {
-                    out.push((d, s, k));
+        let admin1 = match q.near.and_then(|n| n.admin1) {
+            None => 0,
+            Some(a) => self.admin1s.get(a).copied().unwrap_or(u32::MAX),
+        };
+        let shadowed = |k: &MatchKeys| !pending.puts.is_empty() && pending.puts.contains_key(&k.id);
+        let mut scan = |t: &'s BTreeMap<(i64, u64), Slot>| {
+            for (&(d, s), slot) in t.range(range) {
+                if slot.near(q, admin1) && !shadowed(&slot.keys) {
+                    out.push((d, s, &slot.keys));
                 }
             }
         };
