@@ -14,7 +14,7 @@ use sahel_nlp::{distance_km, Facts, Precision};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::match_index::MatchKeys;
+use crate::match_index::{MatchKeys, Sym};
 use crate::store::{Incident, Tx};
 
 /// Two stories whose SimHashes differ in at most this many bits are copies
@@ -137,26 +137,37 @@ struct StoryKeys<'a> {
     e: &'a StoryEvidence<'a>,
     day: Option<NaiveDate>,
     precise: bool,
-    location_key: Option<String>,
-    admin1_key: Option<String>,
-    admin2_key: Option<String>,
-    actor_keys: Vec<String>,
+    country: Option<Sym>,
+    location_key: Option<Sym>,
+    admin1_key: Option<Sym>,
+    admin2_key: Option<Sym>,
+    actor_keys: Vec<Sym>,
+    places: Vec<Sym>,
     victims: Option<&'static str>,
+    victims_sym: Option<Sym>,
+    mixed: Sym,
+    attack_type: Option<Sym>,
 }
 
 impl<'a> StoryKeys<'a> {
     fn of(e: &'a StoryEvidence<'a>) -> StoryKeys<'a> {
         let f = e.facts;
+        let key = |s: &Option<String>| s.as_deref().map(|v| Sym::of(&name_key(v)));
         StoryKeys {
             e,
             day: story_day(e),
             precise: effective_precision(f).is_some_and(|p| p >= Precision::Admin2)
                 && f.location.is_some(),
-            location_key: f.location.as_deref().map(name_key),
-            admin1_key: f.admin1.as_deref().map(name_key),
-            admin2_key: f.admin2.as_deref().map(name_key),
-            actor_keys: f.actors.iter().map(|a| name_key(a)).collect(),
+            country: f.country.as_deref().map(Sym::of),
+            location_key: key(&f.location),
+            admin1_key: key(&f.admin1),
+            admin2_key: key(&f.admin2),
+            actor_keys: f.actors.iter().map(|a| Sym::of(&name_key(a))).collect(),
+            places: e.places.iter().map(|p| Sym::of(p)).collect(),
             victims: f.victims.map(victims_str),
+            victims_sym: f.victims.map(|v| Sym::of(victims_str(v))),
+            mixed: Sym::of("mixed"),
+            attack_type: f.attack_type.as_deref().map(Sym::of),
         }
     }
 }
@@ -178,14 +189,14 @@ fn score_keys(
             why.push(format!("{w:+.1} {}", r()));
         }
     };
-    if let (Some(a), Some(b)) = (&f.country, &inc.country) {
+    if let (Some(a), Some(b)) = (k.country, inc.country) {
         if a != b {
             return None;
         }
     }
     // near-identical text: a copy of a story already in the incident
     if let Some(d) = inc
-        .simhashes
+        .simhashes()
         .iter()
         .map(|h| (h ^ e.simhash).count_ones())
         .min()
@@ -200,7 +211,7 @@ fn score_keys(
     // place
     let story_precise = k.precise;
     let inc_precise = inc.precise;
-    let same_loc = match (&k.location_key, &inc.location_key) {
+    let same_loc = match (k.location_key, inc.location_key) {
         (Some(a), Some(b)) => a == b,
         _ => false,
     };
@@ -209,21 +220,15 @@ fn score_keys(
         (Some((a, b)), Some((c, d))) => Some(distance_km(a, b, c, d)),
         _ => None,
     };
-    let same_admin1 = match (&k.admin1_key, &inc.admin1_key) {
+    let same_admin1 = match (k.admin1_key, inc.admin1_key) {
         (Some(a), Some(b)) => Some(a == b),
         _ => None,
     };
     // one outlet says "near X", another "between X and Y" or "near Y"
     let cross_named = !same_loc
         && story_precise
-        && (k
-            .location_key
-            .as_ref()
-            .is_some_and(|l| inc.places.contains(l))
-            || inc
-                .location_key
-                .as_ref()
-                .is_some_and(|l| e.places.contains(l)));
+        && (k.location_key.is_some_and(|l| inc.places.contains(&l))
+            || inc.location_key.is_some_and(|l| k.places.contains(&l)));
     if same_loc && story_precise {
         add(2.0, &|| {
             format!("same place ({})", f.location.as_deref().unwrap_or_default())
@@ -233,7 +238,7 @@ fn score_keys(
             format!(
                 "{} and {} are both named for the incident",
                 f.location.as_deref().unwrap_or_default(),
-                inc.location.as_deref().unwrap_or_default()
+                inc.location.map(Sym::name).as_deref().unwrap_or_default()
             )
         });
     } else if let Some(d) = (story_precise && inc_precise).then(dist).flatten() {
@@ -252,7 +257,7 @@ fn score_keys(
         } else {
             add(-1.5, &why);
         }
-    } else if let (Some(a), Some(b)) = (&k.admin2_key, &inc.admin2_key) {
+    } else if let (Some(a), Some(b)) = (k.admin2_key, inc.admin2_key) {
         if a == b {
             add(0.7, &|| {
                 format!("same admin2 ({})", f.admin2.as_deref().unwrap_or_default())
@@ -263,7 +268,7 @@ fn score_keys(
         Some(true) => add(0.4, &|| {
             format!(
                 "same region ({})",
-                inc.admin1.as_deref().unwrap_or_default()
+                inc.admin1.map(Sym::name).as_deref().unwrap_or_default()
             )
         }),
         Some(false) => add(-2.0, &|| "different regions".to_string()),
@@ -301,11 +306,11 @@ fn score_keys(
         }
     }
     // victims
-    if let (Some(v), Some(iv)) = (k.victims, &inc.victims) {
-        if v == iv {
+    if let (Some(v), Some(vs), Some(iv)) = (k.victims, k.victims_sym, inc.victims) {
+        if vs == iv {
             add(0.2, &|| format!("same victims ({v})"));
-        } else if v != "mixed" && iv != "mixed" {
-            add(-0.6, &|| format!("victims differ ({v} / {iv})"));
+        } else if vs != k.mixed && iv != k.mixed {
+            add(-0.6, &|| format!("victims differ ({v} / {})", iv.name()));
         }
     }
     // actors
@@ -318,8 +323,8 @@ fn score_keys(
             add(0.4, &|| "an actor in common".to_string());
         }
     }
-    if let (Some(a), Some(b)) = (&f.attack_type, &inc.attack_type) {
-        if a == b && a != "armed attack" {
+    if let (Some(a), Some(sa), Some(b)) = (&f.attack_type, k.attack_type, inc.attack_type) {
+        if sa == b && a != "armed attack" {
             add(0.2, &|| format!("same attack type ({a})"));
         }
     }

@@ -28,7 +28,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 
 use chrono::NaiveDate;
 use sahel_nlp::text::name_key;
@@ -64,41 +64,97 @@ pub struct Query<'a> {
     pub near: Option<Near<'a>>,
 }
 
-/// What the matcher compares of an incident, name keys worked out.
+/// A name (a country, region, place, name key, actor...) as a number: the
+/// matcher compares numbers, not strings. The same string has the same
+/// number everywhere in the process, and a number never changes meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Sym(u32);
+
+#[derive(Default)]
+struct Names {
+    ids: HashMap<Arc<str>, u32>,
+    strs: Vec<Arc<str>>,
+}
+
+fn names() -> &'static RwLock<Names> {
+    static NAMES: OnceLock<RwLock<Names>> = OnceLock::new();
+    NAMES.get_or_init(Default::default)
+}
+
+impl Sym {
+    pub fn of(s: &str) -> Sym {
+        if let Some(&n) = names().read().unwrap_or_else(|e| e.into_inner()).ids.get(s) {
+            return Sym(n);
+        }
+        let mut w = names().write().unwrap_or_else(|e| e.into_inner());
+        if let Some(&n) = w.ids.get(s) {
+            return Sym(n);
+        }
+        let n = w.strs.len() as u32;
+        let a: Arc<str> = Arc::from(s);
+        w.strs.push(a.clone());
+        w.ids.insert(a, n);
+        Sym(n)
+    }
+
+    /// The string (for explanations).
+    pub fn name(self) -> Arc<str> {
+        names().read().unwrap_or_else(|e| e.into_inner()).strs[self.0 as usize].clone()
+    }
+}
+
+fn sym(s: &Option<String>) -> Option<Sym> {
+    s.as_deref().map(Sym::of)
+}
+
+/// What the matcher compares of an incident, names as [`Sym`]s and name
+/// keys worked out (one allocation to read per candidate, most of the time).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MatchKeys {
     pub id: String,
-    pub country: Option<String>,
-    pub admin1: Option<String>,
-    pub admin1_key: Option<String>,
-    pub admin2_key: Option<String>,
-    pub location: Option<String>,
-    pub location_key: Option<String>,
+    pub country: Option<Sym>,
+    pub admin1: Option<Sym>,
+    pub admin1_key: Option<Sym>,
+    pub admin2_key: Option<Sym>,
+    pub location: Option<Sym>,
+    pub location_key: Option<Sym>,
     /// Precision "place" or "admin2", with a location.
     pub precise: bool,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub event_date: Option<NaiveDate>,
     pub killed: Option<u32>,
-    pub victims: Option<String>,
+    pub victims: Option<Sym>,
+    pub attack_type: Option<Sym>,
     /// Name keys of its actors (as many as actors).
-    pub actor_keys: Vec<String>,
-    pub attack_type: Option<String>,
-    pub simhashes: Vec<u64>,
+    pub actor_keys: Box<[Sym]>,
     /// Name keys of the places its stories name.
-    pub places: Vec<String>,
+    pub places: Box<[Sym]>,
+    /// Its stories' SimHashes: up to two here, more in `more` (all of them).
+    simhash: [u64; 2],
+    simhashes: u8,
+    more: Box<[u64]>,
 }
 
 impl MatchKeys {
     pub fn of(inc: &Incident) -> MatchKeys {
+        let key = |s: &Option<String>| s.as_deref().map(|v| Sym::of(&name_key(v)));
+        let h = &inc.simhashes;
+        let (simhash, simhashes, more) = if h.len() <= 2 {
+            let mut a = [0; 2];
+            a[..h.len()].copy_from_slice(h);
+            (a, h.len() as u8, Box::default())
+        } else {
+            ([0; 2], u8::MAX, h.clone().into_boxed_slice())
+        };
         MatchKeys {
             id: inc.id.clone(),
-            country: inc.country.clone(),
-            admin1: inc.admin1.clone(),
-            admin1_key: inc.admin1.as_deref().map(name_key),
-            admin2_key: inc.admin2.as_deref().map(name_key),
-            location: inc.location.clone(),
-            location_key: inc.location.as_deref().map(name_key),
+            country: sym(&inc.country),
+            admin1: sym(&inc.admin1),
+            admin1_key: key(&inc.admin1),
+            admin2_key: key(&inc.admin2),
+            location: sym(&inc.location),
+            location_key: key(&inc.location),
             precise: matches!(inc.precision.as_deref(), Some("place") | Some("admin2"))
                 && inc.location.is_some(),
             // a NaN is stored as NULL
@@ -106,33 +162,50 @@ impl MatchKeys {
             lon: inc.lon.filter(|v| !v.is_nan()),
             event_date: inc.event_date,
             killed: inc.killed,
-            victims: inc.victims.clone(),
-            actor_keys: inc.actors.iter().map(|a| name_key(a)).collect(),
-            attack_type: inc.attack_type.clone(),
-            simhashes: inc.simhashes.clone(),
-            places: inc.places.clone(),
+            victims: sym(&inc.victims),
+            attack_type: sym(&inc.attack_type),
+            actor_keys: inc.actors.iter().map(|a| Sym::of(&name_key(a))).collect(),
+            places: inc.places.iter().map(|p| Sym::of(p)).collect(),
+            simhash,
+            simhashes,
+            more,
+        }
+    }
+
+    /// The SimHashes of its stories.
+    pub fn simhashes(&self) -> &[u64] {
+        match self.simhashes {
+            n @ 0..=2 => &self.simhash[..n as usize],
+            _ => &self.more,
         }
     }
 
     /// Does the query take this incident? (The SQL's `WHERE`, term by term.)
     pub fn fits(&self, q: &Query<'_>) -> bool {
+        self.fits_at(
+            q,
+            q.country.map(Sym::of),
+            q.near.and_then(|n| n.admin1).map(Sym::of),
+        )
+    }
+
+    /// [`MatchKeys::fits`], the query's country and admin1 as numbers.
+    fn fits_at(&self, q: &Query<'_>, country: Option<Sym>, admin1: Option<Sym>) -> bool {
         let Some(d) = self.event_date else {
             return false;
         };
         if d < q.from || d > q.to {
             return false;
         }
-        if let Some(c) = q.country {
-            if self.country.as_deref() != Some(c) {
-                return false;
-            }
+        if country.is_some() && self.country != country {
+            return false;
         }
         let Some(n) = q.near else {
             return true;
         };
         self.admin1.is_none()
             || self.lat.is_none()
-            || n.admin1.is_some_and(|a| self.admin1.as_deref() == Some(a))
+            || (admin1.is_some() && self.admin1 == admin1)
             || in_box(n, self.lat, self.lon)
     }
 }
@@ -153,22 +226,20 @@ fn in_box(n: Near<'_>, lat: Option<f64>, lon: Option<f64>) -> bool {
 struct Slot {
     lat: Option<f64>,
     lon: Option<f64>,
-    /// Its admin1's number in [`MatchIndex::admin1s`]; 0: none.
-    admin1: u32,
+    admin1: Option<Sym>,
     keys: Arc<MatchKeys>,
 }
 
 impl Slot {
     /// [`MatchKeys::fits`] for an incident of the tree scanned (country and
-    /// day already right); `admin1`: the number of the query's admin1 (0 when
-    /// it names none, `u32::MAX` when no incident held has it).
-    fn near(&self, q: &Query<'_>, admin1: u32) -> bool {
+    /// day already right); `admin1`: the query's.
+    fn near(&self, q: &Query<'_>, admin1: Option<Sym>) -> bool {
         let Some(n) = q.near else {
             return true;
         };
-        self.admin1 == 0
+        self.admin1.is_none()
             || self.lat.is_none()
-            || (admin1 != 0 && self.admin1 == admin1)
+            || (admin1.is_some() && self.admin1 == admin1)
             || in_box(n, self.lat, self.lon)
     }
 }
@@ -184,7 +255,7 @@ fn floor_of(latest: Option<NaiveDate>, today: NaiveDate) -> Option<i64> {
     latest.map(|d| day_num(d).min(cap) - HORIZON_DAYS)
 }
 
-type Country = Option<Box<str>>;
+type Country = Option<Sym>;
 
 /// The committed index.
 #[derive(Debug, Default)]
@@ -195,8 +266,6 @@ pub struct MatchIndex {
     floor: Option<i64>,
     /// By country, then (event day, write number).
     trees: HashMap<Country, BTreeMap<(i64, u64), Slot>>,
-    /// Numbers of the admin1 names held (from 1).
-    admin1s: HashMap<Box<str>, u32>,
     /// Where each incident held is.
     at: HashMap<String, (Country, i64, u64)>,
     /// The next write number.
@@ -240,19 +309,12 @@ impl MatchIndex {
         if self.floor.is_some_and(|f| d < f) {
             return;
         }
-        let c: Country = keys.country.as_deref().map(Box::from);
-        let admin1 = match keys.admin1.as_deref() {
-            None => 0,
-            Some(a) => {
-                let n = self.admin1s.len() as u32 + 1;
-                *self.admin1s.entry(Box::from(a)).or_insert(n)
-            }
-        };
-        self.at.insert(keys.id.clone(), (c.clone(), d, seq));
+        let c: Country = keys.country;
+        self.at.insert(keys.id.clone(), (c, d, seq));
         let slot = Slot {
             lat: keys.lat,
             lon: keys.lon,
-            admin1,
+            admin1: keys.admin1,
             keys,
         };
         self.trees.entry(c).or_default().insert((d, seq), slot);
@@ -292,10 +354,7 @@ impl MatchIndex {
             return;
         }
         let range = (Bound::Included((a, 0)), Bound::Included((b, u64::MAX)));
-        let admin1 = match q.near.and_then(|n| n.admin1) {
-            None => 0,
-            Some(a) => self.admin1s.get(a).copied().unwrap_or(u32::MAX),
-        };
+        let admin1 = q.near.and_then(|n| n.admin1).map(Sym::of);
         let shadowed = |k: &MatchKeys| !pending.puts.is_empty() && pending.puts.contains_key(&k.id);
         let mut scan = |t: &'s BTreeMap<(i64, u64), Slot>| {
             for (&(d, s), slot) in t.range(range) {
@@ -306,7 +365,7 @@ impl MatchIndex {
         };
         match q.country {
             Some(c) => {
-                if let Some(t) = self.trees.get(&Some(Box::from(c))) {
+                if let Some(t) = self.trees.get(&Some(Sym::of(c))) {
                     scan(t);
                 }
             }
@@ -426,8 +485,10 @@ impl Shared {
         let mut found = Vec::new();
         ix.fitting(q, pending, &mut found);
         let committed = found.len();
+        let country = q.country.map(Sym::of);
+        let admin1 = q.near.and_then(|n| n.admin1).map(Sym::of);
         for (seq, k) in pending.puts.values() {
-            if k.fits(q) {
+            if k.fits_at(q, country, admin1) {
                 found.push((k.event_date.map(day_num).unwrap_or_default(), *seq, k));
             }
         }
