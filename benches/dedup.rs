@@ -204,6 +204,61 @@ fn bench(c: &mut Criterion) {
         "match index: {} queries served, {} through SQL",
         st.served, st.missed
     );
+    // how many candidates a story of the last year meets
+    let n: usize = b
+        .recent
+        .iter()
+        .map(|f| {
+            let d = f.event_date.unwrap();
+            let near = sahel_watch::store::Near {
+                admin1: f.admin1.as_deref(),
+                point: f.lat.zip(f.lon),
+                degrees: 1.5,
+            };
+            b.store
+                .read(|tx| {
+                    tx.match_candidates(
+                        f.country.as_deref(),
+                        d - Duration::days(14),
+                        d + Duration::days(14),
+                        Some(near),
+                    )
+                })
+                .unwrap()
+                .len()
+        })
+        .sum();
+    eprintln!(
+        "candidates per story of the last year: {:.0} on average",
+        n as f64 / b.recent.len() as f64
+    );
+    // on a loaded machine the wall time counts the waits for a core too:
+    // the CPU time of this thread per story, over many
+    let cpu = || {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+        let after = stat.rsplit(')').next().unwrap_or_default();
+        let f: Vec<f64> = after
+            .split_whitespace()
+            .skip(11)
+            .take(2)
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        f.iter().sum::<f64>() / 100.0
+    };
+    for (name, probes, n) in [
+        ("the last year (index)", &b.recent, 20_000),
+        ("an old event (SQL)", &b.old, 500),
+    ] {
+        let (c0, t0) = (cpu(), std::time::Instant::now());
+        for i in 0..n {
+            match_one(&b.store, &probes[i % probes.len()]);
+        }
+        eprintln!(
+            "a story of {name}: {:.1} µs of CPU, {:.1} µs of wall time each, over {n}",
+            (cpu() - c0) * 1e6 / n as f64,
+            t0.elapsed().as_secs_f64() * 1e6 / n as f64
+        );
+    }
 }
 
 criterion_group!(benches, bench);
