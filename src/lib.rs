@@ -15,6 +15,7 @@ pub mod dedup;
 pub mod http;
 pub mod known;
 pub mod logging;
+pub mod match_index;
 pub mod metrics;
 pub mod model;
 pub mod pipeline;

@@ -7,8 +7,9 @@
 //! [`Store::transaction`]; sources read and write [`FeedState`]; the
 //! delivery worker claims and settles [`OutboxRow`]s.
 
+use std::cell::{Cell, RefCell};
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -432,14 +433,8 @@ pub struct NewOutbox<'a> {
     pub digest_group: Option<&'a str>,
 }
 
-/// Where a story happened, to narrow incident candidates.
-#[derive(Debug, Clone, Copy)]
-pub struct Near<'a> {
-    pub admin1: Option<&'a str>,
-    pub point: Option<(f64, f64)>,
-    /// Half-width of the box around `point`, in degrees.
-    pub degrees: f64,
-}
+pub use crate::match_index::Near;
+use crate::match_index::{self, MatchKeys};
 
 /// A story row to insert.
 #[derive(Debug, Clone)]
@@ -465,6 +460,10 @@ pub struct NewStory<'a> {
 
 pub struct Store {
     conn: Mutex<Connection>,
+    /// The recent incidents' matching keys ([`crate::match_index`]), in
+    /// step with what is committed; loaded by the first transaction that
+    /// matches a story.
+    index: match_index::Shared,
     /// Set once an operation met damaged pages (`SQLITE_CORRUPT`, `SQLITE_NOTADB`).
     corrupt: std::sync::atomic::AtomicBool,
 }
@@ -573,6 +572,7 @@ impl Store {
         }
         Ok(Store {
             conn: Mutex::new(conn),
+            index: match_index::Shared::new(),
             corrupt: Default::default(),
         })
     }
@@ -622,13 +622,33 @@ impl Store {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Run `f` in one transaction: all its writes land, or none.
+    /// Run `f` in one transaction: all its writes land, or none. The
+    /// incidents it wrote join the match index once it committed (the
+    /// connection still held), never before: a transaction rolled back
+    /// leaves no trace in memory either.
     pub fn transaction<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
-        let out = f(&Tx { tx: &tx })?;
-        tx.commit()?;
+        let t = Tx {
+            tx: &tx,
+            index: &self.index,
+            pending: RefCell::default(),
+            checked: Cell::new(false),
+        };
+        let out = f(&t)?;
+        let pending = t.pending.into_inner();
+        if let Err(e) = tx.commit() {
+            // rolled back, as far as SQLite says; in doubt, read it all again
+            self.index.invalidate();
+            return Err(e.into());
+        }
+        self.index.commit(pending, Utc::now().date_naive());
         Ok(out)
+    }
+
+    /// How the match index was used ([`crate::match_index::Stats`]).
+    pub fn match_index_stats(&self) -> match_index::Stats {
+        self.index.stats()
     }
 
     /// Read-only access with the same helpers.
@@ -1027,6 +1047,11 @@ pub struct StoreCounts {
 /// Writes and reads inside one transaction.
 pub struct Tx<'a> {
     tx: &'a rusqlite::Transaction<'a>,
+    index: &'a match_index::Shared,
+    /// The incidents written, for the match index once committed.
+    pending: RefCell<match_index::Pending>,
+    /// Has this transaction made sure the index is in step with the file?
+    checked: Cell<bool>,
 }
 
 impl Tx<'_> {
@@ -1256,11 +1281,80 @@ impl Tx<'_> {
             }
             sql.push_str(&format!(" AND ({})", ors.join(" OR ")));
         }
+        // the order of the (country, event_day) and (event_day) indexes,
+        // which the match index keeps too (ties between scores fall alike)
+        sql.push_str(" ORDER BY event_day, rowid");
         let mut st = self.tx.prepare_cached(&sql)?;
         let v = st
             .query_map(rusqlite::params_from_iter(args), incident_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(v)
+    }
+
+    /// The matching keys of [`Tx::incident_candidates`], in the same order:
+    /// from the match index (with this transaction's own writes), else —
+    /// a story about an event older than the index holds — through SQL.
+    pub fn match_candidates(
+        &self,
+        country: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+        near: Option<Near<'_>>,
+    ) -> Result<Vec<Arc<MatchKeys>>> {
+        let q = match_index::Query {
+            country,
+            from,
+            to,
+            near,
+        };
+        self.sync_index()?;
+        if let Some(v) = self.index.candidates(&q, &self.pending.borrow()) {
+            return Ok(v);
+        }
+        Ok(self
+            .incident_candidates(country, from, to, near)?
+            .iter()
+            .map(|i| Arc::new(MatchKeys::of(i)))
+            .collect())
+    }
+
+    /// Once per transaction: is the match index in step with the file
+    /// (another connection may have written it: `PRAGMA data_version`)?
+    /// Loads it when it is not (and this transaction wrote no incident yet,
+    /// else it would load them uncommitted; then it waits for the next).
+    fn sync_index(&self) -> Result<()> {
+        if self.checked.get() {
+            return Ok(());
+        }
+        self.checked.set(true);
+        let version: i64 = self
+            .tx
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
+        if self.index.is_ready() && self.index.version() == Some(version) {
+            return Ok(());
+        }
+        self.index.invalidate();
+        if !self.pending.borrow().is_empty() {
+            return Ok(());
+        }
+        let today = Utc::now().date_naive();
+        let latest: Option<i64> = self
+            .tx
+            .prepare_cached("SELECT MAX(event_day) FROM incidents")?
+            .query_row([], |r| r.get(0))?;
+        let latest = from_day(latest);
+        let floor = match_index::Shared::floor_for(latest, today).map_or(i64::MIN, day_num);
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT rowid, * FROM incidents WHERE event_day >= ?1")?;
+        let rows = st
+            .query_map([floor], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, incident_from_row(r)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        self.index.rebuild(latest, today, Some(version), rows);
+        Ok(())
     }
 
     pub fn incident(&self, id: &str) -> Result<Option<Incident>> {
@@ -1307,6 +1401,7 @@ impl Tx<'_> {
                 serde_json::to_string(&i.places)?,
             ],
         )?;
+        self.pending.borrow_mut().put(self.index, i);
         Ok(())
     }
 
