@@ -961,6 +961,11 @@ const CAPITALS: &[&str] = &[
     "nouakchott",
 ];
 
+/// Is this folded place name a capital's?
+pub(crate) fn is_capital(folded: &str) -> bool {
+    CAPITALS.contains(&folded)
+}
+
 /// Is the mention at `start` a reference point rather than the scene: a
 /// distance from it ("40 km from X", "a 40 km de X") or a capital that
 /// the incident was near ("near Niamey", "a quelques encablures de Niamey")?
@@ -1105,9 +1110,7 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
             ctx *= 0.3;
         }
         if d.in_dateline(ph.start) {
-            // the agencies write from the capitals: "N'Djamena - Dix-huit
-            // personnes ont ete tuees... au sud de Daboua"
-            ctx *= if CAPITALS.contains(&folded) { 0.1 } else { 0.3 };
+            ctx *= 0.3;
         }
         // "said in Bamako", "a annonce a Niamey le gouvernement", "told AFP
         // in Ouagadougou", "interroge de Bamako": where the news was given.

@@ -1123,10 +1123,21 @@ pub(crate) fn facts(
     };
     // ---- place ----
     let mut cand_scores: Vec<(u32, f32, usize)> = Vec::new();
+    // The agencies write from the capitals ("N'Djamena - Dix-huit personnes
+    // ont ete tuees... au sud de Daboua"): a capital's dateline is the
+    // scene only where no other place is named.
+    let capital_dateline = |pi: usize| {
+        let ph = &d.places[pi];
+        d.in_dateline(ph.start) && crate::doc::is_capital(&d.f.text[ph.start..ph.end])
+    };
+    let others_named = (0..d.places.len()).any(|pi| {
+        let ph = &d.places[pi];
+        !ph.cands.is_empty() && !ph.reported && !capital_dateline(pi)
+    });
     for pi in 0..d.places.len() {
         let ph = &d.places[pi];
         let s = &d.sents[ph.sent];
-        if ph.cands.is_empty() || ph.reported {
+        if ph.cands.is_empty() || ph.reported || (others_named && capital_dateline(pi)) {
             continue;
         }
         let mut w = mention_weight(d, pi);

@@ -635,3 +635,33 @@ fn near_the_capital_is_not_in_the_capital() {
         assert!(!f.claimed, "{t}");
     }
 }
+
+// ---- 13. agencies write from the capitals ----
+
+#[test]
+fn a_capital_dateline_is_not_the_scene_when_another_place_is_named() {
+    for (t, b, place, admin1) in [
+        (
+            "Tchad : 18 civils égorgés dans une attaque de Boko Haram",
+            "N'Djamena - Dix-huit personnes ont été tuées jeudi soir du côté tchadien du lac par des hommes de Boko Haram.\n\n« Les éléments de Boko Haram ont attaqué un village au sud de Daboua », a indiqué une source sécuritaire.",
+            "Daboua",
+            "Lac",
+        ),
+        (
+            "Gunmen kill two gendarmes in eastern Mauritania",
+            "Nouakchott - Gunmen killed two gendarmes on Tuesday in an attack on a post south of Adel Bagrou, near the border with Mali, a security source said.",
+            "Adel Bagrou",
+            "Hodh Ech Chargi",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.location.as_deref(), Some(place), "{t}");
+        assert_eq!(f.admin1.as_deref(), Some(admin1), "{t}");
+    }
+    // where nothing else is named, the capital stands
+    let f = attack(
+        "Attack on hotel",
+        "Bamako - Gunmen attacked a hotel on Friday, killing three people, the police said.",
+    );
+    assert_eq!(f.location.as_deref(), Some("Bamako"));
+}
