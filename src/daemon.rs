@@ -142,6 +142,12 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
                 drop(lock);
                 return Ok(());
             };
+            // the match index is loaded fresh from the store now: the leader
+            // before wrote incidents that this daemon's index (if one was
+            // loaded) does not hold, and PostgreSQL has no `PRAGMA
+            // data_version` to tell; only the leader writes, so it stays in
+            // step from here on
+            store.reset_match_index();
             let released = store.release_claims()?;
             info!(
                 store = %location,

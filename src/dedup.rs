@@ -1,7 +1,9 @@
 //! Deduplication: does an attack story report an incident we already know?
 //!
 //! Candidates are the incidents of the story's country whose event date is
-//! within `dedup.window_days` (an indexed range query, never a full scan).
+//! within `dedup.window_days`: their matching keys from the in-memory
+//! [`crate::match_index`] (an indexed range query for old events, never a
+//! full scan).
 //! Each candidate gets an explainable score (see ARCHITECTURE.md, "Matching
 //! rule"); the best candidate at or above `dedup.match_threshold` wins, else
 //! the story starts a new incident.
@@ -12,6 +14,7 @@ use sahel_nlp::{distance_km, Facts, Precision};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::match_index::{MatchKeys, Sym};
 use crate::store::{Incident, Tx};
 
 /// Two stories whose SimHashes differ in at most this many bits are copies
@@ -117,109 +120,163 @@ pub fn story_day(e: &StoryEvidence<'_>) -> Option<NaiveDate> {
 /// Score how well a story fits an incident. Positive evidence adds, conflicting
 /// evidence subtracts; a country conflict rules the candidate out.
 pub fn score(e: &StoryEvidence<'_>, inc: &Incident) -> Option<MatchScore> {
+    let keys = StoryKeys::of(e);
+    let c = MatchKeys::of(inc);
+    let mut why = Vec::new();
+    let s = score_keys(&keys, &c, Some(&mut why))?;
+    Some(MatchScore {
+        incident_id: inc.id.clone(),
+        score: s,
+        reasons: why,
+    })
+}
+
+/// What the matcher compares of a story, name keys worked out once for
+/// all its candidates.
+struct StoryKeys<'a> {
+    e: &'a StoryEvidence<'a>,
+    day: Option<NaiveDate>,
+    precise: bool,
+    country: Option<Sym>,
+    location_key: Option<Sym>,
+    admin1_key: Option<Sym>,
+    admin2_key: Option<Sym>,
+    actor_keys: Vec<Sym>,
+    places: Vec<Sym>,
+    victims: Option<&'static str>,
+    victims_sym: Option<Sym>,
+    mixed: Sym,
+    attack_type: Option<Sym>,
+}
+
+impl<'a> StoryKeys<'a> {
+    fn of(e: &'a StoryEvidence<'a>) -> StoryKeys<'a> {
+        let f = e.facts;
+        let key = |s: &Option<String>| s.as_deref().map(|v| Sym::of(&name_key(v)));
+        StoryKeys {
+            e,
+            day: story_day(e),
+            precise: effective_precision(f).is_some_and(|p| p >= Precision::Admin2)
+                && f.location.is_some(),
+            country: f.country.as_deref().map(Sym::of),
+            location_key: key(&f.location),
+            admin1_key: key(&f.admin1),
+            admin2_key: key(&f.admin2),
+            actor_keys: f.actors.iter().map(|a| Sym::of(&name_key(a))).collect(),
+            places: e.places.iter().map(|p| Sym::of(p)).collect(),
+            victims: f.victims.map(victims_str),
+            victims_sym: f.victims.map(|v| Sym::of(victims_str(v))),
+            mixed: Sym::of("mixed"),
+            attack_type: f.attack_type.as_deref().map(Sym::of),
+        }
+    }
+}
+
+/// The score of one candidate ([`score`]); its reasons pushed to `why`
+/// when given (the terms and their order as written there, so the sum is
+/// the same with or without them).
+fn score_keys(
+    k: &StoryKeys<'_>,
+    inc: &MatchKeys,
+    mut why: Option<&mut Vec<String>>,
+) -> Option<f64> {
+    let e = k.e;
     let f = e.facts;
     let mut s = 0.0;
-    let mut why = Vec::new();
-    let mut add = |w: f64, r: String| {
+    let mut add = |w: f64, r: &dyn Fn() -> String| {
         s += w;
-        why.push(format!("{w:+.1} {r}"));
+        if let Some(why) = why.as_mut() {
+            why.push(format!("{w:+.1} {}", r()));
+        }
     };
-    if let (Some(a), Some(b)) = (&f.country, &inc.country) {
+    if let (Some(a), Some(b)) = (k.country, inc.country) {
         if a != b {
             return None;
         }
     }
     // near-identical text: a copy of a story already in the incident
     if let Some(d) = inc
-        .simhashes
+        .simhashes()
         .iter()
         .map(|h| (h ^ e.simhash).count_ones())
         .min()
     {
         if d <= SIMILAR_TEXT_BITS {
-            add(
-                3.0,
-                format!("text nearly identical to one of its stories ({d} bits apart)"),
-            );
+            add(3.0, &|| {
+                format!("text nearly identical to one of its stories ({d} bits apart)")
+            });
         }
     }
 
     // place
-    let story_precise =
-        effective_precision(f).is_some_and(|p| p >= Precision::Admin2) && f.location.is_some();
-    let inc_precise = matches!(inc.precision.as_deref(), Some("place") | Some("admin2"))
-        && inc.location.is_some();
-    let same_loc = match (&f.location, &inc.location) {
-        (Some(a), Some(b)) => name_key(a) == name_key(b),
+    let story_precise = k.precise;
+    let inc_precise = inc.precise;
+    let same_loc = match (k.location_key, inc.location_key) {
+        (Some(a), Some(b)) => a == b,
         _ => false,
     };
-    let dist = match (f.lat.zip(f.lon), inc.lat.zip(inc.lon)) {
+    // worked out only where it counts
+    let dist = || match (f.lat.zip(f.lon), inc.lat.zip(inc.lon)) {
         (Some((a, b)), Some((c, d))) => Some(distance_km(a, b, c, d)),
         _ => None,
     };
-    let same_admin1 = match (&f.admin1, &inc.admin1) {
-        (Some(a), Some(b)) => Some(name_key(a) == name_key(b)),
+    let same_admin1 = match (k.admin1_key, inc.admin1_key) {
+        (Some(a), Some(b)) => Some(a == b),
         _ => None,
     };
     // one outlet says "near X", another "between X and Y" or "near Y"
     let cross_named = !same_loc
         && story_precise
-        && (f
-            .location
-            .as_ref()
-            .is_some_and(|l| inc.places.contains(&name_key(l)))
-            || inc
-                .location
-                .as_ref()
-                .is_some_and(|l| e.places.contains(&name_key(l))));
+        && (k.location_key.is_some_and(|l| inc.places.contains(&l))
+            || inc.location_key.is_some_and(|l| k.places.contains(&l)));
     if same_loc && story_precise {
-        add(
-            2.0,
-            format!("same place ({})", f.location.as_deref().unwrap_or_default()),
-        );
+        add(2.0, &|| {
+            format!("same place ({})", f.location.as_deref().unwrap_or_default())
+        });
     } else if cross_named {
-        add(
-            1.5,
+        add(1.5, &|| {
             format!(
                 "{} and {} are both named for the incident",
                 f.location.as_deref().unwrap_or_default(),
-                inc.location.as_deref().unwrap_or_default()
-            ),
-        );
-    } else if let (true, true, Some(d)) = (story_precise, inc_precise, dist) {
+                inc.location.map(Sym::name).as_deref().unwrap_or_default()
+            )
+        });
+    } else if let Some(d) = (story_precise && inc_precise).then(dist).flatten() {
         // Two different places, neither named in the other's incident: close
         // neighbours may be one attack told from the nearest town, but from
         // ~30 km on they are as likely two attacks as one.
+        let why = || format!("places {d:.0} km apart");
         if d <= 15.0 {
-            add(1.5, format!("places {d:.0} km apart"));
+            add(1.5, &why);
         } else if d <= 30.0 {
-            add(0.8, format!("places {d:.0} km apart"));
+            add(0.8, &why);
         } else if d <= 50.0 {
-            add(0.0, format!("places {d:.0} km apart"));
+            add(0.0, &why);
         } else if d <= 120.0 {
-            add(-0.5, format!("places {d:.0} km apart"));
+            add(-0.5, &why);
         } else {
-            add(-1.5, format!("places {d:.0} km apart"));
+            add(-1.5, &why);
         }
-    } else if let (Some(a), Some(b)) = (&f.admin2, &inc.admin2) {
-        if name_key(a) == name_key(b) {
-            add(0.7, format!("same admin2 ({a})"));
+    } else if let (Some(a), Some(b)) = (k.admin2_key, inc.admin2_key) {
+        if a == b {
+            add(0.7, &|| {
+                format!("same admin2 ({})", f.admin2.as_deref().unwrap_or_default())
+            });
         }
     }
     match same_admin1 {
-        Some(true) => add(
-            0.4,
+        Some(true) => add(0.4, &|| {
             format!(
                 "same region ({})",
-                inc.admin1.as_deref().unwrap_or_default()
-            ),
-        ),
-        Some(false) => add(-2.0, "different regions".to_string()),
+                inc.admin1.map(Sym::name).as_deref().unwrap_or_default()
+            )
+        }),
+        Some(false) => add(-2.0, &|| "different regions".to_string()),
         None => {}
     }
 
     // date
-    if let (Some(d1), Some(d2)) = (story_day(e), inc.event_date) {
+    if let (Some(d1), Some(d2)) = (k.day, inc.event_date) {
         let dd = (d1 - d2).num_days().abs();
         let explicit = f.event_date.is_some();
         let w = match dd {
@@ -233,49 +290,45 @@ pub fn score(e: &StoryEvidence<'_>, inc: &Incident) -> Option<MatchScore> {
         // a story without a date cue falls back to its publication day, which
         // follow-ups publish days later: weigh that less
         let w = if explicit || w > 0.0 { w } else { w / 3.0 };
-        add(w, format!("event dates {dd} day(s) apart"));
+        add(w, &|| format!("event dates {dd} day(s) apart"));
     }
 
     // tolls
     if let (Some(k), Some(ik)) = (f.killed, inc.killed) {
         if k == ik && k > 0 {
-            add(0.5, format!("same toll ({k} killed)"));
+            add(0.5, &|| format!("same toll ({k} killed)"));
         } else if k >= ik && (ik == 0 || k <= ik.saturating_mul(5)) {
-            add(0.2, format!("toll compatible ({ik} → {k})"));
+            add(0.2, &|| format!("toll compatible ({ik} → {k})"));
         } else if k > 0 && k.saturating_mul(2) < ik && !same_loc && !cross_named {
             // a toll under half the incident's, at another place: more
             // likely a second attack than a stale first report
-            add(-0.4, format!("toll much lower ({k} against {ik})"));
+            add(-0.4, &|| format!("toll much lower ({k} against {ik})"));
         }
     }
     // victims
-    if let (Some(v), Some(iv)) = (f.victims.map(victims_str), &inc.victims) {
-        if v == iv {
-            add(0.2, format!("same victims ({v})"));
-        } else if v != "mixed" && iv != "mixed" {
-            add(-0.6, format!("victims differ ({v} / {iv})"));
+    if let (Some(v), Some(vs), Some(iv)) = (k.victims, k.victims_sym, inc.victims) {
+        if vs == iv {
+            add(0.2, &|| format!("same victims ({v})"));
+        } else if vs != k.mixed && iv != k.mixed {
+            add(-0.6, &|| format!("victims differ ({v} / {})", iv.name()));
         }
     }
     // actors
-    if !f.actors.is_empty() && !inc.actors.is_empty() {
-        let shared = f
-            .actors
+    if !k.actor_keys.is_empty() && !inc.actor_keys.is_empty() {
+        let shared = k
+            .actor_keys
             .iter()
-            .any(|a| inc.actors.iter().any(|b| name_key(a) == name_key(b)));
+            .any(|a| inc.actor_keys.iter().any(|b| a == b));
         if shared {
-            add(0.4, "an actor in common".to_string());
+            add(0.4, &|| "an actor in common".to_string());
         }
     }
-    if let (Some(a), Some(b)) = (&f.attack_type, &inc.attack_type) {
-        if a == b && a != "armed attack" {
-            add(0.2, format!("same attack type ({a})"));
+    if let (Some(a), Some(sa), Some(b)) = (&f.attack_type, k.attack_type, inc.attack_type) {
+        if sa == b && a != "armed attack" {
+            add(0.2, &|| format!("same attack type ({a})"));
         }
     }
-    Some(MatchScore {
-        incident_id: inc.id.clone(),
-        score: s,
-        reasons: why,
-    })
+    Some(s)
 }
 
 pub fn victims_str(v: sahel_nlp::Victims) -> &'static str {
@@ -286,8 +339,12 @@ pub fn victims_str(v: sahel_nlp::Victims) -> &'static str {
     }
 }
 
+/// Candidates explained (with their reasons) by [`best_match`].
+pub const EXPLAINED: usize = 3;
+
 /// The best incident for a story, if one scores at least `threshold`.
-/// All scored candidates come back too, best first, for explanation.
+/// The best [`EXPLAINED`] candidates come back too, best first, with their
+/// reasons, for explanation (scoring the others needs no reasons).
 pub fn best_match(
     tx: &Tx<'_>,
     e: &StoryEvidence<'_>,
@@ -306,26 +363,48 @@ pub fn best_match(
         point: e.facts.lat.zip(e.facts.lon),
         degrees: 1.5,
     });
-    let cands = tx.incident_candidates(e.facts.country.as_deref(), day - w, day + w, near)?;
-    let mut scored: Vec<MatchScore> = cands.iter().filter_map(|i| score(e, i)).collect();
-    scored.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let cands = tx.match_candidates(e.facts.country.as_deref(), day - w, day + w, near)?;
+    let keys = StoryKeys::of(e);
+    // (score, candidate, the +0.5 of the only plausible one)
+    let mut scored: Vec<(f64, usize, bool)> = cands
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| score_keys(&keys, c, None).map(|s| (s, i, false)))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
     // a vague story (no place) with exactly one plausible candidate: that one
     let vague = e.facts.location.is_none()
         || effective_precision(e.facts).is_none_or(|p| p <= Precision::Admin1);
     if vague {
-        let plausible: Vec<&MatchScore> = scored.iter().filter(|m| m.score > 0.0).collect();
-        if plausible.len() == 1 && plausible[0].score < threshold {
-            let mut m = plausible[0].clone();
-            m.score += 0.5;
-            m.reasons.push(
-                "+0.5 the only plausible incident for a story without a precise place".into(),
-            );
-            scored.retain(|x| x.incident_id != m.incident_id);
-            scored.insert(0, m);
+        let mut plausible = scored.iter().enumerate().filter(|(_, m)| m.0 > 0.0);
+        if let (Some((at, &(s, i, _))), None) = (plausible.next(), plausible.next()) {
+            if s < threshold {
+                scored.remove(at);
+                scored.insert(0, (s + 0.5, i, true));
+            }
         }
     }
-    let best = scored.first().filter(|m| m.score >= threshold).cloned();
-    Ok((best, scored))
+    let explained: Vec<MatchScore> = scored
+        .iter()
+        .take(EXPLAINED)
+        .map(|&(s, i, bonus)| {
+            let c = &cands[i];
+            let mut reasons = Vec::new();
+            score_keys(&keys, c, Some(&mut reasons));
+            if bonus {
+                reasons.push(
+                    "+0.5 the only plausible incident for a story without a precise place".into(),
+                );
+            }
+            MatchScore {
+                incident_id: c.id.clone(),
+                score: s,
+                reasons,
+            }
+        })
+        .collect();
+    let best = explained.first().filter(|m| m.score >= threshold).cloned();
+    Ok((best, explained))
 }
 
 /// A stable id for a new incident: country, day, place and a short hash of
@@ -457,15 +536,33 @@ pub fn new_incident(
     }
 }
 
-/// Fold a joining story's facts into an incident. Returns what changed
-/// ("killed 12 → 23", "claimed by JNIM", ...); the revision goes up when
-/// anything did.
+/// The incident's toll from its stories' votes: the upper median of the
+/// other stories' tolls (or the incident's own toll where no story gave one:
+/// an imported incident) and the joining story's. None when the joining
+/// story gives no toll: the incident keeps its own.
+fn toll_of(current: Option<u32>, story: Option<u32>, others: &[u32]) -> Option<u32> {
+    let k = story?;
+    let mut votes: Vec<u32> = if others.is_empty() {
+        current.into_iter().collect()
+    } else {
+        others.to_vec()
+    };
+    votes.push(k);
+    votes.sort_unstable();
+    Some(votes[votes.len() / 2])
+}
+
+/// Fold a joining story's facts into an incident. `other_tolls` are the
+/// victims' tolls its other stories gave (`Tx::story_tolls`). Returns what
+/// changed ("killed 12 → 23", "claimed by JNIM", ...); the revision goes up
+/// when anything did.
 pub fn merge(
     inc: &mut Incident,
     facts: &Facts,
     day: Option<NaiveDate>,
     confidence: f32,
     simhash: u64,
+    other_tolls: &[u32],
     now: DateTime<Utc>,
 ) -> Vec<String> {
     let mut changes = Vec::new();
@@ -509,9 +606,11 @@ pub fn merge(
             _ => {}
         }
     }
-    // a later, higher toll wins
-    if let Some(k) = facts.killed {
-        if inc.killed.is_none_or(|c| k > c) {
+    // the toll most stories agree on: one story's misread figure (the
+    // hostages counted as dead, a first toll with the attackers in it) does
+    // not become the incident's, and a rising toll wins once reported again
+    if let Some(k) = toll_of(inc.killed, facts.killed, other_tolls) {
+        if inc.killed != Some(k) {
             changes.push(format!(
                 "killed {} → {k}",
                 inc.killed
@@ -760,7 +859,15 @@ mod tests {
         .unwrap();
         assert!(m.score >= 1.2, "{m:?}");
         // and it never replaces the precise place
-        merge(&mut inc, &region, region.event_date, 0.9, 7, Utc::now());
+        merge(
+            &mut inc,
+            &region,
+            region.event_date,
+            0.9,
+            7,
+            &[],
+            Utc::now(),
+        );
         assert_eq!(inc.location.as_deref(), Some("Tillia"));
         assert_eq!(inc.killed, Some(137));
     }
@@ -840,6 +947,7 @@ mod tests {
             Some("2024-03-22".parse().unwrap()),
             0.8,
             5,
+            &[],
             Utc::now(),
         );
         assert_eq!(inc.killed, Some(23));

@@ -16,6 +16,7 @@ pub mod http;
 pub mod known;
 pub mod leader;
 pub mod logging;
+pub mod match_index;
 pub mod metrics;
 pub mod model;
 pub mod pipeline;

@@ -117,6 +117,8 @@ impl Settings {
 
 /// Stories an alert lists (the earliest); an incident may have more.
 const MAX_ALERT_STORIES: usize = 50;
+/// How many of an incident's latest story tolls its toll is voted from.
+const TOLL_VOTES: usize = 50;
 
 pub struct Pipeline {
     store: Arc<Store>,
@@ -465,7 +467,16 @@ impl Pipeline {
         };
         let (status, alerts) = match joined {
             Some((mut inc, score)) => {
-                let changes = dedup::merge(&mut inc, &facts, day, analysis.confidence, hash, now);
+                let others = tx.story_tolls(&inc.id, &story.key, TOLL_VOTES)?;
+                let changes = dedup::merge(
+                    &mut inc,
+                    &facts,
+                    day,
+                    analysis.confidence,
+                    hash,
+                    &others,
+                    now,
+                );
                 for p in &places {
                     if !inc.places.contains(p) && inc.places.len() < 64 {
                         inc.places.push(p.clone());
@@ -856,11 +867,47 @@ fn prepare(st: &Settings, story: &Story, now: DateTime<Utc>, analyse_now: bool) 
     }
 }
 
-/// Classify and extract a story; the analysis and its JSON.
+/// Classify and extract a story; the analysis and its JSON. A fault of the
+/// engine on one story (a panic) is logged with the story and the story
+/// stored as not read, so that it neither stops the daemon nor comes back
+/// at every poll to stop it again.
 fn analyse(st: &Settings, story: &Story) -> Result<(Analysis, String)> {
-    let analysis = st.engine.analyze(&document(story));
+    let doc = document(story);
+    let analysis = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        st.engine.analyze(&doc)
+    }))
+    .unwrap_or_else(|e| {
+        let what = e
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| e.downcast_ref::<&str>().copied())
+            .unwrap_or("panic");
+        let what: String = what.chars().take(300).collect();
+        tracing::error!(
+            feed = %story.feed, story = %story.key, url = story.url.as_deref().unwrap_or(""),
+            error = %what,
+            "the engine failed on this story; it is stored as not read (please report it)"
+        );
+        unread(&what)
+    });
     let json = serde_json::to_string(&analysis)?;
     Ok((analysis, json))
+}
+
+/// The analysis of a story the engine failed on: no attack, the fault as its reason.
+fn unread(error: &str) -> Analysis {
+    Analysis {
+        is_attack: false,
+        confidence: 0.0,
+        language: String::new(),
+        facts: None,
+        reasons: vec![sahel_nlp::Reason {
+            kind: "engine_error".into(),
+            text: String::new(),
+            weight: 0.0,
+            note: Some(error.to_string()),
+        }],
+    }
 }
 
 /// Is a story of a feed's first successful poll (`first_poll_max_age` given)

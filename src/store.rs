@@ -11,10 +11,11 @@
 //! [`OutboxRow`]s. Queries are written once ([`db`]); where the dialects
 //! differ both texts are given.
 
+use std::cell::{Cell, RefCell};
 use std::path::Path;
-use std::sync::Mutex;
 #[cfg(test)]
 use std::sync::MutexGuard;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -207,6 +208,15 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
     ALTER TABLE outbox ADD COLUMN claimed_until INTEGER;
     "#,
+    // 7: the order in which incidents were written (each insert or update
+    // takes the next number): the match index keeps incidents of one event
+    // day in that order, and the SQL that matches older events reads them
+    // in it (the rowid did, while an incident was replaced, not updated)
+    r#"
+    ALTER TABLE incidents ADD COLUMN write_seq INTEGER NOT NULL DEFAULT 0;
+    UPDATE incidents SET write_seq = rowid;
+    CREATE INDEX incidents_write_seq ON incidents(write_seq);
+    "#,
 ];
 
 /// The same migrations in PostgreSQL's dialect, one for one (the version
@@ -363,6 +373,12 @@ const PG_MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
     ALTER TABLE outbox ADD COLUMN claimed_until BIGINT;
+    "#,
+    // 7: the order in which incidents were written (a sequence: each insert
+    // or update takes its next number)
+    r#"
+    CREATE SEQUENCE incidents_write_seq;
+    ALTER TABLE incidents ADD COLUMN write_seq BIGINT NOT NULL DEFAULT nextval('incidents_write_seq');
     "#,
 ];
 
@@ -609,14 +625,8 @@ pub struct NewOutbox<'a> {
     pub digest_group: Option<&'a str>,
 }
 
-/// Where a story happened, to narrow incident candidates.
-#[derive(Debug, Clone, Copy)]
-pub struct Near<'a> {
-    pub admin1: Option<&'a str>,
-    pub point: Option<(f64, f64)>,
-    /// Half-width of the box around `point`, in degrees.
-    pub degrees: f64,
-}
+pub use crate::match_index::Near;
+use crate::match_index::{self, MatchKeys};
 
 /// A story row to insert.
 #[derive(Debug, Clone)]
@@ -642,6 +652,10 @@ pub struct NewStory<'a> {
 
 pub struct Store {
     db: Backend,
+    /// The recent incidents' matching keys ([`crate::match_index`]), in
+    /// step with what is committed; loaded by the first transaction that
+    /// matches a story.
+    index: match_index::Shared,
     /// Set once an operation met damaged pages (`SQLITE_CORRUPT`, `SQLITE_NOTADB`).
     corrupt: std::sync::atomic::AtomicBool,
     /// Who claims outbox rows on PostgreSQL (one name per opened store).
@@ -762,6 +776,7 @@ impl Store {
                 conn: Mutex::new(Some(conn)),
                 settings: settings.clone(),
             },
+            index: match_index::Shared::new(),
             corrupt: Default::default(),
             owner: new_owner(),
         })
@@ -871,6 +886,7 @@ impl Store {
         }
         Ok(Store {
             db: Backend::Sqlite(Mutex::new(conn)),
+            index: match_index::Shared::new(),
             corrupt: Default::default(),
             owner: new_owner(),
         })
@@ -961,23 +977,45 @@ impl Store {
         }
     }
 
-    /// Run `f` in one transaction: all its writes land, or none.
+    /// Run `f` in one transaction: all its writes land, or none. The
+    /// incidents it wrote join the match index once it committed (the
+    /// connection still held), never before: a transaction rolled back
+    /// leaves no trace in memory either.
     pub fn transaction<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         match &self.db {
             Backend::Sqlite(m) => {
                 let mut conn = m.lock().unwrap_or_else(|e| e.into_inner());
                 let tx = conn.transaction()?;
-                let out = f(&Tx {
-                    c: Conn::Sqlite(&tx),
-                })?;
-                tx.commit()?;
+                let t = self.tx(Conn::Sqlite(&tx));
+                let out = f(&t)?;
+                let pending = t.pending.into_inner();
+                if let Err(e) = tx.commit() {
+                    // rolled back, as far as SQLite says; in doubt, read it all again
+                    self.index.invalidate();
+                    return Err(e.into());
+                }
+                self.index.commit(pending, Utc::now().date_naive());
                 Ok(out)
             }
             Backend::Pg { .. } => self.with(|c| {
                 c.batch("BEGIN")?;
-                match f(&Tx { c }) {
+                let t = self.tx(c);
+                // a panic in `f` must not leave the connection inside the
+                // transaction (the next one would commit its writes)
+                let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&t)))
+                    .unwrap_or_else(|p| {
+                        let _ = c.batch("ROLLBACK");
+                        std::panic::resume_unwind(p)
+                    });
+                match out {
                     Ok(v) => {
-                        c.batch("COMMIT")?;
+                        let pending = t.pending.into_inner();
+                        if let Err(e) = c.batch("COMMIT") {
+                            // the outcome unknown (the connection lost): read it all again
+                            self.index.invalidate();
+                            return Err(e);
+                        }
+                        self.index.commit(pending, Utc::now().date_naive());
                         Ok(v)
                     }
                     Err(e) => {
@@ -987,6 +1025,30 @@ impl Store {
                 }
             }),
         }
+    }
+
+    fn tx<'a>(&'a self, c: Conn<'a>) -> Tx<'a> {
+        Tx {
+            c,
+            index: &self.index,
+            pending: RefCell::default(),
+            checked: Cell::new(false),
+        }
+    }
+
+    /// Forget the match index: the next transaction that matches a story
+    /// loads it from the store. A daemon that takes the leadership of a
+    /// PostgreSQL store calls it: PostgreSQL has no `PRAGMA data_version` to
+    /// tell that another daemon (the leader before) wrote incidents, and only
+    /// the leader writes, so the index loaded fresh when leading stays in
+    /// step for as long as it leads.
+    pub fn reset_match_index(&self) {
+        self.index.invalidate();
+    }
+
+    /// How the match index was used ([`crate::match_index::Stats`]).
+    pub fn match_index_stats(&self) -> match_index::Stats {
+        self.index.stats()
     }
 
     /// Read-only access with the same helpers.
@@ -1484,6 +1546,11 @@ impl Store {
                         &[],
                     )?;
                 }
+                tx.c.query(
+                    "SELECT setval('incidents_write_seq',
+                                   COALESCE((SELECT MAX(write_seq) FROM incidents), 0) + 1, false)",
+                    &[],
+                )?;
             }
             Ok(counts)
         })
@@ -1524,6 +1591,11 @@ pub struct StoreCounts {
 /// Writes and reads inside one transaction.
 pub struct Tx<'a> {
     c: Conn<'a>,
+    index: &'a match_index::Shared,
+    /// The incidents written, for the match index once committed.
+    pending: RefCell<match_index::Pending>,
+    /// Has this transaction made sure the index is in step with the file?
+    checked: Cell<bool>,
 }
 
 impl Tx<'_> {
@@ -1753,7 +1825,80 @@ impl Tx<'_> {
             }
             sql.push_str(&format!(" AND ({})", ors.join(" OR ")));
         }
+        // the order of the (country, event_day) and (event_day) indexes,
+        // then the order of writes, which the match index keeps too (ties
+        // between scores fall alike)
+        sql.push_str(" ORDER BY event_day, write_seq");
         collect(self.c.query(&sql, &args)?, incident_from_row)
+    }
+
+    /// The matching keys of [`Tx::incident_candidates`], in the same order:
+    /// from the match index (with this transaction's own writes), else —
+    /// a story about an event older than the index holds — through SQL.
+    pub fn match_candidates(
+        &self,
+        country: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+        near: Option<Near<'_>>,
+    ) -> Result<Vec<Arc<MatchKeys>>> {
+        let q = match_index::Query {
+            country,
+            from,
+            to,
+            near,
+        };
+        self.sync_index()?;
+        if let Some(v) = self.index.candidates(&q, &self.pending.borrow()) {
+            return Ok(v);
+        }
+        Ok(self
+            .incident_candidates(country, from, to, near)?
+            .iter()
+            .map(|i| Arc::new(MatchKeys::of(i)))
+            .collect())
+    }
+
+    /// Once per transaction: is the match index in step with the store?
+    /// On SQLite another connection may have written the file (`PRAGMA
+    /// data_version` tells); PostgreSQL has no such mark, and only the
+    /// leader writes: the index is loaded once, and again after
+    /// [`Store::reset_match_index`] (leadership taken) or a commit in doubt.
+    /// Loads it when it is not in step (and this transaction wrote no
+    /// incident yet, else it would load them uncommitted; then it waits for
+    /// the next).
+    fn sync_index(&self) -> Result<()> {
+        if self.checked.get() {
+            return Ok(());
+        }
+        self.checked.set(true);
+        let version: Option<i64> = match self.c {
+            Conn::Sqlite(_) => Some(self.c.query_one("PRAGMA data_version", &[])?.get(0)?),
+            Conn::Pg(_) => None,
+        };
+        if self.index.is_ready() && self.index.version() == version {
+            return Ok(());
+        }
+        self.index.invalidate();
+        if !self.pending.borrow().is_empty() {
+            return Ok(());
+        }
+        let today = Utc::now().date_naive();
+        let latest: Option<i64> = self
+            .c
+            .query_one("SELECT MAX(event_day) FROM incidents", &[])?
+            .get(0)?;
+        let latest = from_day(latest);
+        let floor = match_index::Shared::floor_for(latest, today).map_or(i64::MIN, day_num);
+        let rows = collect(
+            self.c.query(
+                "SELECT * FROM incidents WHERE event_day >= ?1",
+                &vals![floor],
+            )?,
+            |r| Ok((r.get::<i64>("write_seq")? as u64, incident_from_row(r)?)),
+        )?;
+        self.index.rebuild(latest, today, version, rows);
+        Ok(())
     }
 
     pub fn incident(&self, id: &str) -> Result<Option<Incident>> {
@@ -1765,10 +1910,15 @@ impl Tx<'_> {
 
     /// Insert or replace an incident (all facts).
     pub fn put_incident(&self, i: &Incident) -> Result<()> {
+        // each write takes the next write number (the match index's order)
+        let seq = self.c.dialect(
+            "(SELECT COALESCE(MAX(write_seq), 0) + 1 FROM incidents)",
+            "nextval('incidents_write_seq')",
+        );
         self.exec(
-            "INSERT INTO incidents (id, country, admin1, admin2, location, precision, lat, lon, event_day, killed, wounded, victims, actors, attack_type, claimed, confidence, title, summary, revision, first_seen, last_seen, known, origin, simhashes, alerted_killed, alerted_claimed, alerted_revision, places)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)
-             ON CONFLICT(id) DO UPDATE SET country = excluded.country, admin1 = excluded.admin1,
+            &format!("INSERT INTO incidents (id, country, admin1, admin2, location, precision, lat, lon, event_day, killed, wounded, victims, actors, attack_type, claimed, confidence, title, summary, revision, first_seen, last_seen, known, origin, simhashes, alerted_killed, alerted_claimed, alerted_revision, places, write_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, {seq})
+             ON CONFLICT(id) DO UPDATE SET write_seq = excluded.write_seq, country = excluded.country, admin1 = excluded.admin1,
                admin2 = excluded.admin2, location = excluded.location, precision = excluded.precision,
                lat = excluded.lat, lon = excluded.lon, event_day = excluded.event_day,
                killed = excluded.killed, wounded = excluded.wounded, victims = excluded.victims,
@@ -1778,7 +1928,7 @@ impl Tx<'_> {
                last_seen = excluded.last_seen, known = excluded.known, origin = excluded.origin,
                simhashes = excluded.simhashes, alerted_killed = excluded.alerted_killed,
                alerted_claimed = excluded.alerted_claimed, alerted_revision = excluded.alerted_revision,
-               places = excluded.places",
+               places = excluded.places"),
             &vals![
                 i.id,
                 i.country,
@@ -1810,6 +1960,7 @@ impl Tx<'_> {
                 serde_json::to_string(&i.places)?,
             ],
         )?;
+        self.pending.borrow_mut().put(self.index, i);
         Ok(())
     }
 
@@ -1876,6 +2027,31 @@ impl Tx<'_> {
             )?,
             |r| Ok(format!("{}\n{}", r.get::<String>(0)?, r.get::<String>(1)?)),
         )
+    }
+
+    /// The victims' tolls (`facts.killed` of their analyses) given by the
+    /// attack stories of an incident other than `except`, latest first, at
+    /// most `limit`: the votes an incident's toll is taken from.
+    pub fn story_tolls(&self, incident_id: &str, except: &str, limit: usize) -> Result<Vec<u32>> {
+        let killed = self.c.dialect(
+            "json_extract(analysis, '$.facts.killed')",
+            "(analysis::jsonb -> 'facts' ->> 'killed')::bigint",
+        );
+        let rows = collect(
+            self.c.query(
+                &format!(
+                    "SELECT k FROM (SELECT {killed} AS k, published, seen_at
+                                      FROM stories WHERE incident_id = ?1 AND key <> ?2 AND is_attack = 1) s
+                     WHERE k IS NOT NULL ORDER BY COALESCE(published, seen_at) DESC LIMIT ?3"
+                ),
+                &vals![incident_id, except, limit as i64],
+            )?,
+            |r| r.get::<i64>(0),
+        )?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|k| u32::try_from(k).ok())
+            .collect())
     }
 
     /// What each watch-list was last told about an incident.

@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use crate::dates::{self, DateCue, LexHit};
 use crate::lexicon::{is_state, Cat, Entry, Hit, COMMON_WORD_NAMES, REGION_ONLY_NAMES};
 use crate::numbers::{self, Num};
-use crate::text::{detect_language, floor_boundary, FoldedText};
+use crate::text::{detect_language, FoldedText};
 use crate::{Document, Engine, PlaceKind, PlaceSource};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -951,6 +951,60 @@ fn origin_context(
             .any(|n| n.end <= start && text[n.end..start].trim().is_empty())
 }
 
+/// The capitals, by their folded names: "near Niamey" is outside it.
+const CAPITALS: &[&str] = &[
+    "bamako",
+    "ouagadougou",
+    "niamey",
+    "n'djamena",
+    "ndjamena",
+    "nouakchott",
+];
+
+/// Is this folded place name a capital's?
+pub(crate) fn is_capital(folded: &str) -> bool {
+    CAPITALS.contains(&folded)
+}
+
+/// Is the mention at `start` a reference point rather than the scene: a
+/// distance from it ("40 km from X", "a 40 km de X") or a capital that
+/// the incident was near ("near Niamey", "a quelques encablures de Niamey")?
+fn near_reference(text: &str, start: usize, folded: &str) -> bool {
+    let mut a = start.saturating_sub(32);
+    while !text.is_char_boundary(a) {
+        a += 1;
+    }
+    let pre = &text[a..start];
+    const DISTANCE: &[&str] = &[
+        "km from ",
+        "km de ",
+        "km d'",
+        "kms de ",
+        "kms from ",
+        "kilometres de ",
+        "kilometres d'",
+        "kilometres from ",
+        "kilometers from ",
+        "kilometre de ",
+        "miles from ",
+        "km of ",
+    ];
+    const NEAR: &[&str] = &[
+        "near ",
+        "pres de ",
+        "non loin de ",
+        "encablures de ",
+        "aux portes de ",
+        "outskirts of ",
+        "peripherie de ",
+        "not far from ",
+        "close to ",
+        "proche de ",
+    ];
+    DISTANCE.iter().any(|w| pre.ends_with(w))
+        || (CAPITALS.contains(&folded) && NEAR.iter().any(|w| pre.ends_with(w)))
+}
+
 /// Drop place candidates that the context does not support, and compute the
 /// context flags of every mention.
 fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
@@ -992,6 +1046,9 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
                 || pre.contains(" a l'est de ")
                 || pre.contains(" a l'ouest de ")
         };
+        if !ph.anchor {
+            ph.anchor = near_reference(text, ph.start, folded);
+        }
         {
             let mut a = ph.start.saturating_sub(40);
             while !text.is_char_boundary(a) {
@@ -1217,7 +1274,7 @@ pub(crate) fn mark_sentences(d: &mut Doc<'_>) {
                 Cat::Aggregate => bg_from = bg_from.min(h.start),
                 Cat::Since => {
                     // "since 2015", "since the start", "depuis le debut".
-                    let rest = &text[h.end..floor_boundary(text, d.sents[si].end.min(h.end + 24))];
+                    let rest = crate::text::span_after(text, h.end, d.sents[si].end, 24);
                     let rest = rest.trim_start();
                     let next_year =
                         rest.len() >= 4 && rest.as_bytes()[..4].iter().all(u8::is_ascii_digit);
@@ -1245,7 +1302,26 @@ pub(crate) fn mark_sentences(d: &mut Doc<'_>) {
                                     Cat::Attack(..) | Cat::Generic(_) | Cat::Kill | Cat::DeadNoun
                                 )
                         });
-                    if next_year || since_incident || starts.iter().any(|x| rest.starts_with(x)) {
+                    // "depuis trois ans", "over the past five years": a
+                    // span of years or months, what a tally counts.
+                    let span = d.nums_of(si).iter().any(|n| {
+                        n.start >= h.end && n.start <= h.end + 6 && {
+                            let after = crate::text::span_after(text, n.end, d.sents[si].end, 24)
+                                .trim_start();
+                            let after = ["dernieres ", "derniers "]
+                                .iter()
+                                .find_map(|p| after.strip_prefix(p))
+                                .unwrap_or(after);
+                            ["ans", "annees", "years", "mois", "months"]
+                                .iter()
+                                .any(|u| after.starts_with(u))
+                        }
+                    });
+                    if next_year
+                        || since_incident
+                        || span
+                        || starts.iter().any(|x| rest.starts_with(x))
+                    {
                         bg_from = bg_from.min(h.start);
                     }
                 }

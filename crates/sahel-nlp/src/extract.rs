@@ -9,7 +9,7 @@ use crate::lexicon::{
     actors, is_state, state_forces_of, AType, ActorKind, Cat, Noun, ACTOR_AQ, ACTOR_GUNMEN,
     ACTOR_IS, ACTOR_ISSP, ACTOR_ISWAP, ACTOR_JNIM,
 };
-use crate::text::floor_boundary;
+use crate::text::span_after;
 use crate::{Facts, PlaceKind, PlaceSource, Precision, Victims};
 
 /// What a number counts.
@@ -474,6 +474,39 @@ fn sum_lists(text: &str, out: &mut Vec<Toll>) {
     out.extend(sums);
 }
 
+/// Passive auxiliaries between a victim and its verb ("a soldier was killed").
+const PASSIVE: &[&str] = &[
+    "was",
+    "has been",
+    "had been",
+    "was reportedly",
+    "was also",
+    "a ete",
+    "avait ete",
+    "a egalement ete",
+];
+
+/// What may link a singular victim to its verb: a passive auxiliary, also
+/// after the victim's place or name ("le maire de Koutougou Hamidou Koundaba
+/// a ete abattu", "the mayor of Ouahigouya was shot dead"); nothing in a
+/// headline ("un maire abattu"); "est", "a" ("un soldat est mort").
+fn passive_link(link: &str) -> bool {
+    if link.is_empty() || matches!(link, "est" | "a") || PASSIVE.contains(&link) {
+        return true;
+    }
+    PASSIVE.iter().any(|p| {
+        link.strip_suffix(p)
+            .and_then(|pre| pre.strip_suffix(' '))
+            .is_some_and(|pre| {
+                pre.len() <= 48
+                    && ["de ", "du ", "d'", "of ", "from "]
+                        .iter()
+                        .any(|q| pre.starts_with(q))
+                    && !pre.contains([',', ';', ':', '.', '(', ')'])
+            })
+    })
+}
+
 /// One victim named with an article: "killed a farmer", "a soldier was
 /// killed", "un enseignant a ete assassine", "the driver was shot dead".
 fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
@@ -492,7 +525,7 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
             continue;
         }
         // Verb, article, noun: "killed a farmer", "a tue un enseignant".
-        let after = &text[h.end..floor_boundary(text, s.end.min(h.end + 8))];
+        let after = span_after(text, h.end, s.end, 8);
         let art_after = [" a ", " an ", " un ", " une "]
             .iter()
             .any(|a| after.starts_with(a));
@@ -505,28 +538,19 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
             None
         };
         // Article, noun, singular passive: "a soldier was killed".
-        let victim_before = k
-            .checked_sub(1)
-            .map(|p| &lex[p])
+        // (the hit before the verb's words: a form of two categories,
+        // "shot dead", has a hit of each on the same words)
+        let victim_before = lex[..k]
+            .iter()
+            .rev()
+            .find(|x| x.end <= h.start)
             .and_then(|x| match x.cat {
                 Cat::Noun(n) if n != Noun::Attacker => Some((n, x)),
                 _ => None,
             })
             .filter(|(_, x)| {
-                let link = text[x.end..h.start].trim();
-                matches!(
-                    link,
-                    "was"
-                        | "has been"
-                        | "had been"
-                        | "was reportedly"
-                        | "a ete"
-                        | "avait ete"
-                        | "est"
-                        | "a"
-                        | "was also"
-                        | "a egalement ete"
-                ) && {
+                let link = text.get(x.end..h.start).unwrap_or("").trim();
+                passive_link(link) && {
                     let pre = text[s.start..x.start].trim_end();
                     let article = pre.rsplit([' ', '\'']).next().unwrap_or("");
                     matches!(
@@ -570,7 +594,7 @@ fn classify_number(
 ) -> Option<(Role, Option<Noun>)> {
     // "three of the wounded", "deux d'entre eux": a part of a figure given
     // elsewhere, not a figure of its own.
-    let rest = &text[ne..floor_boundary(text, send.min(ne + 16))];
+    let rest = span_after(text, ne, send, 16);
     if [
         " of the ",
         " of them",
@@ -592,7 +616,7 @@ fn classify_number(
         // that is directly followed by a number belongs to that number.
         let pre = &text[ne..h.start];
         let conj = pre.ends_with(" and ") || pre.ends_with(" et ") || pre.ends_with(", ");
-        let post = text[h.end..floor_boundary(text, send.min(h.end + 16))].trim_start();
+        let post = span_after(text, h.end, send, 16).trim_start();
         let post = post
             .strip_prefix("at least ")
             .or_else(|| post.strip_prefix("more than "))
@@ -1099,10 +1123,21 @@ pub(crate) fn facts(
     };
     // ---- place ----
     let mut cand_scores: Vec<(u32, f32, usize)> = Vec::new();
+    // The agencies write from the capitals ("N'Djamena - Dix-huit personnes
+    // ont ete tuees... au sud de Daboua"): a capital's dateline is the
+    // scene only where no other place is named.
+    let capital_dateline = |pi: usize| {
+        let ph = &d.places[pi];
+        d.in_dateline(ph.start) && crate::doc::is_capital(&d.f.text[ph.start..ph.end])
+    };
+    let others_named = (0..d.places.len()).any(|pi| {
+        let ph = &d.places[pi];
+        !ph.cands.is_empty() && !ph.reported && !capital_dateline(pi)
+    });
     for pi in 0..d.places.len() {
         let ph = &d.places[pi];
         let s = &d.sents[ph.sent];
-        if ph.cands.is_empty() || ph.reported {
+        if ph.cands.is_empty() || ph.reported || (others_named && capital_dateline(pi)) {
             continue;
         }
         let mut w = mention_weight(d, pi);
@@ -1479,7 +1514,7 @@ pub(crate) fn facts(
                     .rsplit(' ')
                     .next()
                     .is_some_and(|w| w.chars().all(|c| c.is_ascii_digit()) && !w.is_empty());
-                let after = &text[h.end..floor_boundary(text, (h.end + 60).min(s.end))];
+                let after = span_after(text, h.end, s.end, 60);
                 let passive = [
                     "were",
                     "was",

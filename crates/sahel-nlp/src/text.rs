@@ -280,6 +280,13 @@ pub fn floor_boundary(s: &str, i: usize) -> usize {
     i
 }
 
+/// Up to `len` bytes of `s` from `from`, not past `end` (a sentence's end):
+/// empty where a multi-word hit already runs past that end ("were\n\nkilled").
+pub fn span_after(s: &str, from: usize, end: usize, len: usize) -> &str {
+    let to = floor_boundary(s, end.min(from.saturating_add(len)));
+    s.get(from..to).unwrap_or("")
+}
+
 /// Is the folded byte at `i` (or the start) a word boundary on its left?
 #[inline]
 pub fn boundary_before(s: &[u8], i: usize) -> bool {

@@ -577,3 +577,91 @@ fn attackers_among_a_toll_are_set_apart() {
         assert_eq!(f.attackers_killed, Some(attackers), "{t}");
     }
 }
+
+// ---- 11. one victim named, and the tallies of years beside it ----
+
+#[test]
+fn a_victim_with_his_title_and_name_is_one_victim() {
+    for (t, b) in [
+        (
+            "Burkina : un maire abattu dans le nord",
+            "Le maire de Tongomayel Amadou Sawadogo a été abattu mercredi soir par des individus armés près de son domicile, a-t-on appris de sources sécuritaires. Le nord du pays est le théâtre d'attaques jihadistes depuis quatre ans, qui ont fait 140 morts en 90 attaques, selon un bilan officiel.",
+        ),
+        (
+            "Mayor shot dead in northern Burkina Faso",
+            "The mayor of Tongomayel Amadou Sawadogo was shot dead by gunmen near his home on Wednesday evening, security sources said. Jihadist attacks over the past four years have killed 140 people in the north, according to an official tally.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.killed, Some(1), "{t}");
+        assert_eq!(f.location.as_deref(), Some("Tongomayel"), "{t}");
+    }
+}
+
+#[test]
+fn a_tally_of_years_is_not_the_toll() {
+    for (t, b) in [
+        (
+            "Attaque contre un poste de police dans le nord",
+            "Des hommes armés ont attaqué mercredi le poste de police de Tongomayel. La région est le théâtre d'attaques jihadistes depuis trois ans, qui ont fait 133 morts, selon un bilan officiel.",
+        ),
+        (
+            "Gunmen attack police post in northern Burkina Faso",
+            "Gunmen attacked the police post of Tongomayel on Wednesday. Over the past three years, 133 people were killed in jihadist attacks in the region, according to an official tally.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.killed, None, "{t}");
+    }
+}
+
+// ---- 12. a capital the incident was near, a town it was some km from ----
+
+#[test]
+fn near_the_capital_is_not_in_the_capital() {
+    for (t, b) in [
+        (
+            "Trois gendarmes tués près de Niamey",
+            "Trois gendarmes ont été tués dans la nuit de lundi à mardi à quelques encablures de Niamey, dans une attaque contre un poste de gendarmerie. Des assaillants ont attaqué le poste à l'entrée du village de Goubé, dans la région de Tillabéri. L'attaque n'a certes pas encore été revendiquée.",
+        ),
+        (
+            "Three gendarmes killed near Niamey",
+            "Three gendarmes were killed overnight near Niamey in an attack on a gendarmerie post. Gunmen attacked the post at the entrance of the village of Goubé, 40 km from Niamey, in the Tillabéri region. There was no immediate claim of responsibility.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.location.as_deref(), Some("Goube"), "{t}");
+        assert_eq!(f.admin1.as_deref(), Some("Tillaberi"), "{t}");
+        assert!(!f.claimed, "{t}");
+    }
+}
+
+// ---- 13. agencies write from the capitals ----
+
+#[test]
+fn a_capital_dateline_is_not_the_scene_when_another_place_is_named() {
+    for (t, b, place, admin1) in [
+        (
+            "Tchad : 18 civils égorgés dans une attaque de Boko Haram",
+            "N'Djamena - Dix-huit personnes ont été tuées jeudi soir du côté tchadien du lac par des hommes de Boko Haram.\n\n« Les éléments de Boko Haram ont attaqué un village au sud de Daboua », a indiqué une source sécuritaire.",
+            "Daboua",
+            "Lac",
+        ),
+        (
+            "Gunmen kill two gendarmes in eastern Mauritania",
+            "Nouakchott - Gunmen killed two gendarmes on Tuesday in an attack on a post south of Adel Bagrou, near the border with Mali, a security source said.",
+            "Adel Bagrou",
+            "Hodh Ech Chargi",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.location.as_deref(), Some(place), "{t}");
+        assert_eq!(f.admin1.as_deref(), Some(admin1), "{t}");
+    }
+    // where nothing else is named, the capital stands
+    let f = attack(
+        "Attack on hotel",
+        "Bamako - Gunmen attacked a hotel on Friday, killing three people, the police said.",
+    );
+    assert_eq!(f.location.as_deref(), Some("Bamako"));
+}
