@@ -163,7 +163,10 @@ fn bench(c: &mut Criterion) {
     let b = build();
     // DEDUP_STORIES=n: match n stories and stop (for instruction counts
     // under callgrind, which the loaded machine does not disturb)
-    if let Some(n) = std::env::var("DEDUP_STORIES").ok().and_then(|v| v.parse().ok()) {
+    if let Some(n) = std::env::var("DEDUP_STORIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
         match_one(&b.store, &b.recent[0]);
         measured(&b, n);
         return;
