@@ -8,9 +8,9 @@
 //! rule"); the best candidate at or above `dedup.match_threshold` wins, else
 //! the story starts a new incident.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use sahel_nlp::text::{fold, name_key};
-use sahel_nlp::{distance_km, Facts, Precision};
+use sahel_nlp::{Facts, Precision};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -135,9 +135,12 @@ pub fn score(e: &StoryEvidence<'_>, inc: &Incident) -> Option<MatchScore> {
 /// all its candidates.
 struct StoryKeys<'a> {
     e: &'a StoryEvidence<'a>,
-    day: Option<NaiveDate>,
+    /// [`story_day`] as a day number (`num_days_from_ce`).
+    day: Option<i32>,
     precise: bool,
     country: Option<Sym>,
+    /// Latitude, longitude and the latitude's cosine ([`distance`]).
+    point: Option<(f64, f64, f64)>,
     location_key: Option<Sym>,
     admin1_key: Option<Sym>,
     admin2_key: Option<Sym>,
@@ -155,10 +158,11 @@ impl<'a> StoryKeys<'a> {
         let key = |s: &Option<String>| s.as_deref().map(|v| Sym::of(&name_key(v)));
         StoryKeys {
             e,
-            day: story_day(e),
+            day: story_day(e).map(|d| d.num_days_from_ce()),
             precise: effective_precision(f).is_some_and(|p| p >= Precision::Admin2)
                 && f.location.is_some(),
             country: f.country.as_deref().map(Sym::of),
+            point: f.lat.zip(f.lon).map(|(a, b)| (a, b, a.to_radians().cos())),
             location_key: key(&f.location),
             admin1_key: key(&f.admin1),
             admin2_key: key(&f.admin2),
@@ -182,6 +186,8 @@ fn score_keys(
 ) -> Option<f64> {
     let e = k.e;
     let f = e.facts;
+    // the distance's figure is only written in a reason
+    let exact = why.is_some();
     let mut s = 0.0;
     let mut add = |w: f64, r: &dyn Fn() -> String| {
         s += w;
@@ -216,8 +222,8 @@ fn score_keys(
         _ => false,
     };
     // worked out only where it counts
-    let dist = || match (f.lat.zip(f.lon), inc.lat.zip(inc.lon)) {
-        (Some((a, b)), Some((c, d))) => Some(distance_km(a, b, c, d)),
+    let dist = || match (k.point, inc.lat.zip(inc.lon)) {
+        (Some(a), Some((lat, lon))) => Some(distance(a, (lat, lon, inc.cos_lat), exact)),
         _ => None,
     };
     let same_admin1 = match (k.admin1_key, inc.admin1_key) {
@@ -252,7 +258,7 @@ fn score_keys(
             add(0.8, &why);
         } else if d <= 50.0 {
             add(0.0, &why);
-        } else if d <= 120.0 {
+        } else if d <= FAR_KM {
             add(-0.5, &why);
         } else {
             add(-1.5, &why);
@@ -276,8 +282,8 @@ fn score_keys(
     }
 
     // date
-    if let (Some(d1), Some(d2)) = (k.day, inc.event_date) {
-        let dd = (d1 - d2).num_days().abs();
+    if let (Some(d1), Some(d2)) = (k.day, inc.event_day) {
+        let dd = (d1 as i64 - d2 as i64).abs();
         let explicit = f.event_date.is_some();
         let w = match dd {
             0 => 1.0,
@@ -331,6 +337,28 @@ fn score_keys(
     Some(s)
 }
 
+/// Beyond this distance two places weigh against each other the most.
+const FAR_KM: f64 = 120.0;
+
+/// The Earth's mean radius as [`sahel_nlp::distance_km`] takes it.
+const EARTH_KM: f64 = 6371.0088;
+
+/// [`sahel_nlp::distance_km`] between two `(lat, lon, cos(lat in radians))` points,
+/// the cosines worked out once per story and per incident instead of once
+/// per pair: the same terms in the same order, so the same bits.
+/// Not `exact`: a pair whose latitudes alone are more than [`FAR_KM`]
+/// apart (the great-circle distance is at least `R·|Δφ|`; 1 km of margin
+/// for rounding) is `INFINITY` without trigonometry: the band is the same.
+fn distance(a: (f64, f64, f64), b: (f64, f64, f64), exact: bool) -> f64 {
+    let dp = (b.0 - a.0).to_radians();
+    if !exact && EARTH_KM * dp.abs() > FAR_KM + 1.0 {
+        return f64::INFINITY;
+    }
+    let dl = (b.1 - a.1).to_radians();
+    let h = (dp / 2.0).sin().powi(2) + a.2 * b.2 * (dl / 2.0).sin().powi(2);
+    2.0 * EARTH_KM * h.sqrt().asin()
+}
+
 pub fn victims_str(v: sahel_nlp::Victims) -> &'static str {
     match v {
         sahel_nlp::Victims::Military => "military",
@@ -365,29 +393,25 @@ pub fn best_match(
     });
     let cands = tx.match_candidates(e.facts.country.as_deref(), day - w, day + w, near)?;
     let keys = StoryKeys::of(e);
-    // (score, candidate, the +0.5 of the only plausible one)
-    let mut scored: Vec<(f64, usize, bool)> = cands
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| score_keys(&keys, c, None).map(|s| (s, i, false)))
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    // a vague story (no place) with exactly one plausible candidate: that one
-    let vague = e.facts.location.is_none()
-        || effective_precision(e.facts).is_none_or(|p| p <= Precision::Admin1);
-    if vague {
-        let mut plausible = scored.iter().enumerate().filter(|(_, m)| m.0 > 0.0);
-        if let (Some((at, &(s, i, _))), None) = (plausible.next(), plausible.next()) {
-            if s < threshold {
-                scored.remove(at);
-                scored.insert(0, (s + 0.5, i, true));
-            }
+    let mut top = Top::default();
+    for (i, c) in cands.iter().enumerate() {
+        if let Some(s) = score_keys(&keys, c, None) {
+            top.push(s, i);
         }
     }
-    let explained: Vec<MatchScore> = scored
+    // a vague story (no place) with exactly one plausible candidate: that
+    // one (the only score above 0 is the best)
+    let vague = e.facts.location.is_none()
+        || effective_precision(e.facts).is_none_or(|p| p <= Precision::Admin1);
+    let bonus = vague && top.plausible == 1 && top.best[0].0 < threshold;
+    if bonus {
+        top.best[0].0 += 0.5;
+    }
+    let explained: Vec<MatchScore> = top.best[..top.len]
         .iter()
-        .take(EXPLAINED)
-        .map(|&(s, i, bonus)| {
+        .enumerate()
+        .map(|(at, &(s, i))| {
+            let bonus = bonus && at == 0;
             let c = &cands[i];
             let mut reasons = Vec::new();
             score_keys(&keys, c, Some(&mut reasons));
@@ -405,6 +429,36 @@ pub fn best_match(
         .collect();
     let best = explained.first().filter(|m| m.score >= threshold).cloned();
     Ok((best, explained))
+}
+
+/// The best [`EXPLAINED`] (score, candidate) pairs seen, best first, ties
+/// in the order seen: the head of a stable sort by score, without keeping
+/// or sorting the others.
+#[derive(Default)]
+struct Top {
+    best: [(f64, usize); EXPLAINED],
+    len: usize,
+    /// Scores above 0 seen (plausible candidates).
+    plausible: usize,
+}
+
+impl Top {
+    fn push(&mut self, s: f64, i: usize) {
+        self.plausible += usize::from(s > 0.0);
+        let n = self.len;
+        // after every score as good: ties keep the candidates' order
+        let at = self.best[..n]
+            .iter()
+            .position(|b| s.total_cmp(&b.0).is_gt())
+            .unwrap_or(n);
+        if at == EXPLAINED {
+            return;
+        }
+        let end = (n + 1).min(EXPLAINED);
+        self.best.copy_within(at..end - 1, at + 1);
+        self.best[at] = (s, i);
+        self.len = end;
+    }
 }
 
 /// A stable id for a new incident: country, day, place and a short hash of
@@ -690,6 +744,52 @@ pub fn merge(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distance_is_distance_km_to_the_bit() {
+        let mut r: u64 = 0x2545f4914f6cdd1d;
+        let mut next = |lo: f64, hi: f64| {
+            r ^= r << 13;
+            r ^= r >> 7;
+            r ^= r << 17;
+            lo + (r >> 11) as f64 / (1u64 << 53) as f64 * (hi - lo)
+        };
+        let point = |lat: f64, lon: f64| (lat, lon, lat.to_radians().cos());
+        for _ in 0..20_000 {
+            let (a, b) = (next(5.0, 25.0), next(-15.0, 15.0));
+            let (c, d) = (a + next(-2.0, 2.0), b + next(-2.0, 2.0));
+            let want = sahel_nlp::distance_km(a, b, c, d);
+            let got = distance(point(a, b), point(c, d), true);
+            assert_eq!(got.to_bits(), want.to_bits(), "{a} {b} {c} {d}");
+            let quick = distance(point(a, b), point(c, d), false);
+            assert!(quick == want || (quick.is_infinite() && want > FAR_KM));
+        }
+    }
+
+    #[test]
+    fn top_is_the_head_of_a_stable_sort() {
+        let mut r: u64 = 7;
+        for n in 0..200 {
+            let scores: Vec<f64> = (0..n % 13)
+                .map(|_| {
+                    r = r
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    ((r >> 60) as f64 - 8.0) / 4.0
+                })
+                .collect();
+            let mut top = Top::default();
+            let mut sorted: Vec<(f64, usize)> = Vec::new();
+            for (i, &s) in scores.iter().enumerate() {
+                top.push(s, i);
+                sorted.push((s, i));
+            }
+            sorted.sort_by(|a, b| b.0.total_cmp(&a.0));
+            sorted.truncate(EXPLAINED);
+            assert_eq!(&top.best[..top.len], &sorted[..]);
+            assert_eq!(top.plausible, scores.iter().filter(|&&s| s > 0.0).count());
+        }
+    }
 
     fn facts(loc: &str, admin1: &str, lat: f64, lon: f64, day: &str, killed: Option<u32>) -> Facts {
         Facts {

@@ -31,7 +31,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use sahel_nlp::text::name_key;
 
 use crate::store::Incident;
@@ -123,7 +123,13 @@ pub struct MatchKeys {
     pub precise: bool,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
+    /// `cos` of `lat` in radians, worked out once for the distances
+    /// ([`crate::dedup`]); 0 without a latitude.
+    pub cos_lat: f64,
     pub event_date: Option<NaiveDate>,
+    /// `event_date` as a day number (`num_days_from_ce`): days apart by a
+    /// subtraction.
+    pub event_day: Option<i32>,
     pub killed: Option<u32>,
     pub victims: Option<Sym>,
     pub attack_type: Option<Sym>,
@@ -148,6 +154,8 @@ impl MatchKeys {
         } else {
             ([0; 2], u8::MAX, h.clone().into_boxed_slice())
         };
+        // a NaN is stored as NULL
+        let lat = inc.lat.filter(|v| !v.is_nan());
         MatchKeys {
             id: inc.id.clone(),
             country: sym(&inc.country),
@@ -158,10 +166,11 @@ impl MatchKeys {
             location_key: key(&inc.location),
             precise: matches!(inc.precision.as_deref(), Some("place") | Some("admin2"))
                 && inc.location.is_some(),
-            // a NaN is stored as NULL
-            lat: inc.lat.filter(|v| !v.is_nan()),
+            lat,
+            cos_lat: lat.map_or(0.0, |v| v.to_radians().cos()),
             lon: inc.lon.filter(|v| !v.is_nan()),
             event_date: inc.event_date,
+            event_day: inc.event_date.map(|d| d.num_days_from_ce()),
             killed: inc.killed,
             victims: sym(&inc.victims),
             attack_type: sym(&inc.attack_type),
@@ -222,26 +231,68 @@ fn in_box(n: Near<'_>, lat: Option<f64>, lon: Option<f64>) -> bool {
 }
 
 /// An incident held, with what the query's `near` looks at kept beside
-/// its key (a scan reads them without following a pointer per incident).
+/// its key as plain numbers: a scan reads them without following a pointer
+/// or unpacking an `Option` per incident.
 #[derive(Debug)]
 struct Slot {
-    lat: Option<f64>,
-    lon: Option<f64>,
-    admin1: Option<Sym>,
+    /// NaN without one (a NaN is stored as NULL, so never a real value).
+    lat: f64,
+    lon: f64,
+    /// [`NO_SYM`] without one.
+    admin1: u32,
     keys: Arc<MatchKeys>,
 }
 
-impl Slot {
-    /// [`MatchKeys::fits`] for an incident of the tree scanned (country and
-    /// day already right); `admin1`: the query's.
-    fn near(&self, q: &Query<'_>, admin1: Option<Sym>) -> bool {
-        let Some(n) = q.near else {
-            return true;
+/// No name (no [`Sym`] has this number).
+const NO_SYM: u32 = u32::MAX;
+
+/// A query's `near` worked out once per scan: its admin1 as a number and
+/// its box's bounds (empty without a point).
+struct NearScan {
+    admin1: u32,
+    lat: (f64, f64),
+    lon: (f64, f64),
+}
+
+impl NearScan {
+    fn of(n: Near<'_>) -> NearScan {
+        let (lat, lon) = match n.point {
+            Some((plat, plon)) => (
+                (plat - n.degrees, plat + n.degrees),
+                (plon - n.degrees, plon + n.degrees),
+            ),
+            None => (
+                (f64::INFINITY, f64::NEG_INFINITY),
+                (f64::INFINITY, f64::NEG_INFINITY),
+            ),
         };
-        self.admin1.is_none()
-            || self.lat.is_none()
-            || (admin1.is_some() && self.admin1 == admin1)
-            || in_box(n, self.lat, self.lon)
+        NearScan {
+            admin1: n.admin1.map_or(NO_SYM, |a| Sym::of(a).0),
+            lat,
+            lon,
+        }
+    }
+}
+
+impl Slot {
+    fn of(keys: Arc<MatchKeys>) -> Slot {
+        Slot {
+            lat: keys.lat.unwrap_or(f64::NAN),
+            lon: keys.lon.unwrap_or(f64::NAN),
+            admin1: keys.admin1.map_or(NO_SYM, |a| a.0),
+            keys,
+        }
+    }
+
+    /// [`MatchKeys::fits`] for an incident of the tree scanned (country and
+    /// day already right): no admin1 or no latitude, the query's admin1, or
+    /// in its box (a NaN is in no box).
+    fn near(&self, n: &NearScan) -> bool {
+        let within = |v: f64, (lo, hi): (f64, f64)| v >= lo && v <= hi;
+        self.admin1 == NO_SYM
+            || self.lat.is_nan()
+            || self.admin1 == n.admin1
+            || (within(self.lat, n.lat) && within(self.lon, n.lon))
     }
 }
 
@@ -312,13 +363,10 @@ impl MatchIndex {
         }
         let c: Country = keys.country;
         self.at.insert(keys.id.clone(), (c, d, seq));
-        let slot = Slot {
-            lat: keys.lat,
-            lon: keys.lon,
-            admin1: keys.admin1,
-            keys,
-        };
-        self.trees.entry(c).or_default().insert((d, seq), slot);
+        self.trees
+            .entry(c)
+            .or_default()
+            .insert((d, seq), Slot::of(keys));
     }
 
     /// Raise the floor (never lowered: what fell below it is not held).
@@ -355,11 +403,11 @@ impl MatchIndex {
             return;
         }
         let range = (Bound::Included((a, 0)), Bound::Included((b, u64::MAX)));
-        let admin1 = q.near.and_then(|n| n.admin1).map(Sym::of);
+        let near = q.near.map(NearScan::of);
         let shadowed = |k: &MatchKeys| !pending.puts.is_empty() && pending.puts.contains_key(&k.id);
         let mut scan = |t: &'s BTreeMap<(i64, u64), Slot>| {
             for (&(d, s), slot) in t.range(range) {
-                if slot.near(q, admin1) && !shadowed(&slot.keys) {
+                if near.as_ref().is_none_or(|n| slot.near(n)) && !shadowed(&slot.keys) {
                     out.push((d, s, &slot.keys));
                 }
             }
@@ -484,7 +532,8 @@ impl Shared {
             return None;
         }
         ix.stats.served += 1;
-        let mut found = Vec::new();
+        // room for the candidates of a busy month, without growing
+        let mut found = Vec::with_capacity(512);
         ix.fitting(q, pending, &mut found);
         let committed = found.len();
         let country = q.country.map(Sym::of);

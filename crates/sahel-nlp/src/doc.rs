@@ -1230,6 +1230,41 @@ pub(crate) fn clause_start(text: &str, start: usize, pos: usize) -> usize {
         .unwrap_or(start)
 }
 
+/// A verdict or a trial, not a court or its judges (a court can be the
+/// target: "gunmen attacked the court of Aleg, killing two guards").
+fn judicial(cue: &str) -> bool {
+    [
+        "senten",
+        "condamn",
+        "trial",
+        "proces",
+        "verdict",
+        "convict",
+        "found guilty",
+        "reconnu coupable",
+        "jugement",
+        "judgment",
+        "indict",
+        "inculp",
+        "acquit",
+    ]
+    .iter()
+    .any(|p| cue.starts_with(p))
+}
+
+/// Does the text after a background cue say what it is about ("... for
+/// the killing of", "... pour l'assassinat", "... des auteurs de")?
+fn about_what_follows(text: &str, from: usize, end: usize) -> bool {
+    let rest = crate::text::span_after(text, from, end, 32);
+    let head = rest.trim_start();
+    [" for ", " pour ", " over "]
+        .iter()
+        .any(|w| rest.contains(w))
+        || ["for ", "pour ", "of ", "des ", "du ", "de "]
+            .iter()
+            .any(|w| head.starts_with(w))
+}
+
 pub(crate) fn mark_sentences(d: &mut Doc<'_>) {
     let text = &d.f.text;
     let b = text.as_bytes();
@@ -1261,6 +1296,16 @@ pub(crate) fn mark_sentences(d: &mut Doc<'_>) {
                     bg_from = bg_from.min(if told { k } else { start });
                 }
                 Cat::Background(_) if zone == Zone::Body => bg_from = bg_from.min(start),
+                // "handed death sentences for killings of...", "condamnes a
+                // mort pour l'assassinat de", "le proces des auteurs de
+                // l'attaque": in a title or lead, what follows a trial cue is
+                // what the trial is about.
+                Cat::Background(_)
+                    if judicial(&text[h.start..h.end])
+                        && about_what_follows(text, h.end, d.sents[si].end) =>
+                {
+                    bg_from = bg_from.min(h.start)
+                }
                 // "The raid came a day after a bomb killed 15": what follows
                 // is the earlier incident, wherever the clause sits.
                 Cat::After

@@ -665,3 +665,28 @@ fn a_capital_dateline_is_not_the_scene_when_another_place_is_named() {
     );
     assert_eq!(f.location.as_deref(), Some("Bamako"));
 }
+
+// ---- 14. what a trial is about is no new incident ----
+
+#[test]
+fn the_killings_a_court_sentences_for_are_no_new_incident() {
+    for (t, b) in [
+        (
+            "Mauritania sentences three al-Qaeda men",
+            "Three members of an al-Qaeda-linked group were handed death sentences for the killings of a police officer and four French tourists near Aleg. Gunmen shot dead the tourists in 2007. The court in Nouakchott jailed eight others.",
+        ),
+        (
+            "Trois jihadistes condamnés à mort pour l'assassinat de touristes français",
+            "Trois membres d'un groupe lié à al-Qaïda ont été condamnés à mort mercredi pour l'assassinat de quatre touristes français, tués par balles près d'Aleg. Le tribunal de Nouakchott a condamné huit autres accusés à la prison.",
+        ),
+    ] {
+        let a = run(t, b);
+        assert!(!a.is_attack, "{t}: {:#?}", a.reasons);
+    }
+    // a court that is attacked is an incident
+    let f = attack(
+        "Gunmen attack court in Aleg",
+        "Gunmen attacked the court of Aleg in Mauritania on Tuesday, killing two guards, officials said.",
+    );
+    assert_eq!(f.killed, Some(2));
+}
