@@ -2030,8 +2030,11 @@ impl Tx<'_> {
     }
 
     /// The victims' tolls (`facts.killed` of their analyses) given by the
-    /// attack stories of an incident other than `except`, latest first, at
-    /// most `limit`: the votes an incident's toll is taken from.
+    /// latest `limit` attack stories stored of an incident, but `except`:
+    /// the votes an incident's toll is taken from. Bounded through the
+    /// incident's index in storing order, so that an incident with
+    /// thousands of stories does not make every story that joins it read
+    /// them all (sorting them by publication did: 1,300 stories/s).
     pub fn story_tolls(&self, incident_id: &str, except: &str, limit: usize) -> Result<Vec<u32>> {
         let killed = self.c.dialect(
             "json_extract(analysis, '$.facts.killed')",
@@ -2040,9 +2043,10 @@ impl Tx<'_> {
         let rows = collect(
             self.c.query(
                 &format!(
-                    "SELECT k FROM (SELECT {killed} AS k, published, seen_at
-                                      FROM stories WHERE incident_id = ?1 AND key <> ?2 AND is_attack = 1) s
-                     WHERE k IS NOT NULL ORDER BY COALESCE(published, seen_at) DESC LIMIT ?3"
+                    "SELECT k FROM (SELECT {killed} AS k FROM stories
+                                     WHERE incident_id = ?1 AND key <> ?2 AND is_attack = 1
+                                     ORDER BY rowid DESC LIMIT ?3) s
+                     WHERE k IS NOT NULL"
                 ),
                 &vals![incident_id, except, limit as i64],
             )?,
