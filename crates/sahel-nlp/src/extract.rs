@@ -288,6 +288,10 @@ pub(crate) fn tolls(d: &Doc<'_>) -> Vec<Toll> {
                 // "30 militaires nigeriens et deux soldats nigerians ont ete
                 // tues": a figure listed with the next one shares its verb.
                 out.push(t);
+            } else if let Some(t) = listed_after(d, si, ni, out.last()) {
+                // "ont tue deux soldats et trois civils": a figure listed
+                // after one with a verb shares it.
+                out.push(t);
             }
         }
         single_victims(d, si, &mut out);
@@ -439,6 +443,40 @@ fn listed_before(d: &Doc<'_>, si: usize, ni: usize) -> Option<Toll> {
     Some(Toll::of(si, &n, role, noun))
 }
 
+/// A figure without a verb of its own, listed after the figure just counted
+/// (`last`): it takes that figure's role ("killed two soldiers and three
+/// civilians", "a abattu un enseignant et un habitant"), when a victim noun
+/// follows it.
+fn listed_after(d: &Doc<'_>, si: usize, ni: usize, last: Option<&Toll>) -> Option<Toll> {
+    let text = &d.f.text;
+    let nums = d.nums_of(si);
+    let (n, prev) = (nums[ni], nums.get(ni.checked_sub(1)?)?);
+    let last = last.filter(|t| t.sent == si && t.start == prev.start && !t.vague)?;
+    if !list_link(&text[prev.end..n.start]) {
+        return None;
+    }
+    let lex = d.lex_of(si);
+    // no verb or toll word between them, and the figure's own victims right after it
+    if lex
+        .iter()
+        .any(|h| h.start >= prev.end && h.end <= n.start && ends_list(h.cat) && !is_noun(h.cat))
+    {
+        return None;
+    }
+    let noun = lex
+        .iter()
+        .find(|h| h.start >= n.end)
+        .and_then(|h| match h.cat {
+            Cat::Noun(x) if x != Noun::Attacker && h.start <= n.end + 24 => Some(x),
+            _ => None,
+        })?;
+    Some(Toll::of(si, &n, last.role, Some(noun)))
+}
+
+fn is_noun(c: Cat) -> bool {
+    matches!(c, Cat::Noun(_))
+}
+
 /// Figures of one role listed together in one sentence ("two gendarmes and
 /// four civilians were killed") also count as their sum.
 fn sum_lists(text: &str, out: &mut Vec<Toll>) {
@@ -559,14 +597,32 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
                     )
                 }
             });
-        let Some((noun, x)) = victim_after.or(victim_before) else {
+        // The plural passive after a list of singular victims: "un
+        // directeur d'ecole et un villageois ... ont ete abattus".
+        let list_before = listed_victims_before(text, lex, k, s.start);
+        let (noun, x, value, a) = if let Some((noun, x)) = victim_after {
+            let n = 1 + more_listed_after(text, &lex[k + 1..], x.end, s.end);
+            (noun, x, n, x.start.min(h.start))
+        } else if let Some((noun, first, n)) = list_before {
+            (noun, &lex[k], n, first)
+        } else if let Some((noun, x)) = victim_before {
+            (noun, x, 1, x.start)
+        } else {
             continue;
         };
-        // A figure already counted for this role in the clause wins.
-        let (a, b) = (x.start.min(h.start), x.end.max(h.end));
-        if out
-            .iter()
-            .any(|t| t.sent == si && t.role == role && t.start.abs_diff(a) < 60)
+        // A figure already counted for this role in the clause wins; a
+        // list of several ("un enseignant et un habitant": its articles read
+        // as figures of one) outweighs the figures of one inside it.
+        let b = x.end.max(h.end);
+        let overlaps = |t: &Toll| t.sent == si && t.role == role && t.start.abs_diff(a) < 60;
+        if value > 1 {
+            let ones = |n: &crate::numbers::Num| n.start >= a && n.end <= b && n.value != 1;
+            if d.nums_of(si).iter().any(ones) || out.iter().any(|t| overlaps(t) && t.value >= value)
+            {
+                continue;
+            }
+            out.retain(|t| !(overlaps(t) && t.start >= a && t.end <= b));
+        } else if out.iter().any(overlaps)
             || d.nums_of(si).iter().any(|n| n.start >= a && n.end <= b)
         {
             continue;
@@ -575,12 +631,138 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
             sent: si,
             start: a,
             end: b,
-            value: 1,
+            value,
             role,
             vague: false,
             noun: Some(noun),
         });
     }
+}
+
+/// Is `w` an indefinite article ("a", "an", "un", "une")?
+fn indefinite(w: &str) -> bool {
+    matches!(w, "a" | "an" | "un" | "une")
+}
+
+/// The last word of `pre` (after a space or an apostrophe).
+fn last_word(pre: &str) -> &str {
+    pre.trim_end().rsplit([' ', '\'']).next().unwrap_or("")
+}
+
+/// How many more singular victims follow the first one ("killed a
+/// teacher and a villager", "a tue un enseignant, un eleve et un
+/// habitant"): each an indefinite article and a victim noun, joined by a
+/// comma or "and"/"et" to the one before, within a short qualifier.
+fn more_listed_after(text: &str, rest: &[LexHit], mut end: usize, sent_end: usize) -> u32 {
+    let mut n = 0;
+    for x in rest {
+        if x.start < end {
+            continue;
+        }
+        if x.start > sent_end || x.start - end > 48 {
+            break;
+        }
+        let gap = &text[end..x.start];
+        if !matches!(x.cat, Cat::Noun(v) if v != Noun::Attacker) {
+            // a verb or another toll word ends the list
+            if ends_list(x.cat) {
+                break;
+            }
+            continue;
+        }
+        let joined = gap.contains(" et ") || gap.contains(" and ") || gap.contains(", ");
+        if !joined || !indefinite(last_word(gap)) || gap.contains(['.', ';', ':', '(']) {
+            break;
+        }
+        n += 1;
+        end = x.end;
+    }
+    n
+}
+
+/// A verb or toll word: what ends a list of victims.
+fn ends_list(c: Cat) -> bool {
+    matches!(
+        c,
+        Cat::Kill
+            | Cat::Wound
+            | Cat::Abduct
+            | Cat::Neutralise
+            | Cat::Missing
+            | Cat::DeadNoun
+            | Cat::Noun(_)
+    )
+}
+
+/// Plural passive auxiliaries after a list of victims.
+const PLURAL_PASSIVE: &[&str] = &[
+    "ont ete",
+    "ont tous ete",
+    "ont tous deux ete",
+    "were",
+    "were both",
+    "have been",
+    "had been",
+    "have both been",
+];
+
+/// A list of singular victims before a plural passive verb (the verb at
+/// `lex[k]`): "a soldier and a civilian were killed", "un directeur
+/// d'ecole et un villageois de la province du Soum, pres de la frontiere
+/// avec le Mali, ont ete abattus". The first victim's noun, the list's
+/// start and its length.
+fn listed_victims_before(
+    text: &str,
+    lex: &[LexHit],
+    k: usize,
+    sent_start: usize,
+) -> Option<(Noun, usize, u32)> {
+    let h = &lex[k];
+    let pre = text.get(sent_start..h.start)?.trim_end();
+    let verb = &text[h.start..h.end];
+    // the auxiliary before the verb, or in the lexicon's form ("ont ete abattus")
+    if !PLURAL_PASSIVE.iter().any(|p| {
+        pre.strip_suffix(p)
+            .is_some_and(|b| b.is_empty() || b.ends_with([' ', ',']))
+            || verb.strip_prefix(p).is_some_and(|v| v.starts_with(' '))
+    }) {
+        return None;
+    }
+    // the victims, last first: each an article and a noun, joined to the next
+    let nouns: Vec<&LexHit> = lex[..k]
+        .iter()
+        .filter(|x| x.start >= sent_start && matches!(x.cat, Cat::Noun(v) if v != Noun::Attacker))
+        .collect();
+    let last = *nouns.last()?;
+    // between the last victim and the verb: a qualifier, no other hit
+    if h.start - last.end > 90
+        || lex[..k]
+            .iter()
+            .any(|x| x.start >= last.end && x.end <= h.start && ends_list(x.cat))
+    {
+        return None;
+    }
+    let art = |x: &LexHit| indefinite(last_word(&text[sent_start..x.start]));
+    if !art(last) {
+        return None;
+    }
+    let mut n = 1u32;
+    let mut first = last;
+    for x in nouns.iter().rev().skip(1) {
+        let gap = &text[x.end..first.start];
+        let joined = gap.len() <= 48
+            && (gap.contains(" et ") || gap.contains(" and ") || gap.contains(", "))
+            && !gap.contains(['.', ';', ':', '(']);
+        if !joined || !art(x) {
+            break;
+        }
+        n += 1;
+        first = x;
+    }
+    let Cat::Noun(noun) = first.cat else {
+        return None;
+    };
+    (n >= 2).then_some((noun, first.start, n))
 }
 
 fn classify_number(

@@ -690,3 +690,59 @@ fn the_killings_a_court_sentences_for_are_no_new_incident() {
     );
     assert_eq!(f.killed, Some(2));
 }
+
+// ---- 16. victims listed together are counted together ----
+
+#[test]
+fn victims_listed_after_one_verb_add_up() {
+    for (t, b, killed) in [
+        (
+            "Burkina: attack near Djibo",
+            "Gunmen killed two soldiers and three civilians near Djibo in northern Burkina Faso on Friday.",
+            5,
+        ),
+        (
+            "Burkina : attaque près de Djibo",
+            "Des hommes armés ont tué deux soldats et trois civils près de Djibo, dans le nord du Burkina Faso, vendredi.",
+            5,
+        ),
+        (
+            "Burkina : un enseignant tué à Djibo",
+            "Des hommes armés non identifiés ont abattu un enseignant et un habitant de la localité vendredi à Djibo, dans le nord du Burkina Faso.",
+            2,
+        ),
+        (
+            "Attack in Djibo",
+            "Gunmen shot dead a teacher, a nurse and a villager in Djibo, northern Burkina Faso, on Friday.",
+            3,
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.killed, Some(killed), "{t}");
+    }
+    // a second verb gives the second figure its own role
+    let f = attack(
+        "Attack near Djibo",
+        "Gunmen killed two soldiers and wounded three civilians near Djibo in northern Burkina Faso on Friday.",
+    );
+    assert_eq!((f.killed, f.wounded), (Some(2), Some(3)));
+}
+
+#[test]
+fn singular_victims_before_a_plural_passive_add_up() {
+    for (t, b, killed) in [
+        (
+            "Burkina : tuerie dans le Soum",
+            "Un directeur d'école et un villageois de la province du Soum, près de la frontière avec le Mali, ont été abattus vendredi par de présumés jihadistes.",
+            2,
+        ),
+        (
+            "Deadly attack in northern Burkina",
+            "A soldier and a civilian were killed on Friday in an attack on Djibo in northern Burkina Faso, security sources said.",
+            2,
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.killed, Some(killed), "{t}");
+    }
+}
