@@ -316,6 +316,21 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
             }
             continue;
         }
+        // Nor is a dateline on a line of its own ("Bamako, Jan 28 (AFP) Jan
+        // 28, 2018"); it is still read as a dateline.
+        let bare_dateline = || {
+            e - s <= 64
+                && !f.text[s..e].ends_with('.')
+                && AGENCIES.iter().any(|a| f.text[s..e].contains(a))
+        };
+        if si > 0 && body_para == 0 && bare_dateline() {
+            for &(a, b) in spans.iter() {
+                let mut sent = new_sent(a, b, Zone::Body, 0.3);
+                sent.para_first = true;
+                sents.push(sent);
+            }
+            continue;
+        }
         if si > 0 && is_caption(&f.text[s..e]) {
             for &(a, b) in spans.iter() {
                 let mut sent = new_sent(a, b, Zone::Body, 0.05);
@@ -363,7 +378,19 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
         .iter()
         .filter(|s| s.zone != Zone::Title && s.para_first)
         .take(8)
-        .filter_map(|s| dateline_of(&f, &orig, s.start, s.end).map(|end| (s.start, end)));
+        .filter_map(|s| {
+            // also after a byline's line break ("By M. B.\nOUAGADOUGOU, April 4 ...")
+            let o0 = f.orig(s.start);
+            let o1 = f.orig(s.end).min(o0 + 240).min(orig.len());
+            let lines = orig
+                .get(o0..o1)
+                .unwrap_or("")
+                .match_indices('\n')
+                .map(|(k, _)| folded_at(&f, s.start, s.end, o0 + k + 1));
+            std::iter::once(s.start)
+                .chain(lines)
+                .find_map(|a| dateline_of(&f, &orig, a, s.end).map(|end| (a, end)))
+        });
     for (slot, span) in datelines.iter_mut().zip(found) {
         *slot = span;
     }
@@ -788,6 +815,22 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
     if !caps && agency.is_none() {
         return None;
     }
+    // "Bamako, Jan 28 (AFP) Jan 28, 2018" alone above the story: a short
+    // sentence with an agency's credit is all dateline.
+    if agency.is_some()
+        && orig
+            .get(o0..f.orig(end.saturating_sub(1)) + 1)
+            .is_some_and(|x| x.trim().chars().count() <= 64)
+    {
+        return Some(end);
+    }
+    // "OUAGADOUGOU, April 4 Unidentified gunmen...": an upper-case place,
+    // a date, and the story.
+    if caps {
+        if let Some(k) = rest.strip_prefix(", ").and_then(dated_head) {
+            return Some(folded_at(f, start, end, o0 + first_word.len() + 2 + k));
+        }
+    }
     let seps: &[&str] = if caps && head[first_word.len()..].starts_with(':') {
         // "BAMAKO: At least 32 civilians..."
         &[":"]
@@ -811,6 +854,84 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
         }
     }
     None
+}
+
+/// Month names and their abbreviations (English, French), lower case.
+const MONTHS: &[&str] = &[
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "janvier",
+    "fevrier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "aout",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "decembre",
+    "décembre",
+    "janv",
+    "fevr",
+    "févr",
+    "avr",
+    "juil",
+    "déc",
+];
+
+/// The length of a date opening `s` ("April 4 ", "4 avril 2015 ", "Jan. 28,
+/// 2018 ") when a capitalised word follows it: the end of a dateline.
+fn dated_head(s: &str) -> Option<usize> {
+    let words: Vec<&str> = s.splitn(5, ' ').collect();
+    let month = |w: &str| {
+        let w = w.trim_end_matches(['.', ',']).to_lowercase();
+        MONTHS.contains(&w.as_str())
+    };
+    let day = |w: &str| {
+        let w = w.trim_end_matches(',');
+        (1..=2).contains(&w.len()) && w.bytes().all(|b| b.is_ascii_digit())
+    };
+    let year = |w: &str| w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit());
+    let n = match words.as_slice() {
+        [a, b, ..] if (month(a) && day(b)) || (day(a) && month(b)) => 2,
+        _ => return None,
+    };
+    let n = if words.get(n).is_some_and(|w| year(w)) {
+        n + 1
+    } else {
+        n
+    };
+    let next = words.get(n)?;
+    if !next.chars().next().is_some_and(char::is_uppercase) {
+        return None;
+    }
+    Some(words[..n].iter().map(|w| w.len() + 1).sum())
 }
 
 /// The first folded offset in `[start, end)` at or after original offset

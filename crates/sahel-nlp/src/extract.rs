@@ -1018,6 +1018,13 @@ pub(crate) fn event_date(d: &Doc<'_>, _x: Option<()>) -> Option<(NaiveDate, DKin
                 })
                 .min()
                 .unwrap_or(500);
+            // "on Sunday in the second deadly attack this weekend": a day
+            // named in the sentence dates it better than the weekend.
+            let dist = if d.f.text[c.start..c.end].contains("week") {
+                dist + 200
+            } else {
+                dist
+            };
             if best.is_none_or(|(bd, _)| dist < bd) {
                 best = Some((dist, c));
             }

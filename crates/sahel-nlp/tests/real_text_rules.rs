@@ -746,3 +746,50 @@ fn singular_victims_before_a_plural_passive_add_up() {
         assert_eq!(f.killed, Some(killed), "{t}");
     }
 }
+
+// ---- 17. datelines in the shapes agencies write them ----
+
+#[test]
+fn a_dateline_after_a_byline_or_on_its_own_line_is_not_the_scene() {
+    for (t, b, place, admin1) in [
+        (
+            "Gunmen kidnap foreign worker from Burkina Faso mine",
+            "(Adds details)\nBy A. Reporter\nOUAGADOUGOU, June 4 Unidentified gunmen kidnapped a foreign security officer on Tuesday from a manganese mine in northern Burkina Faso, the company said.\n\nThe attack took place at the Tambao mine, near the border with Mali.",
+            "Tambao",
+            "Sahel",
+        ),
+        (
+            "Fresh attack kills four soldiers",
+            "Bamako, June 4 (AFP) June 4, 2024\n\nSuspected jihadists killed four Malian soldiers on Tuesday, military officials said.\n\n\"Terrorists have killed four soldiers in Menaka,\" a military source said.",
+            "Menaka",
+            "Menaka",
+        ),
+        (
+            "Mali : quatre soldats tués",
+            "Bamako, 4 juin 2024 (AFP)\n\nDes jihadistes présumés ont tué quatre soldats maliens mardi, ont indiqué des sources militaires.\n\n« Les terroristes ont tué quatre soldats à Ménaka », a affirmé une source militaire.",
+            "Menaka",
+            "Menaka",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.location.as_deref(), Some(place), "{t}");
+        assert_eq!(f.admin1.as_deref(), Some(admin1), "{t}");
+    }
+}
+
+#[test]
+fn a_day_named_dates_the_attack_better_than_the_weekend() {
+    for (t, b) in [
+        (
+            "Fresh attack kills four soldiers",
+            "Suspected jihadists killed four Malian soldiers on Tuesday in the second deadly attack this weekend in Menaka, officials said.",
+        ),
+        (
+            "Nouvelle attaque meurtrière",
+            "Des jihadistes présumés ont tué quatre soldats maliens mardi, deuxième attaque meurtrière ce week-end à Ménaka, selon des sources officielles.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.event_date, Some(date("2024-06-04")), "{t}");
+    }
+}
