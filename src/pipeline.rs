@@ -1029,6 +1029,7 @@ pub fn summary_of(text: &str) -> String {
         .split("\n\n")
         .find(|p| p.split_whitespace().count() >= 6)
         .unwrap_or(text);
+    let para = para.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut out = String::new();
     for sentence in para.split_inclusive(". ") {
         if !out.is_empty() && out.len() + sentence.len() > 300 {

@@ -179,7 +179,8 @@ fn combine(summary: &str, content: &str) -> String {
     }
 }
 
-/// HTML (or plain text) → plain text, paragraphs separated by blank lines.
+/// HTML (or plain text) → plain text, paragraphs separated by blank lines,
+/// the line breaks inside a paragraph kept, other white space collapsed.
 /// Bounded in time and memory whatever the markup: at most
 /// [`MAX_HTML_BYTES`] are read, and over-deep or over-many tags are
 /// flattened instead of rendered.
@@ -357,7 +358,14 @@ fn normalize_paragraphs(s: &str) -> String {
     let s = s.as_ref();
     let mut out = String::with_capacity(s.len());
     for para in s.split("\n\n") {
-        let p = para.split_whitespace().collect::<Vec<_>>().join(" ");
+        // a paragraph's line breaks stay (a byline or a date stamp on a line
+        // of its own above the lead is not the lead; the engine reads them)
+        let p = para
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
         if p.is_empty() {
             continue;
         }
@@ -603,6 +611,21 @@ mod tests {
 <content:encoded><![CDATA[<p>Premier <b>paragraphe</b>.</p><p>Second paragraphe.</p>]]></content:encoded></item>
 <item><title>Sans guid</title><link>https://t.example/b#x</link></item>
 </channel></rss>"#;
+
+    #[test]
+    fn line_breaks_inside_a_paragraph_stay() {
+        // a byline or a date stamp on a line of its own above the lead
+        assert_eq!(
+            html_to_text(
+                "World Watch | June 7, 2024\n  In  Niger,\tgunmen  attacked.\n\n\nSecond."
+            ),
+            "World Watch | June 7, 2024\nIn Niger, gunmen attacked.\n\nSecond."
+        );
+        assert_eq!(
+            html_to_text("<p>By A. Reporter<br>BAMAKO, June 4 Gunmen attacked.</p><p>Second.</p>"),
+            "By A. Reporter\nBAMAKO, June 4 Gunmen attacked.\n\nSecond."
+        );
+    }
 
     #[test]
     fn rss_items_become_stories() {

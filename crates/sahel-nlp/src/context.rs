@@ -72,6 +72,9 @@ const TARGET_WORDS: &[&str] = &[
     "camp of",
     "commune de",
     "village de",
+    "village frontalier de",
+    "localite frontaliere de",
+    "ville frontaliere de",
     "localite de",
     "ville de",
     "detachement de",
@@ -115,6 +118,8 @@ const AWAY_WORDS: &[&str] = &[
     "regional capital",
     "chef-lieu",
     "the capital",
+    "capital city",
+    "the capital city",
     "la capitale",
 ];
 const ANCHOR_WORDS: &[&str] = &[

@@ -11,7 +11,8 @@
 //! - "yesterday"/"hier"/"last night"/"overnight" is the day before
 //!   publication, "last week" seven days before;
 //! - a day and month without a year take the latest year that does not put
-//!   the date after publication;
+//!   the date after publication, unless it falls within a month after
+//!   publication (a date to come: never an event date);
 //! - a month alone ("in July", "fin mars 2022") or a year alone ("in 2019")
 //!   gives a coarse cue used to recognise old incidents, not an event date.
 
@@ -117,9 +118,17 @@ fn year_token(t: &[u8]) -> Option<i32> {
     (1950..=2100).contains(&y).then_some(y)
 }
 
-/// The latest date with this month/day not after `pub_date`.
+/// The latest date with this month/day not after `pub_date`; but a date
+/// up to a month after publication is in its year ("parliament is due to
+/// vote on 9 February", published on 6 February): a date to come, not last
+/// year's.
 fn infer_year(month: u32, day: u32, pub_date: NaiveDate) -> Option<NaiveDate> {
     let y = pub_date.year();
+    if let Some(d) = NaiveDate::from_ymd_opt(y, month, day) {
+        if d > pub_date + Duration::days(1) && d <= pub_date + Duration::days(31) {
+            return Some(d);
+        }
+    }
     for yy in [y, y - 1] {
         if let Some(d) = NaiveDate::from_ymd_opt(yy, month, day) {
             if d <= pub_date + Duration::days(1) {
@@ -328,7 +337,7 @@ pub(crate) fn scan(
                 };
                 if let Some(date) = date {
                     let date = match pub_date {
-                        Some(p) if date > p && year.is_none() => p,
+                        Some(p) if date > p && date <= p + Duration::days(1) && year.is_none() => p,
                         _ => date,
                     };
                     out.push(DateCue {

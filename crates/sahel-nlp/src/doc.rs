@@ -238,6 +238,7 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
     let mut f = FoldedText::with_capacity(orig.len());
     // Segments: title, then paragraphs separated by blank lines.
     let mut segs: Vec<(usize, usize)> = Vec::with_capacity(16);
+    let mut bylines: Vec<usize> = Vec::new();
     let s0 = f.text.len();
     f.push_folded(title, 0);
     segs.push((s0, f.text.len()));
@@ -261,6 +262,19 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
         match memchr::memchr(b'\n', &bb[i..]) {
             Some(k) => i += k,
             None => break,
+        }
+        // A byline, a date stamp or an editor's note on a line of its own
+        // at a paragraph's start ("By M. B.", "World Watch Monitor | Sept.
+        // 20, 2018", "(Adds details)"): a paragraph of its own, not the lead.
+        if byline_line(&body[para_start..i]) {
+            let n = segs.len();
+            push_para(&mut f, para_start, i, &mut segs);
+            if segs.len() > n {
+                bylines.push(n);
+            }
+            para_start = i + 1;
+            i += 1;
+            continue;
         }
         {
             // Blank line?
@@ -319,11 +333,12 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
         // Nor is a dateline on a line of its own ("Bamako, Jan 28 (AFP) Jan
         // 28, 2018"); it is still read as a dateline.
         let bare_dateline = || {
+            let line = &f.text[s..e];
             e - s <= 64
-                && !f.text[s..e].ends_with('.')
-                && AGENCIES.iter().any(|a| f.text[s..e].contains(a))
+                && !line.ends_with('.')
+                && (AGENCIES.iter().any(|a| line.contains(a)) || stamped(line))
         };
-        if si > 0 && body_para == 0 && bare_dateline() {
+        if si > 0 && body_para == 0 && (bare_dateline() || bylines.contains(&si)) {
             for &(a, b) in spans.iter() {
                 let mut sent = new_sent(a, b, Zone::Body, 0.3);
                 sent.para_first = true;
@@ -455,6 +470,7 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
             });
         }
     }
+    near_spellings(engine, &f, &orig, &sents, &mut places);
     // Assign lexicon ranges to sentences.
     let mut li = 0;
     let mut pi = 0;
@@ -905,6 +921,106 @@ const MONTHS: &[&str] = &[
     "déc",
 ];
 
+/// What names a town or a village right before its name.
+const NAMED_PLACE: &[&str] = &[
+    "village of ",
+    "town of ",
+    "locality of ",
+    "commune of ",
+    "village de ",
+    "village d'",
+    "localite de ",
+    "localite d'",
+    "commune de ",
+    "commune d'",
+    "bourgade de ",
+    "ville de ",
+    "hameau de ",
+];
+
+/// A town or village named as one ("the border village of Boulekessi", "la
+/// localite de Bamoanga") that the gazetteer knows spelled one letter
+/// apart ([`Gazetteer::near_spelling`]): a mention of that place.
+fn near_spellings(
+    engine: &Engine,
+    f: &FoldedText,
+    orig: &str,
+    sents: &[Sent],
+    places: &mut Vec<PlaceHit>,
+) {
+    let text = &f.text;
+    let gaz = engine.gazetteer();
+    let n = places.len();
+    for ctx in NAMED_PLACE {
+        for k in memchr::memmem::find_iter(text.as_bytes(), ctx.as_bytes()) {
+            let s = k + ctx.len();
+            let e = text[s..]
+                .find(|c: char| !(c.is_alphanumeric() || c == '-'))
+                .map_or(text.len(), |x| s + x);
+            if e - s < 7 || places.iter().any(|p| p.start < e && s < p.end) {
+                continue;
+            }
+            if !orig[f.orig(s)..]
+                .chars()
+                .next()
+                .is_some_and(char::is_uppercase)
+            {
+                continue;
+            }
+            let cands = gaz.near_spelling(&text[s..e]);
+            let Some(si) = sents.iter().position(|x| x.start <= s && s < x.end) else {
+                continue;
+            };
+            if cands.is_empty() {
+                continue;
+            }
+            places.push(PlaceHit {
+                start: s,
+                end: e,
+                sent: si,
+                cands: cands.iter().map(|&i| i as u32).collect(),
+                foreign: None,
+                ctx: 1.0,
+                target: false,
+                locative: false,
+                anchor: false,
+                second: false,
+                route: false,
+                reported: false,
+            });
+        }
+    }
+    if places.len() > n {
+        places.sort_by_key(|p| p.start);
+    }
+}
+
+/// A line that is a byline, a date stamp or an editor's note.
+fn byline_line(line: &str) -> bool {
+    let l = line.trim();
+    if l.is_empty() || l.len() > 64 || l.ends_with(['.', ':']) {
+        return false;
+    }
+    let lower = l.to_lowercase();
+    (l.starts_with('(') && l.ends_with(')'))
+        || lower.starts_with("by ")
+        || lower.starts_with("par ")
+        || stamped(&lower)
+        || AGENCIES.iter().any(|a| lower.contains(a))
+}
+
+/// A byline's date stamp ("World Watch Monitor | Sept. 20, 2018", "18
+/// September 2018 - 15:32 By AFP"): a month's name and a year.
+fn stamped(line: &str) -> bool {
+    let words = || line.split([' ', ',', '|']).map(|w| w.trim_end_matches('.'));
+    words().any(|w| MONTHS.contains(&w))
+        && words().any(|w| {
+            w.len() == 4
+                && w.bytes().all(|b| b.is_ascii_digit())
+                && (w.starts_with("19") || w.starts_with("20"))
+        })
+}
+
 /// The length of a date opening `s` ("April 4 ", "4 avril 2015 ", "Jan. 28,
 /// 2018 ") when a capitalised word follows it: the end of a dateline.
 fn dated_head(s: &str) -> Option<usize> {
@@ -1096,6 +1212,17 @@ fn near_reference(text: &str, start: usize, folded: &str) -> bool {
         a += 1;
     }
     let pre = &text[a..start];
+    // "125 kilometres from the capital Niamey", "a 60 km de la capitale, Niamey"
+    let pre = [
+        "the capital ",
+        "the capital, ",
+        "la capitale ",
+        "la capitale, ",
+    ]
+    .iter()
+    .find_map(|c| pre.strip_suffix(c))
+    .filter(|_| CAPITALS.contains(&folded))
+    .unwrap_or(pre);
     const DISTANCE: &[&str] = &[
         "km from ",
         "km de ",
@@ -1109,6 +1236,8 @@ fn near_reference(text: &str, start: usize, folded: &str) -> bool {
         "kilometre de ",
         "miles from ",
         "km of ",
+        "kilometres of ",
+        "kilometers of ",
     ];
     const NEAR: &[&str] = &[
         "near ",

@@ -269,6 +269,13 @@ pub(crate) fn tolls(d: &Doc<'_>) -> Vec<Toll> {
             if dates.iter().any(|c| c.start <= n.start && n.end <= c.end) {
                 continue;
             }
+            // "Pier Luigi Maccalli, 57, was kidnapped": an age in apposition
+            if n.value < 110
+                && text[s.start..n.start].ends_with(", ")
+                && text[n.end..s.end].starts_with([',', ')'])
+            {
+                continue;
+            }
             // Unit after the number ("three days", "40 km").
             let after = text[n.end..s.end].trim_start_matches([' ', '-']);
             let next_word: &str = after
@@ -566,7 +573,12 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
         let after = span_after(text, h.end, s.end, 8);
         let art_after = [" a ", " an ", " un ", " une "]
             .iter()
-            .any(|a| after.starts_with(a));
+            .any(|a| after.starts_with(a))
+            // "the lives of a number of soldiers" is no one victim
+            && !span_after(text, h.end, s.end, 24)
+                .split(' ')
+                .take(3)
+                .any(|w| QUANTITY_NOUNS.contains(&w));
         let victim_after = if art_after {
             lex[k + 1..].iter().take(3).find_map(|x| match x.cat {
                 Cat::Noun(n) if x.start <= h.end + 28 && n != Noun::Attacker => Some((n, x)),
@@ -638,6 +650,26 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
         });
     }
 }
+
+/// Nouns of quantity after an article: "a number of", "a few", "une dizaine de".
+const QUANTITY_NOUNS: &[&str] = &[
+    "number",
+    "few",
+    "couple",
+    "handful",
+    "group",
+    "series",
+    "dozen",
+    "score",
+    "nombre",
+    "dizaine",
+    "vingtaine",
+    "trentaine",
+    "centaine",
+    "quinzaine",
+    "serie",
+    "groupe",
+];
 
 /// Is `w` an indefinite article ("a", "an", "un", "une")?
 fn indefinite(w: &str) -> bool {
@@ -1168,8 +1200,17 @@ fn mention_weight(d: &Doc<'_>, pi: usize) -> f32 {
     if s.zone == Zone::Body && !s.has_kill && s.violence < 1.0 {
         w *= 0.5;
     }
+    // "11 soldiers were killed in an attack on a base, as rival factions
+    // surrounded the city of Timbuktu": a clause of something else.
+    let before = &d.f.text[s.start..ph.start];
+    if CONCURRENT.iter().any(|c| before.contains(c)) {
+        w *= 0.4;
+    }
     w
 }
+
+/// What opens a clause about something going on at the same time.
+const CONCURRENT: &[&str] = &[", as ", ", while ", ", alors que ", ", tandis que "];
 
 /// A folded word that reads as a nationality ("nigerian", "nigerians",
 /// "americain", "soudanaise", "senegalese"), not as a country or a place.
@@ -1336,7 +1377,11 @@ pub(crate) fn facts(
             w *= 1.2;
         }
         if ph.anchor {
-            // "30 km north of X": the incident is not in X.
+            // "30 km north of X": the incident is not in X; nor in the
+            // capital's small district ("125 km from the capital Niamey").
+            if crate::doc::is_capital(&d.f.text[ph.start..ph.end]) {
+                continue;
+            }
             w *= 0.15;
         }
         if ph.second {

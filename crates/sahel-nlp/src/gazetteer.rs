@@ -128,6 +128,9 @@ pub enum GazetteerError {
 pub struct Gazetteer {
     places: Vec<Place>,
     by_key: HashMap<String, Vec<usize>>,
+    /// The keys of towns and villages by first letter, for
+    /// [`Gazetteer::near_spelling`] (built on first use).
+    spellings: std::sync::OnceLock<Vec<Vec<String>>>,
 }
 
 impl Gazetteer {
@@ -176,6 +179,7 @@ impl Gazetteer {
     /// spelling ("Tillabery", "Hodh Ech Chargui" in a user's file) takes the
     /// region's canonical name, so that places from every source agree on it.
     pub fn extend(&mut self, places: impl IntoIterator<Item = Place>) {
+        self.spellings = std::sync::OnceLock::new();
         for mut p in places {
             for a1 in [&mut p.admin1, &mut p.admin1_new].into_iter().flatten() {
                 let canon = self.by_key.get(&name_key(a1)).and_then(|v| {
@@ -225,6 +229,45 @@ impl Gazetteer {
             .get(&name_key(name))
             .map(Vec::as_slice)
             .unwrap_or(&[])
+    }
+
+    /// The places of the one town or village name written one letter
+    /// apart from `name` (a letter added, left out or changed: "Boulekessi"
+    /// and Boulkessi, "Bamoanga" and Bomoanga), when `name` is unknown and
+    /// long enough that one letter is a spelling, not another name.
+    pub fn near_spelling(&self, name: &str) -> &[usize] {
+        let key = name_key(name);
+        if key.len() < 7 || !key.is_ascii() || self.by_key.contains_key(&key) {
+            return &[];
+        }
+        let buckets = self.spellings.get_or_init(|| {
+            let mut b: Vec<Vec<String>> = vec![Vec::new(); 36];
+            for (k, idx) in &self.by_key {
+                let town = idx
+                    .iter()
+                    .all(|&i| matches!(self.places[i].kind, PlaceKind::Place | PlaceKind::Admin2));
+                if let (true, true, Some(slot)) =
+                    (town, k.is_ascii(), k.bytes().next().and_then(bucket))
+                {
+                    b[slot].push(k.clone());
+                }
+            }
+            b
+        });
+        let Some(slot) = key.bytes().next().and_then(bucket) else {
+            return &[];
+        };
+        // one place (two of its spellings may both be one letter apart)
+        let mut found = buckets[slot]
+            .iter()
+            .filter(|k| k.len().abs_diff(key.len()) <= 1 && one_edit(k.as_bytes(), key.as_bytes()))
+            .map(|k| self.lookup_indices(k));
+        let first = found.next().unwrap_or(&[]);
+        if found.all(|other| other == first) {
+            first
+        } else {
+            &[]
+        }
     }
 
     /// A first-level region by any spelling, current or pre-reform.
@@ -349,6 +392,26 @@ pub fn parse_tsv(
         });
     }
     Ok(out)
+}
+
+/// The bucket of a key's first byte (a letter or a digit).
+fn bucket(b: u8) -> Option<usize> {
+    match b {
+        b'a'..=b'z' => Some((b - b'a') as usize),
+        b'0'..=b'9' => Some(26 + (b - b'0') as usize),
+        _ => None,
+    }
+}
+
+/// Are `a` and `b` exactly one insertion, deletion or substitution apart?
+fn one_edit(a: &[u8], b: &[u8]) -> bool {
+    let (a, b) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    if a.len() == b.len() {
+        p < a.len() && a[p + 1..] == b[p + 1..]
+    } else {
+        b.len() == a.len() + 1 && a[p..] == b[p + 1..]
+    }
 }
 
 #[cfg(test)]

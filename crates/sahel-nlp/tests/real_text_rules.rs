@@ -793,3 +793,101 @@ fn a_day_named_dates_the_attack_better_than_the_weekend() {
         assert_eq!(f.event_date, Some(date("2024-06-04")), "{t}");
     }
 }
+
+// ---- 18. bylines and date stamps above the lead, dates to come ----
+
+#[test]
+fn a_date_stamp_on_its_own_line_is_not_the_event_date() {
+    for (t, b) in [
+        (
+            "Abduction of a priest shocks Niger",
+            "World Watch Monitor | June 7, 2024\nIn Niger, the abduction of an Italian priest has left the communities he served in shock.\nThe priest was kidnapped by armed men on Monday night in his parish near Makalondi.",
+        ),
+        (
+            "Enlèvement d'un prêtre au Niger",
+            "Par la rédaction | 7 juin 2024\nAu Niger, l'enlèvement d'un prêtre italien a plongé ses paroissiens dans la stupeur.\nLe prêtre a été enlevé lundi soir par des hommes armés dans sa paroisse près de Makalondi.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.event_date, Some(date("2024-06-03")), "{t}");
+    }
+}
+
+#[test]
+fn a_date_to_come_is_no_event_date() {
+    for (t, b) in [
+        (
+            "Boko Haram attacks Bosso",
+            "Boko Haram fighters attacked the town of Bosso in Niger, witnesses said.\n\nThe attack comes as parliament is due to vote on 10 June on sending troops to Nigeria.",
+        ),
+        (
+            "Boko Haram attaque Bosso",
+            "Des combattants de Boko Haram ont attaqué la ville de Bosso, au Niger, selon des témoins.\n\nL'attaque survient alors que le Parlement doit voter le 10 juin sur l'envoi de troupes au Nigeria.",
+        ),
+    ] {
+        // published on 7 June: the 10th is to come, not last year's
+        let f = attack(t, b);
+        assert_eq!(f.event_date, Some(date("2024-06-07")), "{t}");
+    }
+}
+
+#[test]
+fn the_capital_a_distance_is_measured_from_is_not_the_scene() {
+    for (t, b) in [
+        (
+            "Italian priest kidnapped in Niger",
+            "An Italian priest was kidnapped on Monday night by armed men in his parish, about 125 km from the capital Niamey, his mission said.",
+        ),
+        (
+            "Un prêtre italien enlevé au Niger",
+            "Un prêtre italien a été enlevé lundi soir par des hommes armés dans sa paroisse, à environ 125 km de la capitale Niamey, a indiqué sa mission.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.country.as_deref(), Some("NE"), "{t}");
+        assert_ne!(f.admin1.as_deref(), Some("Niamey"), "{t}");
+    }
+}
+
+// ---- 19. a known village spelled one letter apart; a clause of something else ----
+
+#[test]
+fn a_village_named_as_one_and_spelled_one_letter_apart_is_that_village() {
+    for (t, b) in [
+        (
+            "Soldiers killed in attack on border base",
+            "Eleven soldiers were killed on Sunday in a jihadist attack on the border village of Boulekessi, the defence ministry said.",
+        ),
+        (
+            "Des soldats tués dans l'attaque d'un camp",
+            "Onze soldats ont été tués dimanche dans une attaque jihadiste contre le camp de la localité de Boulekessi, a annoncé le ministère de la Défense.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.location.as_deref(), Some("Boulkessi"), "{t}");
+        assert_eq!(f.admin1.as_deref(), Some("Mopti"), "{t}");
+    }
+    // a short name one letter from another is another name, not a spelling
+    let a = run(
+        "Attack in Mali",
+        "Gunmen attacked the village of Gaoo in Mali on Sunday, killing three people.",
+    );
+    assert_ne!(a.facts.and_then(|f| f.location).as_deref(), Some("Gao"));
+}
+
+#[test]
+fn a_place_in_a_clause_of_something_else_is_not_the_scene() {
+    for (t, b) in [
+        (
+            "Eleven soldiers killed in Mali",
+            "Eleven soldiers were killed in Mali on Sunday in an attack on an army base near the border with Burkina Faso, as rival armed factions surrounded the city of Timbuktu. The attack on the border village of Boulkessi also wounded five.",
+        ),
+        (
+            "Onze soldats tués au Mali",
+            "Onze soldats ont été tués dimanche au Mali dans une attaque contre une base de l'armée près de la frontière du Burkina Faso, alors que des factions armées rivales encerclaient la ville de Tombouctou. L'attaque du village frontalier de Boulkessi a aussi fait cinq blessés.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.location.as_deref(), Some("Boulkessi"), "{t}");
+    }
+}
