@@ -3,7 +3,9 @@
 //! a story of the last year (its candidates from the in-memory match index)
 //! and a story about an event older than the index holds (through SQL).
 //! Prints the index's load time and the memory it takes (RSS), for the
-//! window it holds and for all 100,000 incidents.
+//! window it holds and for all 100,000 incidents. `DEDUP_STORE=postgres`
+//! runs it on a fresh database of the test cluster of `scripts/pg-test.sh`
+//! (`SAHEL_TEST_PG_URL`) instead of SQLite in memory.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
@@ -76,7 +78,20 @@ fn build() -> Bench {
         .cloned()
         .collect();
     let start = NaiveDate::from_ymd_opt(2023, 1, 1).unwrap();
-    let store = Store::open_in_memory().unwrap();
+    // DEDUP_STORE=postgres: a fresh database of the test cluster
+    // (`eval "$(scripts/pg-test.sh start)"`); else SQLite in memory
+    let store = match std::env::var("DEDUP_STORE").as_deref() {
+        Ok("postgres") => {
+            let pg = sahel_watch::store::pg::test_database()
+                .expect("DEDUP_STORE=postgres needs SAHEL_TEST_PG_URL (scripts/pg-test.sh start)");
+            eprintln!("store: PostgreSQL ({})", pg.display());
+            Store::open_postgres(&pg).unwrap()
+        }
+        _ => {
+            eprintln!("store: SQLite in memory");
+            Store::open_in_memory().unwrap()
+        }
+    };
     let mut rng: u64 = 0x9e3779b97f4a7c15;
     let mut next = || {
         rng ^= rng << 13;
@@ -264,6 +279,30 @@ fn bench(c: &mut Criterion) {
             .collect();
         f.iter().sum::<f64>() / 100.0
     };
+    // matching alone: many stories in one read transaction (as the
+    // pipeline matches up to 256 stories in one), without a transaction's
+    // own cost per story (on PostgreSQL, BEGIN and COMMIT are round trips)
+    let n = 20_000;
+    let (c0, t0) = (cpu(), std::time::Instant::now());
+    b.store
+        .read(|tx| {
+            for i in 0..n {
+                let e = StoryEvidence {
+                    facts: &b.recent[i % b.recent.len()],
+                    simhash: 42,
+                    published: None,
+                    places: &[],
+                };
+                dedup::best_match(tx, &e, 14, 1.2)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    eprintln!(
+        "matching alone, {n} stories of the last year in one transaction: {:.1} µs of CPU, {:.1} µs of wall time each",
+        (cpu() - c0) * 1e6 / n as f64,
+        t0.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
     for (name, probes, n) in [
         ("the last year (index)", &b.recent, 20_000),
         ("an old event (SQL)", &b.old, 500),

@@ -196,16 +196,16 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
     let mut space_low = check_free_space(&config, false);
     let mut damage_check = tokio::time::interval(Duration::from_secs(1));
     let mut damaged = false;
-    let mut leader_check = tokio::time::interval(crate::leader::CHECK_EVERY);
+    // the lock checked on a thread of its own (see `Leader::watch`)
+    let (lost_tx, mut lost) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let leader = leader.map(|l| l.watch(lost_tx)).transpose()?;
     let mut leadership_lost = false;
     loop {
         tokio::select! {
-            _ = leader_check.tick(), if leader.is_some() => {
-                if let Some(Err(e)) = match &leader { Some(l) => Some(l.check().await), None => None } {
-                    error!("leadership lost ({e:#}): stopping at once, another daemon takes over");
-                    leadership_lost = true;
-                    break;
-                }
+            Some(e) = lost.recv(), if leader.is_some() => {
+                error!("leadership lost ({e}): stopping at once, another daemon takes over");
+                leadership_lost = true;
+                break;
             }
             _ = hup.recv() => {
                 let mono = NotifyState::monotonic_usec_now().unwrap_or(NotifyState::MonotonicUsec(0));
@@ -269,8 +269,15 @@ pub async fn run(config_path: &Path, state_dir: Option<&Path>) -> Result<()> {
     if tokio::time::timeout(grace, all).await.is_err() {
         warn!("stages did not stop within {grace:?}; exiting with work still queued");
     }
-    info!(queued = store.outbox_depth().unwrap_or(0), "stopped");
-    drop(leader);
+    if leadership_lost {
+        // the store may be out of reach (a cut network): a query could hang
+        info!("stopped");
+    } else {
+        info!(queued = store.outbox_depth().unwrap_or(0), "stopped");
+    }
+    if let Some(w) = leader {
+        w.stop();
+    }
     drop(lock);
     if leadership_lost {
         anyhow::bail!(

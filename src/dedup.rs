@@ -137,6 +137,8 @@ struct StoryKeys<'a> {
     e: &'a StoryEvidence<'a>,
     /// [`story_day`] as a day number (`num_days_from_ce`).
     day: Option<i32>,
+    /// [`effective_precision`], from the name keys worked out here.
+    precision: Option<Precision>,
     precise: bool,
     country: Option<Sym>,
     /// Latitude, longitude and the latitude's cosine ([`distance`]).
@@ -156,15 +158,23 @@ impl<'a> StoryKeys<'a> {
     fn of(e: &'a StoryEvidence<'a>) -> StoryKeys<'a> {
         let f = e.facts;
         let key = |s: &Option<String>| s.as_deref().map(|v| Sym::of(&name_key(v)));
+        let (location_key, admin1_key) = (key(&f.location), key(&f.admin1));
+        // effective_precision, the two name keys compared as numbers
+        let precision = match (f.precision, location_key, admin1_key) {
+            (Some(p), Some(l), Some(a)) if p > Precision::Admin1 && l == a => {
+                Some(Precision::Admin1)
+            }
+            (p, _, _) => p,
+        };
         StoryKeys {
             e,
             day: story_day(e).map(|d| d.num_days_from_ce()),
-            precise: effective_precision(f).is_some_and(|p| p >= Precision::Admin2)
-                && f.location.is_some(),
+            precision,
+            precise: precision.is_some_and(|p| p >= Precision::Admin2) && f.location.is_some(),
             country: f.country.as_deref().map(Sym::of),
             point: f.lat.zip(f.lon).map(|(a, b)| (a, b, a.to_radians().cos())),
-            location_key: key(&f.location),
-            admin1_key: key(&f.admin1),
+            location_key,
+            admin1_key,
             admin2_key: key(&f.admin2),
             actor_keys: f.actors.iter().map(|a| Sym::of(&name_key(a))).collect(),
             places: e.places.iter().map(|p| Sym::of(p)).collect(),
@@ -192,7 +202,7 @@ fn score_keys(
     let mut add = |w: f64, r: &dyn Fn() -> String| {
         s += w;
         if let Some(why) = why.as_mut() {
-            why.push(format!("{w:+.1} {}", r()));
+            why.push(reason(w, &r()));
         }
     };
     if let (Some(a), Some(b)) = (k.country, inc.country) {
@@ -337,6 +347,152 @@ fn score_keys(
     Some(s)
 }
 
+/// `format!("{w:+.1} {text}")`, the usual weights written without
+/// formatting a float (a third of the time of explaining a match).
+fn reason(w: f64, text: &str) -> String {
+    const WEIGHTS: [(f64, &str); 17] = [
+        (3.0, "+3.0"),
+        (2.0, "+2.0"),
+        (1.5, "+1.5"),
+        (1.0, "+1.0"),
+        (0.8, "+0.8"),
+        (0.7, "+0.7"),
+        (0.5, "+0.5"),
+        (0.4, "+0.4"),
+        (0.2, "+0.2"),
+        (0.0, "+0.0"),
+        (-0.2, "-0.2"),
+        (-0.4, "-0.4"),
+        (-0.5, "-0.5"),
+        (-0.6, "-0.6"),
+        (-1.2, "-1.2"),
+        (-1.5, "-1.5"),
+        (-2.0, "-2.0"),
+    ];
+    let mut out = String::with_capacity(text.len() + 5);
+    match WEIGHTS.iter().find(|(v, _)| v.to_bits() == w.to_bits()) {
+        Some((_, t)) => out.push_str(t),
+        None => {
+            use std::fmt::Write;
+            let _ = write!(out, "{w:+.1}");
+        }
+    }
+    out.push(' ');
+    out.push_str(text);
+    out
+}
+
+/// What the terms [`score_bound`] takes at their best add at most: place
+/// 2.0, toll 0.5, victims 0.2, actors 0.4, attack type 0.2.
+const REST_MAX: f64 = 3.3;
+
+/// Margin for the rounding of sums taken in another order: a bound above a
+/// score may come out a few ulps under it.
+const BOUND_SLACK: f64 = 1e-9;
+
+/// An upper bound of [`score_keys`] (`None` exactly when it is `None`),
+/// without its trigonometry: every term as `score_keys` works it out but
+/// two, the distance's (1.5, its best, when working it out would take the
+/// sines: latitudes within [`FAR_KM`]) and the actors' (0.4 when both have
+/// some). Cheap enough to pass over candidates that cannot make the best
+/// [`EXPLAINED`]. When the text, region and date terms with the best of
+/// the others ([`REST_MAX`]) already fall under `cut`, that sum is the
+/// bound (the rest is not worked out).
+fn score_bound(k: &StoryKeys<'_>, inc: &MatchKeys, cut: f64) -> Option<f64> {
+    let e = k.e;
+    let f = e.facts;
+    if let (Some(a), Some(b)) = (k.country, inc.country) {
+        if a != b {
+            return None;
+        }
+    }
+    let mut head = 0.0;
+    if inc
+        .simhashes()
+        .iter()
+        .any(|h| (h ^ e.simhash).count_ones() <= SIMILAR_TEXT_BITS)
+    {
+        head += 3.0;
+    }
+    match (k.admin1_key, inc.admin1_key) {
+        (Some(a), Some(b)) if a == b => head += 0.4,
+        (Some(_), Some(_)) => head -= 2.0,
+        _ => {}
+    }
+    if let (Some(d1), Some(d2)) = (k.day, inc.event_day) {
+        let w = match (d1 as i64 - d2 as i64).abs() {
+            0 => 1.0,
+            1 => 0.7,
+            2 => 0.2,
+            3 => -0.2,
+            4..=7 => -0.6,
+            _ => -1.2,
+        };
+        head += if f.event_date.is_some() || w > 0.0 {
+            w
+        } else {
+            w / 3.0
+        };
+    }
+    if head + REST_MAX + BOUND_SLACK < cut {
+        return Some(head + REST_MAX);
+    }
+    let mut s = head;
+    let same_loc = match (k.location_key, inc.location_key) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    };
+    let cross_named = !same_loc
+        && k.precise
+        && (k.location_key.is_some_and(|l| inc.places.contains(&l))
+            || inc.location_key.is_some_and(|l| k.places.contains(&l)));
+    s += if same_loc && k.precise {
+        2.0
+    } else if cross_named {
+        1.5
+    } else if let (true, true, Some(a), Some(lat), Some(_)) =
+        (k.precise, inc.precise, k.point, inc.lat, inc.lon)
+    {
+        // distance's own shortcut: latitudes alone farther apart than
+        // FAR_KM (+1 km) is the farthest band; else at most the nearest
+        if EARTH_KM * (lat - a.0).to_radians().abs() > FAR_KM + 1.0 {
+            -1.5
+        } else {
+            1.5
+        }
+    } else {
+        match (k.admin2_key, inc.admin2_key) {
+            (Some(a), Some(b)) if a == b => 0.7,
+            _ => 0.0,
+        }
+    };
+    if let (Some(k), Some(ik)) = (f.killed, inc.killed) {
+        if k == ik && k > 0 {
+            s += 0.5;
+        } else if k >= ik && (ik == 0 || k <= ik.saturating_mul(5)) {
+            s += 0.2;
+        } else if k > 0 && k.saturating_mul(2) < ik && !same_loc && !cross_named {
+            s -= 0.4;
+        }
+    }
+    if let (Some(vs), Some(iv)) = (k.victims_sym, inc.victims) {
+        if vs == iv {
+            s += 0.2;
+        } else if vs != k.mixed && iv != k.mixed {
+            s -= 0.6;
+        }
+    }
+    if !k.actor_keys.is_empty() && !inc.actor_keys.is_empty() {
+        s += 0.4;
+    }
+    if let (Some(a), Some(sa), Some(b)) = (&f.attack_type, k.attack_type, inc.attack_type) {
+        if sa == b && a != "armed attack" {
+            s += 0.2;
+        }
+    }
+    Some(s)
+}
+
 /// Beyond this distance two places weigh against each other the most.
 const FAR_KM: f64 = 120.0;
 
@@ -391,18 +547,37 @@ pub fn best_match(
         point: e.facts.lat.zip(e.facts.lon),
         degrees: 1.5,
     });
-    let cands = tx.match_candidates(e.facts.country.as_deref(), day - w, day + w, near)?;
+    // in no particular order, each with its rank in the SQL order, which
+    // breaks ties between equal scores
+    let cands = tx.match_candidates_ranked(e.facts.country.as_deref(), day - w, day + w, near)?;
     let keys = StoryKeys::of(e);
-    let mut top = Top::default();
-    for (i, c) in cands.iter().enumerate() {
-        if let Some(s) = score_keys(&keys, c, None) {
-            top.push(s, i);
-        }
-    }
     // a vague story (no place) with exactly one plausible candidate: that
     // one (the only score above 0 is the best)
-    let vague = e.facts.location.is_none()
-        || effective_precision(e.facts).is_none_or(|p| p <= Precision::Admin1);
+    let vague = e.facts.location.is_none() || keys.precision.is_none_or(|p| p <= Precision::Admin1);
+    let mut top = Top::default();
+    for (i, (rank, c)) in cands.iter().enumerate() {
+        if top.len == EXPLAINED {
+            // once three are held, a candidate whose bound is under the
+            // third's score cannot enter (ties need an equal score), and
+            // matters no more to the count of plausible ones once that
+            // is past one, or when the story is not vague, or when it
+            // cannot score above 0
+            let third = top.best[EXPLAINED - 1].0;
+            let cut = if !vague || top.plausible >= 2 {
+                third
+            } else {
+                third.min(0.0)
+            };
+            match score_bound(&keys, c, cut) {
+                None => continue,
+                Some(b) if b + BOUND_SLACK < cut => continue,
+                Some(_) => {}
+            }
+        }
+        if let Some(s) = score_keys(&keys, c, None) {
+            top.push(s, *rank, i);
+        }
+    }
     let bonus = vague && top.plausible == 1 && top.best[0].0 < threshold;
     if bonus {
         top.best[0].0 += 0.5;
@@ -410,9 +585,9 @@ pub fn best_match(
     let explained: Vec<MatchScore> = top.best[..top.len]
         .iter()
         .enumerate()
-        .map(|(at, &(s, i))| {
+        .map(|(at, &(s, _, i))| {
             let bonus = bonus && at == 0;
-            let c = &cands[i];
+            let c = &cands[i].1;
             let mut reasons = Vec::new();
             score_keys(&keys, c, Some(&mut reasons));
             if bonus {
@@ -431,32 +606,38 @@ pub fn best_match(
     Ok((best, explained))
 }
 
-/// The best [`EXPLAINED`] (score, candidate) pairs seen, best first, ties
-/// in the order seen: the head of a stable sort by score, without keeping
-/// or sorting the others.
+/// The best [`EXPLAINED`] (score, rank, candidate) seen, best first, ties
+/// by rank (the candidates' SQL order): the head of a stable sort by score
+/// of the candidates in that order, without keeping or sorting the others,
+/// whatever order they come in.
 #[derive(Default)]
 struct Top {
-    best: [(f64, usize); EXPLAINED],
+    best: [(f64, (i64, u64), usize); EXPLAINED],
     len: usize,
     /// Scores above 0 seen (plausible candidates).
     plausible: usize,
 }
 
 impl Top {
-    fn push(&mut self, s: f64, i: usize) {
+    fn push(&mut self, s: f64, rank: (i64, u64), i: usize) {
         self.plausible += usize::from(s > 0.0);
         let n = self.len;
-        // after every score as good: ties keep the candidates' order
+        // after every score as good, but before an equal score of a
+        // candidate ranked after it
         let at = self.best[..n]
             .iter()
-            .position(|b| s.total_cmp(&b.0).is_gt())
+            .position(|b| match s.total_cmp(&b.0) {
+                std::cmp::Ordering::Greater => true,
+                std::cmp::Ordering::Equal => rank < b.1,
+                std::cmp::Ordering::Less => false,
+            })
             .unwrap_or(n);
         if at == EXPLAINED {
             return;
         }
         let end = (n + 1).min(EXPLAINED);
         self.best.copy_within(at..end - 1, at + 1);
-        self.best[at] = (s, i);
+        self.best[at] = (s, rank, i);
         self.len = end;
     }
 }
@@ -767,6 +948,128 @@ mod tests {
     }
 
     #[test]
+    fn reasons_are_written_as_format_writes_them() {
+        for w in [
+            3.0,
+            2.0,
+            1.5,
+            1.0,
+            0.8,
+            0.7,
+            0.5,
+            0.4,
+            0.2,
+            0.0,
+            -0.0,
+            -0.2,
+            -0.4,
+            -0.5,
+            -0.6,
+            -1.2,
+            -1.5,
+            -2.0,
+            -0.2 / 3.0,
+            -0.6 / 3.0,
+            -1.2 / 3.0,
+            0.25,
+            0.05,
+            -0.05,
+            1e-9,
+        ] {
+            assert_eq!(reason(w, "why"), format!("{w:+.1} why"), "{w}");
+        }
+    }
+
+    /// `score_bound` is never under `score_keys` (nor `None` apart from
+    /// it), whatever the cut, on random stories and incidents.
+    #[test]
+    fn the_bound_is_never_under_the_score() {
+        let mut r: u64 = 0x9e3779b97f4a7c15;
+        let mut next = |n: u64| {
+            r ^= r << 13;
+            r ^= r >> 7;
+            r ^= r << 17;
+            r % n
+        };
+        let places = ["Teguey", "Inates", "Ansongo", "Tahoua", "Djibo"];
+        let regions = ["Tillaberi", "Tahoua", "Gao"];
+        let mut checked = 0;
+        for _ in 0..20_000 {
+            let mut f = Vec::new();
+            for _ in 0..2 {
+                let at = |i: u64, v: &[&str]| v.get(i as usize).map(|s| s.to_string());
+                let mut x = Facts {
+                    country: at(next(3), &["NE", "ML"]),
+                    admin1: at(next(4), &regions),
+                    admin2: at(next(3), &["Tera", "Ouallam"]),
+                    location: at(next(6), &places),
+                    precision: [
+                        Some(Precision::Place),
+                        Some(Precision::Admin2),
+                        Some(Precision::Admin1),
+                        None,
+                    ][next(4) as usize],
+                    lat: (next(5) > 0).then(|| 13.0 + next(4000) as f64 / 1000.0),
+                    lon: (next(5) > 0).then(|| next(3000) as f64 / 1000.0),
+                    event_date: (next(4) > 0).then(|| {
+                        NaiveDate::from_ymd_opt(2024, 3, 1).unwrap()
+                            + Duration::days(next(12) as i64)
+                    }),
+                    killed: [None, Some(0), Some(3), Some(12), Some(40)][next(5) as usize],
+                    victims: [
+                        None,
+                        Some(sahel_nlp::Victims::Military),
+                        Some(sahel_nlp::Victims::Civilian),
+                        Some(sahel_nlp::Victims::Mixed),
+                    ][next(4) as usize],
+                    actors: (0..next(3))
+                        .map(|i| ["JNIM", "ISSP"][i as usize % 2].to_string())
+                        .collect(),
+                    attack_type: at(next(4), &["ambush", "armed attack", "raid"]),
+                    ..Default::default()
+                };
+                if next(10) == 0 {
+                    x.location = x.admin1.clone();
+                }
+                f.push(x);
+            }
+            let mut inc = incident_from(&f[1]);
+            inc.places = (0..next(3))
+                .map(|_| name_key(places[next(5) as usize]))
+                .collect();
+            if next(3) == 0 {
+                inc.simhashes.push(0xF0F0 ^ (1 << next(64)));
+            }
+            let story_places: Vec<String> = (0..next(3))
+                .map(|_| name_key(places[next(5) as usize]))
+                .collect();
+            let e = StoryEvidence {
+                facts: &f[0],
+                simhash: 0xF0F0 ^ (1 << next(64)) ^ (1 << next(64)),
+                published: None,
+                places: &story_places,
+            };
+            let keys = StoryKeys::of(&e);
+            let c = MatchKeys::of(&inc);
+            let score = score_keys(&keys, &c, None);
+            for cut in [f64::NEG_INFINITY, -1.0, 0.0, 1.2, 2.5, 9.0] {
+                let b = score_bound(&keys, &c, cut);
+                assert_eq!(b.is_some(), score.is_some());
+                if let (Some(b), Some(s)) = (b, score) {
+                    assert!(
+                        s <= b + BOUND_SLACK,
+                        "{s} > {b} (cut {cut}): {:?} / {inc:?}",
+                        f[0]
+                    );
+                    checked += 1;
+                }
+            }
+            assert_eq!(effective_precision(&f[0]), keys.precision);
+        }
+        assert!(checked > 50_000, "{checked}");
+    }
+
+    #[test]
     fn top_is_the_head_of_a_stable_sort() {
         let mut r: u64 = 7;
         for n in 0..200 {
@@ -778,11 +1081,18 @@ mod tests {
                     ((r >> 60) as f64 - 8.0) / 4.0
                 })
                 .collect();
-            let mut top = Top::default();
-            let mut sorted: Vec<(f64, usize)> = Vec::new();
+            let mut sorted: Vec<(f64, (i64, u64), usize)> = Vec::new();
             for (i, &s) in scores.iter().enumerate() {
-                top.push(s, i);
-                sorted.push((s, i));
+                sorted.push((s, (i as i64 / 3, i as u64), i));
+            }
+            // pushed in any order, ranked by their place in `sorted`
+            let mut top = Top::default();
+            let mut shuffled = sorted.clone();
+            shuffled.reverse();
+            let len = shuffled.len().max(1);
+            shuffled.rotate_left(n % len);
+            for &(s, rank, i) in &shuffled {
+                top.push(s, rank, i);
             }
             sorted.sort_by(|a, b| b.0.total_cmp(&a.0));
             sorted.truncate(EXPLAINED);

@@ -32,10 +32,17 @@ pub const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
 /// The server ends a leader's silent session within this.
 pub const SERVER_GIVES_UP: Duration = Duration::from_secs(12);
 
-/// A connection that holds, or tries to hold, the leadership lock.
+/// A leader that cannot confirm its lock and whose orderly stop has not
+/// ended the process within this is ended by [`Watch`] (its runtime may be
+/// stuck: every worker thread waiting on a store that no longer answers).
+pub const EXIT_AFTER: Duration = Duration::from_secs(3);
+
+/// A connection that holds, or tries to hold, the leadership lock. Its
+/// connection is driven on a thread of its own (not by the daemon's
+/// runtime), so that a check is answered, or times out, whatever the
+/// daemon's other threads are waiting on.
 pub struct Leader {
     client: Client,
-    conn: tokio::task::JoinHandle<()>,
 }
 
 impl Leader {
@@ -45,21 +52,63 @@ impl Leader {
     pub async fn connect(settings: &PgSettings) -> Result<Leader> {
         let mut config = settings.config()?;
         let idle = SERVER_GIVES_UP.as_millis() - 2000;
+        // after the store's own options (a later `-c` wins)
+        let store = config.get_options().unwrap_or_default().to_string();
         config
             .options(format!(
-                "-c idle_session_timeout={idle} -c tcp_keepalives_idle=3 \
+                "{store} -c idle_session_timeout={idle} -c tcp_keepalives_idle=3 \
                  -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3 -c tcp_user_timeout={idle}"
             ))
             .application_name("sahel-watch leader");
-        let (client, drive) = tokio::time::timeout(
+        let ca = settings.ca_file.clone();
+        let client = tokio::time::timeout(
             Duration::from_secs(15),
-            crate::store::pg::connect_with(&config, settings.ca_file.as_deref()),
+            tokio::task::spawn_blocking(move || {
+                crate::store::pg::connect_config_blocking(config, ca)
+            }),
         )
         .await
         .map_err(|_| anyhow!("timed out"))?
+        .map_err(|e| anyhow!("{e}"))?
         .with_context(|| format!("leadership connection to {}", settings.display()))?;
-        let conn = tokio::spawn(drive);
-        Ok(Leader { client, conn })
+        Ok(Leader { client })
+    }
+
+    /// Check the lock every [`CHECK_EVERY`] on a thread of its own, with a
+    /// timer of its own: the daemon's runtime may be unable to run a check
+    /// (its worker threads waiting on a store cut off from them). When a
+    /// check fails, the reason goes to `lost` and the daemon stops; should
+    /// the process still run [`EXIT_AFTER`] later, the thread ends it (exit
+    /// status 1). [`Watch::stop`] ends the watch and the session (the lock
+    /// is free for the next leader).
+    pub fn watch(self, lost: tokio::sync::mpsc::UnboundedSender<String>) -> Result<Watch> {
+        use std::sync::mpsc::RecvTimeoutError::Timeout;
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let thread = std::thread::Builder::new()
+            .name("leadership".into())
+            .spawn(move || loop {
+                if !matches!(stopped.recv_timeout(CHECK_EVERY), Err(Timeout)) {
+                    return;
+                }
+                if let Err(e) = rt.block_on(self.check()) {
+                    let _ = lost.send(format!("{e:#}"));
+                    if matches!(stopped.recv_timeout(EXIT_AFTER), Err(Timeout)) {
+                        tracing::error!(
+                            "leadership lost ({e:#}) and the daemon did not stop within \
+                             {EXIT_AFTER:?}: exiting now"
+                        );
+                        std::process::exit(1);
+                    }
+                    return;
+                }
+            })?;
+        Ok(Watch {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
     }
 
     /// Take the lock if it is free: true when this daemon is now the leader.
@@ -99,9 +148,29 @@ impl Leader {
     }
 }
 
-impl Drop for Leader {
+/// The leadership lock watched ([`Leader::watch`]).
+pub struct Watch {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Watch {
+    /// Stop watching and end the leadership session (the lock is free for
+    /// the next leader once the server has seen the connection close).
+    pub fn stop(mut self) {
+        self.end();
+    }
+
+    fn end(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Watch {
     fn drop(&mut self) {
-        // the session ends with the connection: the lock is free for the next
-        self.conn.abort();
+        self.end();
     }
 }

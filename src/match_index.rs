@@ -5,8 +5,13 @@
 //! regions, place and its name keys, coordinates, event day, toll, victims,
 //! actors, attack type, SimHashes, places named), worked out once when the
 //! incident is written instead of once per story that meets it.
-//! [`MatchIndex`] holds them by country and event day for the days from its
-//! floor on ([`HORIZON_DAYS`] before the latest event day); a query reaching
+//! [`MatchIndex`] holds them by country, then in buckets of one admin1 and
+//! one 1° cell of latitude and longitude ([`BucketKey`]), each bucket in
+//! (event day, write number) order, for the days from its floor on
+//! ([`HORIZON_DAYS`] before the latest event day). A query reads, of its
+//! country, the buckets of its admin1 and of none, and of the other admin1s
+//! only the cells its box reaches (entry by entry there): the same incidents
+//! as the SQL's `WHERE`, fewer read to find them. A query reaching
 //! below the floor (a story about an old event) is not served and the store
 //! reads the candidates through SQL as before ([`Shared::candidates`] returns
 //! `None`).
@@ -20,15 +25,17 @@
 //! from the incidents a store reads for [`Shared::floor_for`]; until then (or
 //! after [`Shared::invalidate`]) no query is served.
 //!
-//! Candidates come in the order the SQL query gives them (`ORDER BY
+//! Candidates come in the order the SQL query gives them ([`Shared::candidates`];
+//! [`Shared::candidates_ranked`] gives them bucket after bucket, each with
+//! its rank in that order, for the matcher, which needs the order only to
+//! break ties and would spend more sorting them than scoring them) (`ORDER BY
 //! event_day, write_seq`): by event day, then by when the incident was last
 //! written (`write_seq`: the next number at each insert or update, on SQLite
 //! and on PostgreSQL alike), so that ties between equal scores fall the same
 //! way on both paths. Each write takes the next number of a counter that a
 //! rebuild starts above the write numbers it read.
 
-use std::collections::{BTreeMap, HashMap};
-use std::ops::Bound;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 
 use chrono::{Datelike, NaiveDate};
@@ -110,26 +117,32 @@ fn sym(s: &Option<String>) -> Option<Sym> {
 
 /// What the matcher compares of an incident, names as [`Sym`]s and name
 /// keys worked out (one allocation to read per candidate, most of the time).
+/// `repr(C)`, what [`crate::dedup`] reads of every candidate first (country,
+/// admin1, day, SimHashes) at the start: beside the `Arc`'s counts, which a
+/// candidate's clone touches anyway, in one or two cache lines.
 #[derive(Debug, Clone, PartialEq)]
+#[repr(C)]
 pub struct MatchKeys {
-    pub id: String,
     pub country: Option<Sym>,
-    pub admin1: Option<Sym>,
     pub admin1_key: Option<Sym>,
+    /// `event_date` as a day number (`num_days_from_ce`): days apart by a
+    /// subtraction.
+    pub event_day: Option<i32>,
+    /// Its stories' SimHashes: up to two here, more in `more` (all of them).
+    simhash: [u64; 2],
+    simhashes: u8,
+    /// Precision "place" or "admin2", with a location.
+    pub precise: bool,
+    pub admin1: Option<Sym>,
     pub admin2_key: Option<Sym>,
     pub location: Option<Sym>,
     pub location_key: Option<Sym>,
-    /// Precision "place" or "admin2", with a location.
-    pub precise: bool,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     /// `cos` of `lat` in radians, worked out once for the distances
     /// ([`crate::dedup`]); 0 without a latitude.
     pub cos_lat: f64,
     pub event_date: Option<NaiveDate>,
-    /// `event_date` as a day number (`num_days_from_ce`): days apart by a
-    /// subtraction.
-    pub event_day: Option<i32>,
     pub killed: Option<u32>,
     pub victims: Option<Sym>,
     pub attack_type: Option<Sym>,
@@ -137,10 +150,8 @@ pub struct MatchKeys {
     pub actor_keys: Box<[Sym]>,
     /// Name keys of the places its stories name.
     pub places: Box<[Sym]>,
-    /// Its stories' SimHashes: up to two here, more in `more` (all of them).
-    simhash: [u64; 2],
-    simhashes: u8,
     more: Box<[u64]>,
+    pub id: String,
 }
 
 impl MatchKeys {
@@ -235,23 +246,65 @@ fn in_box(n: Near<'_>, lat: Option<f64>, lon: Option<f64>) -> bool {
 /// or unpacking an `Option` per incident.
 #[derive(Debug)]
 struct Slot {
+    /// Event day (day number) and write number: the order of a bucket.
+    day: i64,
+    seq: u64,
     /// NaN without one (a NaN is stored as NULL, so never a real value).
     lat: f64,
     lon: f64,
-    /// [`NO_SYM`] without one.
-    admin1: u32,
     keys: Arc<MatchKeys>,
 }
 
 /// No name (no [`Sym`] has this number).
 const NO_SYM: u32 = u32::MAX;
 
-/// A query's `near` worked out once per scan: its admin1 as a number and
-/// its box's bounds (empty without a point).
+/// Side of the grid cells that bucket an admin1's incidents, in degrees:
+/// a story's box (±1.5°) meets at most 4 × 4 cells of another admin1.
+const CELL_DEG: f64 = 1.0;
+
+/// The cell of a latitude or longitude: `floor(v / CELL_DEG)`, saturated;
+/// [`NO_CELL`] for a NaN (no coordinate), and for values so far below
+/// every real one that they saturate to it (a bucket of [`NO_CELL`] is
+/// always scanned entry by entry, so that is harmless). Monotone: `a ≤ b`
+/// gives `cell(a) ≤ cell(b)`, which is what makes skipping a cell sound.
+fn cell(v: f64) -> i32 {
+    if v.is_nan() {
+        NO_CELL
+    } else {
+        (v / CELL_DEG).floor() as i32
+    }
+}
+
+/// The cell of no coordinate.
+const NO_CELL: i32 = i32::MIN;
+
+/// What incidents of one bucket share: their admin1 ([`NO_SYM`] without
+/// one) and the grid cell of their coordinates ([`NO_CELL`] without).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct BucketKey {
+    admin1: u32,
+    lat: i32,
+    lon: i32,
+}
+
+impl BucketKey {
+    fn of(keys: &MatchKeys) -> BucketKey {
+        BucketKey {
+            admin1: keys.admin1.map_or(NO_SYM, |a| a.0),
+            lat: cell(keys.lat.unwrap_or(f64::NAN)),
+            lon: cell(keys.lon.unwrap_or(f64::NAN)),
+        }
+    }
+}
+
+/// A query's `near` worked out once per scan: its admin1 as a number,
+/// its box's bounds (empty without a point) and the cells they fall in.
 struct NearScan {
     admin1: u32,
     lat: (f64, f64),
     lon: (f64, f64),
+    lat_cells: (i32, i32),
+    lon_cells: (i32, i32),
 }
 
 impl NearScan {
@@ -270,29 +323,60 @@ impl NearScan {
             admin1: n.admin1.map_or(NO_SYM, |a| Sym::of(a).0),
             lat,
             lon,
+            lat_cells: (cell(lat.0), cell(lat.1)),
+            lon_cells: (cell(lon.0), cell(lon.1)),
+        }
+    }
+
+    /// How a bucket's incidents meet [`MatchKeys::fits`] (country and day
+    /// aside).
+    fn bucket(&self, k: BucketKey) -> Take {
+        if k.admin1 == NO_SYM || k.admin1 == self.admin1 {
+            // no admin1, or the query's: every one fits
+            Take::All
+        } else if k.lat == NO_CELL {
+            Take::Each
+        } else if k.lat < self.lat_cells.0
+            || k.lat > self.lat_cells.1
+            || k.lon < self.lon_cells.0
+            || k.lon > self.lon_cells.1
+        {
+            // another admin1 and a latitude, but a cell the box does not
+            // reach: a coordinate in the box has its cell between the
+            // cells of the box's bounds
+            Take::None
+        } else {
+            Take::Each
         }
     }
 }
 
+/// Which incidents of a bucket fit a query.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Take {
+    All,
+    /// Those [`Slot::near`] takes.
+    Each,
+    None,
+}
+
 impl Slot {
-    fn of(keys: Arc<MatchKeys>) -> Slot {
+    fn of(day: i64, seq: u64, keys: Arc<MatchKeys>) -> Slot {
         Slot {
+            day,
+            seq,
             lat: keys.lat.unwrap_or(f64::NAN),
             lon: keys.lon.unwrap_or(f64::NAN),
-            admin1: keys.admin1.map_or(NO_SYM, |a| a.0),
             keys,
         }
     }
 
-    /// [`MatchKeys::fits`] for an incident of the tree scanned (country and
-    /// day already right): no admin1 or no latitude, the query's admin1, or
-    /// in its box (a NaN is in no box).
+    /// [`MatchKeys::fits`] for an incident of a bucket of another admin1
+    /// than the query's (country and day already right): no latitude, or
+    /// in the box (a NaN is in no box).
     fn near(&self, n: &NearScan) -> bool {
         let within = |v: f64, (lo, hi): (f64, f64)| v >= lo && v <= hi;
-        self.admin1 == NO_SYM
-            || self.lat.is_nan()
-            || self.admin1 == n.admin1
-            || (within(self.lat, n.lat) && within(self.lon, n.lon))
+        self.lat.is_nan() || (within(self.lat, n.lat) && within(self.lon, n.lon))
     }
 }
 
@@ -309,6 +393,35 @@ fn floor_of(latest: Option<NaiveDate>, today: NaiveDate) -> Option<i64> {
 
 type Country = Option<Sym>;
 
+/// A candidate and its rank in the SQL order: (event day, write number).
+pub type Ranked = ((i64, u64), Arc<MatchKeys>);
+
+/// A country's buckets, in a vector (a scan reads them one after the
+/// other), found by key through a map. A bucket emptied stays (there are
+/// as many as admin1s times the cells they cover).
+#[derive(Debug, Default)]
+struct Buckets {
+    keys: Vec<BucketKey>,
+    slots: Vec<Vec<Slot>>,
+    at: HashMap<BucketKey, usize>,
+}
+
+impl Buckets {
+    fn get_mut(&mut self, k: BucketKey) -> Option<&mut Vec<Slot>> {
+        let i = *self.at.get(&k)?;
+        Some(&mut self.slots[i])
+    }
+
+    fn entry(&mut self, k: BucketKey) -> &mut Vec<Slot> {
+        let i = *self.at.entry(k).or_insert_with(|| {
+            self.keys.push(k);
+            self.slots.push(Vec::new());
+            self.keys.len() - 1
+        });
+        &mut self.slots[i]
+    }
+}
+
 /// The committed index.
 #[derive(Debug, Default)]
 pub struct MatchIndex {
@@ -316,10 +429,11 @@ pub struct MatchIndex {
     ready: bool,
     /// The first event day held (day number); `None`: every day.
     floor: Option<i64>,
-    /// By country, then (event day, write number).
-    trees: HashMap<Country, BTreeMap<(i64, u64), Slot>>,
+    /// By country, then by admin1 and grid cell ([`BucketKey`]); each
+    /// bucket in (event day, write number) order.
+    countries: HashMap<Country, Buckets>,
     /// Where each incident held is.
-    at: HashMap<String, (Country, i64, u64)>,
+    at: HashMap<String, (Country, BucketKey, i64, u64)>,
     /// The next write number.
     next: u64,
     /// The store's mark of the database version the index is in step with
@@ -343,12 +457,13 @@ pub struct Stats {
 
 impl MatchIndex {
     fn remove(&mut self, id: &str) {
-        if let Some((c, day, seq)) = self.at.remove(id) {
-            if let Some(t) = self.trees.get_mut(&c) {
-                t.remove(&(day, seq));
-                if t.is_empty() {
-                    self.trees.remove(&c);
-                }
+        let Some((c, k, day, seq)) = self.at.remove(id) else {
+            return;
+        };
+        let v = self.countries.get_mut(&c).and_then(|b| b.get_mut(k));
+        if let Some(v) = v {
+            if let Ok(i) = v.binary_search_by_key(&(day, seq), |s| (s.day, s.seq)) {
+                v.remove(i);
             }
         }
     }
@@ -362,11 +477,12 @@ impl MatchIndex {
             return;
         }
         let c: Country = keys.country;
-        self.at.insert(keys.id.clone(), (c, d, seq));
-        self.trees
-            .entry(c)
-            .or_default()
-            .insert((d, seq), Slot::of(keys));
+        let k = BucketKey::of(&keys);
+        self.at.insert(keys.id.clone(), (c, k, d, seq));
+        let v = self.countries.entry(c).or_default().entry(k);
+        // writes come in write order: almost always at the end
+        let i = v.partition_point(|s| (s.day, s.seq) < (d, seq));
+        v.insert(i, Slot::of(d, seq, keys));
     }
 
     /// Raise the floor (never lowered: what fell below it is not held).
@@ -378,47 +494,73 @@ impl MatchIndex {
             return;
         }
         self.floor = Some(f);
-        for t in self.trees.values_mut() {
-            let keep = t.split_off(&(f, 0));
-            for (_, k) in std::mem::replace(t, keep) {
-                self.at.remove(&k.keys.id);
+        for buckets in self.countries.values_mut() {
+            for v in &mut buckets.slots {
+                let n = v.partition_point(|s| s.day < f);
+                for s in v.drain(..n) {
+                    self.at.remove(&s.keys.id);
+                }
             }
         }
-        self.trees.retain(|_, t| !t.is_empty());
     }
 
     fn covers(&self, q: &Query<'_>) -> bool {
         self.ready && self.floor.is_none_or(|f| day_num(q.from) >= f)
     }
 
-    /// Committed incidents that fit, not shadowed by `pending`, with their write numbers.
-    fn fitting<'s>(
-        &'s self,
-        q: &Query<'_>,
-        pending: &'s Pending,
-        out: &mut Vec<(i64, u64, &'s Arc<MatchKeys>)>,
-    ) {
+    /// Committed incidents that fit, not shadowed by `pending`, with their
+    /// event days and write numbers, bucket after bucket (each in its
+    /// order): first the buckets of the query's admin1 (the likeliest
+    /// matches, so that [`crate::dedup::best_match`] can pass over more of
+    /// the others), then the rest.
+    fn fitting<'s>(&'s self, q: &Query<'_>, pending: &'s Pending, out: &mut Vec<Ranked>) {
         let (a, b) = (day_num(q.from), day_num(q.to));
         if a > b {
             return;
         }
-        let range = (Bound::Included((a, 0)), Bound::Included((b, u64::MAX)));
         let near = q.near.map(NearScan::of);
         let shadowed = |k: &MatchKeys| !pending.puts.is_empty() && pending.puts.contains_key(&k.id);
-        let mut scan = |t: &'s BTreeMap<(i64, u64), Slot>| {
-            for (&(d, s), slot) in t.range(range) {
-                if near.as_ref().is_none_or(|n| slot.near(n)) && !shadowed(&slot.keys) {
-                    out.push((d, s, &slot.keys));
+        let mut scan = |v: &'s [Slot], take: Take| {
+            let from = v.partition_point(|s| s.day < a);
+            for s in &v[from..] {
+                if s.day > b {
+                    break;
+                }
+                let fits = match (&near, take) {
+                    (Some(n), Take::Each) => s.near(n),
+                    _ => true,
+                };
+                if fits && !shadowed(&s.keys) {
+                    out.push(((s.day, s.seq), s.keys.clone()));
+                }
+            }
+        };
+        let mut country = |buckets: &'s Buckets| match &near {
+            None => buckets.slots.iter().for_each(|v| scan(v, Take::All)),
+            Some(n) => {
+                let own = |k: &BucketKey| k.admin1 == n.admin1 && n.admin1 != NO_SYM;
+                for (k, v) in buckets.keys.iter().zip(&buckets.slots) {
+                    if own(k) {
+                        scan(v, Take::All);
+                    }
+                }
+                for (k, v) in buckets.keys.iter().zip(&buckets.slots) {
+                    if !own(k) {
+                        match n.bucket(*k) {
+                            Take::None => {}
+                            take => scan(v, take),
+                        }
+                    }
                 }
             }
         };
         match q.country {
             Some(c) => {
-                if let Some(t) = self.trees.get(&Some(Sym::of(c))) {
-                    scan(t);
+                if let Some(buckets) = self.countries.get(&Some(Sym::of(c))) {
+                    country(buckets);
                 }
             }
-            None => self.trees.values().for_each(scan),
+            None => self.countries.values().for_each(country),
         }
     }
 }
@@ -526,6 +668,16 @@ impl Shared {
     /// in the SQL order (event day, then last written); `None` when the
     /// index does not serve the query (not ready, or below the floor).
     pub fn candidates(&self, q: &Query<'_>, pending: &Pending) -> Option<Vec<Arc<MatchKeys>>> {
+        let mut found = self.candidates_ranked(q, pending)?;
+        found.sort_unstable_by_key(|&(r, _)| r);
+        Some(found.into_iter().map(|(_, k)| k).collect())
+    }
+
+    /// [`Shared::candidates`] in no particular order, each with its rank in
+    /// the SQL order (event day and write number: no two alike), for a
+    /// caller that needs the order only to break ties (sorting them cost
+    /// more than scoring them).
+    pub fn candidates_ranked(&self, q: &Query<'_>, pending: &Pending) -> Option<Vec<Ranked>> {
         let mut ix = self.lock();
         if !ix.covers(q) {
             ix.stats.missed += 1;
@@ -535,18 +687,15 @@ impl Shared {
         // room for the candidates of a busy month, without growing
         let mut found = Vec::with_capacity(512);
         ix.fitting(q, pending, &mut found);
-        let committed = found.len();
         let country = q.country.map(Sym::of);
         let admin1 = q.near.and_then(|n| n.admin1).map(Sym::of);
         for (seq, k) in pending.puts.values() {
             if k.fits_at(q, country, admin1) {
-                found.push((k.event_date.map(day_num).unwrap_or_default(), *seq, k));
+                let day = k.event_date.map(day_num).unwrap_or_default();
+                found.push(((day, *seq), k.clone()));
             }
         }
-        if found.len() > committed || q.country.is_none() {
-            found.sort_unstable_by_key(|&(d, s, _)| (d, s));
-        }
-        Some(found.into_iter().map(|(_, _, k)| k.clone()).collect())
+        Some(found)
     }
 
     /// The transaction of `pending` committed: its writes join the index.

@@ -1859,6 +1859,34 @@ impl Tx<'_> {
             .collect())
     }
 
+    /// [`Tx::match_candidates`] in no particular order, each with a rank
+    /// that gives the order (for [`crate::dedup::best_match`], which needs
+    /// the order only to break ties between equal scores).
+    pub fn match_candidates_ranked(
+        &self,
+        country: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+        near: Option<Near<'_>>,
+    ) -> Result<Vec<match_index::Ranked>> {
+        let q = match_index::Query {
+            country,
+            from,
+            to,
+            near,
+        };
+        self.sync_index()?;
+        if let Some(v) = self.index.candidates_ranked(&q, &self.pending.borrow()) {
+            return Ok(v);
+        }
+        Ok(self
+            .incident_candidates(country, from, to, near)?
+            .iter()
+            .enumerate()
+            .map(|(i, inc)| ((0, i as u64), Arc::new(MatchKeys::of(inc))))
+            .collect())
+    }
+
     /// Once per transaction: is the match index in step with the store?
     /// On SQLite another connection may have written the file (`PRAGMA
     /// data_version` tells); PostgreSQL has no such mark, and only the

@@ -433,3 +433,290 @@ async fn a_leader_that_loses_its_lock_stops_and_the_standby_takes_over() {
         .wait_exit(Duration::from_secs(15))
         .is_some_and(|s| s.success()));
 }
+
+/// A TCP proxy on 127.0.0.1 between a daemon and PostgreSQL that can cut the network:
+/// [`CutProxy::cut`] stops forwarding in both directions without closing the daemon's
+/// side (a blackhole: its queries get no answer, not an error, as when a cable is pulled
+/// or a firewall drops the packets); [`CutProxy::close_upstream`] then closes the server's
+/// side, which is what the server's own TCP keepalives come to on a real cut: it ends the
+/// sessions, and so frees their advisory locks.
+struct CutProxy {
+    addr: std::net::SocketAddr,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Every connection: the daemon's side and the server's.
+    conns: std::sync::Arc<std::sync::Mutex<Vec<(std::net::TcpStream, std::net::TcpStream)>>>,
+}
+
+impl CutProxy {
+    fn start(upstream: std::net::SocketAddr) -> CutProxy {
+        use std::io::{Read, Write};
+        use std::net::{Shutdown, TcpListener, TcpStream};
+        use std::sync::atomic::Ordering;
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let conns = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (cut2, conns2) = (cut.clone(), conns.clone());
+        // a forwarder stops at the cut, leaving both sockets open (they are in `conns`)
+        fn forward(
+            mut from: TcpStream,
+            mut to: TcpStream,
+            cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+        ) {
+            from.set_read_timeout(Some(Duration::from_millis(50)))
+                .unwrap();
+            let mut buf = vec![0u8; 64 * 1024];
+            while !cut.load(Ordering::SeqCst) {
+                match from.read(&mut buf) {
+                    Ok(0) => {
+                        let _ = to.shutdown(Shutdown::Write);
+                        return;
+                    }
+                    Ok(n) => {
+                        if cut.load(Ordering::SeqCst) || to.write_all(&buf[..n]).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                        ) => {}
+                    Err(_) => return,
+                }
+            }
+        }
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                if cut2.load(Ordering::SeqCst) {
+                    // after the cut, a new connection reaches nothing
+                    conns2
+                        .lock()
+                        .unwrap()
+                        .push((client.try_clone().unwrap(), client));
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(upstream) else {
+                    continue;
+                };
+                conns2
+                    .lock()
+                    .unwrap()
+                    .push((client.try_clone().unwrap(), server.try_clone().unwrap()));
+                let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                let (k1, k2) = (cut2.clone(), cut2.clone());
+                std::thread::spawn(move || forward(client, server, k1));
+                std::thread::spawn(move || forward(s2, c2, k2));
+            }
+        });
+        CutProxy { addr, cut, conns }
+    }
+
+    /// Stop forwarding; the daemon's side stays open and silent.
+    fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Close the server's side of every connection (the daemon's stays open).
+    fn close_upstream(&self) {
+        for (_, server) in self.conns.lock().unwrap().iter() {
+            let _ = server.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+/// The network between the leader and PostgreSQL cut while alerts are in flight: the
+/// leader's lock check gets no answer (its queries hang: no error, no closed socket), so
+/// it must give up on its own within [`sahel_watch::leader::CHECK_TIMEOUT`], stop
+/// polling and delivering, and exit non-zero. The server notices the dead peer later
+/// (here 10 s after the cut, standing for its TCP keepalives and `idle_session_timeout`)
+/// and ends the session, which frees the lock: the standby takes over, well within 30 s,
+/// and delivers the rest. Every incident of the development corpus reaches the receiver,
+/// none twice beyond the one alert the cut leader may have sent without recording it (the
+/// crash window the `Idempotency-Key` covers), and no daemon polls or delivers between
+/// the old leader's stop and the new one's start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_network_to_the_leader_cut_while_alerting_it_stops_and_the_standby_takes_over() {
+    let Some(files) = corpus_feeds() else { return };
+    let Some(pg) = pg::test_database() else {
+        return;
+    };
+    // the leader reaches the server through the proxy, the standby directly
+    let mut url = url::Url::parse(&pg.url).unwrap();
+    let upstream: std::net::SocketAddr =
+        format!("{}:{}", url.host_str().unwrap(), url.port().unwrap())
+            .parse()
+            .unwrap();
+    let proxy = CutProxy::start(upstream);
+    url.set_port(Some(proxy.addr.port())).unwrap();
+    let via_proxy = PgSettings {
+        url: url.to_string(),
+        ..pg.clone()
+    };
+    let feeds = FeedServer::start(files.clone());
+    let rx = Receiver::start(
+        (0..400)
+            .map(|_| Reply::status(200).delay(Duration::from_millis(250)))
+            .collect(),
+    )
+    .await;
+    let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a_cfg, _) = write_config(
+        a_dir.path(),
+        &files,
+        &feeds,
+        &rx.url("/a"),
+        Some(&via_proxy),
+    );
+    let (b_cfg, _) = write_config(b_dir.path(), &files, &feeds, &rx.url("/b"), Some(&pg));
+
+    let (mut a, _na) = start(a_dir.path(), &a_cfg);
+    assert!(
+        wait_log(&a, "leadership taken", Duration::from_secs(20)).is_some(),
+        "the first daemon leads; log:\n{}",
+        a.log()
+    );
+    let (mut b, _nb) = start(b_dir.path(), &b_cfg);
+    assert!(
+        wait_log(&b, "standby: another daemon leads", Duration::from_secs(20)).is_some(),
+        "the second daemon stands by; log:\n{}",
+        b.log()
+    );
+
+    // cut the leader's network with alerts in flight
+    let t0 = Instant::now();
+    while rx.arrived() < 4 && t0.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(rx.arrived() >= 4, "no alert arrived; log:\n{}", a.log());
+    proxy.cut();
+    let cut = Instant::now();
+
+    // the leader cannot confirm its lock: it stops and exits non-zero, on its own
+    let exit = a.wait_exit(Duration::from_secs(9));
+    let stopped = cut.elapsed();
+    assert!(
+        exit.is_some_and(|s| !s.success()),
+        "the cut leader exits non-zero within 9 s of the cut: {exit:?}; log:\n{}",
+        a.log()
+    );
+    assert!(a.log().contains("leadership lost"), "{}", a.log());
+    for l in a
+        .log()
+        .lines()
+        .filter(|l| l.contains("leadership lost") || l.contains("stopped"))
+    {
+        eprintln!("cut leader: {l}");
+    }
+    // nobody polls or delivers until the server lets go of the old session and the
+    // standby takes over: the server ends the lock session when it has been idle for
+    // `idle_session_timeout` (set by the leader), and the store's session when its TCP
+    // keepalives find the peer gone (here: the proxy closes the server's side
+    // `SERVER_GIVES_UP` after the cut; the proxy's own kernel would answer them)
+    let (polls, hooks) = (feeds.requests().len(), rx.arrived());
+    let sent_by_a = rx.received().iter().filter(|r| r.path == "/a").count();
+    let mut closed = false;
+    let took = loop {
+        // counts first, then the log: a change seen before the takeover is logged is
+        // a daemon polling or delivering without the lock
+        let (p, h) = (feeds.requests().len(), rx.arrived());
+        if b.log().contains("leadership taken") {
+            break cut.elapsed();
+        }
+        assert_eq!(
+            (p, h),
+            (polls, hooks),
+            "no daemon polls or delivers between the old leader's stop and the takeover ({:?} after the cut)",
+            cut.elapsed()
+        );
+        if !closed && cut.elapsed() >= sahel_watch::leader::SERVER_GIVES_UP {
+            proxy.close_upstream();
+            closed = true;
+        }
+        assert!(
+            cut.elapsed() < Duration::from_secs(30),
+            "the standby did not take over within 30 s of the cut; log:\n{}",
+            b.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(took > stopped);
+
+    // the new leader delivers the rest: wait until no hook row waits
+    let store = Store::open_postgres(&pg).unwrap();
+    let t0 = Instant::now();
+    loop {
+        let waiting = store.undelivered_outbox(Some("hook")).unwrap();
+        let settled = !store.outbox_rows().unwrap().is_empty() && waiting.is_empty();
+        if settled || t0.elapsed() > Duration::from_secs(120) {
+            assert!(
+                waiting.is_empty(),
+                "alerts left undelivered: {waiting:?}; log:\n{}",
+                b.log()
+            );
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    let rows: Vec<_> = store
+        .outbox_rows()
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.channel == "hook")
+        .collect();
+    let queued: HashSet<String> = rows.iter().map(|r| r.idem_key.clone()).collect();
+    let got = per_key(&rx.accepted());
+    let got_keys: HashSet<String> = got.keys().cloned().collect();
+    assert!(
+        sent_by_a < queued.len(),
+        "the leader was cut off before it had sent everything ({sent_by_a} of {})",
+        queued.len()
+    );
+    assert_eq!(
+        got_keys,
+        queued,
+        "every queued alert arrives, and nothing else; log B:\n{}",
+        b.log()
+    );
+    let new_incidents: HashSet<String> = rows
+        .iter()
+        .filter(|r| r.event == "incident.new")
+        .map(|r| r.incident_id.clone())
+        .collect();
+    let dev = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dev/feeds");
+    let mut out = Vec::new();
+    sahel_watch::replay::run(
+        &sahel_watch::replay::ReplayOptions {
+            config: sahel_watch::config::Config::builtin(),
+            known_incidents: vec![],
+            feeds: files.iter().map(|(name, _, _)| dev.join(name)).collect(),
+            updates: sahel_watch::pipeline::UpdatePolicy::Off,
+        },
+        &mut out,
+    )
+    .unwrap();
+    let replayed = String::from_utf8(out).unwrap().lines().count();
+    assert_eq!(
+        new_incidents.len(),
+        replayed,
+        "every incident of the corpus reaches the receiver"
+    );
+    let repeated: Vec<_> = got.iter().filter(|(_, &n)| n > 1).collect();
+    eprintln!(
+        "{} alerts queued, {sent_by_a} sent by the cut leader, which stopped {stopped:?} after the cut; \
+         takeover {took:?} after the cut; repeated: {repeated:?}",
+        queued.len()
+    );
+    assert!(
+        repeated.len() <= 1 && repeated.iter().all(|(_, &n)| n == 2),
+        "alerts repeated beyond the crash window: {repeated:?}"
+    );
+    assert_eq!(b.log().matches("leadership taken").count(), 1);
+    b.signal(libc::SIGTERM);
+    assert!(b
+        .wait_exit(Duration::from_secs(15))
+        .is_some_and(|s| s.success()));
+}

@@ -39,6 +39,12 @@ impl std::fmt::Debug for PgSettings {
     }
 }
 
+/// The server's TCP keepalives and user timeout for the daemon's sessions
+/// (`PgSettings::config`): a dead peer found within 11 s when idle, 15 s
+/// with data unacknowledged.
+pub const SERVER_KEEPALIVES: &str = "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 \
+     -c tcp_keepalives_count=3 -c tcp_user_timeout=15000";
+
 impl PgSettings {
     /// The client configuration: the URL's, the password, and TCP
     /// keepalives and a user timeout so that a cut network fails a query
@@ -67,6 +73,17 @@ impl PgSettings {
             .keepalives_interval(Duration::from_secs(2))
             .keepalives_retries(3)
             .tcp_user_timeout(Duration::from_secs(15));
+        // and the server's side of the same: a session whose daemon is cut
+        // off (idle, or in a transaction holding row locks) is ended after
+        // 5 s + 3 × 2 s of unanswered keepalives, or 15 s of unacknowledged
+        // data, instead of the system's default of two hours; the URL's own
+        // `options` come first (a later `-c` wins, so these do)
+        let server = SERVER_KEEPALIVES;
+        let options = match c.get_options() {
+            Some(o) if !o.trim().is_empty() => format!("{o} {server}"),
+            _ => server.to_string(),
+        };
+        c.options(options);
         if c.get_application_name().is_none() {
             c.application_name("sahel-watch");
         }
@@ -116,8 +133,16 @@ pub async fn connect_with(
 /// Connect from any thread: the connection is driven by a runtime on a
 /// thread of its own, which ends when the client is dropped.
 pub fn connect_blocking(s: &PgSettings) -> Result<Client> {
-    let config = s.config()?;
-    let ca = s.ca_file.clone();
+    connect_config_blocking(s.config()?, s.ca_file.clone())
+}
+
+/// [`connect_blocking`] with a configuration of the caller's (the
+/// leadership connection's own options): the connection is driven on a
+/// thread of its own, so it answers however busy the caller's runtime is.
+pub fn connect_config_blocking(
+    config: tokio_postgres::Config,
+    ca: Option<std::path::PathBuf>,
+) -> Result<Client> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("postgres".into())
