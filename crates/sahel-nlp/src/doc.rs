@@ -951,8 +951,16 @@ fn near_spellings(
     let text = &f.text;
     let gaz = engine.gazetteer();
     let n = places.len();
-    for ctx in NAMED_PLACE {
-        for k in memchr::memmem::find_iter(text.as_bytes(), ctx.as_bytes()) {
+    static FINDERS: std::sync::OnceLock<Vec<memchr::memmem::Finder<'static>>> =
+        std::sync::OnceLock::new();
+    let finders = FINDERS.get_or_init(|| {
+        NAMED_PLACE
+            .iter()
+            .map(|c| memchr::memmem::Finder::new(c.as_bytes()))
+            .collect()
+    });
+    for (ctx, finder) in NAMED_PLACE.iter().zip(finders) {
+        for k in finder.find_iter(text.as_bytes()) {
             let s = k + ctx.len();
             let e = text[s..]
                 .find(|c: char| !(c.is_alphanumeric() || c == '-'))
@@ -1053,7 +1061,17 @@ fn dated_head(s: &str) -> Option<usize> {
 /// The first folded offset in `[start, end)` at or after original offset
 /// `target` (`end` when there is none).
 fn folded_at(f: &FoldedText, start: usize, end: usize, target: usize) -> usize {
-    (start..end).find(|&fi| f.orig(fi) >= target).unwrap_or(end)
+    // `orig` never decreases: a binary search
+    let (mut lo, mut hi) = (start, end);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if f.orig(mid) >= target {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    lo
 }
 
 fn new_sent(a: usize, b: usize, zone: Zone, weight: f32) -> Sent {

@@ -1202,15 +1202,18 @@ fn mention_weight(d: &Doc<'_>, pi: usize) -> f32 {
     }
     // "11 soldiers were killed in an attack on a base, as rival factions
     // surrounded the city of Timbuktu": a clause of something else.
-    let before = &d.f.text[s.start..ph.start];
-    if CONCURRENT.iter().any(|c| before.contains(c)) {
+    let before = &d.f.text.as_bytes()[s.start..ph.start];
+    if memchr::memchr_iter(b',', before).any(|k| {
+        let rest = &before[k + 1..];
+        CONCURRENT.iter().any(|c| rest.starts_with(c.as_bytes()))
+    }) {
         w *= 0.4;
     }
     w
 }
 
-/// What opens a clause about something going on at the same time.
-const CONCURRENT: &[&str] = &[", as ", ", while ", ", alors que ", ", tandis que "];
+/// What opens a clause about something going on at the same time (after a comma).
+const CONCURRENT: &[&str] = &[" as ", " while ", " alors que ", " tandis que "];
 
 /// A folded word that reads as a nationality ("nigerian", "nigerians",
 /// "americain", "soudanaise", "senegalese"), not as a country or a place.
