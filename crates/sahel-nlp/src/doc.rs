@@ -1200,6 +1200,17 @@ fn origin_context(
     if after.starts_with(" nationals") || after.starts_with(" citizens") {
         return true;
     }
+    // refugees' nationality is where they fled from ("Malian refugees",
+    // "un camp de refugies maliens"), not the scene
+    if [" refugee", " migrant", " asylum"]
+        .iter()
+        .any(|w| after.starts_with(w))
+        || ["refugies ", "refugiees ", "refugie ", "migrants "]
+            .iter()
+            .any(|w| text[..start].ends_with(w))
+    {
+        return true;
+    }
     text[..end].ends_with('s')
         && snums
             .iter()

@@ -891,3 +891,22 @@ fn a_place_in_a_clause_of_something_else_is_not_the_scene() {
         assert_eq!(f.location.as_deref(), Some("Boulkessi"), "{t}");
     }
 }
+
+// ---- 20. refugees' nationality is where they fled from ----
+
+#[test]
+fn refugees_nationality_is_not_the_country_of_the_scene() {
+    for (t, b) in [
+        (
+            "Niger: two killed in attack on Malian refugee camp",
+            "In Niger, a camp sheltering Malian refugees was fired on overnight, killing two civilians and wounding four, the interior ministry said.\n\nThe camp, in the prefecture of Ayorou near the border, lies some 200 km north of Niamey.",
+        ),
+        (
+            "Niger : deux personnes tuées dans un camp de réfugiés maliens",
+            "Au Niger, un camp abritant des réfugiés maliens a été la cible de tirs dans la nuit de samedi à dimanche. Deux morts et quatre blessés parmi les civils ont été dénombrés par le ministère de l'Intérieur.\n\nLe camp, situé dans la préfecture d'Ayorou près de la frontière, se trouve à quelque 200 km au nord de Niamey.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.country.as_deref(), Some("NE"), "{t}");
+    }
+}
