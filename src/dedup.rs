@@ -295,14 +295,7 @@ fn score_keys(
     if let (Some(d1), Some(d2)) = (k.day, inc.event_day) {
         let dd = (d1 as i64 - d2 as i64).abs();
         let explicit = f.event_date.is_some();
-        let w = match dd {
-            0 => 1.0,
-            1 => 0.7,
-            2 => 0.2,
-            3 => -0.2,
-            4..=7 => -0.6,
-            _ => -1.2,
-        };
+        let w = day_weight(dd);
         // a story without a date cue falls back to its publication day, which
         // follow-ups publish days later: weigh that less
         let w = if explicit || w > 0.0 { w } else { w / 3.0 };
@@ -420,14 +413,7 @@ fn score_bound(k: &StoryKeys<'_>, inc: &MatchKeys, cut: f64) -> Option<f64> {
         _ => {}
     }
     if let (Some(d1), Some(d2)) = (k.day, inc.event_day) {
-        let w = match (d1 as i64 - d2 as i64).abs() {
-            0 => 1.0,
-            1 => 0.7,
-            2 => 0.2,
-            3 => -0.2,
-            4..=7 => -0.6,
-            _ => -1.2,
-        };
+        let w = day_weight((d1 as i64 - d2 as i64).abs());
         head += if f.event_date.is_some() || w > 0.0 {
             w
         } else {
@@ -491,6 +477,18 @@ fn score_bound(k: &StoryKeys<'_>, inc: &MatchKeys, cut: f64) -> Option<f64> {
         }
     }
     Some(s)
+}
+
+/// The weight of event dates `dd` days apart (the score and its bound).
+fn day_weight(dd: i64) -> f64 {
+    match dd {
+        0 => 1.0,
+        1 => 0.7,
+        2 => 0.2,
+        3 => -0.2,
+        4..=7 => -0.6,
+        _ => -1.2,
+    }
 }
 
 /// Beyond this distance two places weigh against each other the most.

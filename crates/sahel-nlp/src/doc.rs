@@ -94,6 +94,32 @@ pub(crate) struct PlaceHit {
     pub reported: bool,
 }
 
+impl PlaceHit {
+    /// A mention before its context is read ([`validate_places`]).
+    fn new(
+        start: usize,
+        end: usize,
+        sent: usize,
+        cands: Vec<u32>,
+        foreign: Option<&'static str>,
+    ) -> Self {
+        PlaceHit {
+            start,
+            end,
+            sent,
+            cands,
+            foreign,
+            ctx: 1.0,
+            target: false,
+            locative: false,
+            anchor: false,
+            second: false,
+            route: false,
+            reported: false,
+        }
+    }
+}
+
 /// The prepared document shared by the classifier and the extractor.
 pub(crate) struct Doc<'e> {
     pub engine: &'e Engine,
@@ -454,20 +480,7 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
             continue;
         }
         if !cands.is_empty() || foreign.is_some() {
-            places.push(PlaceHit {
-                start: s,
-                end: e,
-                sent: si,
-                cands,
-                foreign,
-                ctx: 1.0,
-                target: false,
-                locative: false,
-                anchor: false,
-                second: false,
-                route: false,
-                reported: false,
-            });
+            places.push(PlaceHit::new(s, e, si, cands, foreign));
         }
     }
     near_spellings(engine, &f, &orig, &sents, &mut places);
@@ -982,20 +995,13 @@ fn near_spellings(
             if cands.is_empty() {
                 continue;
             }
-            places.push(PlaceHit {
-                start: s,
-                end: e,
-                sent: si,
-                cands: cands.iter().map(|&i| i as u32).collect(),
-                foreign: None,
-                ctx: 1.0,
-                target: false,
-                locative: false,
-                anchor: false,
-                second: false,
-                route: false,
-                reported: false,
-            });
+            places.push(PlaceHit::new(
+                s,
+                e,
+                si,
+                cands.iter().map(|&i| i as u32).collect(),
+                None,
+            ));
         }
     }
     if places.len() > n {

@@ -421,19 +421,10 @@ fn listed_before(d: &Doc<'_>, si: usize, ni: usize) -> Option<Toll> {
     }
     let lex = d.lex_of(si);
     // No verb or toll word between them.
-    if lex.iter().any(|h| {
-        h.start >= n.end
-            && h.end <= next.start
-            && matches!(
-                h.cat,
-                Cat::Kill
-                    | Cat::Wound
-                    | Cat::Abduct
-                    | Cat::Neutralise
-                    | Cat::Missing
-                    | Cat::DeadNoun
-            )
-    }) {
+    if lex
+        .iter()
+        .any(|h| h.start >= n.end && h.end <= next.start && toll_word(h.cat))
+    {
         return None;
     }
     let s = &d.sents[si];
@@ -466,7 +457,7 @@ fn listed_after(d: &Doc<'_>, si: usize, ni: usize, last: Option<&Toll>) -> Optio
     // no verb or toll word between them, and the figure's own victims right after it
     if lex
         .iter()
-        .any(|h| h.start >= prev.end && h.end <= n.start && ends_list(h.cat) && !is_noun(h.cat))
+        .any(|h| h.start >= prev.end && h.end <= n.start && toll_word(h.cat))
     {
         return None;
     }
@@ -478,10 +469,6 @@ fn listed_after(d: &Doc<'_>, si: usize, ni: usize, last: Option<&Toll>) -> Optio
             _ => None,
         })?;
     Some(Toll::of(si, &n, last.role, Some(noun)))
-}
-
-fn is_noun(c: Cat) -> bool {
-    matches!(c, Cat::Noun(_))
 }
 
 /// Figures of one role listed together in one sentence ("two gendarmes and
@@ -712,18 +699,17 @@ fn more_listed_after(text: &str, rest: &[LexHit], mut end: usize, sent_end: usiz
     n
 }
 
-/// A verb or toll word: what ends a list of victims.
-fn ends_list(c: Cat) -> bool {
+/// A verb or noun of a toll ("killed", "wounded", "dead").
+fn toll_word(c: Cat) -> bool {
     matches!(
         c,
-        Cat::Kill
-            | Cat::Wound
-            | Cat::Abduct
-            | Cat::Neutralise
-            | Cat::Missing
-            | Cat::DeadNoun
-            | Cat::Noun(_)
+        Cat::Kill | Cat::Wound | Cat::Abduct | Cat::Neutralise | Cat::Missing | Cat::DeadNoun
     )
+}
+
+/// A toll word or another noun: what ends a list of victims.
+fn ends_list(c: Cat) -> bool {
+    toll_word(c) || matches!(c, Cat::Noun(_))
 }
 
 /// Plural passive auxiliaries after a list of victims.
