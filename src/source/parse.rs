@@ -67,6 +67,7 @@ pub fn parse_feed(
         .map(|l| l.to_ascii_lowercase().chars().take(2).collect::<String>())
         .or_else(|| language.map(String::from));
     let source = feed_title.clone().unwrap_or_else(|| feed_name.to_string());
+    let raw = std::str::from_utf8(bytes.as_ref()).unwrap_or("");
     let mut stories = Vec::with_capacity(feed.entries.len());
     let mut first_of_key: std::collections::HashMap<String, (String, Option<String>)> =
         Default::default();
@@ -82,7 +83,7 @@ pub fn parse_feed(
             .iter()
             .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
             .or(e.links.first())
-            .map(|l| l.href.trim().to_string())
+            .map(|l| as_written(l.href.trim(), raw))
             .filter(|l| !l.is_empty());
         let guid = Some(strip_controls(e.id.trim()).trim().to_string()).filter(|g| !g.is_empty());
         let summary = e
@@ -155,6 +156,26 @@ pub fn parse_feed(
         language: feed_lang,
         stories,
     })
+}
+
+/// A link as the feed wrote it. feed-rs re-serialises links through `url`,
+/// which percent-encodes the letters outside ASCII ("Ségou" becomes
+/// "S%C3%A9gou"); the outlet's own spelling is what users, their tools and
+/// other feeds know the article by. The decoded form is used only where the
+/// feed document holds it verbatim (or with `&` escaped), so a link the feed
+/// wrote percent-encoded stays so.
+fn as_written(href: &str, raw: &str) -> String {
+    if !href.contains('%') {
+        return href.to_string();
+    }
+    let Ok(decoded) = percent_encoding::percent_decode_str(href).decode_utf8() else {
+        return href.to_string();
+    };
+    let escaped = decoded.replace('&', "&amp;");
+    if decoded.is_ascii() || !(raw.contains(decoded.as_ref()) || raw.contains(&escaped)) {
+        return href.to_string();
+    }
+    decoded.into_owned()
 }
 
 /// The normalised link of a story, for "seen before" checks.
@@ -647,6 +668,38 @@ mod tests {
         );
         assert_eq!(f.stories[1].key, "url:t.example/b");
         assert_eq!(f.stories[1].guid, None);
+    }
+
+    #[test]
+    fn links_keep_the_spelling_the_feed_wrote() {
+        let item = |link: &str| {
+            format!("<rss version=\"2.0\"><channel><title>X</title><item><title>T</title><link>{link}</link></item></channel></rss>")
+        };
+        let url = |link: &str| {
+            let f = parse_feed(item(link).as_bytes(), "x", None, None).unwrap();
+            f.stories[0].url.clone().unwrap()
+        };
+        // letters outside ASCII as the outlet wrote them, not percent-encoded
+        assert_eq!(
+            url("https://t.example/mali-attaque-à-ségou?a=1&amp;b=d’otages"),
+            "https://t.example/mali-attaque-à-ségou?a=1&b=d’otages"
+        );
+        // a link the feed wrote percent-encoded stays so, spaces too
+        assert_eq!(
+            url("https://t.example/S%C3%A9gou"),
+            "https://t.example/S%C3%A9gou"
+        );
+        assert_eq!(url("https://t.example/a%20b"), "https://t.example/a%20b");
+        // the identity of a story does not depend on the spelling
+        let f = parse_feed(item("https://t.example/ségou").as_bytes(), "x", None, None).unwrap();
+        let g = parse_feed(
+            item("https://t.example/s%C3%A9gou").as_bytes(),
+            "x",
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(f.stories[0].key, g.stories[0].key);
     }
 
     #[test]
