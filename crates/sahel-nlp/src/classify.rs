@@ -24,8 +24,7 @@ use crate::{Analysis, Document, Engine, PlaceKind, Reason};
 
 /// Minimum score of an attack story.
 pub(crate) const THRESHOLD: f32 = 2.2;
-/// Stories about incidents older than this are retrospectives.
-pub(crate) const MAX_AGE_DAYS: i64 = 15;
+pub(crate) use crate::extract::MAX_AGE_DAYS;
 
 /// What a periodic tally costs the score.
 const TALLY_PENALTY: f32 = 4.0;

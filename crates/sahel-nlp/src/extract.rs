@@ -969,6 +969,9 @@ fn classify_number(
 }
 
 /// The main event date and the kind of cue it came from.
+/// Stories about incidents older than this are retrospectives.
+pub(crate) const MAX_AGE_DAYS: i64 = 15;
+
 pub(crate) fn event_date(d: &Doc<'_>, _x: Option<()>) -> Option<(NaiveDate, DKind)> {
     let pub_date = d.pub_date;
     let violent = |si: usize| {
@@ -1064,6 +1067,41 @@ pub(crate) fn event_date(d: &Doc<'_>, _x: Option<()>) -> Option<(NaiveDate, DKin
             return Some(x);
         }
     }
+    // A head that tells violence without a date of its own is the news of
+    // the day: a body date older than a retrospective's limit ("On May 28,
+    // AQIM killed three peacekeepers", "since France sent troops on 11
+    // January") is an older incident recalled, not this one's day.
+    // Under a lead that is no sentence (the title repeated), the first body
+    // paragraph is the lead ("NOUAKCHOTT — The bomber, killed on 25 August
+    // at Nema, ..."), and a head with a date of its own ("Early 2012, a
+    // rebellion broke out") is dated by it.
+    let undated_news = head.iter().any(|&si| violent(si))
+        && !head.iter().any(|&si| {
+            d.dates_of(si)
+                .iter()
+                .any(|c| !c.announce && !d.in_dateline(c.start))
+        });
+    let lead_written = head.iter().any(|&si| {
+        let s = &d.sents[si];
+        s.zone == Zone::Lead
+            && d.f.text[s.start..s.end]
+                .trim_end()
+                .ends_with(['.', '!', '?'])
+    });
+    let first_para_end = if lead_written {
+        0
+    } else {
+        (0..n)
+            .filter(|&i| d.sents[i].zone == Zone::Body && d.sents[i].para_first)
+            .nth(1)
+            .unwrap_or(n)
+    };
+    let recent = |si: usize, x: (NaiveDate, DKind)| {
+        let old = undated_news
+            && si >= first_para_end
+            && pub_date.is_some_and(|p| (p - x.0).num_days() > MAX_AGE_DAYS);
+        (!old).then_some(x)
+    };
     let mut body: Vec<usize> = (0..n)
         .filter(|&i| d.sents[i].zone == Zone::Body && violent(i))
         .collect();
@@ -1074,7 +1112,7 @@ pub(crate) fn event_date(d: &Doc<'_>, _x: Option<()>) -> Option<(NaiveDate, DKin
             .then(a.cmp(b))
     });
     for &si in body.iter().take(8) {
-        if let Some(x) = pick(si, false, &precise) {
+        if let Some(x) = pick(si, false, &precise).and_then(|x| recent(si, x)) {
             return Some(x);
         }
     }
@@ -1082,7 +1120,7 @@ pub(crate) fn event_date(d: &Doc<'_>, _x: Option<()>) -> Option<(NaiveDate, DKin
     // Tuesday and Wednesday").
     for si in 0..n.min(head.len() + 10) {
         if d.sents[si].zone == Zone::Body {
-            if let Some(x) = pick(si, false, &precise) {
+            if let Some(x) = pick(si, false, &precise).and_then(|x| recent(si, x)) {
                 return Some(x);
             }
         }

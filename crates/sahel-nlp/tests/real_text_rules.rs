@@ -910,3 +910,42 @@ fn refugees_nationality_is_not_the_country_of_the_scene() {
         assert_eq!(f.country.as_deref(), Some("NE"), "{t}");
     }
 }
+
+// ---- 21. an undated story is today's news; older days in its body are other incidents ----
+
+#[test]
+fn an_older_day_recalled_in_the_body_does_not_date_undated_news() {
+    for (t, b) in [
+        (
+            "Gunmen kill 11 gendarmes in western Niger",
+            "Gunmen on motorcycles killed 11 gendarmes in an attack on their post near Ayorou, security sources said on Friday.\n\nThe post is a few dozen kilometres from where militants killed four soldiers in an ambush on May 4.\n\nThe army said reinforcements were pursuing the attackers.",
+        ),
+        (
+            "Onze gendarmes tués dans l'ouest du Niger",
+            "Des hommes armés à moto ont tué onze gendarmes lors d'une attaque contre leur poste près d'Ayorou, ont indiqué vendredi des sources sécuritaires.\n\nLe poste se trouve à quelques dizaines de kilomètres de l'endroit où des jihadistes ont tué quatre soldats dans une embuscade le 4 mai.\n\nL'armée a indiqué que des renforts poursuivaient les assaillants.",
+        ),
+    ] {
+        let f = attack(t, b);
+        // the day of the news, not 4 May: a month old, it made the story a retrospective
+        assert_eq!(f.event_date, Some(date("2024-06-07")), "{t}");
+        assert_eq!(f.killed, Some(11), "{t}");
+    }
+}
+
+#[test]
+fn a_story_dated_in_its_head_or_first_paragraph_keeps_that_date() {
+    // the lead's own year, and a first body paragraph that is the lead
+    // under a stamp: both keep the old date and stay retrospectives
+    for (t, b) in [
+        (
+            "Massacre of Ayorou: the inquiry stalls",
+            "Early 2023, a rebellion broke out in western Niger.\n\nOn 18 January, gunmen stormed the town of Ayorou and killed dozens of soldiers.",
+        ),
+        (
+            "Le kamikaze d'Ayorou identifié",
+            "Lundi 3 juin 2024\n\nLe kamikaze d'Ayorou identifié\n\nNIAMEY — L'auteur d'une tentative d'attentat, tué le 25 avril à Ayorou alors qu'il fonçait vers une caserne, était un Nigérien, a affirmé mercredi une source militaire.\n\nLe 25 avril, peu après minuit, un véhicule ne s'était pas arrêté aux tirs de sommation de l'armée.",
+        ),
+    ] {
+        assert!(!run(t, b).is_attack, "{t}");
+    }
+}
