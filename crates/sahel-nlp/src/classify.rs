@@ -159,7 +159,19 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
     // An armed group's name is evidence once a sentence: a list of groups
     // ("the MNLA, HCUA and MAA signed") is no fight.
     let mut group = 0.0f32;
-    for h in d.lex_of(si) {
+    // Armed men named ("unknown gunmen", "groupes armés") are violence only
+    // with something they did: a shot, a killing, an attack, a victim.
+    // "Unknown gunmen seized a vehicle", "armed men occupied the area
+    // without violence" are theft and presence.
+    let mut armed_men = 0.0f32;
+    let mut event = cas > 0;
+    let lex = d.lex_of(si);
+    let is_attacker = |h: &crate::dates::LexHit| {
+        lex.iter().any(|x| {
+            x.start == h.start && x.end == h.end && matches!(x.cat, Cat::Noun(Noun::Attacker))
+        })
+    };
+    for h in lex {
         if h.start >= s.bg_from {
             continue;
         }
@@ -167,7 +179,11 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
             Cat::Attack(_, crate::lexicon::AType::Ied) if defused => {}
             Cat::Attack(_, crate::lexicon::AType::Abduction)
                 if released_from.is_some_and(|r| h.start >= r) => {}
-            Cat::Attack(w, _) => a += w,
+            Cat::Attack(w, _) if is_attacker(h) => armed_men += w,
+            Cat::Attack(w, _) => {
+                a += w;
+                event |= w >= 0.7;
+            }
             Cat::Generic(w) => {
                 g = g.max(w);
                 generic_at.get_or_insert(h.start);
@@ -186,7 +202,8 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
             _ => {}
         }
     }
-    let a = (a + group).min(3.0);
+    let event = event || k || g > 0.0;
+    let a = (a + armed_men * if event { 1.0 } else { 0.4 } + group).min(3.0);
     let corroborated = a > 0.0 || k || cas > 0 || target;
     let mut v = a + g * if corroborated { 1.0 } else { 0.4 };
     if g > 0.0 && object {

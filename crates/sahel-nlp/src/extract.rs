@@ -1088,14 +1088,13 @@ pub(crate) fn event_date(d: &Doc<'_>, _x: Option<()>) -> Option<(NaiveDate, DKin
                 .trim_end()
                 .ends_with(['.', '!', '?'])
     });
-    let first_para_end = if lead_written {
-        0
-    } else {
-        (0..n)
-            .filter(|&i| d.sents[i].zone == Zone::Body && d.sents[i].para_first)
-            .nth(1)
-            .unwrap_or(n)
-    };
+    // The lead's paragraph, and the next one under a lead that is no
+    // sentence, end where this paragraph begins.
+    let after_head = head.last().map_or(0, |&h| h + 1);
+    let first_para_end = (after_head..n)
+        .filter(|&i| d.sents[i].para_first)
+        .nth(usize::from(!lead_written))
+        .unwrap_or(n);
     let recent = |si: usize, x: (NaiveDate, DKind)| {
         let old = undated_news
             && si >= first_para_end
@@ -1292,7 +1291,12 @@ pub(crate) fn country_vote(d: &Doc<'_>) -> Vote {
         let p0 = &gaz.places()[*country_cand.unwrap_or(&ph.cands[0]) as usize];
         w *= kind_weight(p0.kind);
         if p0.kind == PlaceKind::Demonym {
-            demonyms.push((intern_cc(p0.country.as_str()), w, ph.start, ph.end));
+            let cc = intern_cc(p0.country.as_str());
+            // "French hostages killed in Niger", "the French embassy in
+            // Ouagadougou": outsiders' nationality is the victims' or the
+            // partners', as with their places below.
+            let w = if is_african(cc) { w } else { w * 0.3 };
+            demonyms.push((cc, w, ph.start, ph.end));
             continue;
         }
         if p0.source == PlaceSource::GeoNames {
@@ -1322,9 +1326,21 @@ pub(crate) fn country_vote(d: &Doc<'_>) -> Vote {
         evidence.push((cc, w, ph.start, ph.end));
     }
     let demonym_factor = if precise >= 0.5 { 0.35 } else { 1.0 };
+    // Where a watched country is named ("French embassy attacked in Burkina
+    // Faso"), outsiders' nationalities, however often repeated, are the
+    // victims' or the partners'.
+    let watched_named = scores
+        .iter()
+        .any(|&(cc, w)| w >= 0.5 && watched.iter().any(|x| x == cc));
     for (cc, w, s0, e0) in demonyms {
-        add(&mut scores, cc, w * demonym_factor);
-        evidence.push((cc, w * demonym_factor, s0, e0));
+        let outsider = if watched_named && !is_african(cc) {
+            0.2
+        } else {
+            1.0
+        };
+        let w = w * demonym_factor * outsider;
+        add(&mut scores, cc, w);
+        evidence.push((cc, w, s0, e0));
     }
     for (pi, w) in ambiguous {
         let ph = &d.places[pi];
