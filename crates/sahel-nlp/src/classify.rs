@@ -164,6 +164,9 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
     // "Unknown gunmen seized a vehicle", "armed men occupied the area
     // without violence" are theft and presence.
     let mut armed_men = 0.0f32;
+    // "The army clashed with Ansar Dine fighters": a fight of the state's
+    // forces and an armed group is a battle, not a brawl.
+    let (mut clash, mut state_side, mut armed_side) = (false, false, false);
     let mut event = cas > 0;
     let lex = d.lex_of(si);
     let is_attacker = |h: &crate::dates::LexHit| {
@@ -180,9 +183,10 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
             Cat::Attack(_, crate::lexicon::AType::Abduction)
                 if released_from.is_some_and(|r| h.start >= r) => {}
             Cat::Attack(w, _) if is_attacker(h) => armed_men += w,
-            Cat::Attack(w, _) => {
+            Cat::Attack(w, t) => {
                 a += w;
                 event |= w >= 0.7;
+                clash |= t == crate::lexicon::AType::Clash;
             }
             Cat::Generic(w) => {
                 g = g.max(w);
@@ -191,14 +195,23 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
                 object |= last_target.is_some_and(|t| h.start - t <= 40);
             }
             Cat::Kill => k = true,
-            Cat::Noun(Noun::Attacker) if generic_at.is_none() => armed_subject = true,
+            Cat::Noun(Noun::Attacker) if generic_at.is_none() => {
+                armed_subject = true;
+                armed_side = true;
+            }
+            Cat::Noun(Noun::Attacker) => armed_side = true,
+            Cat::Noun(Noun::Mil) => state_side = true,
+            Cat::Actor(x) if actors()[x as usize].kind == ActorKind::State => state_side = true,
             Cat::Target(_) => {
                 target = true;
                 last_target = Some(h.end);
                 object |= generic_at.is_some_and(|g0| h.start - g0 <= 60);
             }
             // Armed groups (not state forces) are violence evidence.
-            Cat::Actor(x) if actors()[x as usize].kind == ActorKind::Armed => group = 0.8,
+            Cat::Actor(x) if actors()[x as usize].kind == ActorKind::Armed => {
+                group = 0.8;
+                armed_side = true;
+            }
             _ => {}
         }
     }
@@ -206,10 +219,16 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
     let a = (a + armed_men * if event { 1.0 } else { 0.4 } + group).min(3.0);
     let corroborated = a > 0.0 || k || cas > 0 || target;
     let mut v = a + g * if corroborated { 1.0 } else { 0.4 };
+    // "Rebels attacked a military convoy": the armed subject and the
+    // target both say the verb's meaning.
     if g > 0.0 && object {
         v += 0.8;
-    } else if g > 0.0 && armed_subject {
+    }
+    if g > 0.0 && armed_subject {
         v += 0.5;
+    }
+    if clash && state_side && armed_side {
+        v += 0.6;
     }
     if k || cas > 0 {
         v += if a + g > 0.0 { 1.0 } else { 0.35 };

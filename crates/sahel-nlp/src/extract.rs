@@ -1627,7 +1627,7 @@ pub(crate) fn facts(
                     mil_target += s.weight;
                 }
                 Cat::Target(Noun::Civ) if violent => civ += 0.3 * s.weight,
-                Cat::Attack(w, t) if t != AType::None => {
+                Cat::Attack(w, t) if !matches!(t, AType::None | AType::Clash) => {
                     let x = w * s.weight;
                     if t == AType::Ied && w >= 1.5 {
                         ied_strong += x;

@@ -29,12 +29,14 @@ pub(crate) enum AType {
     Abduction,
     Shelling,
     Armed,
+    /// "clashes", "fighting", "affrontements": a fight of two sides.
+    Clash,
 }
 
 impl AType {
     pub(crate) fn as_str(self) -> &'static str {
         match self {
-            AType::None | AType::Armed | AType::Raid => "armed attack",
+            AType::None | AType::Armed | AType::Raid | AType::Clash => "armed attack",
             AType::Ambush => "ambush",
             AType::Massacre => "massacre",
             AType::Ied => "ied",
@@ -321,6 +323,7 @@ fn parse_cat(s: &str) -> Result<Cat, String> {
 fn atype(s: &str) -> Result<AType, String> {
     Ok(match s {
         "none" => T::None,
+        "clash" => T::Clash,
         "ambush" => T::Ambush,
         "raid" => T::Raid,
         "massacre" => T::Massacre,

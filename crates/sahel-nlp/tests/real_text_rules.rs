@@ -1035,3 +1035,54 @@ fn a_hostage_held_for_months_is_no_new_abduction() {
         assert_eq!(f.country.as_deref(), Some("NE"), "{t}");
     }
 }
+
+// ---- 25. terse reports: one sentence says the incident ----
+
+#[test]
+fn one_sentence_of_who_fought_whom_or_what_hit_what_is_an_incident() {
+    for (t, b) in [
+        // the state's forces against an armed group: a battle
+        ("", "The Malian army clashed with Ansar Dine fighters near Mopti on Monday."),
+        ("", "L'armée malienne et des combattants d'Ansar Dine se sont affrontés lundi près de Mopti; des accrochages ont opposé les soldats aux jihadistes."),
+        // a vehicle that hit a mine
+        ("", "A truck hit a landmine near Gossi on Monday."),
+        ("", "Un camion a heurté une mine lundi près de Gossi."),
+        // an armed subject and a target
+        ("", "Rebels attacked a military convoy near Tessalit on Monday."),
+        // fire opened on people, with its toll
+        ("", "Soldiers fired on a group of herders near Gossi on Monday, killing four."),
+        ("", "Des soldats ont tiré sur un groupe d'éleveurs lundi près de Gossi, en tuant quatre."),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.country.as_deref(), Some("ML"), "{b}");
+    }
+    // a brawl of two crowds is no battle
+    assert!(
+        !run(
+            "",
+            "Students clashed with another group of students in Gossi on Monday."
+        )
+        .is_attack
+    );
+}
+
+#[test]
+fn a_trade_or_an_office_named_with_an_article_is_one_victim() {
+    for (t, b) in [
+        (
+            "Butcher killed in Djibo",
+            "Gunmen killed a butcher at the market in Djibo on Tuesday.",
+        ),
+        (
+            "Un boucher tué à Djibo",
+            "Des hommes armés ont tué un boucher au marché de Djibo mardi.",
+        ),
+        (
+            "Prefect shot dead in Djibo",
+            "Gunmen shot dead a prefect on the road to Djibo on Tuesday.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.killed, Some(1), "{t}");
+    }
+}
