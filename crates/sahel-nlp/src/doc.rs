@@ -741,15 +741,17 @@ fn is_caption(p: &str) -> bool {
         "/files",
         "©",
     ];
-    // Every mark has one of these bytes: most paragraphs are ruled out by
-    // one scan.
+    // Every mark has one of these bytes or words: most paragraphs are
+    // ruled out by a few scans (the finders are built once).
+    static WORDS: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 3]> =
+        std::sync::OnceLock::new();
+    let words = WORDS
+        .get_or_init(|| [b"afp".as_slice(), b"photo", b"getty"].map(memchr::memmem::Finder::new));
     let b = p.as_bytes();
     p.len() < 400
         && (memchr::memchr3(b'|', b'/', b'(', b).is_some()
             || memchr::memchr2(b':', 0xC2, b).is_some()
-            || memchr::memmem::find(b, b"afp").is_some()
-            || memchr::memmem::find(b, b"photo").is_some()
-            || memchr::memmem::find(b, b"getty").is_some())
+            || words.iter().any(|w| w.find(b).is_some()))
         && MARKS.iter().any(|m| p.contains(m))
 }
 
@@ -786,16 +788,12 @@ const AGENCIES: &[&str] = &[
 fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<usize> {
     let o0 = f.orig(start);
     let head: &str = orig.get(o0..(o0 + 90).min(orig.len())).unwrap_or("");
-    let head = match head.char_indices().nth(80) {
-        Some((k, _)) => &head[..k],
-        None => head,
-    };
+    let head = first_chars(head, 80);
     // "(NIAMEY) Fifteen soldiers...": the place in brackets.
     if let Some(inner) = head.strip_prefix('(') {
-        let word: String = inner
-            .chars()
-            .take_while(|c| c.is_alphabetic() || *c == '\'' || *c == '-' || *c == ' ')
-            .collect();
+        let word = prefix_while(inner, |c| {
+            c.is_alphabetic() || c == '\'' || c == '-' || c == ' '
+        });
         let letters = word.chars().filter(|c| c.is_alphabetic()).count();
         if letters >= 3
             && !word.chars().any(char::is_lowercase)
@@ -804,10 +802,9 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
             return Some(folded_at(f, start, end, o0 + 1 + word.len() + 1));
         }
     }
-    let first_word: String = head
-        .chars()
-        .take_while(|c| c.is_alphabetic() || *c == '/' || *c == '\'' || *c == '-')
-        .collect();
+    let first_word = prefix_while(head, |c| {
+        c.is_alphabetic() || c == '/' || c == '\'' || c == '-'
+    });
     if first_word.chars().filter(|c| c.is_alphabetic()).count() < 3
         || !first_word.chars().next().is_some_and(char::is_uppercase)
     {
@@ -833,14 +830,7 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
     // "Bamako (AFP) -", "Niamey, 5 oct (Reuters) –", "Bamako, Mali | AFP |":
     // a capitalised place and a news agency's credit.
     // Agencies are credited in brackets or between bars.
-    let agency = if memchr::memchr2(b'(', b'|', head.as_bytes()).is_some() {
-        let lower = head.to_ascii_lowercase();
-        AGENCIES
-            .iter()
-            .find_map(|a| lower.find(a).map(|k| k + a.len()))
-    } else {
-        None
-    };
+    let agency = agency_end(head);
     if !caps && agency.is_none() {
         return None;
     }
@@ -874,15 +864,70 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
         .find(|&k| head.is_char_boundary(k))
         .unwrap_or(0);
     for sep in seps {
-        let found = head[from..]
-            .find(sep)
+        let found = find_short(&head[from..], sep)
             .map(|k| k + from)
-            .or_else(|| agency.and(head.find(sep)));
+            .or_else(|| agency.and(find_short(head, sep)));
         if let Some(k) = found {
             return Some(folded_at(f, start, end, o0 + k + sep.len()));
         }
     }
     None
+}
+
+/// The first `n` characters of `s` (all of it when shorter), counted by
+/// their first bytes rather than decoded.
+fn first_chars(s: &str, n: usize) -> &str {
+    if s.len() <= n {
+        return s;
+    }
+    let mut starts = s.bytes().enumerate().filter(|&(_, b)| b & 0xC0 != 0x80);
+    match starts.nth(n) {
+        Some((k, _)) => &s[..k],
+        None => s,
+    }
+}
+
+/// The longest prefix of `s` whose characters all pass `keep`.
+fn prefix_while(s: &str, keep: impl Fn(char) -> bool) -> &str {
+    &s[..s.find(|c: char| !keep(c)).unwrap_or(s.len())]
+}
+
+/// The end of the first of [`AGENCIES`] (in their order) credited in
+/// `head`, in any case. Every credit opens with a bracket or a bar, so only
+/// those places are tried.
+fn agency_end(head: &str) -> Option<usize> {
+    let b = head.as_bytes();
+    let mut marks = [0usize; 16];
+    let mut n = 0;
+    for k in memchr::memchr2_iter(b'(', b'|', b) {
+        if n == marks.len() {
+            // Too many to keep: the plain way.
+            let lower = head.to_ascii_lowercase();
+            return AGENCIES
+                .iter()
+                .find_map(|a| lower.find(a).map(|k| k + a.len()));
+        }
+        marks[n] = k;
+        n += 1;
+    }
+    AGENCIES.iter().find_map(|a| {
+        let a = a.as_bytes();
+        marks[..n]
+            .iter()
+            .find(|&&k| {
+                b[k..]
+                    .get(..a.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(a))
+            })
+            .map(|&k| k + a.len())
+    })
+}
+
+/// `str::find` for a short pattern in a short text (a dateline's head),
+/// without a searcher's set-up.
+fn find_short(s: &str, pat: &str) -> Option<usize> {
+    let (b, p) = (s.as_bytes(), pat.as_bytes());
+    memchr::memchr_iter(p[0], b).find(|&k| b[k..].starts_with(p))
 }
 
 /// Month names and their abbreviations (English, French), lower case.
@@ -964,49 +1009,66 @@ fn near_spellings(
     let text = &f.text;
     let gaz = engine.gazetteer();
     let n = places.len();
-    static FINDERS: std::sync::OnceLock<Vec<memchr::memmem::Finder<'static>>> =
-        std::sync::OnceLock::new();
-    let finders = FINDERS.get_or_init(|| {
-        NAMED_PLACE
-            .iter()
-            .map(|c| memchr::memmem::Finder::new(c.as_bytes()))
-            .collect()
-    });
-    for (ctx, finder) in NAMED_PLACE.iter().zip(finders) {
-        for k in finder.find_iter(text.as_bytes()) {
-            let s = k + ctx.len();
-            let e = text[s..]
-                .find(|c: char| !(c.is_alphanumeric() || c == '-'))
-                .map_or(text.len(), |x| s + x);
-            if e - s < 7 || places.iter().any(|p| p.start < e && s < p.end) {
-                continue;
-            }
-            if !orig[f.orig(s)..]
-                .chars()
-                .next()
-                .is_some_and(char::is_uppercase)
-            {
-                continue;
-            }
-            let cands = gaz.near_spelling(&text[s..e]);
-            let Some(si) = sents.iter().position(|x| x.start <= s && s < x.end) else {
-                continue;
-            };
-            if cands.is_empty() {
-                continue;
-            }
-            places.push(PlaceHit::new(
-                s,
-                e,
-                si,
-                cands.iter().map(|&i| i as u32).collect(),
-                None,
-            ));
+    for (ci, k) in named_place_phrases(text.as_bytes()) {
+        let s = k + NAMED_PLACE[ci].len();
+        let e = text[s..]
+            .find(|c: char| !(c.is_alphanumeric() || c == '-'))
+            .map_or(text.len(), |x| s + x);
+        if e - s < 7 || places.iter().any(|p| p.start < e && s < p.end) {
+            continue;
         }
+        if !orig[f.orig(s)..]
+            .chars()
+            .next()
+            .is_some_and(char::is_uppercase)
+        {
+            continue;
+        }
+        let cands = gaz.near_spelling(&text[s..e]);
+        let Some(si) = sents.iter().position(|x| x.start <= s && s < x.end) else {
+            continue;
+        };
+        if cands.is_empty() {
+            continue;
+        }
+        places.push(PlaceHit::new(
+            s,
+            e,
+            si,
+            cands.iter().map(|&i| i as u32).collect(),
+            None,
+        ));
     }
     if places.len() > n {
         places.sort_by_key(|p| p.start);
     }
+}
+
+/// Every occurrence of a [`NAMED_PLACE`] phrase in folded `b`: (phrase
+/// index, offset), in the phrases' order, then the text's. One scan for
+/// each way they end ("of ", "de ", "d'") rather than one for each phrase.
+fn named_place_phrases(b: &[u8]) -> Vec<(usize, usize)> {
+    static ENDS: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 3]> =
+        std::sync::OnceLock::new();
+    let ends =
+        ENDS.get_or_init(|| [b"of ".as_slice(), b"de ", b"d'"].map(memchr::memmem::Finder::new));
+    let mut out = Vec::new();
+    for end in ends {
+        for k in end.find_iter(b) {
+            let head = &b[..k + end.needle().len()];
+            for (ci, c) in NAMED_PLACE.iter().enumerate() {
+                let c = c.as_bytes();
+                let Some(at) = head.len().checked_sub(c.len()) else {
+                    continue;
+                };
+                if head[at] == c[0] && head[at..] == *c {
+                    out.push((ci, at));
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+    out
 }
 
 /// A line that is a byline, a date stamp or an editor's note.
