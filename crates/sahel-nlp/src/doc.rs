@@ -138,6 +138,81 @@ pub(crate) struct Doc<'e> {
     pub datelines: [(usize, usize); 3],
 }
 
+/// The buffers of a finished [`Doc`], kept for the next document analysed on
+/// the same thread: allocating and freeing them for every story cost more
+/// than a tenth of an analysis.
+#[derive(Default)]
+struct Scratch {
+    orig: String,
+    f: FoldedText,
+    sents: Vec<Sent>,
+    lex: Vec<LexHit>,
+    places: Vec<PlaceHit>,
+    nums: Vec<Num>,
+    dates: Vec<DateCue>,
+    /// Working buffers of [`prepare`]: segments, sentence spans, lexicon hits.
+    segs: Vec<(usize, usize)>,
+    spans: Vec<(usize, usize)>,
+    raw: Vec<Hit>,
+}
+
+/// Buffers larger than this (in bytes of text) are not kept.
+const SCRATCH_MAX: usize = 1 << 20;
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Option<Scratch>> = const { std::cell::Cell::new(None) };
+}
+
+impl Scratch {
+    /// The buffers left by the last document of this thread, emptied.
+    fn take() -> Scratch {
+        let mut s = SCRATCH
+            .try_with(std::cell::Cell::take)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        s.orig.clear();
+        s.f.clear();
+        s.sents.clear();
+        s.lex.clear();
+        s.places.clear();
+        s.nums.clear();
+        s.dates.clear();
+        s.segs.clear();
+        s.spans.clear();
+        s.raw.clear();
+        s
+    }
+
+    /// Keep them for the next document of this thread (during the thread's
+    /// teardown there is nowhere to keep them).
+    fn keep(self) {
+        let _ = SCRATCH.try_with(|c| c.set(Some(self)));
+    }
+}
+
+impl Drop for Doc<'_> {
+    fn drop(&mut self) {
+        if self.orig.capacity() > SCRATCH_MAX {
+            return;
+        }
+        // Along with the working buffers that `prepare` left there.
+        let mut s = SCRATCH
+            .try_with(std::cell::Cell::take)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        s.orig = std::mem::take(&mut self.orig);
+        s.f = std::mem::take(&mut self.f);
+        s.sents = std::mem::take(&mut self.sents);
+        s.lex = std::mem::take(&mut self.lex);
+        s.places = std::mem::take(&mut self.places);
+        s.nums = std::mem::take(&mut self.nums);
+        s.dates = std::mem::take(&mut self.dates);
+        s.keep();
+    }
+}
+
 impl Doc<'_> {
     /// Whether folded offset `pos` lies in a dateline.
     pub(crate) fn in_dateline(&self, pos: usize) -> bool {
@@ -256,14 +331,16 @@ fn region_context(doc_lex: &[LexHit], s: usize, e: usize) -> bool {
 
 pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
     let title = doc.title.trim();
-    let mut orig = String::with_capacity(title.len() + doc.body.len() + 2);
+    let mut scratch = Scratch::take();
+    let mut orig = std::mem::take(&mut scratch.orig);
+    orig.reserve(title.len() + doc.body.len() + 2);
     orig.push_str(title);
     orig.push_str("\n\n");
     let body_base = orig.len();
     orig.push_str(doc.body);
-    let mut f = FoldedText::with_capacity(orig.len());
+    let mut f = std::mem::take(&mut scratch.f);
     // Segments: title, then paragraphs separated by blank lines.
-    let mut segs: Vec<(usize, usize)> = Vec::with_capacity(16);
+    let mut segs = std::mem::take(&mut scratch.segs);
     let mut bylines: Vec<usize> = Vec::new();
     let s0 = f.text.len();
     f.push_folded(title, 0);
@@ -333,8 +410,8 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
     let pub_date = doc.published.map(|p| p.date_naive());
 
     // Sentences with zones and weights.
-    let mut sents: Vec<Sent> = Vec::with_capacity(48);
-    let mut spans = Vec::with_capacity(16);
+    let mut sents = std::mem::take(&mut scratch.sents);
+    let mut spans = std::mem::take(&mut scratch.spans);
     let mut body_para = 0usize;
     let title_caps = !title.chars().any(|c| c.is_lowercase());
     for (si, &(s, e)) in segs.iter().enumerate() {
@@ -437,10 +514,10 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
     }
 
     // One lexicon pass.
-    let mut raw: Vec<Hit> = Vec::with_capacity(256);
+    let mut raw = std::mem::take(&mut scratch.raw);
     engine.lexicon.scan(&f.text, &mut raw);
-    let mut lex: Vec<LexHit> = Vec::with_capacity(raw.len() + 8);
-    let mut places: Vec<PlaceHit> = Vec::with_capacity(32);
+    let mut lex = std::mem::take(&mut scratch.lex);
+    let mut places = std::mem::take(&mut scratch.places);
     let mut si = 0usize;
     let nsent = sents.len();
     for h in &raw {
@@ -507,8 +584,8 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
     }
 
     // Numbers and dates per sentence.
-    let mut nums = Vec::with_capacity(32);
-    let mut dates_v = Vec::with_capacity(16);
+    let mut nums = std::mem::take(&mut scratch.nums);
+    let mut dates_v = std::mem::take(&mut scratch.dates);
     for s in sents.iter_mut() {
         s.n0 = nums.len();
         numbers::scan(&f.text, s.start, s.end, &mut nums);
@@ -524,6 +601,11 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
         );
         s.d1 = dates_v.len();
     }
+
+    scratch.segs = segs;
+    scratch.spans = spans;
+    scratch.raw = raw;
+    scratch.keep();
 
     let mut d = Doc {
         engine,

@@ -1445,7 +1445,7 @@ pub(crate) fn facts(
             matches!(p.kind, PlaceKind::Place | PlaceKind::Admin2)
                 && p.admin1
                     .as_deref()
-                    .is_some_and(|a1| crate::text::name_key(a1) == crate::text::name_key(&p.name))
+                    .is_some_and(|a1| crate::text::same_name_key(a1, &p.name))
         })
         .collect();
     for i in 0..cand_scores.len() {

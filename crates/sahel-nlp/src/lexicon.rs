@@ -695,8 +695,14 @@ impl Lexicon {
     pub(crate) fn scan(&self, text: &str, out: &mut Vec<Hit>) {
         let t = &self.trie;
         let b = text.as_bytes();
-        // The words of the text that occur in patterns: (start, end, id).
-        let mut toks: Vec<(u32, u32, u32)> = Vec::with_capacity(b.len() / 5 + 1);
+        // The words of the text that occur in patterns: (start, end, id),
+        // in a buffer kept from one call to the next on this thread.
+        thread_local! {
+            static TOKS: std::cell::Cell<Vec<(u32, u32, u32)>> =
+                const { std::cell::Cell::new(Vec::new()) };
+        }
+        let mut toks = TOKS.try_with(std::cell::Cell::take).unwrap_or_default();
+        toks.clear();
         let mut i = 0;
         while i < b.len() {
             if !WORD_BYTE[b[i] as usize] {
@@ -766,6 +772,7 @@ impl Lexicon {
                 None => k += 1,
             }
         }
+        let _ = TOKS.try_with(|c| c.set(toks));
     }
 
     #[inline]
