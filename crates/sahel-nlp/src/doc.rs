@@ -290,7 +290,7 @@ fn split_sentences(f: &FoldedText, orig: &str, s: usize, e: usize, out: &mut Vec
                         }
                         let word = &f.text[w..i];
                         !(word.len() == 1 && b[w].is_ascii_alphabetic()
-                            || ABBREVIATIONS.contains(&word))
+                            || listed(ABBREVIATIONS, word))
                     }
                 }
             } else if c == b'.' && i > start + 2 {
@@ -1379,7 +1379,15 @@ const CAPITALS: &[&str] = &[
 
 /// Is this folded place name a capital's?
 pub(crate) fn is_capital(folded: &str) -> bool {
-    CAPITALS.contains(&folded)
+    listed(CAPITALS, folded)
+}
+
+/// `list.contains(&w)` for the word lists, comparing first bytes before
+/// calling `memcmp` (these run for every place mention and sentence end).
+fn listed(list: &[&str], w: &str) -> bool {
+    let first = w.as_bytes().first();
+    list.iter()
+        .any(|x| x.len() == w.len() && x.as_bytes().first() == first && *x == w)
 }
 
 /// Is the mention at `start` a reference point rather than the scene: a
@@ -1400,7 +1408,7 @@ fn near_reference(text: &str, start: usize, folded: &str) -> bool {
     ]
     .iter()
     .find_map(|c| pre.strip_suffix(c))
-    .filter(|_| CAPITALS.contains(&folded))
+    .filter(|_| listed(CAPITALS, folded))
     .unwrap_or(pre);
     const DISTANCE: &[&str] = &[
         "km from ",
@@ -1431,7 +1439,7 @@ fn near_reference(text: &str, start: usize, folded: &str) -> bool {
         "proche de ",
     ];
     DISTANCE.iter().any(|w| pre.ends_with(w))
-        || (CAPITALS.contains(&folded) && NEAR.iter().any(|w| pre.ends_with(w)))
+        || (listed(CAPITALS, folded) && NEAR.iter().any(|w| pre.ends_with(w)))
 }
 
 /// Drop place candidates that the context does not support, and compute the
@@ -1489,8 +1497,8 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
                     && (pre.contains("between ") || pre.contains("entre ")));
         }
         let region_ctx = region_ctxs[pi];
-        let region_only = REGION_ONLY_NAMES.contains(&folded);
-        let common = COMMON_WORD_NAMES.contains(&folded);
+        let region_only = listed(REGION_ONLY_NAMES, folded);
+        let common = listed(COMMON_WORD_NAMES, folded);
         ph.cands.retain(|&ci| {
             let p = &gaz.places()[ci as usize];
             // French nationalities are written in lower case ("maliens").

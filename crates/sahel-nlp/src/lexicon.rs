@@ -510,13 +510,13 @@ fn pack(w: &[u8]) -> u64 {
 struct WordTrie {
     /// The id of every word of up to 8 bytes that occurs in a pattern, by
     /// its packed bytes ([`pack`]).
-    short_words: IntMap<u32>,
+    short_words: FlatMap,
     /// The id of every longer word.
     long_words: FnvMap<Box<[u8]>, u32>,
     /// By word id: the node of the patterns that start with the word.
     root: Vec<u32>,
     /// (node << 32 | word id) → child node, below the root.
-    edges: IntMap<u32>,
+    edges: FlatMap,
     /// By node: the pattern that ends there (or `NONE`), and whether the
     /// node has children.
     nodes: Vec<(u32, bool)>,
@@ -560,11 +560,13 @@ fn pattern_variants(p: &str, out: &mut Vec<String>) {
 
 impl WordTrie {
     fn new(patterns: &[String]) -> Self {
+        let mut short_words = IntMap::default();
+        let mut edges = IntMap::default();
         let mut t = WordTrie {
-            short_words: IntMap::default(),
+            short_words: FlatMap::new(&short_words),
             long_words: FnvMap::default(),
             root: Vec::new(),
-            edges: IntMap::default(),
+            edges: FlatMap::new(&edges),
             nodes: Vec::new(),
         };
         for (pat, p) in patterns.iter().enumerate() {
@@ -575,7 +577,7 @@ impl WordTrie {
                 let next_id = t.root.len() as u32;
                 let w = w.as_bytes();
                 let id = if w.len() <= 8 {
-                    *t.short_words.entry(pack(w)).or_insert(next_id)
+                    *short_words.entry(pack(w)).or_insert(next_id)
                 } else {
                     *t.long_words.entry(w.into()).or_insert(next_id)
                 };
@@ -591,7 +593,7 @@ impl WordTrie {
                     *c
                 } else {
                     t.nodes[node as usize].1 = true;
-                    *t.edges
+                    *edges
                         .entry(u64::from(node) << 32 | u64::from(id))
                         .or_insert(fresh)
                 };
@@ -604,7 +606,59 @@ impl WordTrie {
                 t.nodes[node as usize].0 = pat as u32;
             }
         }
+        t.short_words = FlatMap::new(&short_words);
+        t.edges = FlatMap::new(&edges);
         t
+    }
+}
+
+/// A read-only map from `u64` keys to `u32` values other than `NONE`, for
+/// the trie's lookups (one for every word of every text): open addressing
+/// with linear probing in a power-of-two table at most half full, so that
+/// a lookup is a multiplication, a load and a comparison or two, where the
+/// general-purpose map took several times that.
+struct FlatMap {
+    /// (key, value); an empty slot has the value `NONE`.
+    slots: Box<[(u64, u32)]>,
+    /// 64 minus the number of bits of a slot index.
+    shift: u32,
+}
+
+impl FlatMap {
+    fn new(map: &IntMap<u32>) -> Self {
+        let n = (map.len() * 2).next_power_of_two().max(16);
+        let shift = 64 - n.trailing_zeros();
+        let mut slots = vec![(0u64, NONE); n].into_boxed_slice();
+        for (&k, &v) in map {
+            assert!(v != NONE, "NONE marks an empty slot");
+            let mut i = Self::home(k, shift);
+            while slots[i].1 != NONE {
+                i = (i + 1) & (n - 1);
+            }
+            slots[i] = (k, v);
+        }
+        FlatMap { slots, shift }
+    }
+
+    #[inline]
+    fn home(k: u64, shift: u32) -> usize {
+        (k.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
+    }
+
+    #[inline]
+    fn get(&self, k: u64) -> Option<u32> {
+        let mask = self.slots.len() - 1;
+        let mut i = Self::home(k, self.shift);
+        loop {
+            let (sk, v) = self.slots[i];
+            if v == NONE {
+                return None;
+            }
+            if sk == k {
+                return Some(v);
+            }
+            i = (i + 1) & mask;
+        }
     }
 }
 
@@ -717,14 +771,14 @@ impl Lexicon {
                 i += 1;
             }
             let id = if i - s <= 8 {
-                t.short_words.get(&key)
+                t.short_words.get(key)
             } else {
-                t.long_words.get(&b[s..i])
+                t.long_words.get(&b[s..i]).copied()
             };
             // A word of no pattern is left out: no pattern goes through it,
             // and the words on either side of it are not one byte apart,
             // so they are not taken for neighbours below.
-            if let Some(&id) = id {
+            if let Some(id) = id {
                 toks.push((s as u32, i as u32, id));
             }
         }
@@ -752,8 +806,8 @@ impl Lexicon {
                 if next.0 != toks[j].1 + 1 {
                     break;
                 }
-                match t.edges.get(&(u64::from(node) << 32 | u64::from(next.2))) {
-                    Some(&c) => {
+                match t.edges.get(u64::from(node) << 32 | u64::from(next.2)) {
+                    Some(c) => {
                         node = c;
                         j += 1;
                     }
