@@ -148,8 +148,9 @@ const ANCHOR_WORDS: &[&str] = &[
 ];
 
 /// The last one, two and three words of folded `text[..pos]` (each a
-/// suffix slice), optionally after dropping a trailing article.
-fn tails(text: &str, pos: usize) -> [[&str; 3]; 2] {
+/// suffix slice), and the same after dropping a trailing article (`None`
+/// when there is none: the same words).
+fn tails(text: &str, pos: usize) -> [Option<[&str; 3]>; 2] {
     let start = pos.saturating_sub(48);
     let mut start = start;
     while !text.is_char_boundary(start) {
@@ -157,7 +158,9 @@ fn tails(text: &str, pos: usize) -> [[&str; 3]; 2] {
     }
     let before = text[start..pos].trim_end_matches([' ', '"', ',', '(']);
     let stripped = strip_article(before);
-    [last_words(before), last_words(stripped)]
+    // `stripped` is a prefix of `before`: as long, it is the same text.
+    let other = (stripped.len() != before.len()).then(|| last_words(stripped));
+    [Some(last_words(before)), other]
 }
 
 fn last_words(s: &str) -> [&str; 3] {
@@ -235,7 +238,7 @@ pub(crate) fn context_flags(table: &CtxTable, text: &str, pos: usize) -> u8 {
         }
     };
     let mut f = 0;
-    for tail in tails(text, pos) {
+    for tail in tails(text, pos).into_iter().flatten() {
         for x in tail {
             if x.is_empty() {
                 continue;

@@ -437,9 +437,7 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
         // 28, 2018"); it is still read as a dateline.
         let bare_dateline = || {
             let line = &f.text[s..e];
-            e - s <= 64
-                && !line.ends_with('.')
-                && (AGENCIES.iter().any(|a| line.contains(a)) || stamped(line))
+            e - s <= 64 && !line.ends_with('.') && (credits_agency(line) || stamped(line))
         };
         if si > 0 && body_para == 0 && (bare_dateline() || bylines.contains(&si)) {
             for &(a, b) in spans.iter() {
@@ -974,6 +972,12 @@ fn prefix_while(s: &str, keep: impl Fn(char) -> bool) -> &str {
     &s[..s.find(|c: char| !keep(c)).unwrap_or(s.len())]
 }
 
+/// Whether lower-case `s` credits one of [`AGENCIES`]. Every credit opens
+/// with a bracket or a bar: most lines have neither.
+fn credits_agency(s: &str) -> bool {
+    memchr::memchr2(b'(', b'|', s.as_bytes()).is_some() && AGENCIES.iter().any(|a| s.contains(a))
+}
+
 /// The end of the first of [`AGENCIES`] (in their order) credited in
 /// `head`, in any case. Every credit opens with a bracket or a bar, so only
 /// those places are tried.
@@ -1164,7 +1168,7 @@ fn byline_line(line: &str) -> bool {
         || lower.starts_with("by ")
         || lower.starts_with("par ")
         || stamped(&lower)
-        || AGENCIES.iter().any(|a| lower.contains(a))
+        || credits_agency(&lower)
 }
 
 /// A byline's date stamp ("World Watch Monitor | Sept. 20, 2018", "18

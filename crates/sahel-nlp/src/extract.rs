@@ -1147,10 +1147,11 @@ fn intern_cc(cc: &str) -> &'static str {
     ];
     // The codes by their two letters, looked up rather than searched: this
     // runs for every place mention.
-    static BY_LETTERS: std::sync::OnceLock<Vec<Option<&'static str>>> =
-        std::sync::OnceLock::new();
+    static BY_LETTERS: std::sync::OnceLock<Vec<Option<&'static str>>> = std::sync::OnceLock::new();
     let slot = |c: &str| match c.as_bytes() {
-        [a @ b'A'..=b'Z', b @ b'A'..=b'Z'] => Some(usize::from(a - b'A') * 26 + usize::from(b - b'A')),
+        [a @ b'A'..=b'Z', b @ b'A'..=b'Z'] => {
+            Some(usize::from(a - b'A') * 26 + usize::from(b - b'A'))
+        }
         _ => None,
     };
     let table = BY_LETTERS.get_or_init(|| {
