@@ -1394,6 +1394,29 @@ fn listed(list: &[&str], w: &str) -> bool {
         .any(|x| x.len() == w.len() && x.as_bytes().first() == first && *x == w)
 }
 
+/// Whether folded `name` is one of the [`REGION_ONLY_NAMES`] and one of the
+/// [`COMMON_WORD_NAMES`]: one lookup for every place mention rather than a
+/// walk over both lists.
+fn name_lists(name: &str) -> (bool, bool) {
+    type Map = std::collections::HashMap<
+        &'static str,
+        (bool, bool),
+        std::hash::BuildHasherDefault<crate::text::Fnv>,
+    >;
+    static MAP: std::sync::OnceLock<Map> = std::sync::OnceLock::new();
+    let map = MAP.get_or_init(|| {
+        let mut m = Map::default();
+        for n in REGION_ONLY_NAMES {
+            m.entry(*n).or_default().0 = true;
+        }
+        for n in COMMON_WORD_NAMES {
+            m.entry(*n).or_default().1 = true;
+        }
+        m
+    });
+    map.get(name).copied().unwrap_or_default()
+}
+
 /// Is the mention at `start` a reference point rather than the scene: a
 /// distance from it ("40 km from X", "a 40 km de X") or a capital that
 /// the incident was near ("near Niamey", "a quelques encablures de Niamey")?
@@ -1501,8 +1524,7 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
                     && (pre.contains("between ") || pre.contains("entre ")));
         }
         let region_ctx = region_ctxs[pi];
-        let region_only = listed(REGION_ONLY_NAMES, folded);
-        let common = listed(COMMON_WORD_NAMES, folded);
+        let (region_only, common) = name_lists(folded);
         ph.cands.retain(|&ci| {
             let p = &gaz.places()[ci as usize];
             // French nationalities are written in lower case ("maliens").
