@@ -496,6 +496,16 @@ fn pack(w: &[u8]) -> u64 {
     w.iter().fold(0u64, |k, &b| (k << 8) | u64::from(b))
 }
 
+/// [`pack`] of the `n` (1 to 8) bytes of `b` from `s`, with one load where
+/// eight bytes are there to read.
+#[inline]
+fn pack_at(b: &[u8], s: usize, n: usize) -> u64 {
+    match b.get(s..s + 8) {
+        Some(w) => u64::from_be_bytes(w.try_into().expect("eight bytes")) >> (64 - 8 * n),
+        None => pack(&b[s..s + n]),
+    }
+}
+
 /// The patterns as sequences of words. A pattern (see [`anchor`]) is a
 /// sequence of words separated by single spaces, and it matches where the
 /// folded text has the same words, whole, separated by exactly one byte
@@ -764,14 +774,11 @@ impl Lexicon {
                 continue;
             }
             let s = i;
-            // Pack the first 8 bytes on the way.
-            let mut key = 0u64;
             while i < b.len() && WORD_BYTE[b[i] as usize] {
-                key = (key << 8) | u64::from(b[i]);
                 i += 1;
             }
             let id = if i - s <= 8 {
-                t.short_words.get(key)
+                t.short_words.get(pack_at(b, s, i - s))
             } else {
                 t.long_words.get(&b[s..i]).copied()
             };
@@ -857,6 +864,16 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn pack_at_is_pack() {
+        let b = b"abcdefghij k";
+        for s in 0..b.len() {
+            for n in 1..=8.min(b.len() - s) {
+                assert_eq!(pack_at(b, s, n), pack(&b[s..s + n]), "{s} {n}");
+            }
+        }
     }
 
     #[test]
