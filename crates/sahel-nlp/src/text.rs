@@ -194,6 +194,19 @@ fn map_at(runs: &mut Vec<(u32, u32)>, pos: usize, o: usize) {
     runs.push((pos, o));
 }
 
+/// Bytes that fold to themselves but for case: ASCII other than white
+/// space and the backquote (as a table: one load a byte of the text).
+const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 0x80 {
+        let b = c as u8;
+        t[c] = !b.is_ascii_whitespace() && b != b'`';
+        c += 1;
+    }
+    t
+};
+
 impl FoldedText {
     pub fn with_capacity(n: usize) -> Self {
         FoldedText {
@@ -230,7 +243,7 @@ impl FoldedText {
             // Fast path: a run of plain ASCII words separated by single
             // spaces, copied and lower-cased at once (folded and original
             // offsets move in step: one run of the map).
-            let plain = |c: u8| c < 0x80 && !c.is_ascii_whitespace() && c != b'`';
+            let plain = |c: u8| PLAIN[c as usize];
             if plain(c0) {
                 let mut j = i + 1;
                 loop {
