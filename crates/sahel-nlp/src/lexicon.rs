@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use crate::gazetteer::{Gazetteer, PlaceKind};
 use crate::text::Fnv;
-use crate::text::{fold, is_word_byte};
+use crate::text::{fold, is_word_byte, pack, pack_at};
 
 /// Attack types, as reported in [`crate::Facts::attack_type`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -489,23 +489,6 @@ const WORD_BYTE: [bool; 256] = {
     t
 };
 
-/// A word of up to 8 bytes packed into an integer, one byte after the
-/// other (no word byte is 0, so different words give different keys).
-#[inline]
-fn pack(w: &[u8]) -> u64 {
-    w.iter().fold(0u64, |k, &b| (k << 8) | u64::from(b))
-}
-
-/// [`pack`] of the `n` (1 to 8) bytes of `b` from `s`, with one load where
-/// eight bytes are there to read.
-#[inline]
-fn pack_at(b: &[u8], s: usize, n: usize) -> u64 {
-    match b.get(s..s + 8) {
-        Some(w) => u64::from_be_bytes(w.try_into().expect("eight bytes")) >> (64 - 8 * n),
-        None => pack(&b[s..s + n]),
-    }
-}
-
 /// The patterns as sequences of words. A pattern (see [`anchor`]) is a
 /// sequence of words separated by single spaces, and it matches where the
 /// folded text has the same words, whole, separated by exactly one byte
@@ -864,16 +847,6 @@ mod tests {
                 )
             })
             .collect()
-    }
-
-    #[test]
-    fn pack_at_is_pack() {
-        let b = b"abcdefghij k";
-        for s in 0..b.len() {
-            for n in 1..=8.min(b.len() - s) {
-                assert_eq!(pack_at(b, s, n), pack(&b[s..s + n]), "{s} {n}");
-            }
-        }
     }
 
     #[test]

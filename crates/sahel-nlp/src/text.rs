@@ -86,6 +86,16 @@ mod tests {
     }
 
     #[test]
+    fn pack_at_is_pack() {
+        let b = b"abcdefghij k";
+        for s in 0..b.len() {
+            for n in 1..=8.min(b.len() - s) {
+                assert_eq!(pack_at(b, s, n), pack(&b[s..s + n]), "{s} {n}");
+            }
+        }
+    }
+
+    #[test]
     fn same_name_key_is_name_key_equality() {
         let names = [
             "Gao",
@@ -435,17 +445,15 @@ pub fn detect_language(folded: &str) -> &'static str {
             i += 1;
             continue;
         }
-        // Pack the word on the way (a word of up to 6 bytes fits; longer
-        // words are no stop word).
+        // A word of up to 6 bytes, packed (longer words are no stop word).
         let s = i;
-        let mut k = 0u64;
         while i < b.len() && ALNUM[b[i] as usize] {
-            k = (k << 8) | u64::from(b[i]);
             i += 1;
         }
         if i - s > 6 {
             continue;
         }
+        let k = pack_at(b, s, i - s);
         let (w, lang) = TABLE[slot(k)];
         if w == k {
             if lang == 1 {
@@ -541,6 +549,23 @@ mod folded_tests {
             detect_language("the soldiers were killed in the region"),
             "en"
         );
+    }
+}
+
+/// A word of up to 8 bytes packed into an integer, one byte after the
+/// other (no word byte is 0, so different words give different keys).
+#[inline]
+pub(crate) fn pack(w: &[u8]) -> u64 {
+    w.iter().fold(0u64, |k, &b| (k << 8) | u64::from(b))
+}
+
+/// [`pack`] of the `n` (1 to 8) bytes of `b` from `s`, with one load where
+/// eight bytes are there to read.
+#[inline]
+pub(crate) fn pack_at(b: &[u8], s: usize, n: usize) -> u64 {
+    match b.get(s..s + 8) {
+        Some(w) => u64::from_be_bytes(w.try_into().expect("eight bytes")) >> (64 - 8 * n),
+        None => pack(&b[s..s + n]),
     }
 }
 
