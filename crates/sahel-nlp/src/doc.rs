@@ -960,6 +960,9 @@ fn first_chars(s: &str, n: usize) -> &str {
     if s.len() <= n {
         return s;
     }
+    if s.is_ascii() {
+        return &s[..n];
+    }
     let mut starts = s.bytes().enumerate().filter(|&(_, b)| b & 0xC0 != 0x80);
     match starts.nth(n) {
         Some((k, _)) => &s[..k],
