@@ -827,12 +827,20 @@ fn is_caption(p: &str) -> bool {
         std::sync::OnceLock::new();
     let words = WORDS
         .get_or_init(|| [b"afp".as_slice(), b"photo", b"getty"].map(memchr::memmem::Finder::new));
+    static FINDERS: std::sync::OnceLock<Vec<memchr::memmem::Finder<'static>>> =
+        std::sync::OnceLock::new();
+    let marks = FINDERS.get_or_init(|| {
+        MARKS
+            .iter()
+            .map(|m| memchr::memmem::Finder::new(m.as_bytes()))
+            .collect()
+    });
     let b = p.as_bytes();
     p.len() < 400
         && (memchr::memchr3(b'|', b'/', b'(', b).is_some()
             || memchr::memchr2(b':', 0xC2, b).is_some()
             || words.iter().any(|w| w.find(b).is_some()))
-        && MARKS.iter().any(|m| p.contains(m))
+        && marks.iter().any(|m| m.find(b).is_some())
 }
 
 /// News agencies' credits in datelines, lower case.
