@@ -382,19 +382,22 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
         let bg_from = d.sents[si].bg_from;
         let where_ = zone.as_str();
         for h in d.lex_of(si) {
-            let t = d.text(h.start, h.end);
+            // The text only where a reason is pushed (most hits give none).
+            let t = || d.text(h.start, h.end);
             match h.cat {
                 Cat::Attack(aw, _) if h.start < bg_from => {
-                    push_reason(&mut reasons, "attack_term", t, aw * w, || where_.into())
+                    push_reason(&mut reasons, "attack_term", t(), aw * w, || where_.into())
                 }
                 Cat::Generic(gw) if h.start < bg_from => {
-                    push_reason(&mut reasons, "attack_term", t, gw * w, || {
+                    push_reason(&mut reasons, "attack_term", t(), gw * w, || {
                         format!("{where_} (ambiguous)")
                     })
                 }
                 Cat::Metaphor(mw) => {
                     metaphor += mw * w;
-                    push_reason(&mut reasons, "metaphor", t, -1.2 * mw * w, || where_.into());
+                    push_reason(&mut reasons, "metaphor", t(), -1.2 * mw * w, || {
+                        where_.into()
+                    });
                 }
                 // A device found, defused or cleared: only where explosives
                 // are named ("bodies were found" is no such cue).
@@ -404,20 +407,20 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
                         .any(|x| matches!(x.cat, Cat::Attack(_, crate::lexicon::AType::Ied))) =>
                 {
                     non_event += 2.0 * w;
-                    push_reason(&mut reasons, "non_event", t, -1.2 * w, || {
+                    push_reason(&mut reasons, "non_event", t(), -1.2 * w, || {
                         format!("{where_} (a device found or defused)")
                     });
                 }
                 Cat::NonEvent(nw) => {
                     non_event += nw * w;
-                    push_reason(&mut reasons, "non_event", t, -0.6 * nw * w, || {
+                    push_reason(&mut reasons, "non_event", t(), -0.6 * nw * w, || {
                         where_.into()
                     });
                 }
                 Cat::Background(bw) => {
                     let f = if zone == Zone::Body { 0.3 } else { 1.0 };
                     background += bw * w * f;
-                    push_reason(&mut reasons, "background", t, -1.5 * bw * w * f, || {
+                    push_reason(&mut reasons, "background", t(), -1.5 * bw * w * f, || {
                         where_.into()
                     });
                 }

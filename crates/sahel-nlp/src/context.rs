@@ -148,8 +148,9 @@ const ANCHOR_WORDS: &[&str] = &[
 ];
 
 /// The last one, two and three words of folded `text[..pos]` (each a
-/// suffix slice), optionally after dropping a trailing article.
-fn tails(text: &str, pos: usize) -> [[&str; 3]; 2] {
+/// suffix slice), and the same after dropping a trailing article (`None`
+/// when there is none: the same words).
+fn tails(text: &str, pos: usize) -> [Option<[&str; 3]>; 2] {
     let start = pos.saturating_sub(48);
     let mut start = start;
     while !text.is_char_boundary(start) {
@@ -157,7 +158,9 @@ fn tails(text: &str, pos: usize) -> [[&str; 3]; 2] {
     }
     let before = text[start..pos].trim_end_matches([' ', '"', ',', '(']);
     let stripped = strip_article(before);
-    [last_words(before), last_words(stripped)]
+    // `stripped` is a prefix of `before`: as long, it is the same text.
+    let other = (stripped.len() != before.len()).then(|| last_words(stripped));
+    [Some(last_words(before)), other]
 }
 
 fn last_words(s: &str) -> [&str; 3] {
@@ -204,20 +207,47 @@ pub(crate) fn context_table() -> CtxTable {
     m
 }
 
+/// The length of the longest phrase of the lists: no longer words are
+/// looked up (most three-word tails are longer).
+const MAX_PHRASE: usize = {
+    let lists = [LOCATIVES, TARGET_WORDS, AWAY_WORDS, ANCHOR_WORDS];
+    let mut max = 0;
+    let mut i = 0;
+    while i < lists.len() {
+        let mut j = 0;
+        while j < lists[i].len() {
+            if lists[i][j].len() > max {
+                max = lists[i][j].len();
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    max
+};
+
 /// The context flags of the (up to three) words before folded `pos`,
 /// with or without a trailing article ("attack on the", "l'attaque d'").
+/// `table` is the engine's [`context_table`].
 pub(crate) fn context_flags(table: &CtxTable, text: &str, pos: usize) -> u8 {
+    let get = |x: &str| {
+        if x.len() <= MAX_PHRASE {
+            table.get(x)
+        } else {
+            None
+        }
+    };
     let mut f = 0;
-    for tail in tails(text, pos) {
+    for tail in tails(text, pos).into_iter().flatten() {
         for x in tail {
             if x.is_empty() {
                 continue;
             }
-            if let Some(v) = table.get(x) {
+            if let Some(v) = get(x) {
                 f |= v;
             }
             if let Some(y) = x.strip_prefix("l'").or_else(|| x.strip_prefix("d'")) {
-                if let Some(v) = table.get(y) {
+                if let Some(v) = get(y) {
                     f |= v;
                 }
             }

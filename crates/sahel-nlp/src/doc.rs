@@ -138,6 +138,81 @@ pub(crate) struct Doc<'e> {
     pub datelines: [(usize, usize); 3],
 }
 
+/// The buffers of a finished [`Doc`], kept for the next document analysed on
+/// the same thread: allocating and freeing them for every story cost more
+/// than a tenth of an analysis.
+#[derive(Default)]
+struct Scratch {
+    orig: String,
+    f: FoldedText,
+    sents: Vec<Sent>,
+    lex: Vec<LexHit>,
+    places: Vec<PlaceHit>,
+    nums: Vec<Num>,
+    dates: Vec<DateCue>,
+    /// Working buffers of [`prepare`]: segments, sentence spans, lexicon hits.
+    segs: Vec<(usize, usize)>,
+    spans: Vec<(usize, usize)>,
+    raw: Vec<Hit>,
+}
+
+/// Buffers larger than this (in bytes of text) are not kept.
+const SCRATCH_MAX: usize = 1 << 20;
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Option<Scratch>> = const { std::cell::Cell::new(None) };
+}
+
+impl Scratch {
+    /// The buffers left by the last document of this thread, emptied.
+    fn take() -> Scratch {
+        let mut s = SCRATCH
+            .try_with(std::cell::Cell::take)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        s.orig.clear();
+        s.f.clear();
+        s.sents.clear();
+        s.lex.clear();
+        s.places.clear();
+        s.nums.clear();
+        s.dates.clear();
+        s.segs.clear();
+        s.spans.clear();
+        s.raw.clear();
+        s
+    }
+
+    /// Keep them for the next document of this thread (during the thread's
+    /// teardown there is nowhere to keep them).
+    fn keep(self) {
+        let _ = SCRATCH.try_with(|c| c.set(Some(self)));
+    }
+}
+
+impl Drop for Doc<'_> {
+    fn drop(&mut self) {
+        if self.orig.capacity() > SCRATCH_MAX {
+            return;
+        }
+        // Along with the working buffers that `prepare` left there.
+        let mut s = SCRATCH
+            .try_with(std::cell::Cell::take)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        s.orig = std::mem::take(&mut self.orig);
+        s.f = std::mem::take(&mut self.f);
+        s.sents = std::mem::take(&mut self.sents);
+        s.lex = std::mem::take(&mut self.lex);
+        s.places = std::mem::take(&mut self.places);
+        s.nums = std::mem::take(&mut self.nums);
+        s.dates = std::mem::take(&mut self.dates);
+        s.keep();
+    }
+}
+
 impl Doc<'_> {
     /// Whether folded offset `pos` lies in a dateline.
     pub(crate) fn in_dateline(&self, pos: usize) -> bool {
@@ -215,7 +290,7 @@ fn split_sentences(f: &FoldedText, orig: &str, s: usize, e: usize, out: &mut Vec
                         }
                         let word = &f.text[w..i];
                         !(word.len() == 1 && b[w].is_ascii_alphabetic()
-                            || ABBREVIATIONS.contains(&word))
+                            || listed(ABBREVIATIONS, word))
                     }
                 }
             } else if c == b'.' && i > start + 2 {
@@ -256,14 +331,16 @@ fn region_context(doc_lex: &[LexHit], s: usize, e: usize) -> bool {
 
 pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
     let title = doc.title.trim();
-    let mut orig = String::with_capacity(title.len() + doc.body.len() + 2);
+    let mut scratch = Scratch::take();
+    let mut orig = std::mem::take(&mut scratch.orig);
+    orig.reserve(title.len() + doc.body.len() + 2);
     orig.push_str(title);
     orig.push_str("\n\n");
     let body_base = orig.len();
     orig.push_str(doc.body);
-    let mut f = FoldedText::with_capacity(orig.len());
+    let mut f = std::mem::take(&mut scratch.f);
     // Segments: title, then paragraphs separated by blank lines.
-    let mut segs: Vec<(usize, usize)> = Vec::with_capacity(16);
+    let mut segs = std::mem::take(&mut scratch.segs);
     let mut bylines: Vec<usize> = Vec::new();
     let s0 = f.text.len();
     f.push_folded(title, 0);
@@ -333,8 +410,8 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
     let pub_date = doc.published.map(|p| p.date_naive());
 
     // Sentences with zones and weights.
-    let mut sents: Vec<Sent> = Vec::with_capacity(48);
-    let mut spans = Vec::with_capacity(16);
+    let mut sents = std::mem::take(&mut scratch.sents);
+    let mut spans = std::mem::take(&mut scratch.spans);
     let mut body_para = 0usize;
     let title_caps = !title.chars().any(|c| c.is_lowercase());
     for (si, &(s, e)) in segs.iter().enumerate() {
@@ -360,9 +437,7 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
         // 28, 2018"); it is still read as a dateline.
         let bare_dateline = || {
             let line = &f.text[s..e];
-            e - s <= 64
-                && !line.ends_with('.')
-                && (AGENCIES.iter().any(|a| line.contains(a)) || stamped(line))
+            e - s <= 64 && !line.ends_with('.') && (credits_agency(line) || stamped(line))
         };
         if si > 0 && body_para == 0 && (bare_dateline() || bylines.contains(&si)) {
             for &(a, b) in spans.iter() {
@@ -437,10 +512,10 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
     }
 
     // One lexicon pass.
-    let mut raw: Vec<Hit> = Vec::with_capacity(256);
+    let mut raw = std::mem::take(&mut scratch.raw);
     engine.lexicon.scan(&f.text, &mut raw);
-    let mut lex: Vec<LexHit> = Vec::with_capacity(raw.len() + 8);
-    let mut places: Vec<PlaceHit> = Vec::with_capacity(32);
+    let mut lex = std::mem::take(&mut scratch.lex);
+    let mut places = std::mem::take(&mut scratch.places);
     let mut si = 0usize;
     let nsent = sents.len();
     for h in &raw {
@@ -507,8 +582,8 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
     }
 
     // Numbers and dates per sentence.
-    let mut nums = Vec::with_capacity(32);
-    let mut dates_v = Vec::with_capacity(16);
+    let mut nums = std::mem::take(&mut scratch.nums);
+    let mut dates_v = std::mem::take(&mut scratch.dates);
     for s in sents.iter_mut() {
         s.n0 = nums.len();
         numbers::scan(&f.text, s.start, s.end, &mut nums);
@@ -524,6 +599,11 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
         );
         s.d1 = dates_v.len();
     }
+
+    scratch.segs = segs;
+    scratch.spans = spans;
+    scratch.raw = raw;
+    scratch.keep();
 
     let mut d = Doc {
         engine,
@@ -741,16 +821,26 @@ fn is_caption(p: &str) -> bool {
         "/files",
         "©",
     ];
-    // Every mark has one of these bytes: most paragraphs are ruled out by
-    // one scan.
+    // Every mark has one of these bytes or words: most paragraphs are
+    // ruled out by a few scans (the finders are built once).
+    static WORDS: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 3]> =
+        std::sync::OnceLock::new();
+    let words = WORDS
+        .get_or_init(|| [b"afp".as_slice(), b"photo", b"getty"].map(memchr::memmem::Finder::new));
+    static FINDERS: std::sync::OnceLock<Vec<memchr::memmem::Finder<'static>>> =
+        std::sync::OnceLock::new();
+    let marks = FINDERS.get_or_init(|| {
+        MARKS
+            .iter()
+            .map(|m| memchr::memmem::Finder::new(m.as_bytes()))
+            .collect()
+    });
     let b = p.as_bytes();
     p.len() < 400
         && (memchr::memchr3(b'|', b'/', b'(', b).is_some()
             || memchr::memchr2(b':', 0xC2, b).is_some()
-            || memchr::memmem::find(b, b"afp").is_some()
-            || memchr::memmem::find(b, b"photo").is_some()
-            || memchr::memmem::find(b, b"getty").is_some())
-        && MARKS.iter().any(|m| p.contains(m))
+            || words.iter().any(|w| w.find(b).is_some()))
+        && marks.iter().any(|m| m.find(b).is_some())
 }
 
 /// News agencies' credits in datelines, lower case.
@@ -786,16 +876,12 @@ const AGENCIES: &[&str] = &[
 fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<usize> {
     let o0 = f.orig(start);
     let head: &str = orig.get(o0..(o0 + 90).min(orig.len())).unwrap_or("");
-    let head = match head.char_indices().nth(80) {
-        Some((k, _)) => &head[..k],
-        None => head,
-    };
+    let head = first_chars(head, 80);
     // "(NIAMEY) Fifteen soldiers...": the place in brackets.
     if let Some(inner) = head.strip_prefix('(') {
-        let word: String = inner
-            .chars()
-            .take_while(|c| c.is_alphabetic() || *c == '\'' || *c == '-' || *c == ' ')
-            .collect();
+        let word = prefix_while(inner, |c| {
+            c.is_alphabetic() || c == '\'' || c == '-' || c == ' '
+        });
         let letters = word.chars().filter(|c| c.is_alphabetic()).count();
         if letters >= 3
             && !word.chars().any(char::is_lowercase)
@@ -804,10 +890,9 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
             return Some(folded_at(f, start, end, o0 + 1 + word.len() + 1));
         }
     }
-    let first_word: String = head
-        .chars()
-        .take_while(|c| c.is_alphabetic() || *c == '/' || *c == '\'' || *c == '-')
-        .collect();
+    let first_word = prefix_while(head, |c| {
+        c.is_alphabetic() || c == '/' || c == '\'' || c == '-'
+    });
     if first_word.chars().filter(|c| c.is_alphabetic()).count() < 3
         || !first_word.chars().next().is_some_and(char::is_uppercase)
     {
@@ -833,14 +918,7 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
     // "Bamako (AFP) -", "Niamey, 5 oct (Reuters) –", "Bamako, Mali | AFP |":
     // a capitalised place and a news agency's credit.
     // Agencies are credited in brackets or between bars.
-    let agency = if memchr::memchr2(b'(', b'|', head.as_bytes()).is_some() {
-        let lower = head.to_ascii_lowercase();
-        AGENCIES
-            .iter()
-            .find_map(|a| lower.find(a).map(|k| k + a.len()))
-    } else {
-        None
-    };
+    let agency = agency_end(head);
     if !caps && agency.is_none() {
         return None;
     }
@@ -874,15 +952,79 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
         .find(|&k| head.is_char_boundary(k))
         .unwrap_or(0);
     for sep in seps {
-        let found = head[from..]
-            .find(sep)
+        let found = find_short(&head[from..], sep)
             .map(|k| k + from)
-            .or_else(|| agency.and(head.find(sep)));
+            .or_else(|| agency.and(find_short(head, sep)));
         if let Some(k) = found {
             return Some(folded_at(f, start, end, o0 + k + sep.len()));
         }
     }
     None
+}
+
+/// The first `n` characters of `s` (all of it when shorter), counted by
+/// their first bytes rather than decoded.
+fn first_chars(s: &str, n: usize) -> &str {
+    if s.len() <= n {
+        return s;
+    }
+    if s.is_ascii() {
+        return &s[..n];
+    }
+    let mut starts = s.bytes().enumerate().filter(|&(_, b)| b & 0xC0 != 0x80);
+    match starts.nth(n) {
+        Some((k, _)) => &s[..k],
+        None => s,
+    }
+}
+
+/// The longest prefix of `s` whose characters all pass `keep`.
+fn prefix_while(s: &str, keep: impl Fn(char) -> bool) -> &str {
+    &s[..s.find(|c: char| !keep(c)).unwrap_or(s.len())]
+}
+
+/// Whether lower-case `s` credits one of [`AGENCIES`]. Every credit opens
+/// with a bracket or a bar: most lines have neither.
+fn credits_agency(s: &str) -> bool {
+    memchr::memchr2(b'(', b'|', s.as_bytes()).is_some() && AGENCIES.iter().any(|a| s.contains(a))
+}
+
+/// The end of the first of [`AGENCIES`] (in their order) credited in
+/// `head`, in any case. Every credit opens with a bracket or a bar, so only
+/// those places are tried.
+fn agency_end(head: &str) -> Option<usize> {
+    let b = head.as_bytes();
+    let mut marks = [0usize; 16];
+    let mut n = 0;
+    for k in memchr::memchr2_iter(b'(', b'|', b) {
+        if n == marks.len() {
+            // Too many to keep: the plain way.
+            let lower = head.to_ascii_lowercase();
+            return AGENCIES
+                .iter()
+                .find_map(|a| lower.find(a).map(|k| k + a.len()));
+        }
+        marks[n] = k;
+        n += 1;
+    }
+    AGENCIES.iter().find_map(|a| {
+        let a = a.as_bytes();
+        marks[..n]
+            .iter()
+            .find(|&&k| {
+                b[k..]
+                    .get(..a.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(a))
+            })
+            .map(|&k| k + a.len())
+    })
+}
+
+/// `str::find` for a short pattern in a short text (a dateline's head),
+/// without a searcher's set-up.
+fn find_short(s: &str, pat: &str) -> Option<usize> {
+    let (b, p) = (s.as_bytes(), pat.as_bytes());
+    memchr::memchr_iter(p[0], b).find(|&k| b[k..].starts_with(p))
 }
 
 /// Month names and their abbreviations (English, French), lower case.
@@ -964,49 +1106,66 @@ fn near_spellings(
     let text = &f.text;
     let gaz = engine.gazetteer();
     let n = places.len();
-    static FINDERS: std::sync::OnceLock<Vec<memchr::memmem::Finder<'static>>> =
-        std::sync::OnceLock::new();
-    let finders = FINDERS.get_or_init(|| {
-        NAMED_PLACE
-            .iter()
-            .map(|c| memchr::memmem::Finder::new(c.as_bytes()))
-            .collect()
-    });
-    for (ctx, finder) in NAMED_PLACE.iter().zip(finders) {
-        for k in finder.find_iter(text.as_bytes()) {
-            let s = k + ctx.len();
-            let e = text[s..]
-                .find(|c: char| !(c.is_alphanumeric() || c == '-'))
-                .map_or(text.len(), |x| s + x);
-            if e - s < 7 || places.iter().any(|p| p.start < e && s < p.end) {
-                continue;
-            }
-            if !orig[f.orig(s)..]
-                .chars()
-                .next()
-                .is_some_and(char::is_uppercase)
-            {
-                continue;
-            }
-            let cands = gaz.near_spelling(&text[s..e]);
-            let Some(si) = sents.iter().position(|x| x.start <= s && s < x.end) else {
-                continue;
-            };
-            if cands.is_empty() {
-                continue;
-            }
-            places.push(PlaceHit::new(
-                s,
-                e,
-                si,
-                cands.iter().map(|&i| i as u32).collect(),
-                None,
-            ));
+    for (ci, k) in named_place_phrases(text.as_bytes()) {
+        let s = k + NAMED_PLACE[ci].len();
+        let e = text[s..]
+            .find(|c: char| !(c.is_alphanumeric() || c == '-'))
+            .map_or(text.len(), |x| s + x);
+        if e - s < 7 || places.iter().any(|p| p.start < e && s < p.end) {
+            continue;
         }
+        if !orig[f.orig(s)..]
+            .chars()
+            .next()
+            .is_some_and(char::is_uppercase)
+        {
+            continue;
+        }
+        let cands = gaz.near_spelling(&text[s..e]);
+        let Some(si) = sents.iter().position(|x| x.start <= s && s < x.end) else {
+            continue;
+        };
+        if cands.is_empty() {
+            continue;
+        }
+        places.push(PlaceHit::new(
+            s,
+            e,
+            si,
+            cands.iter().map(|&i| i as u32).collect(),
+            None,
+        ));
     }
     if places.len() > n {
         places.sort_by_key(|p| p.start);
     }
+}
+
+/// Every occurrence of a [`NAMED_PLACE`] phrase in folded `b`: (phrase
+/// index, offset), in the phrases' order, then the text's. One scan for
+/// each way they end ("of ", "de ", "d'") rather than one for each phrase.
+fn named_place_phrases(b: &[u8]) -> Vec<(usize, usize)> {
+    static ENDS: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 3]> =
+        std::sync::OnceLock::new();
+    let ends =
+        ENDS.get_or_init(|| [b"of ".as_slice(), b"de ", b"d'"].map(memchr::memmem::Finder::new));
+    let mut out = Vec::new();
+    for end in ends {
+        for k in end.find_iter(b) {
+            let head = &b[..k + end.needle().len()];
+            for (ci, c) in NAMED_PLACE.iter().enumerate() {
+                let c = c.as_bytes();
+                let Some(at) = head.len().checked_sub(c.len()) else {
+                    continue;
+                };
+                if head[at] == c[0] && head[at..] == *c {
+                    out.push((ci, at));
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+    out
 }
 
 /// A line that is a byline, a date stamp or an editor's note.
@@ -1020,7 +1179,7 @@ fn byline_line(line: &str) -> bool {
         || lower.starts_with("by ")
         || lower.starts_with("par ")
         || stamped(&lower)
-        || AGENCIES.iter().any(|a| lower.contains(a))
+        || credits_agency(&lower)
 }
 
 /// A byline's date stamp ("World Watch Monitor | Sept. 20, 2018", "18
@@ -1235,7 +1394,38 @@ const CAPITALS: &[&str] = &[
 
 /// Is this folded place name a capital's?
 pub(crate) fn is_capital(folded: &str) -> bool {
-    CAPITALS.contains(&folded)
+    listed(CAPITALS, folded)
+}
+
+/// `list.contains(&w)` for the word lists, comparing first bytes before
+/// calling `memcmp` (these run for every place mention and sentence end).
+fn listed(list: &[&str], w: &str) -> bool {
+    let first = w.as_bytes().first();
+    list.iter()
+        .any(|x| x.len() == w.len() && x.as_bytes().first() == first && *x == w)
+}
+
+/// Whether folded `name` is one of the [`REGION_ONLY_NAMES`] and one of the
+/// [`COMMON_WORD_NAMES`]: one lookup for every place mention rather than a
+/// walk over both lists.
+fn name_lists(name: &str) -> (bool, bool) {
+    type Map = std::collections::HashMap<
+        &'static str,
+        (bool, bool),
+        std::hash::BuildHasherDefault<crate::text::Fnv>,
+    >;
+    static MAP: std::sync::OnceLock<Map> = std::sync::OnceLock::new();
+    let map = MAP.get_or_init(|| {
+        let mut m = Map::default();
+        for n in REGION_ONLY_NAMES {
+            m.entry(*n).or_default().0 = true;
+        }
+        for n in COMMON_WORD_NAMES {
+            m.entry(*n).or_default().1 = true;
+        }
+        m
+    });
+    map.get(name).copied().unwrap_or_default()
 }
 
 /// Is the mention at `start` a reference point rather than the scene: a
@@ -1256,7 +1446,7 @@ fn near_reference(text: &str, start: usize, folded: &str) -> bool {
     ]
     .iter()
     .find_map(|c| pre.strip_suffix(c))
-    .filter(|_| CAPITALS.contains(&folded))
+    .filter(|_| listed(CAPITALS, folded))
     .unwrap_or(pre);
     const DISTANCE: &[&str] = &[
         "km from ",
@@ -1287,7 +1477,7 @@ fn near_reference(text: &str, start: usize, folded: &str) -> bool {
         "proche de ",
     ];
     DISTANCE.iter().any(|w| pre.ends_with(w))
-        || (CAPITALS.contains(&folded) && NEAR.iter().any(|w| pre.ends_with(w)))
+        || (listed(CAPITALS, folded) && NEAR.iter().any(|w| pre.ends_with(w)))
 }
 
 /// Drop place candidates that the context does not support, and compute the
@@ -1345,8 +1535,7 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
                     && (pre.contains("between ") || pre.contains("entre ")));
         }
         let region_ctx = region_ctxs[pi];
-        let region_only = REGION_ONLY_NAMES.contains(&folded);
-        let common = COMMON_WORD_NAMES.contains(&folded);
+        let (region_only, common) = name_lists(folded);
         ph.cands.retain(|&ci| {
             let p = &gaz.places()[ci as usize];
             // French nationalities are written in lower case ("maliens").

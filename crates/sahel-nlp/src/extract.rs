@@ -1182,12 +1182,24 @@ fn intern_cc(cc: &str) -> &'static str {
         "BI", "AO", "ZM", "ZW", "MW", "ZA", "NA", "BW", "MG", "EH", "CV", "BE", "ES", "IT", "SY",
         "IQ", "AF", "PK", "TR", "UA", "IR", "CN", "SA", "AE", "QA", "IL", "PS", "YE",
     ];
-    AFRICA
-        .iter()
-        .chain(KNOWN.iter())
-        .find(|k| same_code(k, cc))
-        .copied()
-        .unwrap_or("XX")
+    // The codes by their two letters, looked up rather than searched: this
+    // runs for every place mention.
+    static BY_LETTERS: std::sync::OnceLock<Vec<Option<&'static str>>> = std::sync::OnceLock::new();
+    let slot = |c: &str| match c.as_bytes() {
+        [a @ b'A'..=b'Z', b @ b'A'..=b'Z'] => {
+            Some(usize::from(a - b'A') * 26 + usize::from(b - b'A'))
+        }
+        _ => None,
+    };
+    let table = BY_LETTERS.get_or_init(|| {
+        let mut t = vec![None; 26 * 26];
+        for k in AFRICA.iter().chain(KNOWN.iter()) {
+            let i = slot(k).expect("two capital letters");
+            t[i] = t[i].or(Some(*k));
+        }
+        t
+    });
+    slot(cc).and_then(|i| table[i]).unwrap_or("XX")
 }
 
 /// Two-letter codes compared byte by byte (no `memcmp` call per code: this
@@ -1499,7 +1511,7 @@ pub(crate) fn facts(
             matches!(p.kind, PlaceKind::Place | PlaceKind::Admin2)
                 && p.admin1
                     .as_deref()
-                    .is_some_and(|a1| crate::text::name_key(a1) == crate::text::name_key(&p.name))
+                    .is_some_and(|a1| crate::text::same_name_key(a1, &p.name))
         })
         .collect();
     for i in 0..cand_scores.len() {

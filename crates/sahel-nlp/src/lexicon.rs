@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use crate::gazetteer::{Gazetteer, PlaceKind};
 use crate::text::Fnv;
-use crate::text::{fold, is_word_byte};
+use crate::text::{fold, is_word_byte, pack, pack_at};
 
 /// Attack types, as reported in [`crate::Facts::attack_type`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -492,13 +492,6 @@ const WORD_BYTE: [bool; 256] = {
     t
 };
 
-/// A word of up to 8 bytes packed into an integer, one byte after the
-/// other (no word byte is 0, so different words give different keys).
-#[inline]
-fn pack(w: &[u8]) -> u64 {
-    w.iter().fold(0u64, |k, &b| (k << 8) | u64::from(b))
-}
-
 /// The patterns as sequences of words. A pattern (see [`anchor`]) is a
 /// sequence of words separated by single spaces, and it matches where the
 /// folded text has the same words, whole, separated by exactly one byte
@@ -513,13 +506,13 @@ fn pack(w: &[u8]) -> u64 {
 struct WordTrie {
     /// The id of every word of up to 8 bytes that occurs in a pattern, by
     /// its packed bytes ([`pack`]).
-    short_words: IntMap<u32>,
+    short_words: FlatMap,
     /// The id of every longer word.
     long_words: FnvMap<Box<[u8]>, u32>,
     /// By word id: the node of the patterns that start with the word.
     root: Vec<u32>,
     /// (node << 32 | word id) → child node, below the root.
-    edges: IntMap<u32>,
+    edges: FlatMap,
     /// By node: the pattern that ends there (or `NONE`), and whether the
     /// node has children.
     nodes: Vec<(u32, bool)>,
@@ -563,11 +556,13 @@ fn pattern_variants(p: &str, out: &mut Vec<String>) {
 
 impl WordTrie {
     fn new(patterns: &[String]) -> Self {
+        let mut short_words = IntMap::default();
+        let mut edges = IntMap::default();
         let mut t = WordTrie {
-            short_words: IntMap::default(),
+            short_words: FlatMap::new(&short_words),
             long_words: FnvMap::default(),
             root: Vec::new(),
-            edges: IntMap::default(),
+            edges: FlatMap::new(&edges),
             nodes: Vec::new(),
         };
         for (pat, p) in patterns.iter().enumerate() {
@@ -578,7 +573,7 @@ impl WordTrie {
                 let next_id = t.root.len() as u32;
                 let w = w.as_bytes();
                 let id = if w.len() <= 8 {
-                    *t.short_words.entry(pack(w)).or_insert(next_id)
+                    *short_words.entry(pack(w)).or_insert(next_id)
                 } else {
                     *t.long_words.entry(w.into()).or_insert(next_id)
                 };
@@ -594,7 +589,7 @@ impl WordTrie {
                     *c
                 } else {
                     t.nodes[node as usize].1 = true;
-                    *t.edges
+                    *edges
                         .entry(u64::from(node) << 32 | u64::from(id))
                         .or_insert(fresh)
                 };
@@ -607,7 +602,59 @@ impl WordTrie {
                 t.nodes[node as usize].0 = pat as u32;
             }
         }
+        t.short_words = FlatMap::new(&short_words);
+        t.edges = FlatMap::new(&edges);
         t
+    }
+}
+
+/// A read-only map from `u64` keys to `u32` values other than `NONE`, for
+/// the trie's lookups (one for every word of every text): open addressing
+/// with linear probing in a power-of-two table at most half full, so that
+/// a lookup is a multiplication, a load and a comparison or two, where the
+/// general-purpose map took several times that.
+struct FlatMap {
+    /// (key, value); an empty slot has the value `NONE`.
+    slots: Box<[(u64, u32)]>,
+    /// 64 minus the number of bits of a slot index.
+    shift: u32,
+}
+
+impl FlatMap {
+    fn new(map: &IntMap<u32>) -> Self {
+        let n = (map.len() * 2).next_power_of_two().max(16);
+        let shift = 64 - n.trailing_zeros();
+        let mut slots = vec![(0u64, NONE); n].into_boxed_slice();
+        for (&k, &v) in map {
+            assert!(v != NONE, "NONE marks an empty slot");
+            let mut i = Self::home(k, shift);
+            while slots[i].1 != NONE {
+                i = (i + 1) & (n - 1);
+            }
+            slots[i] = (k, v);
+        }
+        FlatMap { slots, shift }
+    }
+
+    #[inline]
+    fn home(k: u64, shift: u32) -> usize {
+        (k.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
+    }
+
+    #[inline]
+    fn get(&self, k: u64) -> Option<u32> {
+        let mask = self.slots.len() - 1;
+        let mut i = Self::home(k, self.shift);
+        loop {
+            let (sk, v) = self.slots[i];
+            if v == NONE {
+                return None;
+            }
+            if sk == k {
+                return Some(v);
+            }
+            i = (i + 1) & mask;
+        }
     }
 }
 
@@ -698,8 +745,14 @@ impl Lexicon {
     pub(crate) fn scan(&self, text: &str, out: &mut Vec<Hit>) {
         let t = &self.trie;
         let b = text.as_bytes();
-        // The words of the text that occur in patterns: (start, end, id).
-        let mut toks: Vec<(u32, u32, u32)> = Vec::with_capacity(b.len() / 5 + 1);
+        // The words of the text that occur in patterns: (start, end, id),
+        // in a buffer kept from one call to the next on this thread.
+        thread_local! {
+            static TOKS: std::cell::Cell<Vec<(u32, u32, u32)>> =
+                const { std::cell::Cell::new(Vec::new()) };
+        }
+        let mut toks = TOKS.try_with(std::cell::Cell::take).unwrap_or_default();
+        toks.clear();
         let mut i = 0;
         while i < b.len() {
             if !WORD_BYTE[b[i] as usize] {
@@ -707,21 +760,18 @@ impl Lexicon {
                 continue;
             }
             let s = i;
-            // Pack the first 8 bytes on the way.
-            let mut key = 0u64;
             while i < b.len() && WORD_BYTE[b[i] as usize] {
-                key = (key << 8) | u64::from(b[i]);
                 i += 1;
             }
             let id = if i - s <= 8 {
-                t.short_words.get(&key)
+                t.short_words.get(pack_at(b, s, i - s))
             } else {
-                t.long_words.get(&b[s..i])
+                t.long_words.get(&b[s..i]).copied()
             };
             // A word of no pattern is left out: no pattern goes through it,
             // and the words on either side of it are not one byte apart,
             // so they are not taken for neighbours below.
-            if let Some(&id) = id {
+            if let Some(id) = id {
                 toks.push((s as u32, i as u32, id));
             }
         }
@@ -749,8 +799,8 @@ impl Lexicon {
                 if next.0 != toks[j].1 + 1 {
                     break;
                 }
-                match t.edges.get(&(u64::from(node) << 32 | u64::from(next.2))) {
-                    Some(&c) => {
+                match t.edges.get(u64::from(node) << 32 | u64::from(next.2)) {
+                    Some(c) => {
                         node = c;
                         j += 1;
                     }
@@ -769,6 +819,7 @@ impl Lexicon {
                 None => k += 1,
             }
         }
+        let _ = TOKS.try_with(|c| c.set(toks));
     }
 
     #[inline]
