@@ -1091,10 +1091,24 @@ const NAMED_PLACE: &[&str] = &[
     "bourgade de ",
     "ville de ",
     "hameau de ",
+    // the target's place: "l'attaque du commissariat de Koutoukou"
+    "commissariat de ",
+    "commissariat d'",
+    "gendarmerie de ",
+    "gendarmerie d'",
+    "brigade de ",
+    "detachement de ",
+    "camp militaire de ",
+    "poste militaire de ",
+    "police de ",
+    "douane de ",
+    "douanes de ",
+    "garrison of ",
+    "police station of ",
 ];
 
 /// A town or village named as one ("the border village of Boulekessi", "la
-/// localite de Bamoanga") that the gazetteer knows spelled one letter
+/// localite de Bamoanga", "le commissariat de Koutoukou") that the gazetteer knows spelled one letter
 /// apart ([`Gazetteer::near_spelling`]): a mention of that place.
 fn near_spellings(
     engine: &Engine,

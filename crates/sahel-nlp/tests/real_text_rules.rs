@@ -862,6 +862,15 @@ fn a_village_named_as_one_and_spelled_one_letter_apart_is_that_village() {
             "Des soldats tués dans l'attaque d'un camp",
             "Onze soldats ont été tués dimanche dans une attaque jihadiste contre le camp de la localité de Boulekessi, a annoncé le ministère de la Défense.",
         ),
+        // the target's place: a post, a station, a garrison of the town
+        (
+            "Attaque contre un poste de gendarmerie",
+            "Des hommes armés ont attaqué dimanche soir la gendarmerie de Boulekessi, blessant deux gendarmes, a annoncé le ministère de la Défense.",
+        ),
+        (
+            "Attack on a police post",
+            "Gunmen attacked the police station of Boulekessi on Sunday night, wounding two officers, the defence ministry said.",
+        ),
     ] {
         let f = attack(t, b);
         assert_eq!(f.location.as_deref(), Some("Boulkessi"), "{t}");
