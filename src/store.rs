@@ -1859,16 +1859,19 @@ impl Tx<'_> {
             .collect())
     }
 
-    /// [`Tx::match_candidates`] in no particular order, each with a rank
-    /// that gives the order (for [`crate::dedup::best_match`], which needs
-    /// the order only to break ties between equal scores).
-    pub fn match_candidates_ranked(
+    /// [`Tx::match_candidates`] shown to `f` one by one in no particular
+    /// order, each with a rank that gives the order (for
+    /// [`crate::dedup::best_match`], which needs the order only to break
+    /// ties between equal scores): from the match index, under its lock
+    /// (`f` must not use the store), else through SQL.
+    pub fn match_candidates_each(
         &self,
         country: Option<&str>,
         from: NaiveDate,
         to: NaiveDate,
         near: Option<Near<'_>>,
-    ) -> Result<Vec<match_index::Ranked>> {
+        mut f: impl FnMut(match_index::Cand<'_>),
+    ) -> Result<()> {
         let q = match_index::Query {
             country,
             from,
@@ -1876,15 +1879,25 @@ impl Tx<'_> {
             near,
         };
         self.sync_index()?;
-        if let Some(v) = self.index.candidates_ranked(&q, &self.pending.borrow()) {
-            return Ok(v);
+        if self
+            .index
+            .each_candidate(&q, &self.pending.borrow(), &mut f)
+        {
+            return Ok(());
         }
-        Ok(self
+        for (i, inc) in self
             .incident_candidates(country, from, to, near)?
             .iter()
             .enumerate()
-            .map(|(i, inc)| ((0, i as u64), Arc::new(MatchKeys::of(inc))))
-            .collect())
+        {
+            let keys = Arc::new(MatchKeys::of(inc));
+            f(match_index::Cand {
+                rank: (0, i as u64),
+                head: &match_index::Head::of(&keys),
+                keys: &keys,
+            });
+        }
+        Ok(())
     }
 
     /// Once per transaction: is the match index in step with the store?
