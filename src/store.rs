@@ -868,7 +868,7 @@ impl Store {
         conn.pragma_update(None, "cache_size", -32_000)?;
         // every statement the pipeline runs per story stays prepared (the
         // default of 16 is fewer than it uses: they pushed each other out)
-        conn.set_prepared_statement_cache_capacity(64);
+        conn.set_prepared_statement_cache_capacity(80);
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version as usize > MIGRATIONS.len() {
@@ -984,9 +984,9 @@ impl Store {
     pub fn transaction<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         match &self.db {
             Backend::Sqlite(m) => {
-                let mut conn = m.lock().unwrap_or_else(|e| e.into_inner());
-                let tx = conn.transaction()?;
-                let t = self.tx(Conn::Sqlite(&tx));
+                let conn = m.lock().unwrap_or_else(|e| e.into_inner());
+                let tx = SqliteTx::begin(&conn)?;
+                let t = self.tx(Conn::Sqlite(&conn));
                 let out = f(&t)?;
                 let pending = t.pending.into_inner();
                 if let Err(e) = tx.commit() {
@@ -1588,6 +1588,41 @@ pub struct StoreCounts {
     pub known_incidents: u64,
 }
 
+/// A SQLite transaction, as `rusqlite::Transaction` runs one (`BEGIN
+/// DEFERRED`; rolled back when dropped uncommitted: an error or a panic),
+/// its three statements kept prepared (parsing `BEGIN` and `COMMIT` for
+/// every transaction cost more than the whole of matching a story's
+/// candidates from the index in a read transaction).
+struct SqliteTx<'c> {
+    conn: &'c Connection,
+    done: bool,
+}
+
+impl<'c> SqliteTx<'c> {
+    fn begin(conn: &'c Connection) -> rusqlite::Result<SqliteTx<'c>> {
+        conn.prepare_cached("BEGIN DEFERRED")?.execute([])?;
+        Ok(SqliteTx { conn, done: false })
+    }
+
+    fn commit(mut self) -> rusqlite::Result<()> {
+        self.conn.prepare_cached("COMMIT")?.execute([])?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for SqliteTx<'_> {
+    fn drop(&mut self) {
+        // not committed (or the commit failed): roll back what is open
+        if !self.done && !self.conn.is_autocommit() {
+            let _ = self
+                .conn
+                .prepare_cached("ROLLBACK")
+                .and_then(|mut st| st.execute([]));
+        }
+    }
+}
+
 /// Writes and reads inside one transaction.
 pub struct Tx<'a> {
     c: Conn<'a>,
@@ -1914,7 +1949,11 @@ impl Tx<'_> {
         }
         self.checked.set(true);
         let version: Option<i64> = match self.c {
-            Conn::Sqlite(_) => Some(self.c.query_one("PRAGMA data_version", &[])?.get(0)?),
+            // (through its prepared statement: no row decoded into values)
+            Conn::Sqlite(c) => Some(
+                c.prepare_cached("PRAGMA data_version")?
+                    .query_row([], |r| r.get(0))?,
+            ),
             Conn::Pg(_) => None,
         };
         if self.index.is_ready() && self.index.version() == version {
