@@ -35,7 +35,7 @@
 //! way on both paths. Each write takes the next number of a counter that a
 //! rebuild starts above the write numbers it read.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 
@@ -646,7 +646,7 @@ impl MatchIndex {
             return;
         }
         let near = q.near.map(NearScan::of);
-        let shadows = !pending.puts.is_empty();
+        let shadows = !pending.shadows.is_empty();
         // `each`: a bucket of another admin1, its incidents taken one by one
         let mut scan = |v: &'s [Slot], each: Option<&NearScan>| {
             let from = v.partition_point(|s| s.day < a);
@@ -657,7 +657,7 @@ impl MatchIndex {
                 if each.is_some_and(|n| !s.near(n)) {
                     continue;
                 }
-                if shadows && pending.puts.contains_key(&s.keys.id) {
+                if shadows && pending.shadows.contains(&s.seq) {
                     continue;
                 }
                 f(Cand {
@@ -715,6 +715,13 @@ impl MatchIndex {
 #[derive(Debug, Default)]
 pub struct Pending {
     puts: HashMap<String, (u64, Arc<MatchKeys>)>,
+    /// The write numbers of the committed entries its writes replace, found
+    /// when written, so that a query passes over them by number, without
+    /// reading each candidate's id. Nothing commits to the index while a
+    /// transaction is open (a store runs one transaction at a time, on its
+    /// one connection, and a rebuild waits for a transaction without
+    /// writes), so what an id had then is what it has at the query.
+    shadows: HashSet<u64>,
 }
 
 impl Pending {
@@ -722,6 +729,9 @@ impl Pending {
     pub fn put(&mut self, shared: &Shared, inc: &Incident) {
         let seq = {
             let mut ix = shared.lock();
+            if let Some(&(_, _, _, old)) = ix.at.get(&inc.id) {
+                self.shadows.insert(old);
+            }
             ix.next += 1;
             ix.next
         };
