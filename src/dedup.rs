@@ -8,13 +8,15 @@
 //! rule"); the best candidate at or above `dedup.match_threshold` wins, else
 //! the story starts a new incident.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use sahel_nlp::text::{fold, name_key};
 use sahel_nlp::{Facts, Precision};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::match_index::{MatchKeys, Sym};
+use crate::match_index::{Head, MatchKeys, Sym};
 use crate::store::{Incident, Tx};
 
 /// Two stories whose SimHashes differ in at most this many bits are copies
@@ -152,12 +154,19 @@ struct StoryKeys<'a> {
     victims_sym: Option<Sym>,
     mixed: Sym,
     attack_type: Option<Sym>,
+    /// [`score_bound`]'s date term by days apart (the last for 8 and more).
+    day_w: [f64; 9],
+    /// What the place, toll, victims, actors and attack type terms of this
+    /// story can add at most (3.3 for a story that has them all), and the
+    /// last four alone.
+    rest_max: f64,
+    after_place_max: f64,
 }
 
 impl<'a> StoryKeys<'a> {
     fn of(e: &'a StoryEvidence<'a>) -> StoryKeys<'a> {
         let f = e.facts;
-        let key = |s: &Option<String>| s.as_deref().map(|v| Sym::of(&name_key(v)));
+        let key = |s: &Option<String>| s.as_deref().map(Sym::key_of);
         let (location_key, admin1_key) = (key(&f.location), key(&f.admin1));
         // effective_precision, the two name keys compared as numbers
         let precision = match (f.precision, location_key, admin1_key) {
@@ -166,22 +175,61 @@ impl<'a> StoryKeys<'a> {
             }
             (p, _, _) => p,
         };
+        let precise = precision.is_some_and(|p| p >= Precision::Admin2) && f.location.is_some();
+        let admin2_key = key(&f.admin2);
+        let actor_keys: Vec<Sym> = f.actors.iter().map(|a| Sym::key_of(a)).collect();
+        let explicit = f.event_date.is_some();
+        let day_w = std::array::from_fn(|dd| {
+            let w = day_weight(dd as i64);
+            if explicit || w > 0.0 {
+                w
+            } else {
+                w / 3.0
+            }
+        });
+        // the best of each term (score_keys): the place's, then the toll's,
+        // victims', actors' and attack type's
+        let place_max = if precise {
+            2.0
+        } else if admin2_key.is_some() {
+            0.7
+        } else {
+            0.0
+        };
+        let toll_max = match f.killed {
+            Some(0) => 0.2,
+            Some(_) => 0.5,
+            None => 0.0,
+        };
+        let some = |b: bool, w: f64| if b { w } else { 0.0 };
+        let after_place_max = toll_max
+            + some(f.victims.is_some(), 0.2)
+            + some(!actor_keys.is_empty(), 0.4)
+            + some(
+                f.attack_type
+                    .as_deref()
+                    .is_some_and(|a| a != "armed attack"),
+                0.2,
+            );
         StoryKeys {
             e,
             day: story_day(e).map(|d| d.num_days_from_ce()),
             precision,
-            precise: precision.is_some_and(|p| p >= Precision::Admin2) && f.location.is_some(),
+            precise,
             country: f.country.as_deref().map(Sym::of),
             point: f.lat.zip(f.lon).map(|(a, b)| (a, b, a.to_radians().cos())),
             location_key,
             admin1_key,
-            admin2_key: key(&f.admin2),
-            actor_keys: f.actors.iter().map(|a| Sym::of(&name_key(a))).collect(),
+            admin2_key,
+            actor_keys,
             places: e.places.iter().map(|p| Sym::of(p)).collect(),
             victims: f.victims.map(victims_str),
             victims_sym: f.victims.map(|v| Sym::of(victims_str(v))),
             mixed: Sym::of("mixed"),
             attack_type: f.attack_type.as_deref().map(Sym::of),
+            day_w,
+            rest_max: place_max + after_place_max,
+            after_place_max,
         }
     }
 }
@@ -199,10 +247,10 @@ fn score_keys(
     // the distance's figure is only written in a reason
     let exact = why.is_some();
     let mut s = 0.0;
-    let mut add = |w: f64, r: &dyn Fn() -> String| {
+    let mut add = |w: f64, r: &dyn Fn(&mut String)| {
         s += w;
         if let Some(why) = why.as_mut() {
-            why.push(reason(w, &r()));
+            why.push(reason(w, r));
         }
     };
     if let (Some(a), Some(b)) = (k.country, inc.country) {
@@ -218,8 +266,10 @@ fn score_keys(
         .min()
     {
         if d <= SIMILAR_TEXT_BITS {
-            add(3.0, &|| {
-                format!("text nearly identical to one of its stories ({d} bits apart)")
+            add(3.0, &|o| {
+                o.push_str("text nearly identical to one of its stories (");
+                push_num(o, d.into());
+                o.push_str(" bits apart)");
             });
         }
     }
@@ -246,48 +296,42 @@ fn score_keys(
         && (k.location_key.is_some_and(|l| inc.places.contains(&l))
             || inc.location_key.is_some_and(|l| k.places.contains(&l)));
     if same_loc && story_precise {
-        add(2.0, &|| {
-            format!("same place ({})", f.location.as_deref().unwrap_or_default())
+        add(2.0, &|o| {
+            o.push_str("same place (");
+            o.push_str(f.location.as_deref().unwrap_or_default());
+            o.push(')');
         });
     } else if cross_named {
-        add(1.5, &|| {
-            format!(
-                "{} and {} are both named for the incident",
-                f.location.as_deref().unwrap_or_default(),
-                inc.location.map(Sym::name).as_deref().unwrap_or_default()
-            )
+        add(1.5, &|o| {
+            o.push_str(f.location.as_deref().unwrap_or_default());
+            o.push_str(" and ");
+            o.push_str(inc.location.map(Sym::name).as_deref().unwrap_or_default());
+            o.push_str(" are both named for the incident");
         });
     } else if let Some(d) = (story_precise && inc_precise).then(dist).flatten() {
         // Two different places, neither named in the other's incident: close
         // neighbours may be one attack told from the nearest town, but from
         // ~30 km on they are as likely two attacks as one.
-        let why = || format!("places {d:.0} km apart");
-        if d <= 15.0 {
-            add(1.5, &why);
-        } else if d <= 30.0 {
-            add(0.8, &why);
-        } else if d <= 50.0 {
-            add(0.0, &why);
-        } else if d <= FAR_KM {
-            add(-0.5, &why);
-        } else {
-            add(-1.5, &why);
-        }
+        add(place_band(d), &|o| {
+            use std::fmt::Write;
+            let _ = write!(o, "places {d:.0} km apart");
+        });
     } else if let (Some(a), Some(b)) = (k.admin2_key, inc.admin2_key) {
         if a == b {
-            add(0.7, &|| {
-                format!("same admin2 ({})", f.admin2.as_deref().unwrap_or_default())
+            add(0.7, &|o| {
+                o.push_str("same admin2 (");
+                o.push_str(f.admin2.as_deref().unwrap_or_default());
+                o.push(')');
             });
         }
     }
     match same_admin1 {
-        Some(true) => add(0.4, &|| {
-            format!(
-                "same region ({})",
-                inc.admin1.map(Sym::name).as_deref().unwrap_or_default()
-            )
+        Some(true) => add(0.4, &|o| {
+            o.push_str("same region (");
+            o.push_str(inc.admin1.map(Sym::name).as_deref().unwrap_or_default());
+            o.push(')');
         }),
-        Some(false) => add(-2.0, &|| "different regions".to_string()),
+        Some(false) => add(-2.0, &|o| o.push_str("different regions")),
         None => {}
     }
 
@@ -299,27 +343,57 @@ fn score_keys(
         // a story without a date cue falls back to its publication day, which
         // follow-ups publish days later: weigh that less
         let w = if explicit || w > 0.0 { w } else { w / 3.0 };
-        add(w, &|| format!("event dates {dd} day(s) apart"));
+        add(w, &|o| {
+            o.push_str("event dates ");
+            push_num(o, dd.unsigned_abs());
+            o.push_str(" day(s) apart");
+        });
     }
 
     // tolls
     if let (Some(k), Some(ik)) = (f.killed, inc.killed) {
         if k == ik && k > 0 {
-            add(0.5, &|| format!("same toll ({k} killed)"));
+            add(0.5, &|o| {
+                o.push_str("same toll (");
+                push_num(o, k.into());
+                o.push_str(" killed)");
+            });
         } else if k >= ik && (ik == 0 || k <= ik.saturating_mul(5)) {
-            add(0.2, &|| format!("toll compatible ({ik} → {k})"));
+            add(0.2, &|o| {
+                o.push_str("toll compatible (");
+                push_num(o, ik.into());
+                o.push_str(" → ");
+                push_num(o, k.into());
+                o.push(')');
+            });
         } else if k > 0 && k.saturating_mul(2) < ik && !same_loc && !cross_named {
             // a toll under half the incident's, at another place: more
             // likely a second attack than a stale first report
-            add(-0.4, &|| format!("toll much lower ({k} against {ik})"));
+            add(-0.4, &|o| {
+                o.push_str("toll much lower (");
+                push_num(o, k.into());
+                o.push_str(" against ");
+                push_num(o, ik.into());
+                o.push(')');
+            });
         }
     }
     // victims
     if let (Some(v), Some(vs), Some(iv)) = (k.victims, k.victims_sym, inc.victims) {
         if vs == iv {
-            add(0.2, &|| format!("same victims ({v})"));
+            add(0.2, &|o| {
+                o.push_str("same victims (");
+                o.push_str(v);
+                o.push(')');
+            });
         } else if vs != k.mixed && iv != k.mixed {
-            add(-0.6, &|| format!("victims differ ({v} / {})", iv.name()));
+            add(-0.6, &|o| {
+                o.push_str("victims differ (");
+                o.push_str(v);
+                o.push_str(" / ");
+                o.push_str(&iv.name());
+                o.push(')');
+            });
         }
     }
     // actors
@@ -329,20 +403,25 @@ fn score_keys(
             .iter()
             .any(|a| inc.actor_keys.iter().any(|b| a == b));
         if shared {
-            add(0.4, &|| "an actor in common".to_string());
+            add(0.4, &|o| o.push_str("an actor in common"));
         }
     }
     if let (Some(a), Some(sa), Some(b)) = (&f.attack_type, k.attack_type, inc.attack_type) {
         if sa == b && a != "armed attack" {
-            add(0.2, &|| format!("same attack type ({a})"));
+            add(0.2, &|o| {
+                o.push_str("same attack type (");
+                o.push_str(a);
+                o.push(')');
+            });
         }
     }
     Some(s)
 }
 
-/// `format!("{w:+.1} {text}")`, the usual weights written without
-/// formatting a float (a third of the time of explaining a match).
-fn reason(w: f64, text: &str) -> String {
+/// `format!("{w:+.1} {text}")`, `text` written by `r`, the usual weights
+/// written without formatting a float (a third of the time of explaining a
+/// match), into one string.
+fn reason(w: f64, r: &dyn Fn(&mut String)) -> String {
     const WEIGHTS: [(f64, &str); 17] = [
         (3.0, "+3.0"),
         (2.0, "+2.0"),
@@ -362,7 +441,8 @@ fn reason(w: f64, text: &str) -> String {
         (-1.5, "-1.5"),
         (-2.0, "-2.0"),
     ];
-    let mut out = String::with_capacity(text.len() + 5);
+    // room for the longest reasons
+    let mut out = String::with_capacity(64);
     match WEIGHTS.iter().find(|(v, _)| v.to_bits() == w.to_bits()) {
         Some((_, t)) => out.push_str(t),
         None => {
@@ -371,88 +451,95 @@ fn reason(w: f64, text: &str) -> String {
         }
     }
     out.push(' ');
-    out.push_str(text);
+    r(&mut out);
     out
 }
 
-/// What the terms [`score_bound`] takes at their best add at most: place
-/// 2.0, toll 0.5, victims 0.2, actors 0.4, attack type 0.2.
-const REST_MAX: f64 = 3.3;
+/// `n` in decimal, as `{n}` writes it, without the formatting machinery.
+fn push_num(o: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    o.extend(buf[i..].iter().map(|&b| b as char));
+}
 
 /// Margin for the rounding of sums taken in another order: a bound above a
 /// score may come out a few ulps under it.
 const BOUND_SLACK: f64 = 1e-9;
 
 /// An upper bound of [`score_keys`] (`None` exactly when it is `None`),
-/// without its trigonometry: every term as `score_keys` works it out but
-/// two, the distance's (1.5, its best, when working it out would take the
-/// sines: latitudes within [`FAR_KM`]) and the actors' (0.4 when both have
-/// some). Cheap enough to pass over candidates that cannot make the best
-/// [`EXPLAINED`]. When the text, region and date terms with the best of
-/// the others ([`REST_MAX`]) already fall under `cut`, that sum is the
-/// bound (the rest is not worked out).
-fn score_bound(k: &StoryKeys<'_>, inc: &MatchKeys, cut: f64) -> Option<f64> {
+/// without its trigonometry, from what the index keeps of a candidate
+/// beside its key ([`Head`]; `inc` is read only for the places its stories
+/// name, and for its SimHashes when it has more than two): every term as
+/// `score_keys` works it out but two, the distance's (the band of a lower
+/// bound of the distance, [`near_band_max`]) and the actors' (0.4 when
+/// both have some). Cheap enough to pass over candidates that cannot make
+/// the best [`EXPLAINED`]: the terms are added in turn, the region, date
+/// and text terms first, then the place's, and as soon as the sum with the
+/// best the story's other terms can add (`rest_max`, `after_place_max`)
+/// falls under `cut`, that is the bound (the rest is not worked out).
+#[inline(always)]
+fn score_bound(k: &StoryKeys<'_>, h: &Head, inc: &MatchKeys, cut: f64) -> Option<f64> {
     let e = k.e;
     let f = e.facts;
-    if let (Some(a), Some(b)) = (k.country, inc.country) {
+    if let (Some(a), Some(b)) = (k.country, h.country) {
         if a != b {
             return None;
         }
     }
-    let mut head = 0.0;
-    if inc
-        .simhashes()
-        .iter()
-        .any(|h| (h ^ e.simhash).count_ones() <= SIMILAR_TEXT_BITS)
-    {
-        head += 3.0;
-    }
-    match (k.admin1_key, inc.admin1_key) {
-        (Some(a), Some(b)) if a == b => head += 0.4,
-        (Some(_), Some(_)) => head -= 2.0,
+    let mut s = 0.0;
+    match (k.admin1_key, h.admin1_key) {
+        (Some(a), Some(b)) if a == b => s += 0.4,
+        (Some(_), Some(_)) => s -= 2.0,
         _ => {}
     }
-    if let (Some(d1), Some(d2)) = (k.day, inc.event_day) {
-        let w = day_weight((d1 as i64 - d2 as i64).abs());
-        head += if f.event_date.is_some() || w > 0.0 {
-            w
-        } else {
-            w / 3.0
-        };
+    if let (Some(d1), Some(d2)) = (k.day, h.event_day) {
+        let dd = (d1 as i64 - d2 as i64).unsigned_abs().min(8);
+        s += k.day_w[dd as usize];
     }
-    if head + REST_MAX + BOUND_SLACK < cut {
-        return Some(head + REST_MAX);
+    let near = |x: u64| (x ^ e.simhash).count_ones() <= SIMILAR_TEXT_BITS;
+    if match h.simhash_head() {
+        Some((n, [a, b])) => (n > 0 && near(a)) || (n > 1 && near(b)),
+        None => inc.simhashes().iter().any(|&x| near(x)),
+    } {
+        s += 3.0;
     }
-    let mut s = head;
-    let same_loc = match (k.location_key, inc.location_key) {
+    if s + k.rest_max + BOUND_SLACK < cut {
+        return Some(s + k.rest_max);
+    }
+    let same_loc = match (k.location_key, h.location_key) {
         (Some(a), Some(b)) => a == b,
         _ => false,
     };
     let cross_named = !same_loc
         && k.precise
-        && (k.location_key.is_some_and(|l| inc.places.contains(&l))
-            || inc.location_key.is_some_and(|l| k.places.contains(&l)));
+        && (k
+            .location_key
+            .is_some_and(|l| h.places && inc.places.contains(&l))
+            || h.location_key.is_some_and(|l| k.places.contains(&l)));
     s += if same_loc && k.precise {
         2.0
     } else if cross_named {
         1.5
-    } else if let (true, true, Some(a), Some(lat), Some(_)) =
-        (k.precise, inc.precise, k.point, inc.lat, inc.lon)
-    {
-        // distance's own shortcut: latitudes alone farther apart than
-        // FAR_KM (+1 km) is the farthest band; else at most the nearest
-        if EARTH_KM * (lat - a.0).to_radians().abs() > FAR_KM + 1.0 {
-            -1.5
-        } else {
-            1.5
-        }
+    } else if let (true, true, Some(a), false) = (k.precise, h.precise, k.point, h.lat.is_nan()) {
+        near_band_max(a, (h.lat, h.lon, h.cos_lat))
     } else {
-        match (k.admin2_key, inc.admin2_key) {
+        match (k.admin2_key, h.admin2_key) {
             (Some(a), Some(b)) if a == b => 0.7,
             _ => 0.0,
         }
     };
-    if let (Some(k), Some(ik)) = (f.killed, inc.killed) {
+    if s + k.after_place_max + BOUND_SLACK < cut {
+        return Some(s + k.after_place_max);
+    }
+    if let (Some(k), Some(ik)) = (f.killed, h.killed) {
         if k == ik && k > 0 {
             s += 0.5;
         } else if k >= ik && (ik == 0 || k <= ik.saturating_mul(5)) {
@@ -461,22 +548,67 @@ fn score_bound(k: &StoryKeys<'_>, inc: &MatchKeys, cut: f64) -> Option<f64> {
             s -= 0.4;
         }
     }
-    if let (Some(vs), Some(iv)) = (k.victims_sym, inc.victims) {
+    if let (Some(vs), Some(iv)) = (k.victims_sym, h.victims) {
         if vs == iv {
             s += 0.2;
         } else if vs != k.mixed && iv != k.mixed {
             s -= 0.6;
         }
     }
-    if !k.actor_keys.is_empty() && !inc.actor_keys.is_empty() {
+    if !k.actor_keys.is_empty() && h.actors {
         s += 0.4;
     }
-    if let (Some(a), Some(sa), Some(b)) = (&f.attack_type, k.attack_type, inc.attack_type) {
+    if let (Some(a), Some(sa), Some(b)) = (&f.attack_type, k.attack_type, h.attack_type) {
         if sa == b && a != "armed attack" {
             s += 0.2;
         }
     }
     Some(s)
+}
+
+/// The weight [`score_keys`] gives two places `d` km apart.
+fn place_band(d: f64) -> f64 {
+    if d <= 15.0 {
+        1.5
+    } else if d <= 30.0 {
+        0.8
+    } else if d <= 50.0 {
+        0.0
+    } else if d <= FAR_KM {
+        -0.5
+    } else {
+        -1.5
+    }
+}
+
+/// At least the weight [`score_keys`] gives the distance of two
+/// `(lat, lon, cos(lat in radians))` points, without trigonometry: the
+/// band of a lower bound of the distance (the weight falls as the distance
+/// grows). [`distance`] is `2R·asin(√h)` with
+/// `h = sin²(Δφ/2) + cos φ₁ cos φ₂ sin²(Δλ/2)`; `asin y ≥ y` and
+/// `sin x ≥ x − x³/6` for `x ≥ 0`, so `2R·√h'` with those sines taken
+/// at their lower bounds is under it, and a millionth under that again
+/// covers any rounding. Latitudes alone farther apart than [`FAR_KM`]
+/// (+1 km) give the farthest band, as `distance` does.
+fn near_band_max(a: (f64, f64, f64), b: (f64, f64, f64)) -> f64 {
+    let dp = (b.0 - a.0).to_radians();
+    if EARTH_KM * dp.abs() > FAR_KM + 1.0 {
+        return -1.5;
+    }
+    let c = a.2 * b.2;
+    let dl = (b.1 - a.1).to_radians();
+    let sin_lo = |x: f64| {
+        let x = (x / 2.0).abs();
+        (x - x * x * x / 6.0).max(0.0)
+    };
+    let h = sin_lo(dp).powi(2) + c * sin_lo(dl).powi(2);
+    let d = 2.0 * EARTH_KM * h.sqrt() * (1.0 - 1e-6);
+    // a cosine under 0 (a latitude beyond the poles) or a NaN: no bound but the best
+    if c >= 0.0 && d >= 0.0 {
+        place_band(d)
+    } else {
+        1.5
+    }
 }
 
 /// The weight of event dates `dd` days apart (the score and its bound).
@@ -545,37 +677,43 @@ pub fn best_match(
         point: e.facts.lat.zip(e.facts.lon),
         degrees: 1.5,
     });
-    // in no particular order, each with its rank in the SQL order, which
-    // breaks ties between equal scores
-    let cands = tx.match_candidates_ranked(e.facts.country.as_deref(), day - w, day + w, near)?;
     let keys = StoryKeys::of(e);
     // a vague story (no place) with exactly one plausible candidate: that
     // one (the only score above 0 is the best)
     let vague = e.facts.location.is_none() || keys.precision.is_none_or(|p| p <= Precision::Admin1);
     let mut top = Top::default();
-    for (i, (rank, c)) in cands.iter().enumerate() {
-        if top.len == EXPLAINED {
-            // once three are held, a candidate whose bound is under the
-            // third's score cannot enter (ties need an equal score), and
-            // matters no more to the count of plausible ones once that
-            // is past one, or when the story is not vague, or when it
-            // cannot score above 0
-            let third = top.best[EXPLAINED - 1].0;
-            let cut = if !vague || top.plausible >= 2 {
-                third
-            } else {
-                third.min(0.0)
-            };
-            match score_bound(&keys, c, cut) {
-                None => continue,
-                Some(b) if b + BOUND_SLACK < cut => continue,
-                Some(_) => {}
+    // the candidates that entered the best, numbered as `top` holds them
+    let mut held: Vec<Arc<MatchKeys>> = Vec::new();
+    // what a candidate's bound must reach to be scored (none till three are held)
+    let mut cut = f64::NEG_INFINITY;
+    // in no particular order (under the index's lock: nothing cloned but
+    // what enters the best), each with its rank in the SQL order, which
+    // breaks ties between equal scores
+    tx.match_candidates_each(e.facts.country.as_deref(), day - w, day + w, near, |c| {
+        // once three are held, a candidate whose bound is under the
+        // third's score cannot enter (ties need an equal score), and
+        // matters no more to the count of plausible ones once that is
+        // past one, or when the story is not vague, or when it cannot
+        // score above 0
+        match score_bound(&keys, c.head, c.keys, cut) {
+            None => return,
+            Some(b) if b + BOUND_SLACK < cut => return,
+            Some(_) => {}
+        }
+        if let Some(s) = score_keys(&keys, c.keys, None) {
+            if top.push(s, c.rank, held.len()) {
+                held.push(c.keys.clone());
+            }
+            if top.len == EXPLAINED {
+                let third = top.best[EXPLAINED - 1].0;
+                cut = if !vague || top.plausible >= 2 {
+                    third
+                } else {
+                    third.min(0.0)
+                };
             }
         }
-        if let Some(s) = score_keys(&keys, c, None) {
-            top.push(s, *rank, i);
-        }
-    }
+    })?;
     let bonus = vague && top.plausible == 1 && top.best[0].0 < threshold;
     if bonus {
         top.best[0].0 += 0.5;
@@ -585,8 +723,8 @@ pub fn best_match(
         .enumerate()
         .map(|(at, &(s, _, i))| {
             let bonus = bonus && at == 0;
-            let c = &cands[i].1;
-            let mut reasons = Vec::new();
+            let c = &held[i];
+            let mut reasons = Vec::with_capacity(8);
             score_keys(&keys, c, Some(&mut reasons));
             if bonus {
                 reasons.push(
@@ -617,7 +755,8 @@ struct Top {
 }
 
 impl Top {
-    fn push(&mut self, s: f64, rank: (i64, u64), i: usize) {
+    /// Has it entered the best?
+    fn push(&mut self, s: f64, rank: (i64, u64), i: usize) -> bool {
         self.plausible += usize::from(s > 0.0);
         let n = self.len;
         // after every score as good, but before an equal score of a
@@ -631,12 +770,13 @@ impl Top {
             })
             .unwrap_or(n);
         if at == EXPLAINED {
-            return;
+            return false;
         }
         let end = (n + 1).min(EXPLAINED);
         self.best.copy_within(at..end - 1, at + 1);
         self.best[at] = (s, rank, i);
         self.len = end;
+        true
     }
 }
 
@@ -945,6 +1085,97 @@ mod tests {
         }
     }
 
+    /// The band of the bound of the distance is never under the band of
+    /// the distance, on random pairs and on pairs a hair either side of
+    /// each band's edge.
+    #[test]
+    fn the_distance_band_bound_is_never_under_the_band() {
+        let mut r: u64 = 0x853c49e6748fea9b;
+        let mut next = |lo: f64, hi: f64| {
+            r ^= r << 13;
+            r ^= r >> 7;
+            r ^= r << 17;
+            lo + (r >> 11) as f64 / (1u64 << 53) as f64 * (hi - lo)
+        };
+        let point = |lat: f64, lon: f64| (lat, lon, lat.to_radians().cos());
+        let band = |a, b| match distance(a, b, false) {
+            d if d.is_infinite() => -1.5,
+            d => place_band(d),
+        };
+        let mut edges = 0;
+        for i in 0..60_000 {
+            let (lat, lon) = (next(-30.0, 30.0), next(-20.0, 20.0));
+            let a = point(lat, lon);
+            let b = if i % 2 == 0 {
+                point(lat + next(-2.0, 2.0), lon + next(-2.0, 2.0))
+            } else {
+                // a point at a band's edge: along a random bearing, the
+                // distance searched for by bisection to within a metre
+                let edge = [15.0, 30.0, 50.0, 120.0][i % 8 / 2];
+                let (bl, bo) = (next(-1.0, 1.0), next(-1.0, 1.0));
+                let at = |t: f64| point(lat + bl * t, lon + bo * t);
+                let (mut lo, mut hi) = (0.0, 5.0);
+                for _ in 0..60 {
+                    let mid = (lo + hi) / 2.0;
+                    if distance(a, at(mid), true) < edge {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                let d = distance(a, at(lo), true);
+                if (d - edge).abs() < 1e-3 {
+                    edges += 1;
+                }
+                at([lo, hi][i % 4 / 2 % 2])
+            };
+            assert!(
+                near_band_max(a, b) >= band(a, b),
+                "{a:?} {b:?}: {} km",
+                distance(a, b, true)
+            );
+            assert!(near_band_max(b, a) >= band(b, a));
+        }
+        assert!(edges > 20_000, "{edges}");
+        // far apart in longitude only, the other side of the world, beyond
+        // the poles: never under
+        for (a, b) in [
+            ((14.0, 1.0), (14.0, 3.5)),
+            ((14.0, 1.0), (14.2, 181.0)),
+            ((0.0, -179.9), (0.0, 179.9)),
+            ((89.99, 0.0), (89.99, 180.0)),
+            ((95.0, 0.0), (95.0, 0.5)),
+        ] {
+            let (a, b) = (point(a.0, a.1), point(b.0, b.1));
+            assert!(near_band_max(a, b) >= band(a, b), "{a:?} {b:?}");
+        }
+    }
+
+    /// The band's bound does its work: places 60 km apart in longitude
+    /// are bound to -0.5, not to the nearest band.
+    #[test]
+    fn the_distance_band_bound_is_tight_off_the_edges() {
+        let point = |lat: f64, lon: f64| (lat, lon, lat.to_radians().cos());
+        let (a, b) = (point(14.0, 1.0), point(14.0, 1.56));
+        assert!((55.0..65.0).contains(&distance(a, b, true)));
+        assert_eq!(near_band_max(a, b), -0.5);
+        assert_eq!(near_band_max(a, point(14.05, 1.05)), 1.5);
+        assert_eq!(near_band_max(a, point(14.0, 1.3)), 0.0);
+    }
+
+    #[test]
+    fn numbers_are_written_as_format_writes_them() {
+        let mut r: u64 = 1;
+        for i in 0..5_000u64 {
+            r = r.wrapping_mul(6364136223846793005).wrapping_add(1);
+            for n in [i, r, r >> (i % 64), u64::MAX - i] {
+                let mut o = String::from("x");
+                push_num(&mut o, n);
+                assert_eq!(o, format!("x{n}"));
+            }
+        }
+    }
+
     #[test]
     fn reasons_are_written_as_format_writes_them() {
         for w in [
@@ -974,7 +1205,11 @@ mod tests {
             -0.05,
             1e-9,
         ] {
-            assert_eq!(reason(w, "why"), format!("{w:+.1} why"), "{w}");
+            assert_eq!(
+                reason(w, &|o| o.push_str("why")),
+                format!("{w:+.1} why"),
+                "{w}"
+            );
         }
     }
 
@@ -1051,7 +1286,7 @@ mod tests {
             let c = MatchKeys::of(&inc);
             let score = score_keys(&keys, &c, None);
             for cut in [f64::NEG_INFINITY, -1.0, 0.0, 1.2, 2.5, 9.0] {
-                let b = score_bound(&keys, &c, cut);
+                let b = score_bound(&keys, &Head::of(&c), &c, cut);
                 assert_eq!(b.is_some(), score.is_some());
                 if let (Some(b), Some(s)) = (b, score) {
                     assert!(

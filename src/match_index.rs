@@ -35,7 +35,8 @@
 //! way on both paths. Each write takes the next number of a counter that a
 //! rebuild starts above the write numbers it read.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 
 use chrono::{Datelike, NaiveDate};
@@ -75,13 +76,16 @@ pub struct Query<'a> {
 /// A name (a country, region, place, name key, actor...) as a number: the
 /// matcher compares numbers, not strings. The same string has the same
 /// number everywhere in the process, and a number never changes meaning.
+/// Numbered from 1, so that an `Option<Sym>` takes four bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Sym(u32);
+pub struct Sym(NonZeroU32);
 
 #[derive(Default)]
 struct Names {
-    ids: HashMap<Arc<str>, u32>,
+    ids: HashMap<Arc<str>, Sym>,
     strs: Vec<Arc<str>>,
+    /// [`Sym::key_of`]: a string's name key, by the string.
+    keys: HashMap<Arc<str>, Sym>,
 }
 
 fn names() -> &'static RwLock<Names> {
@@ -92,22 +96,48 @@ fn names() -> &'static RwLock<Names> {
 impl Sym {
     pub fn of(s: &str) -> Sym {
         if let Some(&n) = names().read().unwrap_or_else(|e| e.into_inner()).ids.get(s) {
-            return Sym(n);
+            return n;
         }
         let mut w = names().write().unwrap_or_else(|e| e.into_inner());
         if let Some(&n) = w.ids.get(s) {
-            return Sym(n);
+            return n;
         }
-        let n = w.strs.len() as u32;
+        let n = Sym(NonZeroU32::new(w.strs.len() as u32 + 1).expect("fewer than 2^32 names"));
         let a: Arc<str> = Arc::from(s);
         w.strs.push(a.clone());
         w.ids.insert(a, n);
-        Sym(n)
+        n
     }
 
     /// The string (for explanations).
     pub fn name(self) -> Arc<str> {
-        names().read().unwrap_or_else(|e| e.into_inner()).strs[self.0 as usize].clone()
+        names().read().unwrap_or_else(|e| e.into_inner()).strs[self.0.get() as usize - 1].clone()
+    }
+
+    /// `Sym::of(&name_key(s))`, the name key worked out once per string
+    /// in the process (folding and splitting a name costs some fifteen
+    /// times looking it up).
+    pub fn key_of(s: &str) -> Sym {
+        if let Some(&k) = names()
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys
+            .get(s)
+        {
+            return k;
+        }
+        let k = Sym::of(&name_key(s));
+        names()
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys
+            .insert(Arc::from(s), k);
+        k
+    }
+
+    /// Its number, never 0 ([`BucketKey`]: 0 is no name).
+    fn num(self) -> u32 {
+        self.0.get()
     }
 }
 
@@ -156,7 +186,7 @@ pub struct MatchKeys {
 
 impl MatchKeys {
     pub fn of(inc: &Incident) -> MatchKeys {
-        let key = |s: &Option<String>| s.as_deref().map(|v| Sym::of(&name_key(v)));
+        let key = |s: &Option<String>| s.as_deref().map(Sym::key_of);
         let h = &inc.simhashes;
         let (simhash, simhashes, more) = if h.len() <= 2 {
             let mut a = [0; 2];
@@ -185,7 +215,7 @@ impl MatchKeys {
             killed: inc.killed,
             victims: sym(&inc.victims),
             attack_type: sym(&inc.attack_type),
-            actor_keys: inc.actors.iter().map(|a| Sym::of(&name_key(a))).collect(),
+            actor_keys: inc.actors.iter().map(|a| Sym::key_of(a)).collect(),
             places: inc.places.iter().map(|p| Sym::of(p)).collect(),
             simhash,
             simhashes,
@@ -241,22 +271,98 @@ fn in_box(n: Near<'_>, lat: Option<f64>, lon: Option<f64>) -> bool {
     })
 }
 
-/// An incident held, with what the query's `near` looks at kept beside
-/// its key as plain numbers: a scan reads them without following a pointer
-/// or unpacking an `Option` per incident.
+/// What [`crate::dedup`]'s bound of a candidate's score reads of it, as
+/// plain numbers: kept in the index's slots beside the incident's key, so
+/// that bounding the ~250 candidates of a story reads them one after the
+/// other instead of following a pointer per candidate; only those whose
+/// bound passes have their [`MatchKeys`] read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Head {
+    /// NaN without one (a NaN is stored as NULL, so never a real value);
+    /// `lat` NaN also without a longitude.
+    pub lat: f64,
+    pub lon: f64,
+    /// [`MatchKeys::cos_lat`].
+    pub cos_lat: f64,
+    /// Its first two SimHashes (as many as `simhashes`; more: all of them
+    /// in [`MatchKeys::simhashes`]).
+    simhash: [u64; 2],
+    pub event_day: Option<i32>,
+    pub killed: Option<u32>,
+    pub country: Option<Sym>,
+    pub admin1_key: Option<Sym>,
+    pub admin2_key: Option<Sym>,
+    pub location_key: Option<Sym>,
+    pub victims: Option<Sym>,
+    pub attack_type: Option<Sym>,
+    simhashes: u8,
+    pub precise: bool,
+    /// Has it actors, places named?
+    pub actors: bool,
+    pub places: bool,
+}
+
+impl Head {
+    pub fn of(k: &MatchKeys) -> Head {
+        let (lat, lon) = match (k.lat, k.lon) {
+            (Some(a), Some(b)) => (a, b),
+            _ => (f64::NAN, f64::NAN),
+        };
+        Head {
+            lat,
+            lon,
+            cos_lat: k.cos_lat,
+            simhash: k.simhash,
+            event_day: k.event_day,
+            killed: k.killed,
+            country: k.country,
+            admin1_key: k.admin1_key,
+            admin2_key: k.admin2_key,
+            location_key: k.location_key,
+            victims: k.victims,
+            attack_type: k.attack_type,
+            simhashes: k.simhashes,
+            precise: k.precise,
+            actors: !k.actor_keys.is_empty(),
+            places: !k.places.is_empty(),
+        }
+    }
+
+    /// Its SimHashes when it has at most two: how many, and the first
+    /// ones (0 past them); `None`: all of them in [`MatchKeys::simhashes`].
+    pub fn simhash_head(&self) -> Option<(u8, [u64; 2])> {
+        (self.simhashes <= 2).then_some((self.simhashes, self.simhash))
+    }
+}
+
+/// An incident held: its order in the bucket, what the query's `near`
+/// looks at (as plain numbers: no pointer followed, no `Option` unpacked
+/// per incident), what the matcher's bound reads ([`Head`]) and its keys.
 #[derive(Debug)]
 struct Slot {
     /// Event day (day number) and write number: the order of a bucket.
     day: i64,
     seq: u64,
-    /// NaN without one (a NaN is stored as NULL, so never a real value).
+    /// NaN without one.
     lat: f64,
     lon: f64,
+    head: Head,
     keys: Arc<MatchKeys>,
 }
 
+/// A candidate, as [`Shared::each_candidate`] shows it: its rank in the
+/// SQL order (event day and write number: no two alike), what the
+/// matcher's bound reads, and its keys (borrowed from the index: cloned by
+/// whoever keeps one).
+#[derive(Debug, Clone, Copy)]
+pub struct Cand<'a> {
+    pub rank: (i64, u64),
+    pub head: &'a Head,
+    pub keys: &'a Arc<MatchKeys>,
+}
+
 /// No name (no [`Sym`] has this number).
-const NO_SYM: u32 = u32::MAX;
+const NO_SYM: u32 = 0;
 
 /// Side of the grid cells that bucket an admin1's incidents, in degrees:
 /// a story's box (±1.5°) meets at most 4 × 4 cells of another admin1.
@@ -290,7 +396,7 @@ struct BucketKey {
 impl BucketKey {
     fn of(keys: &MatchKeys) -> BucketKey {
         BucketKey {
-            admin1: keys.admin1.map_or(NO_SYM, |a| a.0),
+            admin1: keys.admin1.map_or(NO_SYM, Sym::num),
             lat: cell(keys.lat.unwrap_or(f64::NAN)),
             lon: cell(keys.lon.unwrap_or(f64::NAN)),
         }
@@ -320,7 +426,7 @@ impl NearScan {
             ),
         };
         NearScan {
-            admin1: n.admin1.map_or(NO_SYM, |a| Sym::of(a).0),
+            admin1: n.admin1.map_or(NO_SYM, |a| Sym::of(a).num()),
             lat,
             lon,
             lat_cells: (cell(lat.0), cell(lat.1)),
@@ -367,6 +473,7 @@ impl Slot {
             seq,
             lat: keys.lat.unwrap_or(f64::NAN),
             lon: keys.lon.unwrap_or(f64::NAN),
+            head: Head::of(&keys),
             keys,
         }
     }
@@ -393,17 +500,24 @@ fn floor_of(latest: Option<NaiveDate>, today: NaiveDate) -> Option<i64> {
 
 type Country = Option<Sym>;
 
-/// A candidate and its rank in the SQL order: (event day, write number).
-pub type Ranked = ((i64, u64), Arc<MatchKeys>);
-
-/// A country's buckets, in a vector (a scan reads them one after the
-/// other), found by key through a map. A bucket emptied stays (there are
-/// as many as admin1s times the cells they cover).
+/// A country's buckets, in a vector, found by key through a map, and by
+/// what a query reads of them: those of an admin1 (the query's are read
+/// whole), those with a grid cell of another admin1 by cell (a query reads
+/// those its box reaches), and the others (no admin1: read whole; no
+/// coordinates: read entry by entry), so that a query looks at no bucket
+/// it does not read. A bucket emptied stays (there are as many as admin1s
+/// times the cells they cover).
 #[derive(Debug, Default)]
 struct Buckets {
     keys: Vec<BucketKey>,
     slots: Vec<Vec<Slot>>,
     at: HashMap<BucketKey, usize>,
+    /// By admin1 ([`NO_SYM`] aside).
+    of_admin1: HashMap<u32, Vec<usize>>,
+    /// Of an admin1 and a cell, by (latitude, longitude) cell.
+    by_cell: BTreeMap<(i32, i32), Vec<usize>>,
+    /// Without an admin1, or without a cell.
+    rest: Vec<usize>,
 }
 
 impl Buckets {
@@ -413,11 +527,24 @@ impl Buckets {
     }
 
     fn entry(&mut self, k: BucketKey) -> &mut Vec<Slot> {
-        let i = *self.at.entry(k).or_insert_with(|| {
-            self.keys.push(k);
-            self.slots.push(Vec::new());
-            self.keys.len() - 1
-        });
+        let i = match self.at.get(&k) {
+            Some(&i) => i,
+            None => {
+                let i = self.keys.len();
+                self.keys.push(k);
+                self.slots.push(Vec::new());
+                self.at.insert(k, i);
+                if k.admin1 == NO_SYM || k.lat == NO_CELL {
+                    self.rest.push(i);
+                } else {
+                    self.by_cell.entry((k.lat, k.lon)).or_default().push(i);
+                }
+                if k.admin1 != NO_SYM {
+                    self.of_admin1.entry(k.admin1).or_default().push(i);
+                }
+                i
+            }
+        };
         &mut self.slots[i]
     }
 }
@@ -513,42 +640,61 @@ impl MatchIndex {
     /// order): first the buckets of the query's admin1 (the likeliest
     /// matches, so that [`crate::dedup::best_match`] can pass over more of
     /// the others), then the rest.
-    fn fitting<'s>(&'s self, q: &Query<'_>, pending: &'s Pending, out: &mut Vec<Ranked>) {
+    fn fitting<'s>(&'s self, q: &Query<'_>, pending: &'s Pending, f: &mut impl FnMut(Cand<'s>)) {
         let (a, b) = (day_num(q.from), day_num(q.to));
         if a > b {
             return;
         }
         let near = q.near.map(NearScan::of);
-        let shadowed = |k: &MatchKeys| !pending.puts.is_empty() && pending.puts.contains_key(&k.id);
-        let mut scan = |v: &'s [Slot], take: Take| {
+        let shadows = !pending.shadows.is_empty();
+        // `each`: a bucket of another admin1, its incidents taken one by one
+        let mut scan = |v: &'s [Slot], each: Option<&NearScan>| {
             let from = v.partition_point(|s| s.day < a);
             for s in &v[from..] {
                 if s.day > b {
                     break;
                 }
-                let fits = match (&near, take) {
-                    (Some(n), Take::Each) => s.near(n),
-                    _ => true,
-                };
-                if fits && !shadowed(&s.keys) {
-                    out.push(((s.day, s.seq), s.keys.clone()));
+                if each.is_some_and(|n| !s.near(n)) {
+                    continue;
                 }
+                if shadows && pending.shadows.contains(&s.seq) {
+                    continue;
+                }
+                f(Cand {
+                    rank: (s.day, s.seq),
+                    head: &s.head,
+                    keys: &s.keys,
+                });
             }
         };
         let mut country = |buckets: &'s Buckets| match &near {
-            None => buckets.slots.iter().for_each(|v| scan(v, Take::All)),
+            None => buckets.slots.iter().for_each(|v| scan(v, None)),
             Some(n) => {
-                let own = |k: &BucketKey| k.admin1 == n.admin1 && n.admin1 != NO_SYM;
-                for (k, v) in buckets.keys.iter().zip(&buckets.slots) {
-                    if own(k) {
-                        scan(v, Take::All);
+                // the query's admin1 first, then the others it reaches:
+                // without an admin1 or a cell, and the cells of its box
+                if n.admin1 != NO_SYM {
+                    for &i in buckets.of_admin1.get(&n.admin1).into_iter().flatten() {
+                        scan(&buckets.slots[i], None);
                     }
                 }
-                for (k, v) in buckets.keys.iter().zip(&buckets.slots) {
-                    if !own(k) {
-                        match n.bucket(*k) {
-                            Take::None => {}
-                            take => scan(v, take),
+                let mut other = |i: usize| {
+                    let k = buckets.keys[i];
+                    if k.admin1 == n.admin1 && n.admin1 != NO_SYM {
+                        return;
+                    }
+                    match n.bucket(k) {
+                        Take::None => {}
+                        Take::All => scan(&buckets.slots[i], None),
+                        Take::Each => scan(&buckets.slots[i], Some(n)),
+                    }
+                };
+                buckets.rest.iter().for_each(|&i| other(i));
+                let ((lat0, lat1), (lon0, lon1)) = (n.lat_cells, n.lon_cells);
+                if lat0 <= lat1 && lon0 <= lon1 {
+                    for ((_, lon), v) in buckets.by_cell.range((lat0, i32::MIN)..=(lat1, i32::MAX))
+                    {
+                        if (lon0..=lon1).contains(lon) {
+                            v.iter().for_each(|&i| other(i));
                         }
                     }
                 }
@@ -569,6 +715,13 @@ impl MatchIndex {
 #[derive(Debug, Default)]
 pub struct Pending {
     puts: HashMap<String, (u64, Arc<MatchKeys>)>,
+    /// The write numbers of the committed entries its writes replace, found
+    /// when written, so that a query passes over them by number, without
+    /// reading each candidate's id. Nothing commits to the index while a
+    /// transaction is open (a store runs one transaction at a time, on its
+    /// one connection, and a rebuild waits for a transaction without
+    /// writes), so what an id had then is what it has at the query.
+    shadows: HashSet<u64>,
 }
 
 impl Pending {
@@ -576,6 +729,9 @@ impl Pending {
     pub fn put(&mut self, shared: &Shared, inc: &Incident) {
         let seq = {
             let mut ix = shared.lock();
+            if let Some(&(_, _, _, old)) = ix.at.get(&inc.id) {
+                self.shadows.insert(old);
+            }
             ix.next += 1;
             ix.next
         };
@@ -668,34 +824,51 @@ impl Shared {
     /// in the SQL order (event day, then last written); `None` when the
     /// index does not serve the query (not ready, or below the floor).
     pub fn candidates(&self, q: &Query<'_>, pending: &Pending) -> Option<Vec<Arc<MatchKeys>>> {
-        let mut found = self.candidates_ranked(q, pending)?;
+        let mut found = Vec::new();
+        if !self.each_candidate(q, pending, |c| found.push((c.rank, c.keys.clone()))) {
+            return None;
+        }
         found.sort_unstable_by_key(|&(r, _)| r);
         Some(found.into_iter().map(|(_, k)| k).collect())
     }
 
-    /// [`Shared::candidates`] in no particular order, each with its rank in
-    /// the SQL order (event day and write number: no two alike), for a
-    /// caller that needs the order only to break ties (sorting them cost
-    /// more than scoring them).
-    pub fn candidates_ranked(&self, q: &Query<'_>, pending: &Pending) -> Option<Vec<Ranked>> {
+    /// [`Shared::candidates`] shown to `f` one by one under the index's
+    /// lock (nothing cloned: the matcher clones the few it keeps), in no
+    /// particular order, each with its rank in the SQL order, for a caller
+    /// that needs the order only to break ties (sorting them cost more than
+    /// scoring them): bucket after bucket, those of the query's admin1
+    /// first (the likeliest matches, so that [`crate::dedup::best_match`]
+    /// can pass over more of the others), the transaction's own writes
+    /// last. `false` (and `f` not called) when the index does not serve
+    /// the query. `f` must not use the store (the lock is held).
+    pub fn each_candidate(
+        &self,
+        q: &Query<'_>,
+        pending: &Pending,
+        mut f: impl FnMut(Cand<'_>),
+    ) -> bool {
         let mut ix = self.lock();
         if !ix.covers(q) {
             ix.stats.missed += 1;
-            return None;
+            return false;
         }
         ix.stats.served += 1;
-        // room for the candidates of a busy month, without growing
-        let mut found = Vec::with_capacity(512);
-        ix.fitting(q, pending, &mut found);
-        let country = q.country.map(Sym::of);
-        let admin1 = q.near.and_then(|n| n.admin1).map(Sym::of);
-        for (seq, k) in pending.puts.values() {
-            if k.fits_at(q, country, admin1) {
-                let day = k.event_date.map(day_num).unwrap_or_default();
-                found.push(((day, *seq), k.clone()));
+        ix.fitting(q, pending, &mut f);
+        if !pending.puts.is_empty() {
+            let country = q.country.map(Sym::of);
+            let admin1 = q.near.and_then(|n| n.admin1).map(Sym::of);
+            for (seq, k) in pending.puts.values() {
+                if k.fits_at(q, country, admin1) {
+                    let day = k.event_date.map(day_num).unwrap_or_default();
+                    f(Cand {
+                        rank: (day, *seq),
+                        head: &Head::of(k),
+                        keys: k,
+                    });
+                }
             }
         }
-        Some(found)
+        true
     }
 
     /// The transaction of `pending` committed: its writes join the index.

@@ -868,7 +868,7 @@ impl Store {
         conn.pragma_update(None, "cache_size", -32_000)?;
         // every statement the pipeline runs per story stays prepared (the
         // default of 16 is fewer than it uses: they pushed each other out)
-        conn.set_prepared_statement_cache_capacity(64);
+        conn.set_prepared_statement_cache_capacity(80);
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version as usize > MIGRATIONS.len() {
@@ -984,9 +984,9 @@ impl Store {
     pub fn transaction<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         match &self.db {
             Backend::Sqlite(m) => {
-                let mut conn = m.lock().unwrap_or_else(|e| e.into_inner());
-                let tx = conn.transaction()?;
-                let t = self.tx(Conn::Sqlite(&tx));
+                let conn = m.lock().unwrap_or_else(|e| e.into_inner());
+                let tx = SqliteTx::begin(&conn)?;
+                let t = self.tx(Conn::Sqlite(&conn));
                 let out = f(&t)?;
                 let pending = t.pending.into_inner();
                 if let Err(e) = tx.commit() {
@@ -1588,6 +1588,41 @@ pub struct StoreCounts {
     pub known_incidents: u64,
 }
 
+/// A SQLite transaction, as `rusqlite::Transaction` runs one (`BEGIN
+/// DEFERRED`; rolled back when dropped uncommitted: an error or a panic),
+/// its three statements kept prepared (parsing `BEGIN` and `COMMIT` for
+/// every transaction cost more than the whole of matching a story's
+/// candidates from the index in a read transaction).
+struct SqliteTx<'c> {
+    conn: &'c Connection,
+    done: bool,
+}
+
+impl<'c> SqliteTx<'c> {
+    fn begin(conn: &'c Connection) -> rusqlite::Result<SqliteTx<'c>> {
+        conn.prepare_cached("BEGIN DEFERRED")?.execute([])?;
+        Ok(SqliteTx { conn, done: false })
+    }
+
+    fn commit(mut self) -> rusqlite::Result<()> {
+        self.conn.prepare_cached("COMMIT")?.execute([])?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for SqliteTx<'_> {
+    fn drop(&mut self) {
+        // not committed (or the commit failed): roll back what is open
+        if !self.done && !self.conn.is_autocommit() {
+            let _ = self
+                .conn
+                .prepare_cached("ROLLBACK")
+                .and_then(|mut st| st.execute([]));
+        }
+    }
+}
+
 /// Writes and reads inside one transaction.
 pub struct Tx<'a> {
     c: Conn<'a>,
@@ -1859,16 +1894,19 @@ impl Tx<'_> {
             .collect())
     }
 
-    /// [`Tx::match_candidates`] in no particular order, each with a rank
-    /// that gives the order (for [`crate::dedup::best_match`], which needs
-    /// the order only to break ties between equal scores).
-    pub fn match_candidates_ranked(
+    /// [`Tx::match_candidates`] shown to `f` one by one in no particular
+    /// order, each with a rank that gives the order (for
+    /// [`crate::dedup::best_match`], which needs the order only to break
+    /// ties between equal scores): from the match index, under its lock
+    /// (`f` must not use the store), else through SQL.
+    pub fn match_candidates_each(
         &self,
         country: Option<&str>,
         from: NaiveDate,
         to: NaiveDate,
         near: Option<Near<'_>>,
-    ) -> Result<Vec<match_index::Ranked>> {
+        mut f: impl FnMut(match_index::Cand<'_>),
+    ) -> Result<()> {
         let q = match_index::Query {
             country,
             from,
@@ -1876,15 +1914,25 @@ impl Tx<'_> {
             near,
         };
         self.sync_index()?;
-        if let Some(v) = self.index.candidates_ranked(&q, &self.pending.borrow()) {
-            return Ok(v);
+        if self
+            .index
+            .each_candidate(&q, &self.pending.borrow(), &mut f)
+        {
+            return Ok(());
         }
-        Ok(self
+        for (i, inc) in self
             .incident_candidates(country, from, to, near)?
             .iter()
             .enumerate()
-            .map(|(i, inc)| ((0, i as u64), Arc::new(MatchKeys::of(inc))))
-            .collect())
+        {
+            let keys = Arc::new(MatchKeys::of(inc));
+            f(match_index::Cand {
+                rank: (0, i as u64),
+                head: &match_index::Head::of(&keys),
+                keys: &keys,
+            });
+        }
+        Ok(())
     }
 
     /// Once per transaction: is the match index in step with the store?
@@ -1901,7 +1949,11 @@ impl Tx<'_> {
         }
         self.checked.set(true);
         let version: Option<i64> = match self.c {
-            Conn::Sqlite(_) => Some(self.c.query_one("PRAGMA data_version", &[])?.get(0)?),
+            // (through its prepared statement: no row decoded into values)
+            Conn::Sqlite(c) => Some(
+                c.prepare_cached("PRAGMA data_version")?
+                    .query_row([], |r| r.get(0))?,
+            ),
             Conn::Pg(_) => None,
         };
         if self.index.is_ready() && self.index.version() == version {
