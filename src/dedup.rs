@@ -1064,15 +1064,25 @@ pub fn merge(
 mod tests {
     use super::*;
 
-    #[test]
-    fn distance_is_distance_km_to_the_bit() {
-        let mut r: u64 = 0x2545f4914f6cdd1d;
-        let mut next = |lo: f64, hi: f64| {
+    /// A xorshift generator: the next `u64` of `seed`'s sequence.
+    fn xorshift(mut r: u64) -> impl FnMut() -> u64 {
+        move || {
             r ^= r << 13;
             r ^= r >> 7;
             r ^= r << 17;
-            lo + (r >> 11) as f64 / (1u64 << 53) as f64 * (hi - lo)
-        };
+            r
+        }
+    }
+
+    /// Uniform numbers in `lo..hi` from a xorshift sequence.
+    fn uniform(seed: u64) -> impl FnMut(f64, f64) -> f64 {
+        let mut r = xorshift(seed);
+        move |lo, hi| lo + (r() >> 11) as f64 / (1u64 << 53) as f64 * (hi - lo)
+    }
+
+    #[test]
+    fn distance_is_distance_km_to_the_bit() {
+        let mut next = uniform(0x2545f4914f6cdd1d);
         let point = |lat: f64, lon: f64| (lat, lon, lat.to_radians().cos());
         for _ in 0..20_000 {
             let (a, b) = (next(5.0, 25.0), next(-15.0, 15.0));
@@ -1090,13 +1100,7 @@ mod tests {
     /// each band's edge.
     #[test]
     fn the_distance_band_bound_is_never_under_the_band() {
-        let mut r: u64 = 0x853c49e6748fea9b;
-        let mut next = |lo: f64, hi: f64| {
-            r ^= r << 13;
-            r ^= r >> 7;
-            r ^= r << 17;
-            lo + (r >> 11) as f64 / (1u64 << 53) as f64 * (hi - lo)
-        };
+        let mut next = uniform(0x853c49e6748fea9b);
         let point = |lat: f64, lon: f64| (lat, lon, lat.to_radians().cos());
         let band = |a, b| match distance(a, b, false) {
             d if d.is_infinite() => -1.5,
@@ -1217,13 +1221,8 @@ mod tests {
     /// it), whatever the cut, on random stories and incidents.
     #[test]
     fn the_bound_is_never_under_the_score() {
-        let mut r: u64 = 0x9e3779b97f4a7c15;
-        let mut next = |n: u64| {
-            r ^= r << 13;
-            r ^= r >> 7;
-            r ^= r << 17;
-            r % n
-        };
+        let mut r = xorshift(0x9e3779b97f4a7c15);
+        let mut next = |n: u64| r() % n;
         let places = ["Teguey", "Inates", "Ansongo", "Tahoua", "Djibo"];
         let regions = ["Tillaberi", "Tahoua", "Gao"];
         let mut checked = 0;
