@@ -445,6 +445,20 @@ pub enum Dropped {
 ///
 /// Returns the kept places and, for each reason, how many names were left
 /// out.
+/// The smallest town kept under a name that is a dictionary word.
+pub const WORD_TOWN_POPULATION: u64 = 5_000;
+
+/// The name keys of every word of the engine's lexicons.
+fn engine_words() -> &'static std::collections::HashSet<String> {
+    static W: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    W.get_or_init(|| {
+        crate::lexicon::words()
+            .iter()
+            .map(|w| crate::text::name_key(w))
+            .collect()
+    })
+}
+
 pub fn default_selection(
     places: Vec<Place>,
     known: &crate::Gazetteer,
@@ -473,8 +487,18 @@ pub fn default_selection(
         }
         let k = name_key(&p.name);
         if let Some(why) = bad_key(&k) {
-            *dropped.entry(why).or_default() += 1;
-            continue;
+            // A town whose name is also a dictionary word (Batié, Gouré,
+            // Pama) is kept: the layer's places count only capitalised and
+            // in a locative or target context ("à Batié"), and a town of
+            // that size is where attacks are reported from. The engine's
+            // own words stay out.
+            let town = why == Dropped::CommonWord
+                && p.population.unwrap_or(0) >= WORD_TOWN_POPULATION
+                && !engine_words().contains(&k);
+            if !town {
+                *dropped.entry(why).or_default() += 1;
+                continue;
+            }
         }
         let g = groups.entry(k.clone()).or_default();
         if g.is_empty() {
@@ -611,8 +635,10 @@ mod tests {
     #[test]
     fn default_selection_keeps_villages_whose_name_tells_their_region() {
         let known = crate::Gazetteer::curated();
-        let words: std::collections::HashSet<String> =
-            ["ville", "point"].iter().map(|w| w.to_string()).collect();
+        let words: std::collections::HashSet<String> = ["ville", "point", "gouffre", "camp"]
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
         let (kept, dropped) = default_selection(
             vec![
                 village("Koumaga", &["Koumaga-Peul"], "Mopti", 0),
@@ -626,6 +652,10 @@ mod tests {
                 village("Fanabougou", &[], "Segou", 12_000),
                 village("Fanabougou", &[], "Kayes", 300),
                 village("Ville", &[], "Kayes", 0),
+                // a dictionary word, but a town of 6,000: kept; not so
+                // a word of the engine's own lexicons
+                village("Gouffre", &[], "Mopti", 6_000),
+                village("Camp", &[], "Mopti", 9_000),
                 village("Gao", &[], "Gao", 0),
                 village("Djibo", &[], "Segou", 0),
                 village("Dialla", &["Point", "Koumaga"], "Kayes", 0),
@@ -634,13 +664,16 @@ mod tests {
             &words,
         );
         let names: Vec<&str> = kept.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["Koumaga", "Zienakoro", "Fanabougou", "Dialla"]);
+        assert_eq!(
+            names,
+            ["Koumaga", "Zienakoro", "Fanabougou", "Gouffre", "Dialla"]
+        );
         assert_eq!(kept[2].admin1.as_deref(), Some("Segou"));
         // a word and another row's name are not variants
-        assert!(kept[3].variants.is_empty(), "{:?}", kept[3].variants);
+        assert!(kept[4].variants.is_empty(), "{:?}", kept[4].variants);
         assert_eq!(kept[0].variants, ["Koumaga-Peul"]);
         assert_eq!(dropped.get(&Dropped::Ambiguous), Some(&2));
-        assert_eq!(dropped.get(&Dropped::CommonWord), Some(&1));
+        assert_eq!(dropped.get(&Dropped::CommonWord), Some(&2));
         assert_eq!(dropped.get(&Dropped::Known), Some(&1));
         assert_eq!(dropped.get(&Dropped::Short), Some(&1));
     }

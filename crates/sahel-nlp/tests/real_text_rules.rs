@@ -1095,3 +1095,29 @@ fn a_trade_or_an_office_named_with_an_article_is_one_victim() {
         assert_eq!(f.killed, Some(1), "{t}");
     }
 }
+
+// ---- 26. a town whose name is also a word ----
+
+#[test]
+fn a_town_whose_name_is_a_word_is_found_where_it_is_named_as_a_place() {
+    for (t, b) in [
+        (
+            "Un douanier tué dans le sud-ouest",
+            "Un douanier a été tué mardi soir dans une attaque contre le poste de douane à Batié, près de la frontière ghanéenne.",
+        ),
+        (
+            "Customs officer killed in the south-west",
+            "A customs officer was killed on Tuesday night when gunmen attacked the customs post in Batié, near the border with Ghana.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.location.as_deref(), Some("Batie"), "{t}");
+        assert_eq!(f.admin1.as_deref(), Some("Sud-Ouest"), "{t}");
+    }
+    // the word itself is no place
+    let a = run(
+        "Attaque à Djibo",
+        "Des hommes armés ont attaqué mardi le marché de Djibo, une ville bâtie autour de son marché, tuant trois personnes.",
+    );
+    assert_eq!(a.facts.and_then(|f| f.location).as_deref(), Some("Djibo"));
+}
