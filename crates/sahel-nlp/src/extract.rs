@@ -408,6 +408,15 @@ fn list_link(between: &str) -> bool {
         .any(|w| b.contains(w))
 }
 
+/// Two figures listed together: a list's link between `from` and `to`
+/// ("and", a comma) and no verb or toll word of their own between them.
+fn bare_list_link(text: &str, lex: &[LexHit], from: usize, to: usize) -> bool {
+    list_link(&text[from..to])
+        && !lex
+            .iter()
+            .any(|h| h.start >= from && h.end <= to && toll_word(h.cat))
+}
+
 /// A figure without a verb of its own, listed before a figure that has one:
 /// it takes that figure's role ("30 soldiers from Niger and two from
 /// Nigeria were killed").
@@ -416,15 +425,8 @@ fn listed_before(d: &Doc<'_>, si: usize, ni: usize) -> Option<Toll> {
     let nums = d.nums_of(si);
     let n = nums[ni];
     let next = nums.get(ni + 1)?;
-    if !list_link(&text[n.end..next.start]) {
-        return None;
-    }
     let lex = d.lex_of(si);
-    // No verb or toll word between them.
-    if lex
-        .iter()
-        .any(|h| h.start >= n.end && h.end <= next.start && toll_word(h.cat))
-    {
+    if !bare_list_link(text, lex, n.end, next.start) {
         return None;
     }
     let s = &d.sents[si];
@@ -450,15 +452,9 @@ fn listed_after(d: &Doc<'_>, si: usize, ni: usize, last: Option<&Toll>) -> Optio
     let nums = d.nums_of(si);
     let (n, prev) = (nums[ni], nums.get(ni.checked_sub(1)?)?);
     let last = last.filter(|t| t.sent == si && t.start == prev.start && !t.vague)?;
-    if !list_link(&text[prev.end..n.start]) {
-        return None;
-    }
     let lex = d.lex_of(si);
-    // no verb or toll word between them, and the figure's own victims right after it
-    if lex
-        .iter()
-        .any(|h| h.start >= prev.end && h.end <= n.start && toll_word(h.cat))
-    {
+    // a bare link between them, and the figure's own victims right after it
+    if !bare_list_link(text, lex, prev.end, n.start) {
         return None;
     }
     let noun = lex

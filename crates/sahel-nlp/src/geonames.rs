@@ -433,9 +433,10 @@ pub enum Dropped {
 /// places of the dumps, keep one place per name, only where the name says
 /// which region it is in.
 ///
-/// - names of under four letters, names the curated gazetteer `known` has
-///   and names that are `common_words` (folded keys, see
-///   [`crate::text::name_key`]) are left out;
+/// - names of under four letters, names the curated gazetteer `known` has,
+///   words of the engine's lexicons and dictionary words `common_words`
+///   (folded keys, see [`crate::text::name_key`]) are left out, except a
+///   dictionary word naming a town of [`WORD_TOWN_POPULATION`] people;
 /// - places sharing a name are one entry when they all lie in one admin1
 ///   (the most populous is kept, admin2 only where they all agree), else
 ///   the name is kept only for a place of 5,000 people or more that is ten
@@ -451,12 +452,7 @@ pub const WORD_TOWN_POPULATION: u64 = 5_000;
 /// The name keys of every word of the engine's lexicons.
 fn engine_words() -> &'static std::collections::HashSet<String> {
     static W: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
-    W.get_or_init(|| {
-        crate::lexicon::words()
-            .iter()
-            .map(|w| crate::text::name_key(w))
-            .collect()
-    })
+    W.get_or_init(|| crate::lexicon::words().into_iter().collect())
 }
 
 pub fn default_selection(
@@ -471,7 +467,7 @@ pub fn default_selection(
             Some(Dropped::Short)
         } else if !known.lookup_indices(k).is_empty() {
             Some(Dropped::Known)
-        } else if common_words.contains(k) {
+        } else if common_words.contains(k) || engine_words().contains(k) {
             Some(Dropped::CommonWord)
         } else {
             None
