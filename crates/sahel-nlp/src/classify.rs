@@ -133,7 +133,7 @@ fn periodic_tally(d: &Doc<'_>, engine: &Engine) -> Option<(usize, usize)> {
 /// Per-sentence violence from the non-background hits.
 /// `cas`: 0 no casualty figure, 1 a figure, 2 a victims' death toll, 3 a
 /// death toll of soldiers or civilians.
-fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
+fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8, deaths: bool) -> (f32, bool) {
     let s = &d.sents[si];
     let mut a = 0.0f32;
     let mut g = 0.0f32;
@@ -167,6 +167,14 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
     // "The army clashed with Ansar Dine fighters": a fight of the state's
     // forces and an armed group is a battle, not a brawl.
     let (mut clash, mut state_side, mut armed_side) = (false, false, false);
+    // "A CMA patrol clashed with GATIA fighters": two armed sides fight too.
+    let mut armed_sides = 0u8;
+    // "Abducted by suspected militants", "gunmen raided the village": an
+    // event's verb with an armed agent is an attack.
+    let mut event_verb = false;
+    // "Students clashed with the police: five wounded" is a brawl; a clash
+    // is a battle with an armed side or a killing.
+    let mut clash_w = 0.0f32;
     let mut event = cas > 0;
     let lex = d.lex_of(si);
     let is_attacker = |h: &crate::dates::LexHit| {
@@ -186,7 +194,20 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
             Cat::Attack(w, t) => {
                 a += w;
                 event |= w >= 0.7;
-                clash |= t == crate::lexicon::AType::Clash;
+                // Not the phrases that say "armed" or "killings" themselves
+                // ("attaques meurtrières des islamistes", "sentences for the
+                // killings"): the agent adds nothing to them.
+                event_verb |= (w >= 1.0 || t == crate::lexicon::AType::Clash)
+                    && !matches!(
+                        t,
+                        crate::lexicon::AType::Armed
+                            | crate::lexicon::AType::Massacre
+                            | crate::lexicon::AType::Suicide
+                    );
+                if t == crate::lexicon::AType::Clash {
+                    clash = true;
+                    clash_w += w;
+                }
             }
             Cat::Generic(w) => {
                 g = g.max(w);
@@ -198,8 +219,12 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
             Cat::Noun(Noun::Attacker) if generic_at.is_none() => {
                 armed_subject = true;
                 armed_side = true;
+                armed_sides += 1;
             }
-            Cat::Noun(Noun::Attacker) => armed_side = true,
+            Cat::Noun(Noun::Attacker) => {
+                armed_side = true;
+                armed_sides += 1;
+            }
             Cat::Noun(Noun::Mil) => state_side = true,
             Cat::Actor(x) if actors()[x as usize].kind == ActorKind::State => state_side = true,
             Cat::Target(_) => {
@@ -211,11 +236,15 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
             Cat::Actor(x) if actors()[x as usize].kind == ActorKind::Armed => {
                 group = 0.8;
                 armed_side = true;
+                armed_sides += 1;
             }
             _ => {}
         }
     }
     let event = event || k || g > 0.0;
+    if !armed_side && !k && !deaths && cas == 1 {
+        a -= 0.5 * clash_w;
+    }
     let a = (a + armed_men * if event { 1.0 } else { 0.4 } + group).min(3.0);
     let corroborated = a > 0.0 || k || cas > 0 || target;
     let mut v = a + g * if corroborated { 1.0 } else { 0.4 };
@@ -224,10 +253,10 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8) -> (f32, bool) {
     if g > 0.0 && object {
         v += 0.8;
     }
-    if g > 0.0 && armed_subject {
+    if (g > 0.0 && armed_subject) || (event_verb && armed_side) {
         v += 0.5;
     }
-    if clash && state_side && armed_side {
+    if clash && armed_side && (state_side || armed_sides >= 2) {
         v += 0.6;
     }
     if k || cas > 0 {
@@ -370,7 +399,10 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
             })
             .max()
             .unwrap_or(0);
-        let (v, k) = sentence_violence(&d, si, cas);
+        let deaths = tolls
+            .iter()
+            .any(|t| t.sent == si && t.role == extract::Role::Killed);
+        let (v, k) = sentence_violence(&d, si, cas, deaths);
         let w = d.sents[si].weight;
         d.sents[si].violence = v;
         d.sents[si].has_kill = k;

@@ -633,11 +633,14 @@ fn title_caps_of(d: &Doc<'_>) -> bool {
 }
 
 /// Whether a national army's name says its nationality ("malian troops",
-/// "armee nigerienne"), rather than naming it by an acronym ("fama").
+/// "armee nigerienne", "FAMa": Forces armees maliennes), rather than naming it
+/// by an acronym several armies share ("FDS", "forces armees nationales").
 fn names_nationality(folded: &str) -> bool {
-    ["mali", "burkina", "niger", "tchad", "chad", "maurit"]
-        .iter()
-        .any(|c| folded.contains(c))
+    [
+        "mali", "burkina", "niger", "tchad", "chad", "maurit", "fama",
+    ]
+    .iter()
+    .any(|c| folded.contains(c))
 }
 
 /// Whether the place at `start` is where a statement was made: a reporting

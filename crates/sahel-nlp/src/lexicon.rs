@@ -554,6 +554,38 @@ fn pattern_variants(p: &str, out: &mut Vec<String>) {
     out.dedup();
 }
 
+/// Tamasheq place names open with "in" or "tin" ("the place of"), which
+/// the press writes joined, hyphenated or spaced: Inatès, In-Atès, I-n-Atès;
+/// Tingara, Tin Gara, Ti-n-Gara. Each such name also gets the spaced forms,
+/// unless the rest is a short word or itself a known name ("in Gao" stays
+/// Gao).
+fn prefix_splits(folded: &str, gazetteer: &Gazetteer, out: &mut Vec<String>) {
+    let joined: String = folded
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let (forms, rest): (&[&str], &str) = if let Some(r) = joined.strip_prefix("tin") {
+        (&["tin", "ti n"], r)
+    } else if let Some(r) = joined.strip_prefix("in") {
+        (&["in", "i n"], r)
+    } else {
+        return;
+    };
+    if rest.len() < 4
+        || !rest.starts_with(|c: char| c.is_ascii_alphabetic())
+        || !gazetteer.lookup_indices(rest).is_empty()
+        || COMMON_WORD_NAMES.contains(&rest)
+    {
+        return;
+    }
+    for f in forms {
+        let v = anchor(&format!("{f} {rest}"));
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+}
+
 impl WordTrie {
     fn new(patterns: &[String]) -> Self {
         let mut short_words = IntMap::default();
@@ -689,6 +721,7 @@ impl Lexicon {
                 }
                 vars.clear();
                 pattern_variants(&n, &mut vars);
+                prefix_splits(&n, gazetteer, &mut vars);
                 for v in &vars {
                     let e = map.entry(v.clone()).or_default();
                     if !e

@@ -1121,3 +1121,112 @@ fn a_town_whose_name_is_a_word_is_found_where_it_is_named_as_a_place() {
     );
     assert_eq!(a.facts.and_then(|f| f.location).as_deref(), Some("Djibo"));
 }
+
+// ---- 27. terse reports, round 2: agents, two armed sides, devices and rockets, crowds ----
+
+#[test]
+fn a_tamasheq_place_name_is_one_place_however_it_is_split() {
+    for (t, b, place) in [
+        (
+            "",
+            "Gunmen killed two herders near In-Ates on Monday.",
+            "Inates",
+        ),
+        (
+            "",
+            "Des hommes armés ont tué deux éleveurs lundi à In Atès.",
+            "Inates",
+        ),
+        (
+            "",
+            "Gunmen killed two herders in Tin Gara on Monday.",
+            "Tingara",
+        ),
+        (
+            "",
+            "Des hommes armés ont tué deux éleveurs lundi à Tin-Gara.",
+            "Tingara",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.location.as_deref(), Some(place), "{b}");
+        assert_eq!(f.country.as_deref(), Some("NE"), "{b}");
+    }
+    // the preposition before a known name stays a preposition
+    let f = attack("", "Gunmen killed two herders in Gao on Monday.");
+    assert_eq!(f.location.as_deref(), Some("Gao"));
+}
+
+#[test]
+fn the_malian_army_by_its_acronym_says_mali() {
+    for b in [
+        "A FAMa vehicle hit an explosive device on Monday, killing three soldiers.",
+        "Un véhicule des FAMa a sauté lundi sur un engin explosif, tuant trois soldats.",
+    ] {
+        let f = attack("", b);
+        assert_eq!(f.country.as_deref(), Some("ML"), "{b}");
+        assert_eq!(f.killed, Some(3), "{b}");
+    }
+}
+
+#[test]
+fn an_event_with_an_armed_agent_or_two_armed_sides_is_an_incident() {
+    for b in [
+        // an abduction by an armed agent
+        "The mayor's secretary was abducted by Islamist militants near Youwarou.",
+        "La secrétaire du maire a été enlevée par des islamistes près de Youwarou.",
+        // two armed groups fighting
+        "GATIA fighters clashed with a CMA patrol near Anefis on Monday.",
+        "Des combattants du GATIA ont affronté lundi une patrouille de la CMA près d'Anefis.",
+        // a vehicle struck by a device, rockets fired at a camp
+        "A MINUSMA vehicle was struck by an IED near Aguelhok on Monday.",
+        "Assailants fired rockets at the MINUSMA camp in Aguelhok on Monday.",
+        "Des assaillants ont tiré des roquettes lundi sur le camp de la MINUSMA à Aguelhok.",
+    ] {
+        let f = attack("", b);
+        assert_eq!(f.country.as_deref(), Some("ML"), "{b}");
+    }
+    // the state's forces named by what they are
+    assert!(
+        run(
+            "",
+            "Military forces of Mali clashed with Ansar Dine fighters around Mopti on Monday."
+        )
+        .is_attack
+    );
+    // the victims: a youth, a tribal leader
+    for (b, n) in [
+        (
+            "Soldiers raided a house in Boni on Monday, killing a youth.",
+            1,
+        ),
+        (
+            "Gunmen assassinated a tribal leader in Menaka on Monday.",
+            1,
+        ),
+    ] {
+        assert_eq!(attack("", b).killed, Some(n), "{b}");
+    }
+}
+
+#[test]
+fn crowds_clashing_and_killings_judged_in_court_are_no_attack() {
+    for b in [
+        // a brawl with the police, wounded only
+        "Students clashed with police in Gao on Monday: five were wounded.",
+        "Des manifestants ont affronté la police lundi à Gao, faisant cinq blessés.",
+        "Protesters burned tyres and ransacked the town hall in Gao on Monday.",
+        // a sentence for killings
+        "Three men were sentenced to death in Nouakchott on Monday for the killings of a policeman by al-Qaeda gunmen.",
+    ] {
+        assert!(!run("", b).is_attack, "{b}");
+    }
+    // a clash that kills is still an incident
+    assert!(
+        run(
+            "",
+            "Clashes between herders and farmers near Mopti left five dead on Monday."
+        )
+        .is_attack
+    );
+}
