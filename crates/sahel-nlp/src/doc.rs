@@ -1866,7 +1866,34 @@ pub(crate) fn mark_sentences(d: &mut Doc<'_>) {
             }
         }
         let _ = b;
+        // "...neuf jours apres une attaque suicide a Tombouctou. Aqmi a
+        // revendique cette attaque et affirme que 16 soldats ont ete tues":
+        // a sentence that takes up the earlier incident its paragraph ended
+        // on is that incident's too.
+        if si > 0 && !d.sents[si].para_first && zone == Zone::Body {
+            let prev = &d.sents[si - 1];
+            let sent = &text[start..d.sents[si].end];
+            if prev.bg_from < prev.end && TAKES_UP.iter().any(|a| sent.contains(a)) {
+                bg_from = start;
+            }
+        }
         d.sents[si].bg_from = bg_from;
         d.sents[si].refugee = refugee;
     }
 }
+
+/// Words that take up the incident named before ("this attack", "cet
+/// attentat").
+const TAKES_UP: &[&str] = &[
+    "this attack",
+    "that attack",
+    "this assault",
+    "that assault",
+    "the latter",
+    "cette attaque",
+    "cet attentat",
+    "cette tuerie",
+    "cette embuscade",
+    "ce dernier",
+    "cette derniere",
+];

@@ -1256,6 +1256,29 @@ fn demonym_like(folded: &str) -> bool {
     folded.len() >= 5 && !folded.contains(' ') && ENDS.iter().any(|e| folded.ends_with(e))
 }
 
+/// Whether the story gives the incident's wounded, abducted or attackers
+/// killed: figures of an incident whose victims' toll, untold, is none
+/// ("two gendarmes wounded", "a priest kidnapped", "the bomber died").
+fn other_figures(f: &Facts) -> bool {
+    f.wounded.is_some_and(|w| w > 0)
+        || f.abducted.is_some_and(|a| a > 0)
+        || f.attackers_killed.is_some_and(|a| a > 0)
+}
+
+/// Whether any sentence tells of deaths outside its background clauses
+/// ("killed", "morts", "a massacre"), counted or not.
+fn tells_deaths(d: &Doc<'_>) -> bool {
+    (0..d.sents.len()).any(|si| {
+        d.lex_of(si).iter().any(|h| {
+            h.start < d.sents[si].bg_from
+                && matches!(
+                    h.cat,
+                    Cat::Kill | Cat::DeadNoun | Cat::Attack(_, AType::Massacre)
+                )
+        })
+    })
+}
+
 /// Weighted vote over the countries named for the incident.
 pub(crate) fn country_vote(d: &Doc<'_>) -> Vote {
     let gaz = d.engine.gazetteer();
@@ -1602,7 +1625,7 @@ pub(crate) fn facts(
                 .iter()
                 .any(|h| matches!(h.cat, Cat::NoLoss) && h.start < d.sents[si].bg_from)
         });
-        if no_loss {
+        if no_loss || (other_figures(&f) && !tells_deaths(d)) {
             f.killed = Some(0);
         }
     }

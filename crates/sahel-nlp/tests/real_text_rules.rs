@@ -1230,3 +1230,43 @@ fn crowds_clashing_and_killings_judged_in_court_are_no_attack() {
         .is_attack
     );
 }
+
+// ---- 28. an incident told with its wounded or its hostages has no dead ----
+
+#[test]
+fn an_incident_told_with_only_its_wounded_or_hostages_killed_none() {
+    for b in [
+        "Gunmen kidnapped a priest in Djibo on Tuesday.",
+        "Des hommes armés ont enlevé un prêtre mardi à Djibo.",
+        "Gunmen attacked the gendarmerie in Djibo on Tuesday, wounding two gendarmes.",
+        "A suicide bomber blew himself up at the gate of the camp in Gao on Tuesday, wounding two soldiers.",
+    ] {
+        assert_eq!(attack("", b).killed, Some(0), "{b}");
+    }
+    // deaths told without a number stay untold
+    let f = attack(
+        "",
+        "Gunmen attacked the gendarmerie in Djibo on Tuesday; several gendarmes were killed and two wounded.",
+    );
+    assert_ne!(f.killed, Some(0));
+}
+
+// ---- 29. a sentence that takes up an earlier incident belongs to it ----
+
+#[test]
+fn a_sentence_taking_up_the_earlier_incident_gives_no_toll() {
+    for (t, b) in [
+        (
+            "Islamists fire shells on Gao",
+            "Islamist fighters fired several shells on Gao on Wednesday, the army said.\n\nThe shelling came nine days after a suicide attack in Timbuktu that killed two civilians. AQIM claimed this attack and said that 16 Malian soldiers had been killed.",
+        ),
+        (
+            "Des islamistes tirent des obus sur Gao",
+            "Des combattants islamistes ont tiré plusieurs obus sur Gao mercredi, a indiqué l'armée.\n\nCes tirs se produisent neuf jours après un attentat suicide à Tombouctou qui a fait deux morts parmi les civils. Aqmi a revendiqué cette attaque et affirmé que 16 soldats maliens ont été tués.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.location.as_deref(), Some("Gao"), "{t}");
+        assert_eq!(f.killed, None, "{t}");
+    }
+}
