@@ -1592,7 +1592,9 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
                     || (is_countryish && h.start >= ph.end && h.start - ph.end <= 30))
         });
         if border && is_countryish {
-            ctx *= 0.15;
+            // "5 km from the border with Mali": the scene is across it,
+            // not in Mali.
+            ctx = 0.0;
         } else if border {
             ctx *= 0.6;
         }

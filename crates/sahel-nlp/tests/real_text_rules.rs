@@ -1270,3 +1270,23 @@ fn a_sentence_taking_up_the_earlier_incident_gives_no_toll() {
         assert_eq!(f.killed, None, "{t}");
     }
 }
+
+// ---- 30. the country across a border is not the scene ----
+
+#[test]
+fn the_country_named_across_the_border_is_not_the_scene() {
+    for b in [
+        "Jihadists attacked a police station 5 km from the border with Mali on Monday, killing three policemen.",
+        "Des jihadistes ont attaqué lundi un commissariat à 5 km de la frontière avec le Mali, tuant trois policiers.",
+    ] {
+        let a = run("", b);
+        let country = a.facts.and_then(|f| f.country);
+        assert_ne!(country.as_deref(), Some("ML"), "{b}");
+    }
+    // the place named decides
+    let f = attack(
+        "",
+        "Jihadists attacked a police station in Djibo, near the border with Mali, on Monday, killing three policemen.",
+    );
+    assert_eq!(f.country.as_deref(), Some("BF"));
+}
