@@ -906,7 +906,15 @@ impl Lexicon {
     /// All hits in folded `text`, left to right, whole words only: at each
     /// word, the longest pattern that starts there; after a hit, the next
     /// word after it.
+    #[cfg(test)]
     pub(crate) fn scan(&self, text: &str, out: &mut Vec<Hit>) {
+        self.scan_words(text, out, &mut Vec::new());
+    }
+
+    /// [`Lexicon::scan`], also appending to `words` every word of the text
+    /// (`start`, `end`: a maximal run of [`is_word_byte`] bytes), for the
+    /// scanners that look at every word ([`crate::numbers::scan_words`]).
+    pub(crate) fn scan_words(&self, text: &str, out: &mut Vec<Hit>, words: &mut Vec<(u32, u32)>) {
         let t = &self.trie;
         let b = text.as_bytes();
         // The words of the text that occur in patterns: (start, end, id),
@@ -927,6 +935,7 @@ impl Lexicon {
             while i < b.len() && WORD_BYTE[b[i] as usize] {
                 i += 1;
             }
+            words.push((s as u32, i as u32));
             let id = t.word(b, s, i);
             // A word of no pattern is left out: no pattern goes through it,
             // and the words on either side of it are not one byte apart,
