@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use crate::gazetteer::{Gazetteer, PlaceKind, PlaceSource};
 use crate::text::Fnv;
-use crate::text::{fold, is_word_byte, pack, pack_at};
+use crate::text::{fold, is_word_byte, pack, pack_at, word_end};
 
 /// Attack types, as reported in [`crate::Facts::attack_type`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -932,9 +932,7 @@ impl Lexicon {
                 continue;
             }
             let s = i;
-            while i < b.len() && WORD_BYTE[b[i] as usize] {
-                i += 1;
-            }
+            i = word_end(b, i + 1);
             words.push((s as u32, i as u32));
             let id = t.word(b, s, i);
             // A word of no pattern is left out: no pattern goes through it,

@@ -71,6 +71,47 @@ mod tests {
     use super::*;
 
     #[test]
+    fn word_end_is_the_byte_loop() {
+        let slow = |b: &[u8], mut i: usize| {
+            while i < b.len() && is_word_byte(b[i]) {
+                i += 1;
+            }
+            i
+        };
+        // every byte value, alone and between word bytes
+        for c in 0..=255u8 {
+            for n in 0..20 {
+                let mut b = vec![b'a'; n];
+                b.push(c);
+                b.extend_from_slice(b"bcdefghijk");
+                for i in 0..b.len() {
+                    assert_eq!(word_end(&b, i), slow(&b, i), "{c:#x} {n} {i}");
+                }
+            }
+        }
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            let b: Vec<u8> = (0..(rng % 40) as usize)
+                .map(|_| {
+                    rng ^= rng << 13;
+                    rng ^= rng >> 7;
+                    rng ^= rng << 17;
+                    [
+                        b' ', b'a', b'Z', b'5', b'-', 0xc3, 0xa9, b'`', b'@', b'[', b'{', b'/',
+                        b':',
+                    ][(rng % 13) as usize]
+                })
+                .collect();
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            for i in 0..b.len() {
+                assert_eq!(word_end(&b, i), slow(&b, i), "{b:?} {i}");
+            }
+        }
+    }
+
+    #[test]
     fn folds_accents_case_and_apostrophes() {
         assert_eq!(fold("N’Djaména"), "n'djamena");
         assert_eq!(fold("Tillabéri  Région"), "tillaberi region");
@@ -374,6 +415,48 @@ pub fn boundary_after(s: &[u8], end: usize) -> bool {
 #[inline]
 pub const fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b >= 0x80
+}
+
+/// The high bit of each byte of a `u64`.
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// By byte of `x7` (bytes below 0x80): its high bit set when the byte is
+/// `n` or more (no carry crosses bytes: 0x7f + 0x80 - `n` < 0x100).
+#[inline]
+const fn at_least(x7: u64, n: u8) -> u64 {
+    (x7 + 0x0101_0101_0101_0101 * (0x80 - n as u64)) & HI
+}
+
+/// By byte of `x`: its high bit set when the byte is a word byte
+/// ([`is_word_byte`]).
+#[inline]
+const fn word_bytes(x: u64) -> u64 {
+    let x7 = x & !HI;
+    let digit = at_least(x7, b'0') & !at_least(x7, b'9' + 1);
+    // with 0x20 set, upper-case letters are lower-case ones and no other
+    // byte is one
+    let x7l = x7 | 0x2020_2020_2020_2020;
+    let letter = at_least(x7l, b'a') & !at_least(x7l, b'z' + 1);
+    (x & HI) | digit | letter
+}
+
+/// The end of the run of word bytes ([`is_word_byte`]) of `b` from `i`:
+/// eight bytes at a time, the end found in the first eight without a
+/// branch a byte.
+#[inline]
+pub(crate) fn word_end(b: &[u8], mut i: usize) -> usize {
+    while let Some(w) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes(w.try_into().expect("eight bytes"));
+        let m = word_bytes(x);
+        if m != HI {
+            return i + (!m & HI).trailing_zeros() as usize / 8;
+        }
+        i += 8;
+    }
+    while i < b.len() && is_word_byte(b[i]) {
+        i += 1;
+    }
+    i
 }
 
 /// ASCII letters and digits (`u8::is_ascii_alphanumeric`) as a table: one
