@@ -71,6 +71,70 @@ mod tests {
     use super::*;
 
     #[test]
+    fn alnum_end_and_plain_block_are_the_byte_loops() {
+        let slow = |b: &[u8], mut i: usize| {
+            while i < b.len() && ALNUM[b[i] as usize] {
+                i += 1;
+            }
+            i
+        };
+        // the byte loop of push_folded's plain runs, from a plain byte
+        let plain_run = |b: &[u8]| {
+            let mut j = 0;
+            loop {
+                while j < b.len() && PLAIN[b[j] as usize] {
+                    j += 1;
+                }
+                if j + 1 < b.len() && b[j] == b' ' && PLAIN[b[j + 1] as usize] {
+                    j += 2;
+                } else {
+                    break;
+                }
+            }
+            j
+        };
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        for round in 0..60_000 {
+            let b: Vec<u8> = (0..8)
+                .map(|_| {
+                    let r = next();
+                    if round % 2 == 0 {
+                        (r >> 8) as u8
+                    } else {
+                        [
+                            b' ', b'a', b'Z', b'5', b'-', 0xc3, b'`', b'\t', b'\n', 0x01, b'z',
+                            b'0',
+                        ][(r % 12) as usize]
+                    }
+                })
+                .collect();
+            for i in 0..b.len() {
+                assert_eq!(alnum_end(&b, i), slow(&b, i), "{b:?} {i}");
+            }
+            let x = u64::from_le_bytes(b[..8].try_into().unwrap());
+            if plain_block(x) {
+                // after a plain byte, the byte loop takes all eight
+                let mut with = vec![b'a'];
+                with.extend_from_slice(&b);
+                assert!(plain_run(&with) >= 9, "{b:?}");
+            }
+        }
+        for c in 0..=255u8 {
+            let mut b = vec![b'a'; 7];
+            b.push(c);
+            let x = u64::from_le_bytes(b[..8].try_into().unwrap());
+            assert_eq!(plain_block(x), PLAIN[c as usize] && c >= 0x21, "{c:#x}");
+            assert_eq!(alnum_end(&b, 0), slow(&b, 0));
+        }
+    }
+
+    #[test]
     fn word_end_is_the_byte_loop() {
         let slow = |b: &[u8], mut i: usize| {
             while i < b.len() && is_word_byte(b[i]) {
@@ -298,6 +362,12 @@ impl FoldedText {
             if plain(c0) {
                 let mut j = i + 1;
                 loop {
+                    while let Some(w) = b.get(j..j + 8) {
+                        if !plain_block(u64::from_le_bytes(w.try_into().expect("eight bytes"))) {
+                            break;
+                        }
+                        j += 8;
+                    }
                     while j < b.len() && plain(b[j]) {
                         j += 1;
                     }
@@ -440,6 +510,54 @@ const fn word_bytes(x: u64) -> u64 {
     (x & HI) | digit | letter
 }
 
+/// By byte of `x`: its high bit set when the byte is an ASCII letter or
+/// digit.
+#[inline]
+const fn alnum_bytes(x: u64) -> u64 {
+    word_bytes(x) & !x & HI
+}
+
+/// The end of the run of ASCII letters and digits of `b` from `i` (as
+/// [`word_end`] for word bytes).
+#[inline]
+pub(crate) fn alnum_end(b: &[u8], mut i: usize) -> usize {
+    while let Some(w) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes(w.try_into().expect("eight bytes"));
+        let m = alnum_bytes(x);
+        if m != HI {
+            return i + (!m & HI).trailing_zeros() as usize / 8;
+        }
+        i += 8;
+    }
+    while i < b.len() && ALNUM[b[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
+/// By byte of `y`: its high bit set when the byte is 0.
+#[inline]
+const fn zero_bytes(y: u64) -> u64 {
+    !(((y & !HI) + !HI) | y) & HI
+}
+
+/// Whether the eight bytes `x` (little-endian) go on with a run of plain
+/// words of [`FoldedText::push_folded`], after a plain byte: [`PLAIN`]
+/// bytes and single spaces, the last byte plain. (Control bytes other than
+/// white space are plain too, but a block with one is left to the byte
+/// loop.)
+#[inline]
+const fn plain_block(x: u64) -> bool {
+    let low = !at_least(x & !HI, 0x21) & HI;
+    let space = zero_bytes(x ^ 0x2020_2020_2020_2020);
+    let backquote = zero_bytes(x ^ 0x6060_6060_6060_6060);
+    x & HI == 0
+        && backquote == 0
+        && low & !space == 0
+        && space & (space << 8) == 0
+        && space >> 56 == 0
+}
+
 /// The end of the run of word bytes ([`is_word_byte`]) of `b` from `i`:
 /// eight bytes at a time, the end found in the first eight without a
 /// branch a byte.
@@ -530,9 +648,7 @@ pub fn detect_language(folded: &str) -> &'static str {
         }
         // A word of up to 6 bytes, packed (longer words are no stop word).
         let s = i;
-        while i < b.len() && ALNUM[b[i] as usize] {
-            i += 1;
-        }
+        i = alnum_end(b, i + 1);
         if i - s > 6 {
             continue;
         }
