@@ -21,8 +21,6 @@ pub(crate) struct Num {
     pub not_count: bool,
 }
 
-use crate::text::ALNUM;
-
 #[derive(Clone, Copy)]
 enum W {
     Unit(u32),
@@ -288,10 +286,7 @@ fn prefix_may_start(b: &[u8], i: usize, end: usize) -> bool {
 
 /// The word starting at `i`: (end, bytes).
 fn word_at(b: &[u8], i: usize, end: usize) -> (usize, &[u8]) {
-    let mut j = i;
-    while j < end && ALNUM[b[j] as usize] {
-        j += 1;
-    }
+    let j = crate::text::alnum_end(&b[..end], i);
     (j, &b[i..j])
 }
 
