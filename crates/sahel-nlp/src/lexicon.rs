@@ -456,6 +456,8 @@ pub(crate) struct Hit {
 }
 
 type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+/// The ids of words longer than 8 bytes.
+type LongWords = FnvMap<Box<[u8]>, u32>;
 type IntMap<V> = HashMap<u64, V, BuildHasherDefault<IntHash>>;
 
 /// No node, no pattern, no word.
@@ -508,13 +510,13 @@ struct WordTrie {
     /// (see [`WordTrie::new`]), by its packed bytes ([`pack`]).
     short_words: FlatMap,
     /// The id of every longer word of a hot pattern.
-    long_words: FnvMap<Box<[u8]>, u32>,
+    long_words: LongWords,
     /// The same for the words that occur in cold patterns only (the
     /// GeoNames villages' names): tens of thousands of words that few
     /// texts have, kept apart so that the tables read for every word of
     /// every text stay small enough for the caches.
     cold_short: FlatMap,
-    cold_long: FnvMap<Box<[u8]>, u32>,
+    cold_long: LongWords,
     /// A Bloom filter of the cold words ([`word_hash`]): most words of a
     /// text are in no cold pattern, and this says so without reading the
     /// cold tables.
@@ -628,7 +630,7 @@ impl WordTrie {
     /// the cold tables.
     fn new(patterns: &[String], hot: &[bool]) -> Self {
         let mut short_words = IntMap::default();
-        let mut long_words: FnvMap<Box<[u8]>, u32> = FnvMap::default();
+        let mut long_words = LongWords::default();
         let mut edges = IntMap::default();
         let mut root: Vec<u32> = Vec::new();
         let mut nodes: Vec<(u32, u8)> = Vec::new();
@@ -689,7 +691,7 @@ impl WordTrie {
                 cold_hashes.push(word_hash(&[], Some(k)));
             }
         }
-        let (hot_long, cold_long): (FnvMap<Box<[u8]>, u32>, FnvMap<Box<[u8]>, u32>) = long_words
+        let (hot_long, cold_long): (LongWords, LongWords) = long_words
             .into_iter()
             .partition(|(_, id)| word_hot[*id as usize]);
         for w in cold_long.keys() {
