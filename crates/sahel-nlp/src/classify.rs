@@ -337,7 +337,10 @@ fn years_ago_in_title<'a>(d: &'a Doc<'_>) -> Option<(&'a str, u32)> {
 pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
     let mut d = prepare(engine, doc);
     mark_sentences(&mut d);
-    let mut reasons: Vec<Reason> = Vec::with_capacity(24);
+    // Room for the reasons of three stories in four: twelve (960 bytes)
+    // stay under glibc's large requests (1,024 bytes), each of which first
+    // merges all the small freed chunks of the heap (`malloc_consolidate`).
+    let mut reasons: Vec<Reason> = Vec::with_capacity(12);
 
     // Main event date first (needed to recognise older incidents).
     let main_date = extract::event_date(&d, None);

@@ -150,10 +150,13 @@ struct Scratch {
     places: Vec<PlaceHit>,
     nums: Vec<Num>,
     dates: Vec<DateCue>,
-    /// Working buffers of [`prepare`]: segments, sentence spans, lexicon hits.
+    /// Working buffers of [`prepare`]: segments, sentence spans, lexicon hits,
+    /// words.
     segs: Vec<(usize, usize)>,
     spans: Vec<(usize, usize)>,
     raw: Vec<Hit>,
+    /// Every word of the folded text (start, end).
+    words: Vec<(u32, u32)>,
 }
 
 /// Buffers larger than this (in bytes of text) are not kept.
@@ -181,6 +184,7 @@ impl Scratch {
         s.segs.clear();
         s.spans.clear();
         s.raw.clear();
+        s.words.clear();
         s
     }
 
@@ -513,7 +517,8 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
 
     // One lexicon pass.
     let mut raw = std::mem::take(&mut scratch.raw);
-    engine.lexicon.scan(&f.text, &mut raw);
+    let mut words = std::mem::take(&mut scratch.words);
+    engine.lexicon.scan_words(&f.text, &mut raw, &mut words);
     let mut lex = std::mem::take(&mut scratch.lex);
     let mut places = std::mem::take(&mut scratch.places);
     let mut si = 0usize;
@@ -586,7 +591,7 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
     let mut dates_v = std::mem::take(&mut scratch.dates);
     for s in sents.iter_mut() {
         s.n0 = nums.len();
-        numbers::scan(&f.text, s.start, s.end, &mut nums);
+        numbers::scan_words(&f.text, s.start, s.end, &words, &mut nums);
         s.n1 = nums.len();
         s.d0 = dates_v.len();
         dates::scan(
@@ -603,6 +608,7 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
     scratch.segs = segs;
     scratch.spans = spans;
     scratch.raw = raw;
+    scratch.words = words;
     scratch.keep();
 
     let mut d = Doc {

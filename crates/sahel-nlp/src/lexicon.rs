@@ -11,9 +11,9 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
 
-use crate::gazetteer::{Gazetteer, PlaceKind};
+use crate::gazetteer::{Gazetteer, PlaceKind, PlaceSource};
 use crate::text::Fnv;
-use crate::text::{fold, is_word_byte, pack, pack_at};
+use crate::text::{fold, is_word_byte, pack, pack_at, word_end};
 
 /// Attack types, as reported in [`crate::Facts::attack_type`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -456,6 +456,8 @@ pub(crate) struct Hit {
 }
 
 type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+/// The ids of words longer than 8 bytes.
+type LongWords = FnvMap<Box<[u8]>, u32>;
 type IntMap<V> = HashMap<u64, V, BuildHasherDefault<IntHash>>;
 
 /// No node, no pattern, no word.
@@ -504,18 +506,83 @@ const WORD_BYTE: [bool; 256] = {
 /// transitions) per byte. The test `word_trie_matches_the_automaton` checks
 /// that both find the same hits.
 struct WordTrie {
-    /// The id of every word of up to 8 bytes that occurs in a pattern, by
-    /// its packed bytes ([`pack`]).
+    /// The id of every word of up to 8 bytes that occurs in a hot pattern
+    /// (see [`WordTrie::new`]), by its packed bytes ([`pack`]).
     short_words: FlatMap,
-    /// The id of every longer word.
-    long_words: FnvMap<Box<[u8]>, u32>,
+    /// The id of every longer word of a hot pattern.
+    long_words: LongWords,
+    /// The same for the words that occur in cold patterns only (the
+    /// GeoNames villages' names): tens of thousands of words that few
+    /// texts have, kept apart so that the tables read for every word of
+    /// every text stay small enough for the caches.
+    cold_short: FlatMap,
+    cold_long: LongWords,
+    /// A Bloom filter of the cold words ([`word_hash`]): most words of a
+    /// text are in no cold pattern, and this says so without reading the
+    /// cold tables.
+    cold_filter: Bloom,
     /// By word id: the node of the patterns that start with the word.
     root: Vec<u32>,
-    /// (node << 32 | word id) → child node, below the root.
+    /// (node << 32 | word id) → child node, below the root: the children
+    /// of hot patterns' nodes, and apart those of cold patterns only.
     edges: FlatMap,
+    cold_edges: FlatMap,
     /// By node: the pattern that ends there (or `NONE`), and whether the
-    /// node has children.
-    nodes: Vec<(u32, bool)>,
+    /// node has children in `edges` (bit 0) and in `cold_edges` (bit 1).
+    nodes: Vec<(u32, u8)>,
+}
+
+/// A Bloom filter over `u64` hashes: two bits in one 64-bit word of the
+/// table, so that a query reads one cache line.
+struct Bloom {
+    words: Box<[u64]>,
+    shift: u32,
+}
+
+impl Bloom {
+    fn new(hashes: &[u64]) -> Self {
+        // About 16 bits a key: under 1 % of false positives.
+        let n = (hashes.len() / 4).next_power_of_two().max(64);
+        let mut b = Bloom {
+            words: vec![0u64; n].into_boxed_slice(),
+            shift: 64 - n.trailing_zeros(),
+        };
+        for &h in hashes {
+            let (w, m) = b.slot(h);
+            b.words[w] |= m;
+        }
+        b
+    }
+
+    #[inline]
+    fn slot(&self, h: u64) -> (usize, u64) {
+        let w = (h >> self.shift) as usize;
+        let m = (1u64 << (h & 63)) | (1u64 << ((h >> 6) & 63));
+        (w, m)
+    }
+
+    #[inline]
+    fn may_have(&self, h: u64) -> bool {
+        let (w, m) = self.slot(h);
+        self.words[w] & m == m
+    }
+}
+
+/// The hash of a word for [`Bloom`]: its packed bytes when it has up to 8,
+/// else FNV-1a of its bytes, mixed (the finaliser of SplitMix64).
+#[inline]
+fn word_hash(w: &[u8], packed: Option<u64>) -> u64 {
+    let mut h = match packed {
+        Some(k) => k,
+        None => w.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        }),
+    };
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
 }
 
 /// Normalise a folded pattern: every ASCII character that is not a letter
@@ -587,56 +654,135 @@ fn prefix_splits(folded: &str, gazetteer: &Gazetteer, out: &mut Vec<String>) {
 }
 
 impl WordTrie {
-    fn new(patterns: &[String]) -> Self {
+    /// The trie of `patterns`; `hot[i]` says whether pattern `i` is one
+    /// that many texts have (a lexicon term, a curated place) rather than
+    /// a GeoNames village's name. Hot patterns are built first, so that
+    /// their words and nodes take the low ids and sit together in `root`
+    /// and `nodes`; the words and children only cold patterns have go to
+    /// the cold tables.
+    fn new(patterns: &[String], hot: &[bool]) -> Self {
         let mut short_words = IntMap::default();
+        let mut long_words = LongWords::default();
         let mut edges = IntMap::default();
-        let mut t = WordTrie {
-            short_words: FlatMap::new(&short_words),
-            long_words: FnvMap::default(),
-            root: Vec::new(),
-            edges: FlatMap::new(&edges),
-            nodes: Vec::new(),
-        };
-        for (pat, p) in patterns.iter().enumerate() {
+        let mut root: Vec<u32> = Vec::new();
+        let mut nodes: Vec<(u32, u8)> = Vec::new();
+        // by word id and by edge: first met in a hot pattern?
+        let mut word_hot: Vec<bool> = Vec::new();
+        let mut edge_hot: IntMap<bool> = IntMap::default();
+        let order = (0..patterns.len())
+            .filter(|&i| hot[i])
+            .chain((0..patterns.len()).filter(|&i| !hot[i]));
+        for pat in order {
+            let p = &patterns[pat];
             let mut node = NONE;
             // Patterns made of punctuation only have no word: they are never
             // built (names need two letters or digits, terms are words).
             for w in p.split(' ').filter(|w| !w.is_empty()) {
-                let next_id = t.root.len() as u32;
+                let next_id = root.len() as u32;
                 let w = w.as_bytes();
                 let id = if w.len() <= 8 {
                     *short_words.entry(pack(w)).or_insert(next_id)
                 } else {
-                    *t.long_words.entry(w.into()).or_insert(next_id)
+                    *long_words.entry(w.into()).or_insert(next_id)
                 };
                 if id == next_id {
-                    t.root.push(NONE);
+                    root.push(NONE);
+                    word_hot.push(hot[pat]);
                 }
-                let fresh = t.nodes.len() as u32;
+                let fresh = nodes.len() as u32;
                 let child = if node == NONE {
-                    let c = &mut t.root[id as usize];
+                    let c = &mut root[id as usize];
                     if *c == NONE {
                         *c = fresh;
                     }
                     *c
                 } else {
-                    t.nodes[node as usize].1 = true;
-                    *edges
-                        .entry(u64::from(node) << 32 | u64::from(id))
-                        .or_insert(fresh)
+                    let key = u64::from(node) << 32 | u64::from(id);
+                    let c = *edges.entry(key).or_insert(fresh);
+                    let h = *edge_hot.entry(key).or_insert(hot[pat]);
+                    nodes[node as usize].1 |= if h { 1 } else { 2 };
+                    c
                 };
                 if child == fresh {
-                    t.nodes.push((NONE, false));
+                    nodes.push((NONE, 0));
                 }
                 node = child;
             }
             if node != NONE {
-                t.nodes[node as usize].0 = pat as u32;
+                nodes[node as usize].0 = pat as u32;
             }
         }
-        t.short_words = FlatMap::new(&short_words);
-        t.edges = FlatMap::new(&edges);
-        t
+        let split = |m: IntMap<u32>, is_hot: &dyn Fn(u64, u32) -> bool| {
+            let (h, c): (IntMap<u32>, IntMap<u32>) =
+                m.into_iter().partition(|&(k, v)| is_hot(k, v));
+            (FlatMap::new(&h), FlatMap::new(&c))
+        };
+        let mut cold_hashes: Vec<u64> = Vec::new();
+        for (&k, &id) in &short_words {
+            if !word_hot[id as usize] {
+                cold_hashes.push(word_hash(&[], Some(k)));
+            }
+        }
+        let (hot_long, cold_long): (LongWords, LongWords) = long_words
+            .into_iter()
+            .partition(|(_, id)| word_hot[*id as usize]);
+        for w in cold_long.keys() {
+            cold_hashes.push(word_hash(w, None));
+        }
+        let (short_hot, short_cold) = split(short_words, &|_, id| word_hot[id as usize]);
+        let (edges_hot, edges_cold) = split(edges, &|k, _| edge_hot[&k]);
+        WordTrie {
+            short_words: short_hot,
+            long_words: hot_long,
+            cold_short: short_cold,
+            cold_long,
+            cold_filter: Bloom::new(&cold_hashes),
+            root,
+            edges: edges_hot,
+            cold_edges: edges_cold,
+            nodes,
+        }
+    }
+
+    /// The id of the word `b[s..e]`, if a pattern has it.
+    #[inline]
+    fn word(&self, b: &[u8], s: usize, e: usize) -> Option<u32> {
+        if e - s <= 8 {
+            let k = pack_at(b, s, e - s);
+            match self.short_words.get(k) {
+                Some(id) => Some(id),
+                None if self.cold_filter.may_have(word_hash(&[], Some(k))) => {
+                    self.cold_short.get(k)
+                }
+                None => None,
+            }
+        } else {
+            let w = &b[s..e];
+            match self.long_words.get(w) {
+                Some(&id) => Some(id),
+                None if self.cold_filter.may_have(word_hash(w, None)) => {
+                    self.cold_long.get(w).copied()
+                }
+                None => None,
+            }
+        }
+    }
+
+    /// The child of `node` by word `id`; `kids` is the node's bits of
+    /// children ([`WordTrie::nodes`]).
+    #[inline]
+    fn child(&self, node: u32, kids: u8, id: u32) -> Option<u32> {
+        let key = u64::from(node) << 32 | u64::from(id);
+        let hot = if kids & 1 != 0 {
+            self.edges.get(key)
+        } else {
+            None
+        };
+        match hot {
+            Some(c) => Some(c),
+            None if kids & 2 != 0 => self.cold_edges.get(key),
+            None => None,
+        }
     }
 }
 
@@ -645,9 +791,16 @@ impl WordTrie {
 /// with linear probing in a power-of-two table at most half full, so that
 /// a lookup is a multiplication, a load and a comparison or two, where the
 /// general-purpose map took several times that.
+///
+/// Beside the slots, one byte a slot tells whether it is taken and seven
+/// bits of its key's hash: most words of a text are in no pattern, and
+/// their lookups read only that byte table (an eighth of the slots' size,
+/// small enough to stay in the first-level cache) rather than a slot.
 struct FlatMap {
     /// (key, value); an empty slot has the value `NONE`.
     slots: Box<[(u64, u32)]>,
+    /// By slot: 0 when empty, else 0x80 | seven bits of the key's hash.
+    tags: Box<[u8]>,
     /// 64 minus the number of bits of a slot index.
     shift: u32,
 }
@@ -657,33 +810,40 @@ impl FlatMap {
         let n = (map.len() * 2).next_power_of_two().max(16);
         let shift = 64 - n.trailing_zeros();
         let mut slots = vec![(0u64, NONE); n].into_boxed_slice();
+        let mut tags = vec![0u8; n].into_boxed_slice();
         for (&k, &v) in map {
             assert!(v != NONE, "NONE marks an empty slot");
-            let mut i = Self::home(k, shift);
+            let (mut i, tag) = Self::home(k, shift);
             while slots[i].1 != NONE {
                 i = (i + 1) & (n - 1);
             }
             slots[i] = (k, v);
+            tags[i] = tag;
         }
-        FlatMap { slots, shift }
+        FlatMap { slots, tags, shift }
     }
 
+    /// The home slot of `k` and its tag.
     #[inline]
-    fn home(k: u64, shift: u32) -> usize {
-        (k.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
+    fn home(k: u64, shift: u32) -> (usize, u8) {
+        let h = k.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        ((h >> shift) as usize, (h >> (shift - 8)) as u8 | 0x80)
     }
 
     #[inline]
     fn get(&self, k: u64) -> Option<u32> {
         let mask = self.slots.len() - 1;
-        let mut i = Self::home(k, self.shift);
+        let (mut i, tag) = Self::home(k, self.shift);
         loop {
-            let (sk, v) = self.slots[i];
-            if v == NONE {
+            let t = self.tags[i];
+            if t == 0 {
                 return None;
             }
-            if sk == k {
-                return Some(v);
+            if t == tag {
+                let (sk, v) = self.slots[i];
+                if sk == k {
+                    return Some(v);
+                }
             }
             i = (i + 1) & mask;
         }
@@ -736,9 +896,15 @@ impl Lexicon {
         let mut patterns: Vec<String> = Vec::with_capacity(map.len());
         let mut ranges = Vec::with_capacity(map.len());
         let mut entries = Vec::new();
+        let mut hot = Vec::with_capacity(map.len());
         let mut keys: Vec<_> = map.into_iter().collect();
         keys.sort_by(|a, b| a.0.cmp(&b.0));
         for (k, es) in keys {
+            // A GeoNames village's name alone is cold: few texts have it.
+            hot.push(es.iter().any(|e| match *e {
+                Entry::Lex(_) => true,
+                Entry::Place(i) => gazetteer.places()[i as usize].source != PlaceSource::GeoNames,
+            }));
             let s = entries.len() as u32;
             entries.extend(es);
             ranges.push((s, entries.len() as u32));
@@ -758,7 +924,7 @@ impl Lexicon {
             .collect();
         Lexicon {
             home_demonym,
-            trie: WordTrie::new(&patterns),
+            trie: WordTrie::new(&patterns, &hot),
             context: crate::context::context_table(),
             ranges,
             entries,
@@ -775,7 +941,15 @@ impl Lexicon {
     /// All hits in folded `text`, left to right, whole words only: at each
     /// word, the longest pattern that starts there; after a hit, the next
     /// word after it.
+    #[cfg(test)]
     pub(crate) fn scan(&self, text: &str, out: &mut Vec<Hit>) {
+        self.scan_words(text, out, &mut Vec::new());
+    }
+
+    /// [`Lexicon::scan`], also appending to `words` every word of the text
+    /// (`start`, `end`: a maximal run of [`is_word_byte`] bytes), for the
+    /// scanners that look at every word ([`crate::numbers::scan_words`]).
+    pub(crate) fn scan_words(&self, text: &str, out: &mut Vec<Hit>, words: &mut Vec<(u32, u32)>) {
         let t = &self.trie;
         let b = text.as_bytes();
         // The words of the text that occur in patterns: (start, end, id),
@@ -793,14 +967,9 @@ impl Lexicon {
                 continue;
             }
             let s = i;
-            while i < b.len() && WORD_BYTE[b[i] as usize] {
-                i += 1;
-            }
-            let id = if i - s <= 8 {
-                t.short_words.get(pack_at(b, s, i - s))
-            } else {
-                t.long_words.get(&b[s..i]).copied()
-            };
+            i = word_end(b, i + 1);
+            words.push((s as u32, i as u32));
+            let id = t.word(b, s, i);
             // A word of no pattern is left out: no pattern goes through it,
             // and the words on either side of it are not one byte apart,
             // so they are not taken for neighbours below.
@@ -821,18 +990,18 @@ impl Lexicon {
             let mut best = None;
             let mut j = k;
             loop {
-                let (pat, children) = t.nodes[node as usize];
+                let (pat, kids) = t.nodes[node as usize];
                 if pat != NONE {
                     best = Some((j, pat));
                 }
-                if !children || j + 1 >= toks.len() {
+                if kids == 0 || j + 1 >= toks.len() {
                     break;
                 }
                 let next = toks[j + 1];
                 if next.0 != toks[j].1 + 1 {
                     break;
                 }
-                match t.edges.get(u64::from(node) << 32 | u64::from(next.2)) {
+                match t.child(node, kids, next.2) {
                     Some(c) => {
                         node = c;
                         j += 1;

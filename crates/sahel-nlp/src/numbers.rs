@@ -21,8 +21,6 @@ pub(crate) struct Num {
     pub not_count: bool,
 }
 
-use crate::text::ALNUM;
-
 #[derive(Clone, Copy)]
 enum W {
     Unit(u32),
@@ -188,6 +186,57 @@ const CLASS: [u8; 256] = {
     t
 };
 
+/// [`scan`] with the text's words given (`words`: every maximal run of
+/// bytes of class other than 0 in `text`, in order, as
+/// [`crate::lexicon::Lexicon::scan_words`] finds them): it visits the
+/// words of `text[start..end]` rather than every byte. The same numbers.
+pub(crate) fn scan_words(
+    text: &str,
+    start: usize,
+    end: usize,
+    words: &[(u32, u32)],
+    out: &mut Vec<Num>,
+) {
+    let b = text.as_bytes();
+    // `next`: where the byte scan would go on; a word that starts before it
+    // (one whose rest the byte scan skips) is left out.
+    let mut next = start;
+    let first = words.partition_point(|&(_, e)| e as usize <= start);
+    for &(ws, we) in &words[first..] {
+        // A word cut by `start` starts there for the byte scan.
+        let i = (ws as usize).max(start);
+        if i >= end {
+            break;
+        }
+        if i < next {
+            continue;
+        }
+        match CLASS[b[i] as usize] {
+            2 => {
+                let (num, n) = digits(b, i, end);
+                out.push(num);
+                next = n;
+            }
+            // A number word's first two letters are in the prefix table
+            // ([`word`] says no to any other word, without its end).
+            3 if !prefix_may_start(b, i, end) => next = (we as usize).min(end),
+            3 => {
+                let (_, w) = word_at(b, i, end);
+                if word(w).is_some() {
+                    if let Some((num, n)) = words_at(b, i, end) {
+                        out.push(num);
+                        next = n;
+                        continue;
+                    }
+                }
+                next = (we as usize).min(end);
+            }
+            _ => next = (we as usize).min(end),
+        }
+    }
+}
+
+#[cfg(test)]
 pub(crate) fn scan(text: &str, start: usize, end: usize, out: &mut Vec<Num>) {
     let b = text.as_bytes();
     let class = |i: usize| CLASS[b[i] as usize];
@@ -214,7 +263,7 @@ pub(crate) fn scan(text: &str, start: usize, end: usize, out: &mut Vec<Num>) {
         }
         let (we, w) = word_at(b, i, end);
         if word(w).is_some() {
-            if let Some((num, next)) = words(b, i, end) {
+            if let Some((num, next)) = words_at(b, i, end) {
                 out.push(num);
                 i = next;
                 continue;
@@ -224,12 +273,20 @@ pub(crate) fn scan(text: &str, start: usize, end: usize, out: &mut Vec<Num>) {
     }
 }
 
+/// Whether the word at `i` (a letter of class 3) may be a number word: its
+/// second byte is a letter and the two start one of [`WORDS`].
+#[inline]
+fn prefix_may_start(b: &[u8], i: usize, end: usize) -> bool {
+    if i + 1 >= end {
+        return false;
+    }
+    let (a, c) = (b[i].wrapping_sub(b'a'), b[i + 1].wrapping_sub(b'a'));
+    a < 26 && c < 26 && PREFIX_LENGTHS[a as usize][c as usize] != 0
+}
+
 /// The word starting at `i`: (end, bytes).
 fn word_at(b: &[u8], i: usize, end: usize) -> (usize, &[u8]) {
-    let mut j = i;
-    while j < end && ALNUM[b[j] as usize] {
-        j += 1;
-    }
+    let j = crate::text::alnum_end(&b[..end], i);
     (j, &b[i..j])
 }
 
@@ -353,7 +410,7 @@ fn digits(b: &[u8], i: usize, end: usize) -> (Num, usize) {
     )
 }
 
-fn words(b: &[u8], i: usize, end: usize) -> Option<(Num, usize)> {
+fn words_at(b: &[u8], i: usize, end: usize) -> Option<(Num, usize)> {
     let mut total: u64 = 0;
     let mut current: u64 = 0;
     let mut vague = false;
@@ -458,6 +515,59 @@ fn words(b: &[u8], i: usize, end: usize) -> Option<(Num, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The words of `text` as `Lexicon::scan_words` gives them.
+    fn words_of(text: &str) -> Vec<(u32, u32)> {
+        let b = text.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if CLASS[b[i] as usize] == 0 {
+                i += 1;
+                continue;
+            }
+            let s = i;
+            while i < b.len() && CLASS[b[i] as usize] != 0 {
+                i += 1;
+            }
+            out.push((s as u32, i as u32));
+        }
+        out
+    }
+
+    #[test]
+    fn scan_words_is_scan() {
+        let texts = [
+            "12 soldiers, 1,200 people and 3.5 million; vingt-deux morts, quatre-vingts",
+            "the 3rd of 25 km at 10h30 on 12/03: 40% of one hundred and twenty",
+            "x2 a1 deux3 \u{e9}douze douze\u{e9} trente-cinq 15 000 12 000 000 d'une",
+            "plusieurs dizaines de civils, des centaines, two dozen, scores of",
+            "cinq-cent, dix-huit, 7th, un, une, onze 11 11,5 0,03 2019 150 people",
+        ];
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        for t in texts {
+            let t = t.to_string();
+            let w = words_of(&t);
+            // every cut of the text, at char boundaries
+            let cuts: Vec<usize> = (0..=t.len()).filter(|&k| t.is_char_boundary(k)).collect();
+            for _ in 0..400 {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                let a = cuts[(rng % cuts.len() as u64) as usize];
+                let b = cuts[((rng >> 20) % cuts.len() as u64) as usize];
+                let (a, b) = (a.min(b), a.max(b));
+                let (mut x, mut y) = (Vec::new(), Vec::new());
+                scan(&t, a, b, &mut x);
+                scan_words(&t, a, b, &w, &mut y);
+                assert_eq!(x, y, "{:?} in {a}..{b}", &t[a..b]);
+            }
+            let (mut x, mut y) = (Vec::new(), Vec::new());
+            scan(&t, 0, t.len(), &mut x);
+            scan_words(&t, 0, t.len(), &w, &mut y);
+            assert_eq!(x, y);
+        }
+    }
 
     fn nums(s: &str) -> Vec<u32> {
         let mut v = Vec::new();

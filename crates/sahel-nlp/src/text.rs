@@ -71,6 +71,111 @@ mod tests {
     use super::*;
 
     #[test]
+    fn alnum_end_and_plain_block_are_the_byte_loops() {
+        let slow = |b: &[u8], mut i: usize| {
+            while i < b.len() && ALNUM[b[i] as usize] {
+                i += 1;
+            }
+            i
+        };
+        // the byte loop of push_folded's plain runs, from a plain byte
+        let plain_run = |b: &[u8]| {
+            let mut j = 0;
+            loop {
+                while j < b.len() && PLAIN[b[j] as usize] {
+                    j += 1;
+                }
+                if j + 1 < b.len() && b[j] == b' ' && PLAIN[b[j + 1] as usize] {
+                    j += 2;
+                } else {
+                    break;
+                }
+            }
+            j
+        };
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        for round in 0..60_000 {
+            let b: Vec<u8> = (0..8)
+                .map(|_| {
+                    let r = next();
+                    if round % 2 == 0 {
+                        (r >> 8) as u8
+                    } else {
+                        [
+                            b' ', b'a', b'Z', b'5', b'-', 0xc3, b'`', b'\t', b'\n', 0x01, b'z',
+                            b'0',
+                        ][(r % 12) as usize]
+                    }
+                })
+                .collect();
+            for i in 0..b.len() {
+                assert_eq!(alnum_end(&b, i), slow(&b, i), "{b:?} {i}");
+            }
+            let x = u64::from_le_bytes(b[..8].try_into().unwrap());
+            if plain_block(x) {
+                // after a plain byte, the byte loop takes all eight
+                let mut with = vec![b'a'];
+                with.extend_from_slice(&b);
+                assert!(plain_run(&with) >= 9, "{b:?}");
+            }
+        }
+        for c in 0..=255u8 {
+            let mut b = vec![b'a'; 7];
+            b.push(c);
+            let x = u64::from_le_bytes(b[..8].try_into().unwrap());
+            assert_eq!(plain_block(x), PLAIN[c as usize] && c >= 0x21, "{c:#x}");
+            assert_eq!(alnum_end(&b, 0), slow(&b, 0));
+        }
+    }
+
+    #[test]
+    fn word_end_is_the_byte_loop() {
+        let slow = |b: &[u8], mut i: usize| {
+            while i < b.len() && is_word_byte(b[i]) {
+                i += 1;
+            }
+            i
+        };
+        // every byte value, alone and between word bytes
+        for c in 0..=255u8 {
+            for n in 0..20 {
+                let mut b = vec![b'a'; n];
+                b.push(c);
+                b.extend_from_slice(b"bcdefghijk");
+                for i in 0..b.len() {
+                    assert_eq!(word_end(&b, i), slow(&b, i), "{c:#x} {n} {i}");
+                }
+            }
+        }
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            let b: Vec<u8> = (0..(rng % 40) as usize)
+                .map(|_| {
+                    rng ^= rng << 13;
+                    rng ^= rng >> 7;
+                    rng ^= rng << 17;
+                    [
+                        b' ', b'a', b'Z', b'5', b'-', 0xc3, 0xa9, b'`', b'@', b'[', b'{', b'/',
+                        b':',
+                    ][(rng % 13) as usize]
+                })
+                .collect();
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            for i in 0..b.len() {
+                assert_eq!(word_end(&b, i), slow(&b, i), "{b:?} {i}");
+            }
+        }
+    }
+
+    #[test]
     fn folds_accents_case_and_apostrophes() {
         assert_eq!(fold("N’Djaména"), "n'djamena");
         assert_eq!(fold("Tillabéri  Région"), "tillaberi region");
@@ -257,6 +362,12 @@ impl FoldedText {
             if plain(c0) {
                 let mut j = i + 1;
                 loop {
+                    while let Some(w) = b.get(j..j + 8) {
+                        if !plain_block(u64::from_le_bytes(w.try_into().expect("eight bytes"))) {
+                            break;
+                        }
+                        j += 8;
+                    }
                     while j < b.len() && plain(b[j]) {
                         j += 1;
                     }
@@ -376,6 +487,96 @@ pub const fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b >= 0x80
 }
 
+/// The high bit of each byte of a `u64`.
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// By byte of `x7` (bytes below 0x80): its high bit set when the byte is
+/// `n` or more (no carry crosses bytes: 0x7f + 0x80 - `n` < 0x100).
+#[inline]
+const fn at_least(x7: u64, n: u8) -> u64 {
+    (x7 + 0x0101_0101_0101_0101 * (0x80 - n as u64)) & HI
+}
+
+/// By byte of `x`: its high bit set when the byte is a word byte
+/// ([`is_word_byte`]).
+#[inline]
+const fn word_bytes(x: u64) -> u64 {
+    let x7 = x & !HI;
+    let digit = at_least(x7, b'0') & !at_least(x7, b'9' + 1);
+    // with 0x20 set, upper-case letters are lower-case ones and no other
+    // byte is one
+    let x7l = x7 | 0x2020_2020_2020_2020;
+    let letter = at_least(x7l, b'a') & !at_least(x7l, b'z' + 1);
+    (x & HI) | digit | letter
+}
+
+/// By byte of `x`: its high bit set when the byte is an ASCII letter or
+/// digit.
+#[inline]
+const fn alnum_bytes(x: u64) -> u64 {
+    word_bytes(x) & !x & HI
+}
+
+/// The end of the run of ASCII letters and digits of `b` from `i` (as
+/// [`word_end`] for word bytes).
+#[inline]
+pub(crate) fn alnum_end(b: &[u8], mut i: usize) -> usize {
+    while let Some(w) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes(w.try_into().expect("eight bytes"));
+        let m = alnum_bytes(x);
+        if m != HI {
+            return i + (!m & HI).trailing_zeros() as usize / 8;
+        }
+        i += 8;
+    }
+    while i < b.len() && ALNUM[b[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
+/// By byte of `y`: its high bit set when the byte is 0.
+#[inline]
+const fn zero_bytes(y: u64) -> u64 {
+    !(((y & !HI) + !HI) | y) & HI
+}
+
+/// Whether the eight bytes `x` (little-endian) go on with a run of plain
+/// words of [`FoldedText::push_folded`], after a plain byte: [`PLAIN`]
+/// bytes and single spaces, the last byte plain. (Control bytes other than
+/// white space are plain too, but a block with one is left to the byte
+/// loop.)
+#[inline]
+const fn plain_block(x: u64) -> bool {
+    let low = !at_least(x & !HI, 0x21) & HI;
+    let space = zero_bytes(x ^ 0x2020_2020_2020_2020);
+    let backquote = zero_bytes(x ^ 0x6060_6060_6060_6060);
+    x & HI == 0
+        && backquote == 0
+        && low & !space == 0
+        && space & (space << 8) == 0
+        && space >> 56 == 0
+}
+
+/// The end of the run of word bytes ([`is_word_byte`]) of `b` from `i`:
+/// eight bytes at a time, the end found in the first eight without a
+/// branch a byte.
+#[inline]
+pub(crate) fn word_end(b: &[u8], mut i: usize) -> usize {
+    while let Some(w) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes(w.try_into().expect("eight bytes"));
+        let m = word_bytes(x);
+        if m != HI {
+            return i + (!m & HI).trailing_zeros() as usize / 8;
+        }
+        i += 8;
+    }
+    while i < b.len() && is_word_byte(b[i]) {
+        i += 1;
+    }
+    i
+}
+
 /// ASCII letters and digits (`u8::is_ascii_alphanumeric`) as a table: one
 /// load a byte in the scanning loops.
 pub(crate) const ALNUM: [bool; 256] = {
@@ -447,9 +648,7 @@ pub fn detect_language(folded: &str) -> &'static str {
         }
         // A word of up to 6 bytes, packed (longer words are no stop word).
         let s = i;
-        while i < b.len() && ALNUM[b[i] as usize] {
-            i += 1;
-        }
+        i = alnum_end(b, i + 1);
         if i - s > 6 {
             continue;
         }
