@@ -1279,6 +1279,44 @@ fn tells_deaths(d: &Doc<'_>) -> bool {
     })
 }
 
+/// Whether the nationality at `start..end` (folded text) is an armed group's
+/// origin: "le groupe djihadiste nigerian Boko Haram", "the Nigerian jihadist
+/// group", "Nigerian Islamists". The group crosses borders; the scene is
+/// where it struck.
+fn names_a_group(text: &str, start: usize, end: usize) -> bool {
+    const BEFORE: &[&str] = &[
+        "groupe ",
+        "groupe djihadiste ",
+        "groupe jihadiste ",
+        "groupe islamiste ",
+        "groupe terroriste ",
+        "groupe arme ",
+        "secte ",
+        "secte islamiste ",
+        "mouvement islamiste ",
+        "mouvement djihadiste ",
+    ];
+    const AFTER: &[&str] = &[
+        " jihadist group",
+        " islamist group",
+        " islamic group",
+        " militant group",
+        " terror group",
+        " terrorist group",
+        " armed group",
+        " islamist sect",
+        " jihadist movement",
+        " islamist movement",
+        " jihadists",
+        " islamists",
+        " islamist militants",
+        " insurgents",
+    ];
+    let before = text.get(start.saturating_sub(24)..start).unwrap_or("");
+    let after = text.get(end..(end + 24).min(text.len())).unwrap_or("");
+    BEFORE.iter().any(|b| before.ends_with(b)) || AFTER.iter().any(|a| after.starts_with(a))
+}
+
 /// Weighted vote over the countries named for the incident.
 pub(crate) fn country_vote(d: &Doc<'_>) -> Vote {
     let gaz = d.engine.gazetteer();
@@ -1369,7 +1407,12 @@ pub(crate) fn country_vote(d: &Doc<'_>) -> Vote {
         } else {
             1.0
         };
-        let w = w * demonym_factor * outsider;
+        let origin = if names_a_group(&d.f.text, s0, e0) {
+            0.2
+        } else {
+            1.0
+        };
+        let w = w * demonym_factor * outsider * origin;
         add(&mut scores, cc, w);
         evidence.push((cc, w, s0, e0));
     }

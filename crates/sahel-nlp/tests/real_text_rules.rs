@@ -1290,3 +1290,21 @@ fn the_country_named_across_the_border_is_not_the_scene() {
     );
     assert_eq!(f.country.as_deref(), Some("BF"));
 }
+
+// ---- 31. an armed group's nationality is its origin, not the scene ----
+
+#[test]
+fn an_armed_group_s_nationality_is_not_the_scene() {
+    for b in [
+        "Sept gendarmes ont été tués jeudi lors de l'attaque d'un camp qui accueille des déplacés fuyant le groupe djihadiste nigérian Boko Haram, dans le sud-est du Niger.",
+        "Seven gendarmes were killed on Thursday in an attack on a camp sheltering people fleeing the Nigerian jihadist group Boko Haram in south-eastern Niger.",
+    ] {
+        assert_eq!(attack("", b).country.as_deref(), Some("NE"), "{b}");
+    }
+    // soldiers' nationality still says where no place resolves
+    let f = attack(
+        "",
+        "Twelve Malian soldiers were killed in an ambush on Wednesday, the army said.",
+    );
+    assert_eq!(f.country.as_deref(), Some("ML"));
+}
