@@ -19,7 +19,7 @@ use chrono::Datelike;
 use crate::dates::DKind;
 use crate::doc::{clause_start, mark_sentences, prepare, Doc, Zone};
 use crate::extract;
-use crate::lexicon::{actors, ActorKind, Cat, Noun};
+use crate::lexicon::{actors, AType, ActorKind, Cat, Noun};
 use crate::{Analysis, Document, Engine, PlaceKind, Reason};
 
 /// Minimum score of an attack story.
@@ -166,9 +166,8 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8, deaths: bool) -> (f32, boo
     let mut armed_men = 0.0f32;
     // "The army clashed with Ansar Dine fighters": a fight of the state's
     // forces and an armed group is a battle, not a brawl.
-    let (mut clash, mut state_side, mut armed_side) = (false, false, false);
     // "A CMA patrol clashed with GATIA fighters": two armed sides fight too.
-    let mut armed_sides = 0u8;
+    let (mut state_side, mut armed_sides) = (false, 0u32);
     // "Abducted by suspected militants", "gunmen raided the village": an
     // event's verb with an armed agent is an attack.
     let mut event_verb = false;
@@ -187,9 +186,8 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8, deaths: bool) -> (f32, boo
             continue;
         }
         match h.cat {
-            Cat::Attack(_, crate::lexicon::AType::Ied) if defused => {}
-            Cat::Attack(_, crate::lexicon::AType::Abduction)
-                if released_from.is_some_and(|r| h.start >= r) => {}
+            Cat::Attack(_, AType::Ied) if defused => {}
+            Cat::Attack(_, AType::Abduction) if released_from.is_some_and(|r| h.start >= r) => {}
             Cat::Attack(w, _) if is_attacker(h) => armed_men += w,
             Cat::Attack(w, t) => {
                 a += w;
@@ -197,15 +195,9 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8, deaths: bool) -> (f32, boo
                 // Not the phrases that say "armed" or "killings" themselves
                 // ("attaques meurtrières des islamistes", "sentences for the
                 // killings"): the agent adds nothing to them.
-                event_verb |= (w >= 1.0 || t == crate::lexicon::AType::Clash)
-                    && !matches!(
-                        t,
-                        crate::lexicon::AType::Armed
-                            | crate::lexicon::AType::Massacre
-                            | crate::lexicon::AType::Suicide
-                    );
-                if t == crate::lexicon::AType::Clash {
-                    clash = true;
+                event_verb |= (w >= 1.0 || t == AType::Clash)
+                    && !matches!(t, AType::Armed | AType::Massacre | AType::Suicide);
+                if t == AType::Clash {
                     clash_w += w;
                 }
             }
@@ -216,13 +208,8 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8, deaths: bool) -> (f32, boo
                 object |= last_target.is_some_and(|t| h.start - t <= 40);
             }
             Cat::Kill => k = true,
-            Cat::Noun(Noun::Attacker) if generic_at.is_none() => {
-                armed_subject = true;
-                armed_side = true;
-                armed_sides += 1;
-            }
             Cat::Noun(Noun::Attacker) => {
-                armed_side = true;
+                armed_subject |= generic_at.is_none();
                 armed_sides += 1;
             }
             Cat::Noun(Noun::Mil) => state_side = true,
@@ -235,13 +222,13 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8, deaths: bool) -> (f32, boo
             // Armed groups (not state forces) are violence evidence.
             Cat::Actor(x) if actors()[x as usize].kind == ActorKind::Armed => {
                 group = 0.8;
-                armed_side = true;
                 armed_sides += 1;
             }
             _ => {}
         }
     }
     let event = event || k || g > 0.0;
+    let armed_side = armed_sides > 0;
     if !armed_side && !k && !deaths && cas == 1 {
         a -= 0.5 * clash_w;
     }
@@ -256,7 +243,7 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8, deaths: bool) -> (f32, boo
     if (g > 0.0 && armed_subject) || (event_verb && armed_side) {
         v += 0.5;
     }
-    if clash && armed_side && (state_side || armed_sides >= 2) {
+    if clash_w > 0.0 && armed_side && (state_side || armed_sides >= 2) {
         v += 0.6;
     }
     if k || cas > 0 {
@@ -439,7 +426,7 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
                 Cat::Defused
                     if d.lex_of(si)
                         .iter()
-                        .any(|x| matches!(x.cat, Cat::Attack(_, crate::lexicon::AType::Ied))) =>
+                        .any(|x| matches!(x.cat, Cat::Attack(_, AType::Ied))) =>
                 {
                     non_event += 2.0 * w;
                     push_reason(&mut reasons, "non_event", t(), -1.2 * w, || {

@@ -1265,17 +1265,24 @@ fn other_figures(f: &Facts) -> bool {
         || f.attackers_killed.is_some_and(|a| a > 0)
 }
 
-/// Whether any sentence tells of deaths outside its background clauses
-/// ("killed", "morts", "a massacre"), counted or not.
-fn tells_deaths(d: &Doc<'_>) -> bool {
+/// Whether any sentence has a lexicon hit of `kind` outside its background
+/// clauses.
+fn told(d: &Doc<'_>, kind: impl Fn(Cat) -> bool) -> bool {
     (0..d.sents.len()).any(|si| {
-        d.lex_of(si).iter().any(|h| {
-            h.start < d.sents[si].bg_from
-                && matches!(
-                    h.cat,
-                    Cat::Kill | Cat::DeadNoun | Cat::Attack(_, AType::Massacre)
-                )
-        })
+        d.lex_of(si)
+            .iter()
+            .any(|h| h.start < d.sents[si].bg_from && kind(h.cat))
+    })
+}
+
+/// Whether the story tells of deaths ("killed", "morts", "a massacre"),
+/// counted or not.
+fn tells_deaths(d: &Doc<'_>) -> bool {
+    told(d, |c| {
+        matches!(
+            c,
+            Cat::Kill | Cat::DeadNoun | Cat::Attack(_, AType::Massacre)
+        )
     })
 }
 
@@ -1663,11 +1670,7 @@ pub(crate) fn facts(
     f.attackers_killed = best(Role::Attackers);
     f.abducted = best(Role::Abducted);
     if f.killed.is_none() {
-        let no_loss = (0..d.sents.len()).any(|si| {
-            d.lex_of(si)
-                .iter()
-                .any(|h| matches!(h.cat, Cat::NoLoss) && h.start < d.sents[si].bg_from)
-        });
+        let no_loss = told(d, |c| matches!(c, Cat::NoLoss));
         if no_loss || (other_figures(&f) && !tells_deaths(d)) {
             f.killed = Some(0);
         }

@@ -520,16 +520,24 @@ const fn alnum_bytes(x: u64) -> u64 {
 /// The end of the run of ASCII letters and digits of `b` from `i` (as
 /// [`word_end`] for word bytes).
 #[inline]
-pub(crate) fn alnum_end(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn alnum_end(b: &[u8], i: usize) -> usize {
+    run_end(b, i, alnum_bytes, |c| ALNUM[c as usize])
+}
+
+/// The end of the run of bytes of `b` from `i` that `byte` accepts, eight
+/// at a time: `mask` sets the high bit of each accepted byte of a block,
+/// the end is found in the first eight without a branch a byte.
+#[inline(always)]
+fn run_end(b: &[u8], mut i: usize, mask: fn(u64) -> u64, byte: fn(u8) -> bool) -> usize {
     while let Some(w) = b.get(i..i + 8) {
         let x = u64::from_le_bytes(w.try_into().expect("eight bytes"));
-        let m = alnum_bytes(x);
+        let m = mask(x);
         if m != HI {
             return i + (!m & HI).trailing_zeros() as usize / 8;
         }
         i += 8;
     }
-    while i < b.len() && ALNUM[b[i] as usize] {
+    while i < b.len() && byte(b[i]) {
         i += 1;
     }
     i
@@ -558,23 +566,11 @@ const fn plain_block(x: u64) -> bool {
         && space >> 56 == 0
 }
 
-/// The end of the run of word bytes ([`is_word_byte`]) of `b` from `i`:
-/// eight bytes at a time, the end found in the first eight without a
-/// branch a byte.
+/// The end of the run of word bytes ([`is_word_byte`]) of `b` from `i`
+/// ([`run_end`]).
 #[inline]
-pub(crate) fn word_end(b: &[u8], mut i: usize) -> usize {
-    while let Some(w) = b.get(i..i + 8) {
-        let x = u64::from_le_bytes(w.try_into().expect("eight bytes"));
-        let m = word_bytes(x);
-        if m != HI {
-            return i + (!m & HI).trailing_zeros() as usize / 8;
-        }
-        i += 8;
-    }
-    while i < b.len() && is_word_byte(b[i]) {
-        i += 1;
-    }
-    i
+pub(crate) fn word_end(b: &[u8], i: usize) -> usize {
+    run_end(b, i, word_bytes, is_word_byte)
 }
 
 /// ASCII letters and digits (`u8::is_ascii_alphanumeric`) as a table: one
