@@ -1881,7 +1881,8 @@ pub(crate) fn mark_sentences(d: &mut Doc<'_>) {
         if si > 0 && !d.sents[si].para_first && zone == Zone::Body {
             let prev = &d.sents[si - 1];
             let sent = &text[start..d.sents[si].end];
-            if prev.bg_from < prev.end && TAKES_UP.iter().any(|a| sent.contains(a)) {
+            if prev.bg_from < prev.end && TAKES_UP.iter().any(|a| crate::text::has_phrase(sent, a))
+            {
                 bg_from = start;
             }
         }

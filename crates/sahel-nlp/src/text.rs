@@ -135,6 +135,17 @@ mod tests {
     }
 
     #[test]
+    fn a_phrase_is_found_as_whole_words() {
+        assert!(has_phrase(
+            "aqmi a revendique cette attaque.",
+            "cette attaque"
+        ));
+        assert!(has_phrase("this attack", "this attack"));
+        assert!(!has_phrase("this attacker was killed", "this attack"));
+        assert!(!has_phrase("of this attack", "f this attack"));
+    }
+
+    #[test]
     fn word_end_is_the_byte_loop() {
         let slow = |b: &[u8], mut i: usize| {
             while i < b.len() && is_word_byte(b[i]) {
@@ -564,6 +575,15 @@ const fn plain_block(x: u64) -> bool {
         && low & !space == 0
         && space & (space << 8) == 0
         && space >> 56 == 0
+}
+
+/// Whether `phrase` occurs in `hay` as whole words: "this attack" is in
+/// "claimed this attack", not in "this attacker".
+pub(crate) fn has_phrase(hay: &str, phrase: &str) -> bool {
+    let (h, p) = (hay.as_bytes(), phrase.as_bytes());
+    memchr::memmem::find_iter(h, p).any(|k| {
+        (k == 0 || !is_word_byte(h[k - 1])) && h.get(k + p.len()).is_none_or(|&c| !is_word_byte(c))
+    })
 }
 
 /// The end of the run of word bytes ([`is_word_byte`]) of `b` from `i`
