@@ -33,6 +33,10 @@ const TALLY_PENALTY: f32 = 4.0;
 /// such pieces are full of attack words, but their news is not one incident.
 const GENRE_PENALTY: f32 = 5.0;
 
+/// What an explosion told as an accident costs the score: enough to outweigh
+/// the toll of a deadly blast.
+const MISHAP_PENALTY: f32 = 6.0;
+
 /// Labels that open the title of a piece that is not breaking news:
 /// "Analyse : dans le Centre-Nord, la guerre des axes", "Opinion | …".
 /// Such a piece discusses incidents; the news of one is reported elsewhere.
@@ -128,6 +132,36 @@ fn periodic_tally(d: &Doc<'_>, engine: &Engine) -> Option<(usize, usize)> {
         }
     }
     (regions.len() >= 2).then_some(month)
+}
+
+/// An explosion told as an accident ("the accidental explosion of his own
+/// device", "a blast caused by dynamite stored at the site"): the head
+/// tells an explosion, and a sentence that tells one gives its cause. What
+/// was stored is a cause only where the head names no armed agent ("the
+/// militants blew up the bridge with dynamite"). Returns the cue's span.
+fn explosion_mishap(d: &Doc<'_>) -> Option<(usize, usize)> {
+    let live = |si: usize| {
+        let s = &d.sents[si];
+        d.lex_of(si).iter().filter(move |h| h.start < s.bg_from)
+    };
+    let blast =
+        |si: usize| live(si).any(|h| matches!(h.cat, Cat::Attack(_, AType::Ied | AType::Suicide)));
+    let head = || (0..d.sents.len()).filter(|&si| d.sents[si].zone != Zone::Body);
+    if !head().any(blast) {
+        return None;
+    }
+    let armed = head().any(|si| {
+        live(si).any(|h| match h.cat {
+            Cat::Noun(Noun::Attacker) => true,
+            Cat::Actor(x) => actors()[x as usize].kind == ActorKind::Armed,
+            _ => false,
+        })
+    });
+    (0..d.sents.len()).filter(|&si| blast(si)).find_map(|si| {
+        live(si)
+            .find(|h| matches!(h.cat, Cat::Mishap { cause } if !cause || !armed))
+            .map(|h| (h.start, h.end))
+    })
 }
 
 /// Per-sentence violence from the non-background hits.
@@ -475,6 +509,11 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
             genre_label(&d),
             GENRE_PENALTY,
             "the title labels the piece as analysis or opinion, not news",
+        ),
+        (
+            explosion_mishap(&d),
+            MISHAP_PENALTY,
+            "the explosion was an accident or a mishandled device",
         ),
     ] {
         if let Some((s0, e0)) = cue {

@@ -129,6 +129,13 @@ pub(crate) enum Cat {
     /// Hostages released or freed: the abduction words of its sentence are
     /// no new abduction.
     Released,
+    /// The cause of an explosion that is no attack: an accident or a
+    /// mishandled device (`accident`), or what was stored and blew up
+    /// (`cause`: dynamite, chemicals, a gas cylinder), an accident only
+    /// where no armed agent is named.
+    Mishap {
+        cause: bool,
+    },
 }
 
 /// One meaning of a pattern: a lexicon entry or a gazetteer place index.
@@ -316,6 +323,11 @@ fn parse_cat(s: &str) -> Result<Cat, String> {
         "negation" => Negation,
         "defused" => Defused,
         "released" => Released,
+        "mishap" => match args.first().copied() {
+            Some("accident") => Mishap { cause: false },
+            Some("cause") => Mishap { cause: true },
+            x => return Err(format!("mishap: unknown kind {x:?}")),
+        },
         _ => return Err(format!("unknown category {s:?}")),
     })
 }

@@ -1308,3 +1308,61 @@ fn an_armed_group_s_nationality_is_not_the_scene() {
     );
     assert_eq!(f.country.as_deref(), Some("ML"));
 }
+
+// ---- 32. an explosion told as an accident is no attack ----
+
+#[test]
+fn an_explosion_told_as_an_accident_is_no_attack() {
+    for (t, b) in [
+        (
+            "A militant killed by his own bomb near Douentza",
+            "A man was killed on Sunday near Douentza when the improvised explosive device he was planting on the road went off, in a premature explosion, the army said. There were no other victims.",
+        ),
+        (
+            "Un terroriste tué par son propre engin près de Douentza",
+            "Un individu a trouvé la mort dimanche près de Douentza suite à une mauvaise manipulation de l'engin explosif improvisé qu'il voulait enterrer sur la route, a annoncé l'armée.",
+        ),
+        (
+            "Explosion at a gold panning site kills 40 in Burkina",
+            "An explosion at a gold panning site near Gaoua killed 40 people on Monday. The blast was caused by dynamite stocked at the site, officials said.",
+        ),
+        (
+            "Explosion sur un site d'orpaillage près de Gaoua: 40 morts",
+            "Une explosion a fait 40 morts lundi sur un site d'orpaillage près de Gaoua. L'explosion a été provoquée par des bâtons de dynamite stockés sur le site, selon les autorités.",
+        ),
+    ] {
+        assert!(!run(t, b).is_attack, "{t}");
+    }
+    // militants who used what was stored still attacked
+    for (t, b) in [
+        (
+            "Jihadists blow up a bridge near Gaoua, killing two",
+            "Jihadists blew up a bridge near Gaoua on Monday with dynamite stocked in a nearby quarry, killing two travellers.",
+        ),
+        (
+            "Five soldiers killed by a roadside bomb near Douentza",
+            "Five soldiers were killed on Sunday when their vehicle struck a roadside bomb near Douentza, the army said. The device had been planted overnight by militants.",
+        ),
+    ] {
+        assert!(run(t, b).is_attack, "{t}");
+    }
+}
+
+// ---- 33. vehicles that collided are a road accident ----
+
+#[test]
+fn vehicles_that_collided_are_a_road_accident() {
+    for (t, b) in [
+        (
+            "Dozens die after bus collides with truck",
+            "At least 66 people died on Sunday when a bus and a truck collided and caught fire in Burkina Faso in one of West Africa's worst road accidents.\n\n\"We lament 96 victims, of whom 66 have died,\" the transport minister said. Thirty injured were admitted to hospital.",
+        ),
+        (
+            "Un car et un camion se percutent au Burkina : 40 morts",
+            "Au moins 40 personnes ont été tuées dimanche au Burkina Faso quand un car et un camion se sont percutés, dans l'un des pires drames routiers du pays.\n\n« Nous déplorons 60 victimes, dont 40 morts », a déclaré le ministre des transports.",
+        ),
+    ] {
+        assert!(!run(t, b).is_attack, "{t}");
+    }
+}
+
