@@ -92,19 +92,9 @@ const AWAY_WORDS: &[&str] = &[
     "fled to",
     "fled towards",
     "fled into",
-    "taken to",
-    "evacuated to",
-    "brought to",
-    "transferred to",
-    "hospital in",
-    "hopital de",
-    "chr de",
     "refuge in",
     "refuge a",
     "fui vers",
-    "evacues vers",
-    "evacues a",
-    "transferes a",
     "walking to",
     "returned to",
     "visited",
@@ -121,6 +111,38 @@ const AWAY_WORDS: &[&str] = &[
     "capital city",
     "the capital city",
     "la capitale",
+];
+/// Where the wounded or the dead were taken: never the scene.
+const TAKEN_WORDS: &[&str] = &[
+    "taken to",
+    "evacuated to",
+    "brought to",
+    "transferred to",
+    "hospital in",
+    "hopital de",
+    "chr de",
+    "evacues vers",
+    "evacues a",
+    "transferes a",
+    "transfere a",
+    "transferee a",
+    "transferes vers",
+    "transfere vers",
+    "transfert a",
+    "transfert vers",
+    "evacue a",
+    "evacue vers",
+    "evacuee a",
+    "evacuees a",
+    "evacuees vers",
+    "evacuation vers",
+    "admis a",
+    "admitted to",
+    "rushed to",
+    "flown to",
+    "airlifted to",
+    "achemines vers",
+    "achemine vers",
 ];
 const ANCHOR_WORDS: &[&str] = &[
     "north of",
@@ -190,6 +212,7 @@ pub(crate) const CTX_LOCATIVE: u8 = 1;
 pub(crate) const CTX_TARGET: u8 = 2;
 pub(crate) const CTX_AWAY: u8 = 4;
 pub(crate) const CTX_ANCHOR: u8 = 8;
+pub(crate) const CTX_TAKEN: u8 = 16;
 
 /// Build the table of context phrases (done once per engine).
 pub(crate) fn context_table() -> CtxTable {
@@ -199,6 +222,7 @@ pub(crate) fn context_table() -> CtxTable {
         (TARGET_WORDS, CTX_TARGET),
         (AWAY_WORDS, CTX_AWAY),
         (ANCHOR_WORDS, CTX_ANCHOR),
+        (TAKEN_WORDS, CTX_TAKEN),
     ] {
         for w in list {
             *m.entry(*w).or_insert(0) |= flag;
@@ -210,7 +234,13 @@ pub(crate) fn context_table() -> CtxTable {
 /// The length of the longest phrase of the lists: no longer words are
 /// looked up (most three-word tails are longer).
 const MAX_PHRASE: usize = {
-    let lists = [LOCATIVES, TARGET_WORDS, AWAY_WORDS, ANCHOR_WORDS];
+    let lists = [
+        LOCATIVES,
+        TARGET_WORDS,
+        AWAY_WORDS,
+        ANCHOR_WORDS,
+        TAKEN_WORDS,
+    ];
     let mut max = 0;
     let mut i = 0;
     while i < lists.len() {

@@ -10,7 +10,7 @@
 //! paragraph, its first two sentences) weigh 1.0 (later lead sentences 0.8);
 //! the second paragraph 0.5, the third 0.4, the fourth 0.3, later ones 0.25.
 
-use crate::context::{context_flags, CTX_ANCHOR, CTX_AWAY, CTX_LOCATIVE, CTX_TARGET};
+use crate::context::{context_flags, CTX_ANCHOR, CTX_AWAY, CTX_LOCATIVE, CTX_TAKEN, CTX_TARGET};
 use chrono::NaiveDate;
 
 use crate::dates::{self, DateCue, LexHit};
@@ -90,7 +90,8 @@ pub(crate) struct PlaceHit {
     /// "l'axe X-Y"): both ends are places of the incident.
     pub route: bool,
     /// Where a statement was made or a source is ("said in Bamako", "a
-    /// source in Niamey"): evidence of the country, never the scene.
+    /// source in Niamey"), or where the wounded were taken ("evacuated to
+    /// Gao"): evidence of the country, never the scene.
     pub reported: bool,
 }
 
@@ -1503,6 +1504,32 @@ fn near_reference(text: &str, start: usize, folded: &str) -> bool {
         || (listed(CAPITALS, folded) && NEAR.iter().any(|w| pre.ends_with(w)))
 }
 
+/// The words that open a unit's full name in the gazetteer ("Province du
+/// Soum", "Cercle de Niono", "Région de Tahoua"), written in lower case in
+/// running text.
+const UNIT_WORDS: &[&str] = &[
+    "province ",
+    "region ",
+    "cercle ",
+    "departement ",
+    "commune ",
+    "prefecture ",
+    "wilaya ",
+    "moughataa ",
+];
+
+/// "la province de l'Oudalan", "le cercle de Niono": a unit's full name
+/// whose first word is in lower case and whose last word, the name itself,
+/// is capitalised.
+fn unit_name_capitalised(orig: &str, o: usize, oe: usize, folded: &str) -> bool {
+    UNIT_WORDS.iter().any(|w| folded.starts_with(w))
+        && orig
+            .get(o..oe)
+            .and_then(|m| m.rsplit([' ', '\'', '\u{2019}']).next())
+            .and_then(|w| w.chars().next())
+            .is_some_and(char::is_uppercase)
+}
+
 /// Drop place candidates that the context does not support, and compute the
 /// context flags of every mention.
 fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
@@ -1519,7 +1546,9 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
         let o = d.f.orig(ph.start);
         let first = d.orig[o..].chars().next().unwrap_or('a');
         let in_title = ph.sent == 0;
-        let capital = first.is_uppercase() || (in_title && title_caps);
+        let capital = first.is_uppercase()
+            || (in_title && title_caps)
+            || unit_name_capitalised(&d.orig, o, d.f.orig(ph.end), folded);
         let sent = &d.sents[ph.sent];
         let slex = &d.lex[sent.l0..sent.l1];
         let flags = context_flags(&d.engine.lexicon.context, text, ph.start);
@@ -1607,6 +1636,12 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
         // "the road from X to Y": X is not where people came from.
         if flags & CTX_AWAY != 0 && !route_first {
             ctx *= 0.3;
+        }
+        // "evacuated to Gao", "son transfert a Ouagadougou": where the
+        // wounded were taken, never the scene.
+        if flags & CTX_TAKEN != 0 {
+            ctx *= 0.3;
+            ph.reported = true;
         }
         if d.in_dateline(ph.start) {
             ctx *= 0.3;

@@ -1573,6 +1573,8 @@ pub(crate) fn facts(
     // incident too, the shared name more likely means the region, so it
     // supports that place instead of competing with it.
     let places = gaz.places();
+    // So does a province, cercle or department ("six killed in the province
+    // of Soum", then "the village of Taouremba"): the village says where.
     let named_like_region: Vec<bool> = cand_scores
         .iter()
         .map(|&(c, _, _)| {
@@ -1585,18 +1587,27 @@ pub(crate) fn facts(
         .collect();
     for i in 0..cand_scores.len() {
         let (c, w, _) = cand_scores[i];
-        if !named_like_region[i] {
+        let unit = &places[c as usize];
+        let admin2 = unit.kind == PlaceKind::Admin2;
+        if !named_like_region[i] && !admin2 {
             continue;
         }
-        let a1 = places[c as usize].admin1.as_deref();
-        // the strongest other place of the region takes over most of its weight
+        let a1 = unit.admin1.as_deref();
+        let inside = |q: &crate::Place| {
+            if named_like_region[i] {
+                q.admin1.as_deref() == a1
+            } else {
+                q.admin1.as_deref() == a1 && q.admin2.as_deref() == unit.admin2.as_deref()
+            }
+        };
+        // the strongest other place of the unit takes over most of its weight
         let other = (0..cand_scores.len())
             .filter(|&j| {
                 let (oc, ow, _) = cand_scores[j];
                 let q = &places[oc as usize];
                 j != i
                     && q.kind == PlaceKind::Place
-                    && q.admin1.as_deref() == a1
+                    && inside(q)
                     && !named_like_region[j]
                     && ow >= 0.3 * w
             })

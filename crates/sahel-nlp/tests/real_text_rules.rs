@@ -1366,3 +1366,51 @@ fn vehicles_that_collided_are_a_road_accident() {
     }
 }
 
+// ---- 34. a unit's full name, the village inside it, the hospital away ----
+
+#[test]
+fn a_province_named_in_full_is_found() {
+    for (b, admin2) in [
+        (
+            "Trois policiers ont été tués mardi dans l'attaque d'un commissariat par des assaillants non identifiés dans la province de l'Oudalan.",
+            "Oudalan",
+        ),
+        (
+            "Des hommes armés ont attaqué mardi un poste de gendarmerie dans la province du Yatenga, tuant deux gendarmes.",
+            "Yatenga",
+        ),
+    ] {
+        let f = attack("", b);
+        assert_eq!(f.admin2.as_deref(), Some(admin2), "{b}");
+        assert_eq!(f.admin1.as_deref(), Some("Sahel").filter(|_| admin2 == "Oudalan").or(Some("Nord")), "{b}");
+    }
+}
+
+#[test]
+fn the_village_inside_the_province_named_is_the_scene() {
+    for (t, b) in [
+        (
+            "Six morts dans une attaque dans la province du Soum",
+            "Le président a condamné l'attaque.\n\nSix individus armés ont ouvert le feu sur les habitants du village de Taouremba. Le bilan fait état de six personnes tuées.",
+        ),
+        (
+            "Six killed in an attack in the province of Soum",
+            "The president condemned the attack.\n\nSix gunmen opened fire on the inhabitants of the village of Taouremba. Six people were killed.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.location.as_deref(), Some("Taouremba"), "{t}");
+    }
+}
+
+#[test]
+fn the_town_the_wounded_were_taken_to_is_not_the_scene() {
+    for b in [
+        "Deux policiers ont été blessés lors de l'attaque d'un commissariat mardi soir. Celui qui a reçu les balles au ventre est dans un état critique et son transfert à Ouagadougou est prévu.",
+        "Two policemen were wounded in an attack on a police station on Tuesday night. One of them, shot in the stomach, was airlifted to Ouagadougou.",
+    ] {
+        let a = run("Attaque d'un commissariat au Burkina : deux policiers blessés", b);
+        let loc = a.facts.and_then(|f| f.location);
+        assert_ne!(loc.as_deref(), Some("Ouagadougou"), "{b}");
+    }
+}
