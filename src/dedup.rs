@@ -142,6 +142,9 @@ struct StoryKeys<'a> {
     /// [`effective_precision`], from the name keys worked out here.
     precision: Option<Precision>,
     precise: bool,
+    /// Precise to a place, not to a province or cercle: its point is where
+    /// it happened, and a distance to it means something.
+    at_place: bool,
     country: Option<Sym>,
     /// Latitude, longitude and the latitude's cosine ([`distance`]).
     point: Option<(f64, f64, f64)>,
@@ -176,6 +179,7 @@ impl<'a> StoryKeys<'a> {
             (p, _, _) => p,
         };
         let precise = precision.is_some_and(|p| p >= Precision::Admin2) && f.location.is_some();
+        let at_place = precise && precision == Some(Precision::Place);
         let admin2_key = key(&f.admin2);
         let actor_keys: Vec<Sym> = f.actors.iter().map(|a| Sym::key_of(a)).collect();
         let explicit = f.event_date.is_some();
@@ -216,6 +220,7 @@ impl<'a> StoryKeys<'a> {
             day: story_day(e).map(|d| d.num_days_from_ce()),
             precision,
             precise,
+            at_place,
             country: f.country.as_deref().map(Sym::of),
             point: f.lat.zip(f.lon).map(|(a, b)| (a, b, a.to_radians().cos())),
             location_key,
@@ -276,7 +281,6 @@ fn score_keys(
 
     // place
     let story_precise = k.precise;
-    let inc_precise = inc.precise;
     let same_loc = match (k.location_key, inc.location_key) {
         (Some(a), Some(b)) => a == b,
         _ => false,
@@ -308,10 +312,11 @@ fn score_keys(
             o.push_str(inc.location.map(Sym::name).as_deref().unwrap_or_default());
             o.push_str(" are both named for the incident");
         });
-    } else if let Some(d) = (story_precise && inc_precise).then(dist).flatten() {
+    } else if let Some(d) = (k.at_place && inc.at_place).then(dist).flatten() {
         // Two different places, neither named in the other's incident: close
         // neighbours may be one attack told from the nearest town, but from
-        // ~30 km on they are as likely two attacks as one.
+        // ~30 km on they are as likely two attacks as one. A province's or a
+        // cercle's point is no place: the attack is anywhere in it.
         add(place_band(d), &|o| {
             use std::fmt::Write;
             let _ = write!(o, "places {d:.0} km apart");
@@ -528,7 +533,7 @@ fn score_bound(k: &StoryKeys<'_>, h: &Head, inc: &MatchKeys, cut: f64) -> Option
         2.0
     } else if cross_named {
         1.5
-    } else if let (true, true, Some(a), false) = (k.precise, h.precise, k.point, h.lat.is_nan()) {
+    } else if let (true, true, Some(a), false) = (k.at_place, h.at_place, k.point, h.lat.is_nan()) {
         near_band_max(a, (h.lat, h.lon, h.cos_lat))
     } else {
         match (k.admin2_key, h.admin2_key) {
@@ -1440,6 +1445,36 @@ mod tests {
         )
         .unwrap();
         assert!(m.score >= 1.2, "{m:?}");
+    }
+
+    #[test]
+    fn a_province_s_point_is_no_place_to_measure_from() {
+        // "a police station in the province of Soum" (its seat's point), then
+        // "the police station of Koutougou", 82 km from that seat
+        let mut province = facts("Soum", "Sahel", 14.0994, -1.6255, "2016-05-17", Some(0));
+        province.admin2 = Some("Soum".into());
+        province.precision = Some(Precision::Admin2);
+        let mut town = facts(
+            "Koutougou",
+            "Sahel",
+            14.5125,
+            -0.9909,
+            "2016-05-17",
+            Some(0),
+        );
+        town.admin2 = Some("Soum".into());
+        let ev = |f| StoryEvidence {
+            facts: f,
+            simhash: u64::MAX,
+            published: None,
+            places: &[],
+        };
+        for (a, b) in [(&province, &town), (&town, &province)] {
+            let m = score(&ev(b), &incident_from(a)).unwrap();
+            assert!(m.score >= 1.2, "{m:?}");
+            assert!(m.reasons.iter().any(|r| r.contains("same admin2")), "{m:?}");
+            assert!(!m.reasons.iter().any(|r| r.contains("km apart")), "{m:?}");
+        }
     }
 
     #[test]

@@ -163,6 +163,8 @@ pub struct MatchKeys {
     simhashes: u8,
     /// Precision "place" or "admin2", with a location.
     pub precise: bool,
+    /// Precision "place", with a location: a point where it happened.
+    pub at_place: bool,
     pub admin1: Option<Sym>,
     pub admin2_key: Option<Sym>,
     pub location: Option<Sym>,
@@ -207,6 +209,7 @@ impl MatchKeys {
             location_key: key(&inc.location),
             precise: matches!(inc.precision.as_deref(), Some("place") | Some("admin2"))
                 && inc.location.is_some(),
+            at_place: inc.precision.as_deref() == Some("place") && inc.location.is_some(),
             lat,
             cos_lat: lat.map_or(0.0, |v| v.to_radians().cos()),
             lon: inc.lon.filter(|v| !v.is_nan()),
@@ -297,6 +300,7 @@ pub struct Head {
     pub attack_type: Option<Sym>,
     simhashes: u8,
     pub precise: bool,
+    pub at_place: bool,
     /// Has it actors, places named?
     pub actors: bool,
     pub places: bool,
@@ -323,6 +327,7 @@ impl Head {
             attack_type: k.attack_type,
             simhashes: k.simhashes,
             precise: k.precise,
+            at_place: k.at_place,
             actors: !k.actor_keys.is_empty(),
             places: !k.places.is_empty(),
         }

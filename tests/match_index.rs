@@ -471,6 +471,8 @@ fn old_score(e: &StoryEvidence<'_>, inc: &Incident) -> Option<MatchScore> {
         && f.location.is_some();
     let inc_precise = matches!(inc.precision.as_deref(), Some("place") | Some("admin2"))
         && inc.location.is_some();
+    let story_at_place = story_precise && dedup::effective_precision(f) == Some(Precision::Place);
+    let inc_at_place = inc_precise && inc.precision.as_deref() == Some("place");
     let same_loc = match (&f.location, &inc.location) {
         (Some(a), Some(b)) => name_key(a) == name_key(b),
         _ => false,
@@ -507,7 +509,7 @@ fn old_score(e: &StoryEvidence<'_>, inc: &Incident) -> Option<MatchScore> {
                 inc.location.as_deref().unwrap_or_default()
             ),
         );
-    } else if let (true, true, Some(d)) = (story_precise, inc_precise, dist) {
+    } else if let (true, true, Some(d)) = (story_at_place, inc_at_place, dist) {
         if d <= 15.0 {
             add(1.5, format!("places {d:.0} km apart"));
         } else if d <= 30.0 {
