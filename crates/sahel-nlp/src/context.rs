@@ -89,6 +89,12 @@ const TARGET_WORDS: &[&str] = &[
     "locality of",
 ];
 const AWAY_WORDS: &[&str] = &[
+    "de retour de",
+    "en provenance de",
+    "returning from",
+    "on its way back from",
+    "coming from",
+    "venant de",
     "fled to",
     "fled towards",
     "fled into",

@@ -214,6 +214,11 @@ pub(crate) fn scan(
             before || after || after_announce
         })
     };
+    // A weekday's name starts at `at`.
+    let is_weekday = |at: usize| {
+        hits.iter()
+            .any(|x| x.start == at && matches!(x.cat, Cat::Weekday(_)))
+    };
     for (hi_idx, h) in hits.iter().enumerate() {
         match h.cat {
             Cat::Month(m) => {
@@ -227,7 +232,8 @@ pub(crate) fn scan(
                     // A range before: "du 4 au 5", "between 25 and 27",
                     // "entre le 27 et le 31", "19-20".
                     let (mut ps, mut pe) = word_before(b, ws, lo);
-                    if matches!(&b[ps..pe], b"le" | b"the") {
+                    if matches!(&b[ps..pe], b"le" | b"the") || is_weekday(ps) {
+                        // "du dimanche 6 au lundi 7 novembre"
                         (ps, pe) = word_before(b, ps, lo);
                     }
                     let conn = &b[ps..pe];
@@ -351,12 +357,17 @@ pub(crate) fn scan(
             }
             Cat::Weekday(wd) => {
                 let Some(p) = pub_date else { continue };
-                // "samedi 24 août", "Sunday March 27": the month handles it.
+                // "samedi 24 août", "Sunday March 27": the month handles it;
+                // so it does "dimanche 6 au lundi 7 novembre", a night.
                 let (as_, ae) = word_after(b, h.end, hi);
                 if day_token(&b[as_..ae]).is_some()
-                    && hits
-                        .get(hi_idx + 1)
-                        .is_some_and(|n| matches!(n.cat, Cat::Month(_)) && n.start <= ae + 3)
+                    && hits.get(hi_idx + 1).is_some_and(|n| {
+                        matches!(n.cat, Cat::Month(_)) && n.start <= ae + 3
+                            || matches!(n.cat, Cat::Weekday(_)) && n.start <= ae + 5 && {
+                                let (cs, ce) = word_after(b, ae, hi);
+                                matches!(&b[cs..ce], b"au" | b"a" | b"to" | b"and" | b"et")
+                            }
+                    })
                 {
                     continue;
                 }
@@ -491,6 +502,15 @@ mod tests {
         assert_eq!(c[0].0, d("2022-06-11"));
         let c = cues("dans la nuit du 4 au 5 juin 2021", "2022-06-05");
         assert_eq!(c[0].0, d("2021-06-04"));
+        // the days named with their weekdays: one date, the first day's
+        for t in [
+            "dans la nuit du dimanche 6 à lundi 7 novembre",
+            "dans la nuit du dimanche 6 au lundi 7 novembre",
+            "in the night from Sunday 6 to Monday 7 November",
+        ] {
+            let c = cues(t, "2016-11-08");
+            assert_eq!(c, [(d("2016-11-06"), DKind::Explicit)], "{t}");
+        }
     }
 
     #[test]

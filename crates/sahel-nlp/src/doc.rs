@@ -925,6 +925,23 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
             return Some(folded_at(f, start, end, o0 + first_word.len() + 2));
         }
     }
+    // "BAMAKO, Mali: At least 12 civilians...": a place, its country, a
+    // colon and a capitalised sentence.
+    if let Some(x) = rest.strip_prefix(", ") {
+        let country = prefix_while(x, |c| c.is_alphabetic() || c == ' ' || c == '-');
+        let after = x[country.len()..].strip_prefix(": ").unwrap_or("");
+        if (3..=24).contains(&country.len())
+            && country.chars().next().is_some_and(char::is_uppercase)
+            && after.chars().next().is_some_and(char::is_uppercase)
+        {
+            return Some(folded_at(
+                f,
+                start,
+                end,
+                o0 + first_word.len() + 4 + country.len(),
+            ));
+        }
+    }
     // "Bamako (AFP) -", "Niamey, 5 oct (Reuters) –", "Bamako, Mali | AFP |":
     // a capitalised place and a news agency's credit.
     // Agencies are credited in brackets or between bars.

@@ -1579,10 +1579,11 @@ pub(crate) fn facts(
         .iter()
         .map(|&(c, _, _)| {
             let p = &places[c as usize];
+            // "Tombouctou" is Timbuktu's other name
             matches!(p.kind, PlaceKind::Place | PlaceKind::Admin2)
                 && p.admin1
                     .as_deref()
-                    .is_some_and(|a1| crate::text::same_name_key(a1, &p.name))
+                    .is_some_and(|a1| p.names().any(|n| crate::text::same_name_key(a1, n)))
         })
         .collect();
     for i in 0..cand_scores.len() {

@@ -1370,19 +1370,21 @@ fn vehicles_that_collided_are_a_road_accident() {
 
 #[test]
 fn a_province_named_in_full_is_found() {
-    for (b, admin2) in [
+    for (b, admin1, admin2) in [
         (
             "Trois policiers ont été tués mardi dans l'attaque d'un commissariat par des assaillants non identifiés dans la province de l'Oudalan.",
+            "Sahel",
             "Oudalan",
         ),
         (
             "Des hommes armés ont attaqué mardi un poste de gendarmerie dans la province du Yatenga, tuant deux gendarmes.",
+            "Nord",
             "Yatenga",
         ),
     ] {
         let f = attack("", b);
         assert_eq!(f.admin2.as_deref(), Some(admin2), "{b}");
-        assert_eq!(f.admin1.as_deref(), Some("Sahel").filter(|_| admin2 == "Oudalan").or(Some("Nord")), "{b}");
+        assert_eq!(f.admin1.as_deref(), Some(admin1), "{b}");
     }
 }
 
@@ -1412,5 +1414,44 @@ fn the_town_the_wounded_were_taken_to_is_not_the_scene() {
         let a = run("Attaque d'un commissariat au Burkina : deux policiers blessés", b);
         let loc = a.facts.and_then(|f| f.location);
         assert_ne!(loc.as_deref(), Some("Ouagadougou"), "{b}");
+    }
+}
+
+// ---- 35. datelines with the country, where a convoy came from, a region's other name ----
+
+#[test]
+fn a_dateline_with_its_country_and_a_colon_is_not_the_scene() {
+    let f = attack(
+        "Gunmen kill 12 civilians in eastern Mali",
+        "BAMAKO, Mali: At least 12 civilians died Tuesday in an attack by gunmen 45 kilometers west of Menaka, sources said.",
+    );
+    assert_eq!(f.admin1.as_deref(), Some("Menaka"));
+}
+
+#[test]
+fn where_a_convoy_came_back_from_is_not_the_scene() {
+    for b in [
+        "Un convoi de l'armée malienne de retour de Nara est tombé dans une embuscade mardi sur l'axe Nampala-Diabaly : neuf soldats ont été tués.",
+        "A Malian army convoy returning from Nara was ambushed on Tuesday on the Nampala-Diabaly road: nine soldiers were killed.",
+    ] {
+        let f = attack("", b);
+        assert_eq!(f.admin1.as_deref(), Some("Segou"), "{b}");
+    }
+}
+
+#[test]
+fn a_region_named_by_its_town_s_other_name_supports_the_village() {
+    for (t, b) in [
+        (
+            "Mali : deux soldats tués par l'explosion d'une mine à Tombouctou",
+            "Deux soldats maliens ont été tués lundi lorsque leur véhicule a sauté sur une mine dans la localité de Bambara-Maoudé à Tombouctou, selon le ministère de la Défense.",
+        ),
+        (
+            "Mali: two soldiers killed by a landmine in Tombouctou",
+            "Two Malian soldiers were killed on Monday when their vehicle hit a landmine in the village of Bambara Maoudé in Tombouctou, the defence ministry said.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.location.as_deref(), Some("Bambara Maoude"), "{t}");
     }
 }
