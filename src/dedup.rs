@@ -330,11 +330,18 @@ fn score_keys(
             });
         }
     }
+    // "sur l'axe Douentza - Bambara Maoude": two neighbours named together
+    // by the stories, with a region's border between them, are one scene.
+    let neighbours =
+        cross_named && k.at_place && inc.at_place && dist().is_some_and(|d| d <= NEIGHBOURS_KM);
     match same_admin1 {
         Some(true) => add(0.4, &|o| {
             o.push_str("same region (");
             o.push_str(inc.admin1.map(Sym::name).as_deref().unwrap_or_default());
             o.push(')');
+        }),
+        Some(false) if neighbours => add(0.0, &|o| {
+            o.push_str("different regions, but neighbours named together")
         }),
         Some(false) => add(-2.0, &|o| o.push_str("different regions")),
         None => {}
@@ -500,8 +507,12 @@ fn score_bound(k: &StoryKeys<'_>, h: &Head, inc: &MatchKeys, cut: f64) -> Option
         }
     }
     let mut s = 0.0;
+    // Neighbours named together across a region's border lose nothing: the
+    // penalty waits for the place's term where they may be.
+    let mut other_region = false;
     match (k.admin1_key, h.admin1_key) {
         (Some(a), Some(b)) if a == b => s += 0.4,
+        (Some(_), Some(_)) if k.at_place && h.at_place => other_region = true,
         (Some(_), Some(_)) => s -= 2.0,
         _ => {}
     }
@@ -529,6 +540,9 @@ fn score_bound(k: &StoryKeys<'_>, h: &Head, inc: &MatchKeys, cut: f64) -> Option
             .location_key
             .is_some_and(|l| h.places && inc.places.contains(&l))
             || h.location_key.is_some_and(|l| k.places.contains(&l)));
+    if other_region && !cross_named {
+        s -= 2.0;
+    }
     s += if same_loc && k.precise {
         2.0
     } else if cross_named {
@@ -570,6 +584,11 @@ fn score_bound(k: &StoryKeys<'_>, h: &Head, inc: &MatchKeys, cut: f64) -> Option
     }
     Some(s)
 }
+
+/// Two places named together for an incident and at most this far apart
+/// are neighbours: a region's border between them is no reason to split.
+/// (No farther than [`FAR_KM`], where the quick distance stops.)
+const NEIGHBOURS_KM: f64 = FAR_KM;
 
 /// The weight [`score_keys`] gives two places `d` km apart.
 fn place_band(d: f64) -> f64 {
@@ -1475,6 +1494,47 @@ mod tests {
             assert!(m.reasons.iter().any(|r| r.contains("same admin2")), "{m:?}");
             assert!(!m.reasons.iter().any(|r| r.contains("km apart")), "{m:?}");
         }
+    }
+
+    #[test]
+    fn neighbours_named_together_across_a_region_s_border_are_one_scene() {
+        // "a mine on the Douentza - Bambara Maoude road": one outlet places
+        // it at Douentza (Mopti), another at Bambara Maoude (Tombouctou), 96 km
+        let mut a = facts("Douentza", "Mopti", 15.0015, -2.9498, "2016-03-28", None);
+        a.country = Some("ML".into());
+        let mut inc = incident_from(&a);
+        inc.places = vec![name_key("Douentza"), name_key("Bambara Maoude")];
+        let mut b = facts(
+            "Bambara Maoude",
+            "Tombouctou",
+            15.8521,
+            -2.786,
+            "2016-03-29",
+            Some(2),
+        );
+        b.country = Some("ML".into());
+        let ev = |f| StoryEvidence {
+            facts: f,
+            simhash: u64::MAX,
+            published: None,
+            places: &[],
+        };
+        let m = score(&ev(&b), &inc).unwrap();
+        assert!(m.score >= 1.2, "{m:?}");
+        // a roundup naming a town 600 km away, in another region, the next
+        // day: another attack
+        let mut c = facts(
+            "Banamba",
+            "Koulikoro",
+            13.5477,
+            -7.4481,
+            "2016-03-29",
+            Some(1),
+        );
+        c.country = Some("ML".into());
+        inc.places.push(name_key("Banamba"));
+        let m = score(&ev(&c), &inc).unwrap();
+        assert!(m.score < 1.2, "{m:?}");
     }
 
     #[test]

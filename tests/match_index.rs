@@ -526,6 +526,8 @@ fn old_score(e: &StoryEvidence<'_>, inc: &Incident) -> Option<MatchScore> {
             add(0.7, format!("same admin2 ({a})"));
         }
     }
+    let neighbours =
+        cross_named && story_at_place && inc_at_place && dist.is_some_and(|d| d <= 120.0);
     match same_admin1 {
         Some(true) => add(
             0.4,
@@ -533,6 +535,10 @@ fn old_score(e: &StoryEvidence<'_>, inc: &Incident) -> Option<MatchScore> {
                 "same region ({})",
                 inc.admin1.as_deref().unwrap_or_default()
             ),
+        ),
+        Some(false) if neighbours => add(
+            0.0,
+            "different regions, but neighbours named together".to_string(),
         ),
         Some(false) => add(-2.0, "different regions".to_string()),
         None => {}
