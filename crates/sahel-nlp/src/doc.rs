@@ -1152,7 +1152,7 @@ fn near_spellings(
         let e = text[s..]
             .find(|c: char| !(c.is_alphanumeric() || c == '-'))
             .map_or(text.len(), |x| s + x);
-        if e - s < 7 || places.iter().any(|p| p.start < e && s < p.end) {
+        if e - s < 6 || places.iter().any(|p| p.start < e && s < p.end) {
             continue;
         }
         if !orig[f.orig(s)..]
@@ -1521,6 +1521,170 @@ fn near_reference(text: &str, start: usize, folded: &str) -> bool {
         || (listed(CAPITALS, folded) && NEAR.iter().any(|w| pre.ends_with(w)))
 }
 
+/// Capitalised words that stand before a place's name without being a
+/// person's given name: features, units, directions, name particles.
+const BEFORE_NAMES: &[&str] = &[
+    "lac",
+    "lake",
+    "mont",
+    "mount",
+    "camp",
+    "cercle",
+    "province",
+    "region",
+    "commune",
+    "village",
+    "ville",
+    "fort",
+    "foret",
+    "forest",
+    "oued",
+    "wadi",
+    "route",
+    "axe",
+    "radio",
+    "hopital",
+    "hospital",
+    "aeroport",
+    "airport",
+    "port",
+    "saint",
+    "sainte",
+    "bir",
+    "tin",
+    "el",
+    "al",
+    "ag",
+    "ould",
+    "ben",
+    "ibn",
+    "abu",
+    "abou",
+    "nord",
+    "sud",
+    "est",
+    "ouest",
+    "north",
+    "south",
+    "east",
+    "west",
+    "centre",
+    "center",
+    "central",
+    "northern",
+    "southern",
+    "eastern",
+    "western",
+    "haut",
+    "haute",
+    "bas",
+    "basse",
+    "grand",
+    "grande",
+    "petit",
+    "upper",
+    "lower",
+    "greater",
+    "new",
+    "old",
+    "republic",
+    "republique",
+    "etat",
+    "state",
+    "cite",
+    "quartier",
+    "secteur",
+    "zone",
+    "niger",
+    "mali",
+    "burkina",
+    "faso",
+    "chad",
+    "tchad",
+    "mauritanie",
+    "mauritania",
+    "campement",
+    "hotel",
+    "restaurant",
+    "cafe",
+    "marche",
+    "market",
+    "mosquee",
+    "mosque",
+    "eglise",
+    "church",
+    "ecole",
+    "school",
+    "lycee",
+    "college",
+    "universite",
+    "university",
+    "stade",
+    "stadium",
+    "palais",
+    "palace",
+    "place",
+    "boulevard",
+    "avenue",
+    "rue",
+    "street",
+    "pont",
+    "bridge",
+    "barrage",
+    "dam",
+    "parc",
+    "park",
+    "reserve",
+    "station",
+    "base",
+    "operation",
+    "operations",
+    "mission",
+    "prefecture",
+    "gendarmerie",
+    "police",
+    "poste",
+    "caserne",
+    "garnison",
+    "aerodrome",
+    "universites",
+];
+
+/// Whether the place's name at `o` (original text) follows a person's
+/// given name: one capitalised word in lower case after its capital,
+/// itself following a word or a comma of the same sentence ("a declare
+/// Oumar Guire", "selon Moussa Dicko,"), not a feature, unit or direction.
+fn after_given_name(orig: &str, o: usize) -> bool {
+    let Some(before) = orig.get(..o).and_then(|b| b.strip_suffix(' ')) else {
+        return false;
+    };
+    let word_start = before
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| c.is_alphabetic())
+        .last()
+        .map_or(before.len(), |(i, _)| i);
+    let word = &before[word_start..];
+    let mut chars = word.chars();
+    let given = chars.next().is_some_and(char::is_uppercase)
+        && word.chars().count() >= 3
+        && chars.all(char::is_lowercase);
+    if !given {
+        return false;
+    }
+    let folded = crate::text::fold(word);
+    if BEFORE_NAMES.contains(&folded.as_str()) {
+        return false;
+    }
+    // the word before it: mid-sentence, not a sentence's first word
+    let prev = before[..word_start].trim_end_matches(' ');
+    prev.len() + 1 == word_start
+        && prev
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_lowercase() || c == ',')
+}
+
 /// The words that open a unit's full name in the gazetteer ("Province du
 /// Soum", "Cercle de Niono", "Région de Tahoua"), written in lower case in
 /// running text.
@@ -1605,8 +1769,13 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
         }
         let region_ctx = region_ctxs[pi];
         let (region_only, common) = name_lists(folded);
+        let surname = !in_title && after_given_name(&d.orig, o);
         ph.cands.retain(|&ci| {
             let p = &gaz.places()[ci as usize];
+            // "Oumar Guire, a member of the union": a person's surname.
+            if surname && !matches!(p.kind, PlaceKind::Country | PlaceKind::Demonym) {
+                return false;
+            }
             // French nationalities are written in lower case ("maliens").
             if !(capital || (p.kind == PlaceKind::Demonym && folded.len() >= 5)) {
                 return false;

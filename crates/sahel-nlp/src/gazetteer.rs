@@ -237,7 +237,8 @@ impl Gazetteer {
     /// long enough that one letter is a spelling, not another name.
     pub fn near_spelling(&self, name: &str) -> &[usize] {
         let key = name_key(name);
-        if key.len() < 7 || !key.is_ascii() || self.by_key.contains_key(&key) {
+        // six letters only as seven with one left out ("Ansogo")
+        if key.len() < 6 || !key.is_ascii() || self.by_key.contains_key(&key) {
             return &[];
         }
         let buckets = self.spellings.get_or_init(|| {
@@ -260,7 +261,11 @@ impl Gazetteer {
         // one place (two of its spellings may both be one letter apart)
         let mut found = buckets[slot]
             .iter()
-            .filter(|k| k.len().abs_diff(key.len()) <= 1 && one_edit(k.as_bytes(), key.as_bytes()))
+            .filter(|k| {
+                k.len().abs_diff(key.len()) <= 1
+                    && (key.len() >= 7 || k.len() >= 7)
+                    && one_edit(k.as_bytes(), key.as_bytes())
+            })
             .map(|k| self.lookup_indices(k));
         let first = found.next().unwrap_or(&[]);
         if found.all(|other| other == first) {

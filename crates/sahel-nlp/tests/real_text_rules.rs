@@ -1455,3 +1455,31 @@ fn a_region_named_by_its_town_s_other_name_supports_the_village() {
         assert_eq!(f.location.as_deref(), Some("Bambara Maoude"), "{t}");
     }
 }
+
+// ---- 36. a person's surname, a name with a letter left out ----
+
+#[test]
+fn a_surname_after_a_given_name_is_no_place() {
+    for b in [
+        "Un bus a sauté sur une mine mardi dans le nord du Mali : quatre civils ont été tués. « Il n'y a plus de sécurité », a déclaré Oumar Guiré, membre du syndicat.",
+        "A bus hit a mine in northern Mali on Tuesday, killing four civilians. \"There is no security left\", said Oumar Guiré, a member of the union.",
+    ] {
+        assert_eq!(attack("", b).location, None, "{b}");
+    }
+    // a feature or a venue before the name is no given name
+    let f = attack(
+        "",
+        "Gunmen attacked the Campement Kangaba resort on Sunday, killing two people.",
+    );
+    assert_eq!(f.location.as_deref(), Some("Kangaba"));
+}
+
+#[test]
+fn a_town_with_a_letter_left_out_is_found_where_named_as_one() {
+    for b in [
+        "Un bus a sauté sur une mine mardi non loin de la localité d'Ansogo : quatre civils ont été tués.",
+        "A bus hit a mine on Tuesday near the town of Ansogo, killing four civilians.",
+    ] {
+        assert_eq!(attack("", b).location.as_deref(), Some("Ansongo"), "{b}");
+    }
+}
