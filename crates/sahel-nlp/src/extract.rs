@@ -1256,6 +1256,23 @@ fn demonym_like(folded: &str) -> bool {
     folded.len() >= 5 && !folded.contains(' ') && ENDS.iter().any(|e| folded.ends_with(e))
 }
 
+/// "Fighting kills 247" and further down "247 lives, including 225 rebel
+/// combatants": a sentence that splits the headline's toll `k` into the
+/// victims and the attackers; the victims' and the attackers' figures.
+fn split_of(ts: &[Toll], k: u32) -> Option<(u32, u32)> {
+    ts.iter()
+        .filter(|t| t.role == Role::Attackers)
+        .find_map(|a| {
+            ts.iter()
+                .find(|v| {
+                    v.sent == a.sent
+                        && v.role == Role::Killed
+                        && v.value.checked_add(a.value) == Some(k)
+                })
+                .map(|v| (v.value, a.value))
+        })
+}
+
 /// Whether the story gives the incident's wounded, abducted or attackers
 /// killed: figures of an incident whose victims' toll, untold, is none
 /// ("two gendarmes wounded", "a priest kidnapped", "the bomber died").
@@ -1680,6 +1697,10 @@ pub(crate) fn facts(
     f.killed = best(Role::Killed);
     f.wounded = best(Role::Wounded);
     f.attackers_killed = best(Role::Attackers);
+    if let Some((victims, attackers)) = f.killed.and_then(|k| split_of(ts, k)) {
+        f.killed = Some(victims);
+        f.attackers_killed = f.attackers_killed.or(Some(attackers));
+    }
     f.abducted = best(Role::Abducted);
     if f.killed.is_none() {
         let no_loss = told(d, |c| matches!(c, Cat::NoLoss));

@@ -1483,3 +1483,22 @@ fn a_town_with_a_letter_left_out_is_found_where_named_as_one() {
         assert_eq!(attack("", b).location.as_deref(), Some("Ansongo"), "{b}");
     }
 }
+
+// ---- 37. a headline's toll that counts the attackers ----
+
+#[test]
+fn a_headline_toll_split_further_down_counts_the_victims_only() {
+    for (t, b) in [
+        (
+            "Fighting between troops and rebels kills 247, government says",
+            "Rebels clashed with troops near Am Dam for a second day on Thursday.\n\nThe fighting has claimed 247 lives, including 225 rebel combatants, the government's spokesman said.",
+        ),
+        (
+            "Les combats entre l'armée et les rebelles ont fait 247 morts",
+            "Les rebelles ont affronté l'armée près d'Am Dam pour la deuxième journée jeudi.\n\nLes combats ont fait 247 morts, dont 225 combattants rebelles, a indiqué le porte-parole du gouvernement.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!((f.killed, f.attackers_killed), (Some(22), Some(225)), "{t}");
+    }
+}
