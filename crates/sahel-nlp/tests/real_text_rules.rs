@@ -1502,3 +1502,45 @@ fn a_headline_toll_split_further_down_counts_the_victims_only() {
         assert_eq!((f.killed, f.attackers_killed), (Some(22), Some(225)), "{t}");
     }
 }
+
+// ---- 38. an attack beaten back; another incident told alongside ----
+
+#[test]
+fn an_attack_beaten_back_took_place() {
+    for (t, b) in [
+        (
+            "Government troops repel rebels' attack on the capital",
+            "Government forces used helicopters and tanks on Thursday to beat back rebels who had reached N'Djamena, the capital.",
+        ),
+        (
+            "L'armée repousse une attaque contre le camp de Boulkessi",
+            "Les forces armées ont repoussé une attaque terroriste contre le camp de Boulkessi jeudi matin, a indiqué l'état-major.",
+        ),
+        (
+            "Chad rebels fight troops in the capital",
+            "Hundreds of rebels charged into N'Djamena aboard pickup trucks on Saturday, clashing with government troops around the presidential palace.",
+        ),
+    ] {
+        assert!(run(t, b).is_attack, "{t}");
+    }
+    // an election pushed back is no attack
+    assert!(
+        !run(
+            "Le scrutin repoussé au Mali",
+            "L'élection présidentielle a été repoussée d'un mois, a annoncé jeudi le gouvernement à Bamako."
+        )
+        .is_attack
+    );
+}
+
+#[test]
+fn another_incident_told_alongside_gives_no_place() {
+    for b in [
+        "Twenty-six civilians were killed on Thursday when their bus hit a landmine near Boni, officials said.\n\nIn a separate incident, the army said its forces came under attack in Youwarou, but they repelled it, killing seven assailants.",
+        "Vingt-six civils ont été tués jeudi lorsque leur car a sauté sur une mine près de Boni.\n\nDans un autre incident, l'armée a indiqué avoir repoussé une attaque à Youwarou, tuant sept assaillants.",
+    ] {
+        let f = attack("", b);
+        assert_eq!(f.location.as_deref(), Some("Boni"), "{b}");
+        assert_eq!(f.attackers_killed, None, "{b}");
+    }
+}
