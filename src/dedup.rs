@@ -1372,6 +1372,17 @@ mod tests {
         }
     }
 
+    /// A story's evidence: its facts alone (no text in common, no places
+    /// named, no publication date).
+    fn ev(f: &Facts) -> StoryEvidence<'_> {
+        StoryEvidence {
+            facts: f,
+            simhash: u64::MAX,
+            published: None,
+            places: &[],
+        }
+    }
+
     fn incident_from(f: &Facts) -> Incident {
         new_incident(
             "I".into(),
@@ -1440,12 +1451,6 @@ mod tests {
             "2026-11-01",
             Some(7),
         );
-        let ev = |f| StoryEvidence {
-            facts: f,
-            simhash: u64::MAX,
-            published: None,
-            places: &[],
-        };
         let m = score(&ev(&b), &inc).unwrap();
         assert!(m.score < 1.2, "{m:?}");
         assert!(
@@ -1482,12 +1487,6 @@ mod tests {
             Some(0),
         );
         town.admin2 = Some("Soum".into());
-        let ev = |f| StoryEvidence {
-            facts: f,
-            simhash: u64::MAX,
-            published: None,
-            places: &[],
-        };
         for (a, b) in [(&province, &town), (&town, &province)] {
             let m = score(&ev(b), &incident_from(a)).unwrap();
             assert!(m.score >= 1.2, "{m:?}");
@@ -1513,12 +1512,6 @@ mod tests {
             Some(2),
         );
         b.country = Some("ML".into());
-        let ev = |f| StoryEvidence {
-            facts: f,
-            simhash: u64::MAX,
-            published: None,
-            places: &[],
-        };
         let m = score(&ev(&b), &inc).unwrap();
         assert!(m.score >= 1.2, "{m:?}");
         // a roundup naming a town 600 km away, in another region, the next
