@@ -333,14 +333,14 @@ fn score_keys(
     // "sur l'axe Douentza - Bambara Maoude": two neighbours named together
     // by the stories, with a region's border between them, are one scene.
     let neighbours =
-        cross_named && k.at_place && inc.at_place && dist().is_some_and(|d| d <= NEIGHBOURS_KM);
+        || cross_named && k.at_place && inc.at_place && dist().is_some_and(|d| d <= NEIGHBOURS_KM);
     match same_admin1 {
         Some(true) => add(0.4, &|o| {
             o.push_str("same region (");
             o.push_str(inc.admin1.map(Sym::name).as_deref().unwrap_or_default());
             o.push(')');
         }),
-        Some(false) if neighbours => add(0.0, &|o| {
+        Some(false) if neighbours() => add(0.0, &|o| {
             o.push_str("different regions, but neighbours named together")
         }),
         Some(false) => add(-2.0, &|o| o.push_str("different regions")),
