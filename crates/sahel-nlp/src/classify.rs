@@ -37,6 +37,9 @@ const GENRE_PENALTY: f32 = 5.0;
 /// the toll of a deadly blast.
 const MISHAP_PENALTY: f32 = 6.0;
 
+/// What a hostages' release costs the score: its story retells the abduction.
+const RELEASE_PENALTY: f32 = 4.0;
+
 /// Labels that open the title of a piece that is not breaking news:
 /// "Analyse : dans le Centre-Nord, la guerre des axes", "Opinion | …".
 /// Such a piece discusses incidents; the news of one is reported elsewhere.
@@ -80,6 +83,30 @@ fn genre_label(d: &Doc<'_>) -> Option<(usize, usize)> {
             .starts_with([':', '|', '-', '\u{2013}', '\u{2014}']);
         sep.then_some((s.start + lead, s.start + lead + l.len()))
     })
+}
+
+/// "Freed Australian hostage vows to carry on", "Al Qaeda hostages
+/// released after six years in captivity": the title tells the release of
+/// hostages and no killing. The story retells the abduction, which is old
+/// news. Returns the span of the release word.
+fn hostages_freed(d: &Doc<'_>) -> Option<(usize, usize)> {
+    let si = d.sents.iter().position(|s| s.zone == Zone::Title)?;
+    let lex = d.lex_of(si);
+    // the hostages named, not an abduction told ("Gunmen abduct three
+    // workers, one later freed" is news of the abduction)
+    let abduction = lex
+        .iter()
+        .any(|h| matches!(h.cat, Cat::Attack(_, AType::Abduction)))
+        && !lex
+            .iter()
+            .any(|h| matches!(h.cat, Cat::Attack(w, AType::Abduction) if w >= 1.0));
+    let killing = lex.iter().any(|h| matches!(h.cat, Cat::Kill)) || d.sents[si].has_kill;
+    if !abduction || killing {
+        return None;
+    }
+    lex.iter()
+        .find(|h| h.cat == Cat::Released)
+        .map(|h| (h.start, h.end))
 }
 
 /// A tally of many operations ("more than 140 terrorists neutralised in
@@ -509,6 +536,11 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
             genre_label(&d),
             GENRE_PENALTY,
             "the title labels the piece as analysis or opinion, not news",
+        ),
+        (
+            hostages_freed(&d),
+            RELEASE_PENALTY,
+            "the title tells hostages freed, not a new abduction",
         ),
         (
             explosion_mishap(&d),

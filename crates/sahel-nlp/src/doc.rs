@@ -432,6 +432,15 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
                 .nth(3)
                 .is_none()
         };
+        // The page's copy of the headline above the article ("Niger arrests
+        // 3 in attack on Saudi travellers" again): the article starts after it.
+        let (t0, t1) = segs[0];
+        if si > 0 && body_para == 0 && same_words(&f.text[s..e], &f.text[t0..t1]) {
+            for &(a, b) in spans.iter() {
+                sents.push(new_sent(a, b, Zone::Body, 0.3));
+            }
+            continue;
+        }
         if si > 0 && !f.text[s..e].ends_with('.') && short() {
             for &(a, b) in spans.iter() {
                 sents.push(new_sent(a, b, Zone::Body, 0.3));
@@ -515,6 +524,7 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
     for (slot, span) in datelines.iter_mut().zip(found) {
         *slot = span;
     }
+    dateline_opens_article(&mut sents, &datelines);
 
     // One lexicon pass.
     let mut raw = std::mem::take(&mut scratch.raw);
@@ -696,6 +706,30 @@ fn reported_from(text: &str, slex: &[LexHit], start: usize) -> bool {
                         .is_some_and(|w| matches!(w, "in" | "a" | "from" | "de" | "depuis"))
             }
         })
+}
+
+/// A capital that stands for its government: "N'Djamena a affirme avoir
+/// neutralise 60 vehicules", "Bamako said", "selon Ndjamena",
+/// "according to Niamey".
+fn capital_speaks(text: &str, slex: &[LexHit], start: usize, end: usize) -> bool {
+    if !is_capital(&text[start..end]) {
+        return false;
+    }
+    let before = text[..start].trim_end();
+    if before.ends_with(" selon") || before.ends_with(" according to") {
+        return true;
+    }
+    slex.iter().any(|h| {
+        h.cat == Cat::Announce
+            && h.start >= end
+            && h.start - end <= 12
+            && text[end..h.start].split(' ').all(|w| {
+                matches!(
+                    w,
+                    "" | "a" | "has" | "have" | "had" | "ont" | "avait" | "also" | "aussi"
+                )
+            })
+    })
 }
 
 /// Whether the place at `start` is where a source or a reporter is: "a
@@ -887,15 +921,22 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
     let o0 = f.orig(start);
     let head: &str = orig.get(o0..(o0 + 90).min(orig.len())).unwrap_or("");
     let head = first_chars(head, 80);
-    // "(NIAMEY) Fifteen soldiers...": the place in brackets.
+    // "(NIAMEY) Fifteen soldiers...", "(Gao) Whilst the French...": the
+    // place in brackets.
     if let Some(inner) = head.strip_prefix('(') {
         let word = prefix_while(inner, |c| {
             c.is_alphabetic() || c == '\'' || c == '-' || c == ' '
         });
         let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+        let after = &inner[word.len()..];
+        let capitalised = word.chars().next().is_some_and(char::is_uppercase)
+            && after
+                .strip_prefix(") ")
+                .and_then(|x| x.chars().next())
+                .is_some_and(char::is_uppercase);
         if letters >= 3
-            && !word.chars().any(char::is_lowercase)
-            && inner[word.len()..].starts_with(')')
+            && (!word.chars().any(char::is_lowercase) || capitalised)
+            && after.starts_with(')')
         {
             return Some(folded_at(f, start, end, o0 + 1 + word.len() + 1));
         }
@@ -970,7 +1011,8 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
         &[":"]
     } else {
         &[
-            " — ", " - ", " – ", " -- ", ") -", ") —", ") –", " | ", ") :", "):",
+            " — ", " - ", " – ", " -- ", ") -", ") —", ") –", ")- ", ")– ", ")— ", " | ", ") :",
+            "):",
         ]
     };
     let from = agency.unwrap_or(0).min(head.len());
@@ -1278,6 +1320,53 @@ fn folded_at(f: &FoldedText, start: usize, end: usize, target: usize) -> usize {
         }
     }
     lo
+}
+
+/// The article starts at its dateline ("Bamako (AFP) - Suspected jihadists
+/// killed ..."), or right after a dateline on a line of its own: what the
+/// page put above it (a photo caption, a byline, a menu) is no lead, and the
+/// dateline's paragraph is.
+fn dateline_opens_article(sents: &mut [Sent], datelines: &[(usize, usize); 3]) {
+    let Some(&(a, b)) = datelines.iter().find(|d| d.1 > d.0) else {
+        return;
+    };
+    let Some(mut k) = sents.iter().position(|s| s.start <= a && a < s.end) else {
+        return;
+    };
+    if b >= sents[k].end {
+        let Some(j) = sents[k + 1..].iter().position(|s| s.para_first) else {
+            return;
+        };
+        k += 1 + j;
+    }
+    if sents[k].zone != Zone::Body || !sents[k].para_first {
+        return;
+    }
+    for s in sents[..k].iter_mut().filter(|s| s.zone == Zone::Lead) {
+        s.zone = Zone::Body;
+        s.weight = 0.3;
+    }
+    let n = 1 + sents[k + 1..].iter().take_while(|s| !s.para_first).count();
+    for (j, s) in sents[k..k + n].iter_mut().enumerate() {
+        let w = match j {
+            0 => 1.0,
+            1 => 0.8,
+            _ if n > 4 => break,
+            _ => 0.7,
+        };
+        s.zone = Zone::Lead;
+        s.weight = w;
+    }
+}
+
+/// The same words, whatever the punctuation and spacing (folded text).
+fn same_words(a: &str, b: &str) -> bool {
+    let words = |t: &str| {
+        t.bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .collect::<Vec<u8>>()
+    };
+    !b.is_empty() && words(a) == words(b)
 }
 
 fn new_sent(a: usize, b: usize, zone: Zone, weight: f32) -> Sent {
@@ -1834,7 +1923,7 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
         }
         // "said in Bamako", "a annonce a Niamey le gouvernement", "told AFP
         // in Ouagadougou", "interroge de Bamako": where the news was given.
-        if reported_from(text, slex, ph.start) {
+        if reported_from(text, slex, ph.start) || capital_speaks(text, slex, ph.start, ph.end) {
             ctx *= 0.2;
             ph.reported = true;
         }

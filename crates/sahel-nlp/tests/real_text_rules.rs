@@ -1544,3 +1544,69 @@ fn another_incident_told_alongside_gives_no_place() {
         assert_eq!(f.attackers_killed, None, "{b}");
     }
 }
+
+// ---- 39. where the article starts on a web page; a capital that speaks; hostages freed ----
+
+#[test]
+fn the_page_s_copy_of_the_headline_is_not_the_lead() {
+    for (t, b) in [
+        (
+            "Three arrested over desert attack on travellers",
+            "Three arrested over desert attack on travellers\n\nNiamey, 30 December 2009\n\nGunmen shot dead four travellers near the town of Ayorou on Monday, and security forces have since arrested three suspects, military sources said.\n\nThe suspects were captured near the border.",
+        ),
+        (
+            "Trois suspects arrêtés après l'attaque contre des voyageurs",
+            "Trois suspects arrêtés après l'attaque contre des voyageurs\n\nNiamey, 30 décembre 2009\n\nDes hommes armés ont abattu quatre voyageurs lundi près de la ville d'Ayorou, et les forces de sécurité ont arrêté trois suspects, selon des sources militaires.\n\nLes suspects ont été capturés près de la frontière.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.admin1.as_deref(), Some("Tillaberi"), "{t}");
+    }
+}
+
+#[test]
+fn the_article_starts_at_its_dateline() {
+    for b in [
+        // a photo caption above the article, the dateline's dash without a space
+        "A handout picture shows fighters gathering in an undisclosed location in the desert in February.\n\nBAMAKO (AFP)- Islamists seized the headquarters of the rebels in the town of Gao on Wednesday after a day of violent clashes that left at least 20 people dead, witnesses said.",
+        // the place in brackets, capitalised
+        "Posted by the editor on Wednesday.\n\nA view of the river, in a file photo.\n\n(Bamako) Islamists seized the headquarters of the rebels in the town of Gao on Wednesday after a day of violent clashes that left at least 20 people dead, witnesses said.",
+    ] {
+        let f = attack("Islamists take the rebels' headquarters", b);
+        assert_eq!(f.location.as_deref(), Some("Gao"), "{b}");
+    }
+}
+
+#[test]
+fn a_capital_that_speaks_is_its_government() {
+    let f = attack(
+        "Les combats continuent dans l'est du Tchad",
+        "De violents combats opposent depuis jeudi les rebelles aux forces gouvernementales près d'Am-Dam, selon les deux parties. N'Djamena a affirmé avoir neutralisé 60 véhicules des rebelles. Selon Ndjamena, les combats auraient fait 247 morts.",
+    );
+    assert_eq!(f.location.as_deref(), Some("Am Dam"));
+}
+
+#[test]
+fn hostages_freed_are_no_new_abduction() {
+    for (t, b) in [
+        (
+            "Freed Australian hostage vows to return to her clinic",
+            "An elderly Australian doctor kidnapped by jihadists in Burkina Faso said on Monday after her release that she hoped to return to Djibo.",
+        ),
+        (
+            "Les deux otages de Tombouctou libérés après six ans de captivité",
+            "Deux otages enlevés par des jihadistes à Tombouctou en 2011 ont été libérés, a annoncé lundi le gouvernement.",
+        ),
+    ] {
+        assert!(!run(t, b).is_attack, "{t}");
+    }
+}
+
+#[test]
+fn an_abduction_with_a_hostage_freed_later_is_still_news() {
+    let f = attack(
+        "Gunmen abduct three aid workers near Djibo, one freed later",
+        "Gunmen abducted three aid workers near Djibo on Wednesday; one of them was released later in the day, officials said.",
+    );
+    assert_eq!(f.country.as_deref(), Some("BF"));
+}
