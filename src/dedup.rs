@@ -306,7 +306,18 @@ fn score_keys(
             o.push(')');
         });
     } else if cross_named {
-        add(1.5, &|o| {
+        // a place another story of the incident named (a round-up's other
+        // town) is its scene only about the same days
+        let days_apart = k
+            .day
+            .zip(inc.event_day)
+            .map(|(a, b)| (a as i64 - b as i64).abs());
+        let w = if days_apart.is_some_and(|dd| dd >= 4) {
+            0.4
+        } else {
+            1.5
+        };
+        add(w, &|o| {
             o.push_str(f.location.as_deref().unwrap_or_default());
             o.push_str(" and ");
             o.push_str(inc.location.map(Sym::name).as_deref().unwrap_or_default());
@@ -1630,6 +1641,25 @@ mod tests {
             places: &named,
         };
         assert!(score(&e2, &inc2).unwrap().score >= 1.2);
+    }
+
+    #[test]
+    fn a_round_up_s_other_town_a_week_later_is_another_attack() {
+        // a round-up of 17 January named Tessalit and Aguelhok; Aguelhok is
+        // attacked again on the 24th
+        let first = facts("Tessalit", "Kidal", 20.20, 1.01, "2026-01-17", Some(2));
+        let mut inc = incident_from(&first);
+        inc.places = vec!["tessalit".into(), "aguelhok".into()];
+        let days = |day: &str| {
+            let later = facts("Aguelhok", "Kidal", 19.46, 0.86, day, Some(2));
+            score(&ev(&later), &inc).unwrap().score
+        };
+        assert!(days("2026-01-18") >= 1.2, "the next day: one incident");
+        assert!(
+            days("2026-01-24") < 1.2,
+            "a week later: {}",
+            days("2026-01-24")
+        );
     }
 
     #[test]
