@@ -732,6 +732,51 @@ fn capital_speaks(text: &str, slex: &[LexHit], start: usize, end: usize) -> bool
     })
 }
 
+/// A country named as the owner of a diplomatic post ("le consulat
+/// d'Algerie", "the embassy of France", "the Algerian consulate", "la
+/// representation consulaire algerienne") or as a speaker ("l'Algerie
+/// condamne", "Algeria said").
+fn foreign_state_side(text: &str, slex: &[LexHit], start: usize, end: usize) -> bool {
+    const POSTS: &[&str] = &[
+        "consulat d'",
+        "consulat de ",
+        "consulat general d'",
+        "consulat general de ",
+        "ambassade d'",
+        "ambassade de ",
+        "consulate of ",
+        "embassy of ",
+        "consulaire ",
+        "diplomatique ",
+        "diplomatic ",
+    ];
+    const AFTER: &[&str] = &[
+        " consulate",
+        " embassy",
+        " diplomat",
+        " condamne",
+        " condemn",
+        " confirme",
+        " denonce",
+        " denounce",
+    ];
+    let mut a = start.saturating_sub(24);
+    while !text.is_char_boundary(a) {
+        a += 1;
+    }
+    let before = &text[a..start];
+    POSTS.iter().any(|p| before.ends_with(p))
+        || AFTER.iter().any(|x| text[end..].starts_with(x))
+        || slex.iter().any(|h| {
+            h.cat == Cat::Announce
+                && h.start >= end
+                && h.start - end <= 8
+                && text[end..h.start]
+                    .split(' ')
+                    .all(|w| matches!(w, "" | "a" | "has" | "have" | "had" | "also" | "aussi"))
+        })
+}
+
 /// Whether the place at `start` is where a source or a reporter is: "a
 /// security source in Niamey", "une source bien informee a Nouakchott", "a
 /// security source from the Chadian capital N'Djamena", "de notre
@@ -879,6 +924,14 @@ fn is_caption(p: &str) -> bool {
             .map(|m| memchr::memmem::Finder::new(m.as_bytes()))
             .collect()
     });
+    // "FILE - In this Aug. 31, 2012 file photo, fighters ... (AP Photo/File)":
+    // an agency's archive caption, however long.
+    if ["file - ", "file – ", "file — ", "file photo"]
+        .iter()
+        .any(|x| p.starts_with(x))
+    {
+        return true;
+    }
     let b = p.as_bytes();
     p.len() < 400
         && (memchr::memchr3(b'|', b'/', b'(', b).is_some()
@@ -1926,6 +1979,19 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
         if reported_from(text, slex, ph.start) || capital_speaks(text, slex, ph.start, ph.end) {
             ctx *= 0.2;
             ph.reported = true;
+        }
+        // "le consulat d'Algerie a Gao", "l'Algerie condamne": another
+        // state's post or voice, not the scene.
+        if is_countryish && foreign_state_side(text, slex, ph.start, ph.end) {
+            let watched = d.engine.watched_countries();
+            let outside = ph.foreign.is_some()
+                || ph.cands.iter().all(|&c| {
+                    let cc = gaz.places()[c as usize].country.as_str();
+                    !watched.iter().any(|w| w == cc)
+                });
+            if outside {
+                ctx *= 0.15;
+            }
         }
         let demonym = ph
             .cands

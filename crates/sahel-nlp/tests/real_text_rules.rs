@@ -1610,3 +1610,33 @@ fn an_abduction_with_a_hostage_freed_later_is_still_news() {
     );
     assert_eq!(f.country.as_deref(), Some("BF"));
 }
+
+// ---- 40. an agency's archive caption; another state's post or voice ----
+
+#[test]
+fn an_archive_caption_above_the_article_is_not_the_lead() {
+    let f = attack(
+        "Islamists clash with the army and take a key town",
+        "Islamists clash with the army and take a key town\n\nFILE - In this Aug. 31, 2012 file photo, fighters from an Islamist group stand guard in Timbuktu, as they prepare to publicly lash a man found guilty of adultery. The army attacked Islamist rebels with heavy weapons in the centre of the country, which divides the insurgent-held north from the government-controlled south, government officials said on Thursday, Aug. 30, 2012, after weeks of calm along the line of control. (AP Photo/File)\n\nThe Islamists who rule the north clashed with government forces near Konna on Wednesday, killing several soldiers, and seized the town.",
+    );
+    assert_eq!(f.location.as_deref(), Some("Konna"));
+    assert_eq!(f.event_date, Some(date("2024-06-05")));
+}
+
+#[test]
+fn another_state_s_consulate_or_statement_is_not_the_scene() {
+    for (t, b) in [
+        (
+            "Mali : attaque du consulat d'Algérie à Gao et enlèvement de sept diplomates",
+            "Un groupe armé a attaqué jeudi le consulat d'Algérie à Gao et emmené le consul et six agents vers une destination inconnue. L'Algérie condamne avec fermeté cet acte, a indiqué le ministère algérien des Affaires étrangères.",
+        ),
+        (
+            "Gunmen storm Algerian consulate in Gao, abduct seven diplomats",
+            "Gunmen stormed the Algerian consulate in the northern Malian town of Gao on Thursday and abducted the consul and six staff. Algeria condemned the attack, the foreign ministry in Algiers said.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.country.as_deref(), Some("ML"), "{t}");
+        assert_eq!(f.location.as_deref(), Some("Gao"), "{t}");
+    }
+}
