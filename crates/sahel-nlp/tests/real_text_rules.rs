@@ -1640,3 +1640,31 @@ fn another_state_s_consulate_or_statement_is_not_the_scene() {
         assert_eq!(f.location.as_deref(), Some("Gao"), "{t}");
     }
 }
+
+// ---- 41. fighting told as fierce or deadly; an assault repelled ----
+
+#[test]
+fn fierce_or_deadly_fighting_is_a_battle() {
+    for (t, b) in [
+        (
+            "Le calme est revenu à Kidal",
+            "Le calme est de retour après des affrontements sanglants dans la ville de Kidal, mardi et mercredi. Des habitants parlent de dizaines de morts.",
+        ),
+        (
+            "Calm returns to Kidal",
+            "Calm has returned after heavy fighting in the town of Kidal on Tuesday and Wednesday. Residents speak of dozens of dead.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.location.as_deref(), Some("Kidal"), "{t}");
+    }
+}
+
+#[test]
+fn forces_that_repel_an_assault_fought_a_battle() {
+    let f = attack(
+        "Chad forces 'repel assault'",
+        "Fighters trying to overthrow the president attack eastern town near Sudan border.\n\nHumanitarian workers in Adre said the town's hospital had received 120 wounded, at least a third of them civilians. The rebels said they had killed dozens of soldiers in the fighting.",
+    );
+    assert_eq!(f.country.as_deref(), Some("TD"));
+}
