@@ -719,10 +719,17 @@ fn capital_speaks(text: &str, slex: &[LexHit], start: usize, end: usize) -> bool
     if before.ends_with(" selon") || before.ends_with(" according to") {
         return true;
     }
+    announces(text, slex, end, 12)
+}
+
+/// Whether a speech verb follows `end` within `reach` bytes, with only
+/// auxiliaries between: "Bamako said", "N'Djamena a affirme", "Algeria has
+/// also said".
+fn announces(text: &str, slex: &[LexHit], end: usize, reach: usize) -> bool {
     slex.iter().any(|h| {
         h.cat == Cat::Announce
             && h.start >= end
-            && h.start - end <= 12
+            && h.start - end <= reach
             && text[end..h.start].split(' ').all(|w| {
                 matches!(
                     w,
@@ -767,14 +774,7 @@ fn foreign_state_side(text: &str, slex: &[LexHit], start: usize, end: usize) -> 
     let before = &text[a..start];
     POSTS.iter().any(|p| before.ends_with(p))
         || AFTER.iter().any(|x| text[end..].starts_with(x))
-        || slex.iter().any(|h| {
-            h.cat == Cat::Announce
-                && h.start >= end
-                && h.start - end <= 8
-                && text[end..h.start]
-                    .split(' ')
-                    .all(|w| matches!(w, "" | "a" | "has" | "have" | "had" | "also" | "aussi"))
-        })
+        || announces(text, slex, end, 8)
 }
 
 /// Whether the place at `start` is where a source or a reporter is: "a
