@@ -501,8 +501,16 @@ fn old_score(e: &StoryEvidence<'_>, inc: &Incident) -> Option<MatchScore> {
             format!("same place ({})", f.location.as_deref().unwrap_or_default()),
         );
     } else if cross_named {
+        // a round-up's other town is the scene only about the same days
+        let days_apart = dedup::story_day(e)
+            .zip(inc.event_date)
+            .map(|(a, b)| (a - b).num_days().abs());
         add(
-            1.5,
+            if days_apart.is_some_and(|dd| dd >= 4) {
+                0.4
+            } else {
+                1.5
+            },
             format!(
                 "{} and {} are both named for the incident",
                 f.location.as_deref().unwrap_or_default(),
