@@ -279,6 +279,11 @@ fn score_keys(
         }
     }
 
+    let days_apart = k
+        .day
+        .zip(inc.event_day)
+        .map(|(a, b)| (a as i64 - b as i64).abs());
+
     // place
     let story_precise = k.precise;
     let same_loc = match (k.location_key, inc.location_key) {
@@ -308,10 +313,6 @@ fn score_keys(
     } else if cross_named {
         // a place another story of the incident named (a round-up's other
         // town) is its scene only about the same days
-        let days_apart = k
-            .day
-            .zip(inc.event_day)
-            .map(|(a, b)| (a as i64 - b as i64).abs());
         let w = if days_apart.is_some_and(|dd| dd >= 4) {
             0.4
         } else {
@@ -359,8 +360,7 @@ fn score_keys(
     }
 
     // date
-    if let (Some(d1), Some(d2)) = (k.day, inc.event_day) {
-        let dd = (d1 as i64 - d2 as i64).abs();
+    if let Some(dd) = days_apart {
         let explicit = f.event_date.is_some();
         let w = day_weight(dd);
         // a story without a date cue falls back to its publication day, which

@@ -94,12 +94,14 @@ fn hostages_freed(d: &Doc<'_>) -> Option<(usize, usize)> {
     let lex = d.lex_of(si);
     // the hostages named, not an abduction told ("Gunmen abduct three
     // workers, one later freed" is news of the abduction)
-    let abduction = lex
+    let strongest = lex
         .iter()
-        .any(|h| matches!(h.cat, Cat::Attack(_, AType::Abduction)))
-        && !lex
-            .iter()
-            .any(|h| matches!(h.cat, Cat::Attack(w, AType::Abduction) if w >= 1.0));
+        .filter_map(|h| match h.cat {
+            Cat::Attack(w, AType::Abduction) => Some(w),
+            _ => None,
+        })
+        .reduce(f32::max);
+    let abduction = strongest.is_some_and(|w| w < 1.0);
     let killing = lex.iter().any(|h| matches!(h.cat, Cat::Kill)) || d.sents[si].has_kill;
     if !abduction || killing {
         return None;

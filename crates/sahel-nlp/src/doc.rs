@@ -1414,12 +1414,10 @@ fn dateline_opens_article(sents: &mut [Sent], datelines: &[(usize, usize); 3]) {
 
 /// The same words, whatever the punctuation and spacing (folded text).
 fn same_words(a: &str, b: &str) -> bool {
-    let words = |t: &str| {
-        t.bytes()
-            .filter(u8::is_ascii_alphanumeric)
-            .collect::<Vec<u8>>()
-    };
-    !b.is_empty() && words(a) == words(b)
+    fn words(t: &str) -> impl Iterator<Item = u8> + '_ {
+        t.bytes().filter(u8::is_ascii_alphanumeric)
+    }
+    !b.is_empty() && words(a).eq(words(b))
 }
 
 fn new_sent(a: usize, b: usize, zone: Zone, weight: f32) -> Sent {
