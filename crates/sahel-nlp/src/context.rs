@@ -176,10 +176,12 @@ const ANCHOR_WORDS: &[&str] = &[
 ];
 
 /// The last one, two and three words of folded `text[..pos]` (each a
-/// suffix slice), and the same after dropping a trailing article (`None`
-/// when there is none: the same words).
-fn tails(text: &str, pos: usize) -> [Option<[&str; 3]>; 2] {
-    let start = pos.saturating_sub(48);
+/// suffix slice), the same after dropping a trailing article (`None`
+/// when there is none: the same words), and the words before an
+/// appositive capital ("taken to hospital in the capital, Niamey": the
+/// words before "the capital").
+fn tails(text: &str, pos: usize) -> [Option<[&str; 3]>; 3] {
+    let start = pos.saturating_sub(64);
     let mut start = start;
     while !text.is_char_boundary(start) {
         start += 1;
@@ -188,7 +190,34 @@ fn tails(text: &str, pos: usize) -> [Option<[&str; 3]>; 2] {
     let stripped = strip_article(before);
     // `stripped` is a prefix of `before`: as long, it is the same text.
     let other = (stripped.len() != before.len()).then(|| last_words(stripped));
-    [Some(last_words(before)), other]
+    let appositive = strip_capital(before).map(last_words);
+    [Some(last_words(before)), other, appositive]
+}
+
+/// `s` without a trailing "the capital", "the Nigerien capital", "la
+/// capitale" or "la capitale nigerienne" (and the comma before it), when
+/// it ends so.
+fn strip_capital(s: &str) -> Option<&str> {
+    let w = last_words(s);
+    let head = if w[0] == "capital" || w[0] == "capitale" {
+        &s[..s.len() - w[0].len()]
+    } else if w[1].starts_with("capitale ") {
+        &s[..s.len() - w[1].len()]
+    } else {
+        return None;
+    };
+    let head = head.trim_end();
+    let mut bare = strip_article(head);
+    if bare.len() == head.len() {
+        // "the Malian capital": one word between the article and the noun
+        let adj = last_words(head)[0];
+        let rest = head[..head.len() - adj.len()].trim_end();
+        bare = strip_article(rest);
+        if bare.len() == rest.len() {
+            return None;
+        }
+    }
+    Some(bare.trim_end_matches([' ', ',']))
 }
 
 fn last_words(s: &str) -> [&str; 3] {

@@ -66,6 +66,9 @@ pub(crate) struct Sent {
     pub caption: bool,
     /// The first sentence of its paragraph.
     pub para_first: bool,
+    /// Names as one a village or town the gazetteer does not know ("dans le
+    /// village de Tin Abao, a une quarantaine de km de Tin Akoff").
+    pub unknown_place: bool,
 }
 
 /// A place mention with its candidate gazetteer places.
@@ -433,15 +436,16 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
                 .is_none()
         };
         // The page's copy of the headline above the article ("Niger arrests
-        // 3 in attack on Saudi travellers" again): the article starts after it.
+        // 3 in attack on Saudi travellers" again), also under a breadcrumb
+        // and a date line: the article starts after it, and what came
+        // before it was no lead.
         let (t0, t1) = segs[0];
-        if si > 0 && body_para == 0 && same_words(&f.text[s..e], &f.text[t0..t1]) {
-            for &(a, b) in spans.iter() {
-                sents.push(new_sent(a, b, Zone::Body, 0.3));
+        if si > 0 && body_para <= 3 && same_words(&f.text[s..e], &f.text[t0..t1]) {
+            for x in sents.iter_mut().filter(|x| x.zone == Zone::Lead) {
+                x.zone = Zone::Body;
+                x.weight = 0.3;
             }
-            continue;
-        }
-        if si > 0 && !f.text[s..e].ends_with('.') && short() {
+            body_para = 0;
             for &(a, b) in spans.iter() {
                 sents.push(new_sent(a, b, Zone::Body, 0.3));
             }
@@ -461,10 +465,18 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
             }
             continue;
         }
-        if si > 0 && is_caption(&f.text[s..e]) {
+        if si > 0 && !f.text[s..e].ends_with('.') && short() {
             for &(a, b) in spans.iter() {
+                sents.push(new_sent(a, b, Zone::Body, 0.3));
+            }
+            continue;
+        }
+        if si > 0 && is_caption(&f.text[s..e]) {
+            for (k, &(a, b)) in spans.iter().enumerate() {
                 let mut sent = new_sent(a, b, Zone::Body, 0.05);
                 sent.caption = true;
+                // a dateline may follow on one of its lines
+                sent.para_first = k == 0;
                 sents.push(sent);
             }
             continue;
@@ -521,8 +533,12 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
                 .chain(lines)
                 .find_map(|a| dateline_of(&f, &orig, a, s.end).map(|end| (a, end)))
         });
-    for (slot, span) in datelines.iter_mut().zip(found) {
+    let found: Vec<(usize, usize)> = found.take(3).collect();
+    for (slot, &span) in datelines.iter_mut().zip(&found) {
         *slot = span;
+    }
+    for &(a, _) in &found {
+        split_above_dateline(&mut sents, a);
     }
     dateline_opens_article(&mut sents, &datelines);
 
@@ -574,7 +590,7 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
             places.push(PlaceHit::new(s, e, si, cands, foreign));
         }
     }
-    near_spellings(engine, &f, &orig, &sents, &mut places);
+    near_spellings(engine, &f, &orig, &mut sents, &mut places);
     // Assign lexicon ranges to sentences.
     let mut li = 0;
     let mut pi = 0;
@@ -940,6 +956,31 @@ fn is_caption(p: &str) -> bool {
         && marks.iter().any(|m| m.find(b).is_some())
 }
 
+/// Country and area names that open headlines ("Mali - ...", "Niger :
+/// ..."), lower case: never a dateline's place.
+const COUNTRY_HEADS: &[&str] = &[
+    "mali",
+    "niger",
+    "chad",
+    "tchad",
+    "burkina",
+    "mauritania",
+    "mauritanie",
+    "nigeria",
+    "algeria",
+    "algerie",
+    "algérie",
+    "libya",
+    "libye",
+    "sudan",
+    "soudan",
+    "senegal",
+    "sénégal",
+    "sahel",
+    "africa",
+    "afrique",
+];
+
 /// News agencies' credits in datelines, lower case.
 const AGENCIES: &[&str] = &[
     "(afp)",
@@ -1003,6 +1044,11 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
         return None;
     }
     let caps = !first_word.chars().any(|c| c.is_lowercase());
+    // "Mali - Tuareg rebels overrun ...", "Burkina : une ecole incendiee":
+    // a headline's country, not where the story was filed.
+    if COUNTRY_HEADS.contains(&first_word.to_lowercase().as_str()) {
+        return None;
+    }
     // "Bamako, - Vingt-quatre civils...", "Niamey - The army said...": a
     // capitalised place and the dash right after it.
     let rest = &head[first_word.len()..];
@@ -1034,6 +1080,21 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
                 end,
                 o0 + first_word.len() + 4 + country.len(),
             ));
+        }
+    }
+    // "Niamey, December 30, 2009" alone on its line above the story: all
+    // dateline.
+    if let Some(x) = rest.strip_prefix(", ") {
+        let line = orig
+            .get(o0..f.orig(end.saturating_sub(1)) + 1)
+            .unwrap_or("");
+        if line.len() <= 48
+            && date_alone(
+                x.get(..line.len().saturating_sub(first_word.len() + 2))
+                    .unwrap_or(""),
+            )
+        {
+            return Some(end);
         }
     }
     // "Bamako (AFP) -", "Niamey, 5 oct (Reuters) –", "Bamako, Mali | AFP |":
@@ -1236,7 +1297,7 @@ fn near_spellings(
     engine: &Engine,
     f: &FoldedText,
     orig: &str,
-    sents: &[Sent],
+    sents: &mut [Sent],
     places: &mut Vec<PlaceHit>,
 ) {
     let text = &f.text;
@@ -1247,7 +1308,7 @@ fn near_spellings(
         let e = text[s..]
             .find(|c: char| !(c.is_alphanumeric() || c == '-'))
             .map_or(text.len(), |x| s + x);
-        if e - s < 6 || places.iter().any(|p| p.start < e && s < p.end) {
+        if e == s || places.iter().any(|p| p.start < e && s < p.end) {
             continue;
         }
         if !orig[f.orig(s)..]
@@ -1257,11 +1318,16 @@ fn near_spellings(
         {
             continue;
         }
-        let cands = gaz.near_spelling(&text[s..e]);
         let Some(si) = sents.iter().position(|x| x.start <= s && s < x.end) else {
             continue;
         };
-        if cands.is_empty() {
+        let cands = if e - s < 6 {
+            &[]
+        } else {
+            gaz.near_spelling(&text[s..e])
+        };
+        if cands.is_empty() || elsewhere_named(gaz, &places[..n], si, cands) {
+            sents[si].unknown_place = true;
             continue;
         }
         places.push(PlaceHit::new(
@@ -1275,6 +1341,39 @@ fn near_spellings(
     if places.len() > n {
         places.sort_by_key(|p| p.start);
     }
+}
+
+/// Whether sentence `si` names, spelled right, a town or region of the
+/// near-spelled candidates' country but none of their regions ("near the
+/// village of Djamballa (20 km north of the regional capital of
+/// Tillaberi)": the one-letter guess Djaballa is a thousand kilometres
+/// away, in Diffa). The guess yields to the names the sentence spells.
+fn elsewhere_named(gaz: &crate::Gazetteer, exact: &[PlaceHit], si: usize, cands: &[usize]) -> bool {
+    let region = |p: &crate::gazetteer::Place| match p.kind {
+        PlaceKind::Admin1 | PlaceKind::Admin1New => Some(p.name.clone()),
+        PlaceKind::Place | PlaceKind::Admin2 => p.admin1.clone(),
+        _ => None,
+    };
+    let guessed: Vec<(&str, Option<String>)> = cands
+        .iter()
+        .map(|&c| (gaz.places()[c].country.as_str(), region(&gaz.places()[c])))
+        .collect();
+    let mut named_other = false;
+    for h in exact.iter().filter(|h| h.sent == si) {
+        for &c in &h.cands {
+            let p = &gaz.places()[c as usize];
+            let Some(r) = region(p) else { continue };
+            for (cc, gr) in &guessed {
+                if *cc == p.country {
+                    if gr.as_deref() == Some(r.as_str()) {
+                        return false;
+                    }
+                    named_other = true;
+                }
+            }
+        }
+    }
+    named_other
 }
 
 /// Every occurrence of a [`NAMED_PLACE`] phrase in folded `b`: (phrase
@@ -1359,6 +1458,25 @@ fn dated_head(s: &str) -> Option<usize> {
     Some(words[..n].iter().map(|w| w.len() + 1).sum())
 }
 
+/// Whether `s` is a date and nothing else: "December 30, 2009", "30 Dec
+/// 2009", "le 12 janvier 2013".
+fn date_alone(s: &str) -> bool {
+    let s = s.trim_end_matches(|c: char| c.is_whitespace() || c == '.');
+    let s = s.strip_prefix("le ").unwrap_or(s);
+    let words: Vec<&str> = s.split(' ').collect();
+    let month = |w: &str| MONTHS.contains(&w.trim_end_matches(['.', ',']).to_lowercase().as_str());
+    let day = |w: &str| {
+        let w = w.trim_end_matches(',');
+        (1..=2).contains(&w.len()) && w.bytes().all(|b| b.is_ascii_digit())
+    };
+    let year = |w: &str| w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit());
+    match words.as_slice() {
+        [a, b] => (month(a) && day(b)) || (day(a) && month(b)),
+        [a, b, c] => ((month(a) && day(b)) || (day(a) && month(b))) && year(c),
+        _ => false,
+    }
+}
+
 /// The first folded offset in `[start, end)` at or after original offset
 /// `target` (`end` when there is none).
 fn folded_at(f: &FoldedText, start: usize, end: usize, target: usize) -> usize {
@@ -1373,6 +1491,30 @@ fn folded_at(f: &FoldedText, start: usize, end: usize, target: usize) -> usize {
         }
     }
     lo
+}
+
+/// A dateline on a later line of a sentence ("(c) Ministry\nA fire ravaged
+/// the market of Koupela |\nOuagadougou, - The school of Bafina was
+/// burnt"): the lines above it are a caption or a byline, a sentence of
+/// their own with almost no weight; the dateline starts the sentence.
+fn split_above_dateline(sents: &mut Vec<Sent>, a: usize) {
+    let Some(k) = sents.iter().position(|s| s.start < a && a < s.end) else {
+        return;
+    };
+    let was_caption = sents[k].caption;
+    let mut head = sents[k].clone();
+    head.end = a;
+    head.zone = Zone::Body;
+    head.weight = 0.05;
+    head.caption = true;
+    sents[k].start = a;
+    sents[k].para_first = true;
+    sents[k].caption = false;
+    if was_caption {
+        // the paragraph was read as all caption: the dateline's part is text
+        sents[k].weight = 0.3;
+    }
+    sents.insert(k, head);
 }
 
 /// The article starts at its dateline ("Bamako (AFP) - Suspected jihadists
@@ -1440,6 +1582,7 @@ fn new_sent(a: usize, b: usize, zone: Zone, weight: f32) -> Sent {
         refugee: false,
         caption: false,
         para_first: false,
+        unknown_place: false,
     }
 }
 

@@ -1505,10 +1505,29 @@ pub(crate) fn facts(
         let ph = &d.places[pi];
         !ph.cands.is_empty() && !ph.reported && !capital_dateline(pi)
     });
+    // "Niamey, December 30 - ... transferred to hospital in Niamey ...
+    // Tags: Niamey": the story says what the capital is to it (where the
+    // wounded were taken, where the news was given) and never puts the
+    // attack in it; none of its mentions is the scene.
+    let capital_aside = |pi: usize| {
+        let ph = &d.places[pi];
+        let same = |o: &&crate::doc::PlaceHit| o.cands.iter().any(|c| ph.cands.contains(c));
+        crate::doc::is_capital(&d.f.text[ph.start..ph.end])
+            && d.places.iter().filter(same).any(|o| o.reported)
+            && !d
+                .places
+                .iter()
+                .filter(same)
+                .any(|o| (o.target || o.locative) && !o.reported && !d.in_dateline(o.start))
+    };
     for pi in 0..d.places.len() {
         let ph = &d.places[pi];
         let s = &d.sents[ph.sent];
-        if ph.cands.is_empty() || ph.reported || (others_named && capital_dateline(pi)) {
+        if ph.cands.is_empty()
+            || ph.reported
+            || (others_named && capital_dateline(pi))
+            || capital_aside(pi)
+        {
             continue;
         }
         let mut w = mention_weight(d, pi);
@@ -1523,7 +1542,10 @@ pub(crate) fn facts(
             if crate::doc::is_capital(&d.f.text[ph.start..ph.end]) {
                 continue;
             }
-            w *= 0.15;
+            // Unless the village it locates is one the gazetteer does not
+            // know ("le village de Tin Abao, a 40 km de Tin Akoff"): then
+            // X is the nearest known place.
+            w *= if s.unknown_place { 0.6 } else { 0.15 };
         }
         if ph.second {
             // "between X and Y": X is the reference.

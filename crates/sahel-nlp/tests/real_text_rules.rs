@@ -1668,3 +1668,73 @@ fn forces_that_repel_an_assault_fought_a_battle() {
     );
     assert_eq!(f.country.as_deref(), Some("TD"));
 }
+
+// ---- 42. the capital the wounded went to; a guessed spelling; a village the gazetteer lacks ----
+
+#[test]
+fn the_capital_the_wounded_were_taken_to_is_not_the_scene() {
+    for (t, b) in [
+        (
+            "Gunmen kill three tourists in Niger",
+            "Gunmen shot dead three foreign tourists at dawn on Monday in the west of Niger, near the border with Mali. Three others were wounded and taken to hospital in the capital, Niamey, a government spokesman said.",
+        ),
+        (
+            "Trois touristes tués par des hommes armés au Niger",
+            "Des hommes armés ont abattu lundi à l'aube trois touristes étrangers dans l'ouest du Niger, près de la frontière malienne. Trois blessés ont été évacués vers la capitale, Niamey, selon le porte-parole du gouvernement.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.country.as_deref(), Some("NE"), "{t}");
+        assert_eq!(f.location, None, "{t}");
+    }
+}
+
+#[test]
+fn a_capital_dateline_the_story_calls_where_the_wounded_went_is_not_the_scene() {
+    let f = attack(
+        "Niger arrests three over attack on tourists",
+        "Niamey, June 6, 2024\n\nSoldiers have arrested three men suspected of the attack that left four foreign tourists dead on Monday, security sources said.\n\nThe suspects were taken to the capital Niamey for questioning. Three tourists were shot dead and three others were wounded and flown to hospital in Niamey, where one of them later died.\n\nTags: attack | Niger | tourists | Niamey |",
+    );
+    assert_eq!(f.country.as_deref(), Some("NE"));
+    assert_eq!(f.location, None);
+}
+
+#[test]
+fn a_one_letter_guess_yields_to_the_places_the_sentence_spells() {
+    let f = attack(
+        "Gunmen ambush a hunting party in western Niger",
+        "On Wednesday, near the village of Djamballa (20 km north of the regional capital of Tillaberi), three gunmen ambushed a hunting party, killing three of them.",
+    );
+    assert_eq!(f.admin1.as_deref(), Some("Tillaberi"));
+}
+
+#[test]
+fn a_village_the_gazetteer_lacks_is_placed_at_the_town_it_is_measured_from() {
+    let f = attack(
+        "Burkina : deux morts dans une attaque près de la frontière malienne",
+        "Ouagadougou - Le Burkina Faso, dont la capitale Ouagadougou a été visée vendredi soir par une attaque, selon une ambassade, a subi dans l'après-midi une attaque qui a fait deux morts dans le nord du pays, selon l'armée. Une vingtaine d'hommes armés ont attaqué des gendarmes dans le village de Tin Abao, localité située à une quarantaine de kilomètres de Tin Akoff.",
+    );
+    assert_eq!(f.location.as_deref(), Some("Tin-Akoff"));
+    assert_eq!(f.admin1.as_deref(), Some("Sahel"));
+}
+
+// ---- 43. what a page puts above the article: a caption on the dateline's lines, a breadcrumb, a country heading ----
+
+#[test]
+fn a_caption_on_the_lines_above_the_dateline_is_not_the_lead() {
+    let f = attack(
+        "Burkina : une école incendiée par des hommes armés",
+        "© Ministère\nUn incendie a ravagé le grand marché de Koupèla dans la province du Kouritenga (région du Centre-Est) en janvier |\n|\nOuagadougou, - L'école primaire de Bafina a été incendiée mercredi soir par des hommes armés, qui ont tué le gardien et blessé le directeur, a-t-on appris jeudi de sources locales.",
+    );
+    assert_eq!(f.location.as_deref(), Some("Bafina"));
+}
+
+#[test]
+fn the_headline_copy_under_a_breadcrumb_starts_the_article() {
+    // "Mali - " opens the headline's copy: a country, not a dateline
+    let f = attack(
+        "Mali - Rebels overrun the north",
+        "You are here: Home News 2014 05 23\n\nNews of Friday, 23 May 2014\n\nSource: a daily\n\nMali - Rebels overrun the north\n\nIt followed a failed army offensive on Wednesday to retake the northern town of Kidal.\n\nThe army suffered a heavy defeat on Wednesday when it tried to retake the town of Kidal from the rebels.\n\nThe rebels said they drove the army out of Kidal after six hours of fighting. A rebel official said they also took over other towns abandoned by the army, such as Anefis and Tessalit.\n\nA colonel died in the fighting and the rebels said they captured 27 soldiers.",
+    );
+    assert_eq!(f.location.as_deref(), Some("Kidal"));
+}
