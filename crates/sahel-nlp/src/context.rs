@@ -149,6 +149,16 @@ const TAKEN_WORDS: &[&str] = &[
     "airlifted to",
     "achemines vers",
     "achemine vers",
+    "attendus a",
+    "attendu a",
+    "rapatries a",
+    "rapatries vers",
+    "rapatrie a",
+    "rapatrie vers",
+    "ramenes a",
+    "conduits a",
+    "repatriated to",
+    "flown back to",
 ];
 const ANCHOR_WORDS: &[&str] = &[
     "north of",
@@ -173,6 +183,39 @@ const ANCHOR_WORDS: &[&str] = &[
     "au sud-ouest de",
     "from",
     "de",
+];
+
+/// Phrases that put an incident in a part of the country away from its
+/// capital ("in the desert north", "dans l'est du pays", "near the border"),
+/// folded, with their leading space.
+pub(crate) const AWAY_FROM_CAPITAL: &[&str] = &[
+    " in the north",
+    " in the south",
+    " in the east",
+    " in the west",
+    " in northern ",
+    " in southern ",
+    " in eastern ",
+    " in western ",
+    " desert north",
+    " country's north",
+    " country's east",
+    " country's west",
+    " country's south",
+    " near the border",
+    " dans le nord",
+    " dans le sud",
+    " dans l'est",
+    " dans l'ouest",
+    " dans le centre",
+    " du nord du pays",
+    " du sud du pays",
+    " de l'est du pays",
+    " de l'ouest du pays",
+    " au nord du pays",
+    " au sud du pays",
+    " pres de la frontiere",
+    " a la frontiere",
 ];
 
 /// The last one, two and three words of folded `text[..pos]` (each a

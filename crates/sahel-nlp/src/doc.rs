@@ -735,6 +735,19 @@ fn capital_speaks(text: &str, slex: &[LexHit], start: usize, end: usize) -> bool
     if before.ends_with(" selon") || before.ends_with(" according to") {
         return true;
     }
+    // "des poursuites annoncees par Bamako", "announced by Niamey"
+    if let Some(verb_end) = before
+        .strip_suffix(" par")
+        .or_else(|| before.strip_suffix(" by"))
+        .map(str::len)
+    {
+        if slex
+            .iter()
+            .any(|h| h.cat == Cat::Announce && h.end <= verb_end && verb_end - h.end <= 3)
+        {
+            return true;
+        }
+    }
     announces(text, slex, end, 12)
 }
 
@@ -1083,8 +1096,25 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
         }
     }
     // "Niamey, December 30, 2009" alone on its line above the story: all
-    // dateline.
-    if let Some(x) = rest.strip_prefix(", ") {
+    // dateline ("Tuesday, November 27, 2007" is only a date).
+    const WEEKDAYS: &[&str] = &[
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "lundi",
+        "mardi",
+        "mercredi",
+        "jeudi",
+        "vendredi",
+        "samedi",
+        "dimanche",
+    ];
+    let weekday = WEEKDAYS.contains(&first_word.to_lowercase().as_str());
+    if let Some(x) = rest.strip_prefix(", ").filter(|_| !weekday) {
         let line = orig
             .get(o0..f.orig(end.saturating_sub(1)) + 1)
             .unwrap_or("");
@@ -1140,6 +1170,14 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
             .or_else(|| agency.and(find_short(head, sep)));
         if let Some(k) = found {
             return Some(folded_at(f, start, end, o0 + k + sep.len()));
+        }
+    }
+    // "NIAMEY, Aug 22 (Reuters) Tuareg-led rebels said": the credit and a
+    // capitalised sentence, no dash.
+    if let Some(k) = agency.filter(|&k| head.is_char_boundary(k)) {
+        let after = &head[k..];
+        if after.starts_with(' ') && after[1..].chars().next().is_some_and(char::is_uppercase) {
+            return Some(folded_at(f, start, end, o0 + k + 1));
         }
     }
     None

@@ -1501,6 +1501,24 @@ pub(crate) fn facts(
         let ph = &d.places[pi];
         d.in_dateline(ph.start) && crate::doc::is_capital(&d.f.text[ph.start..ph.end])
     };
+    // "NIAMEY, Aug 22 (Reuters) - Rebels said they had killed 17 soldiers
+    // in the desert north": a capital the story never names again, nor
+    // calls the capital, while it puts the incident in another part of the
+    // country, is where it was filed.
+    let capital_again = |pi: usize| {
+        let ph = &d.places[pi];
+        let elsewhere = crate::context::AWAY_FROM_CAPITAL
+            .iter()
+            .any(|x| d.f.text.contains(x));
+        !elsewhere
+            || d.f.text.contains("capital")
+            || d.places.iter().any(|o| {
+                !d.in_dateline(o.start)
+                    && !o.anchor
+                    && !o.reported
+                    && o.cands.iter().any(|c| ph.cands.contains(c))
+            })
+    };
     let others_named = (0..d.places.len()).any(|pi| {
         let ph = &d.places[pi];
         !ph.cands.is_empty() && !ph.reported && !capital_dateline(pi)
@@ -1525,7 +1543,7 @@ pub(crate) fn facts(
         let s = &d.sents[ph.sent];
         if ph.cands.is_empty()
             || ph.reported
-            || (others_named && capital_dateline(pi))
+            || (capital_dateline(pi) && (others_named || !capital_again(pi)))
             || capital_aside(pi)
         {
             continue;

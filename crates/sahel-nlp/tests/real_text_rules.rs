@@ -1738,3 +1738,42 @@ fn the_headline_copy_under_a_breadcrumb_starts_the_article() {
     );
     assert_eq!(f.location.as_deref(), Some("Kidal"));
 }
+
+// ---- 44. a capital the story files from and never names again; a target of armed men ----
+
+#[test]
+fn a_capital_dateline_the_story_never_names_again_is_where_it_was_filed() {
+    let f = attack(
+        "Niger rebels say they killed 17 soldiers",
+        "NIAMEY, June 6 (Reuters) Rebels in Niger said on Thursday they had killed 17 government soldiers in a four-hour clash with a convoy in the desert north, more than 1,000 km from Niamey.",
+    );
+    assert_eq!(f.country.as_deref(), Some("NE"));
+    assert_eq!(f.location, None);
+}
+
+#[test]
+fn a_capital_named_as_the_authority_that_announced_is_not_the_scene() {
+    let f = attack(
+        "Mali : cinq morts dans des affrontements dans le centre",
+        "Des affrontements entre éleveurs et agriculteurs ont fait cinq morts samedi dans le centre du Mali, selon un communiqué du gouvernement. Des poursuites avaient été annoncées par Bamako après des violences semblables.",
+    );
+    assert_eq!(f.country.as_deref(), Some("ML"));
+    assert_eq!(f.location, None);
+}
+
+#[test]
+fn a_post_targeted_by_armed_men_was_attacked() {
+    for (t, b) in [
+        (
+            "Le poste de police de Koumbri incendié",
+            "Le poste de police de Koumbri, dans la province du Yatenga, a été la cible d'hommes armés dans la nuit de lundi à mardi.",
+        ),
+        (
+            "Police post in Koumbri set on fire",
+            "The police post of Koumbri, in Yatenga province, came under attack by armed men on Monday night.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.location.as_deref(), Some("Koumbri"), "{t}");
+    }
+}
