@@ -181,6 +181,14 @@ const ANCHOR_WORDS: &[&str] = &[
     "au nord-ouest de",
     "au sud-est de",
     "au sud-ouest de",
+    "au nord d'",
+    "au sud d'",
+    "a l'est d'",
+    "a l'ouest d'",
+    "au nord-est d'",
+    "au nord-ouest d'",
+    "au sud-est d'",
+    "au sud-ouest d'",
     "from",
     "de",
 ];
@@ -233,8 +241,32 @@ fn tails(text: &str, pos: usize) -> [Option<[&str; 3]>; 3] {
     let stripped = strip_article(before);
     // `stripped` is a prefix of `before`: as long, it is the same text.
     let other = (stripped.len() != before.len()).then(|| last_words(stripped));
-    let appositive = strip_capital(before).map(last_words);
+    let appositive = strip_capital(before)
+        .or_else(|| strip_kind(before))
+        .map(last_words);
     [Some(last_words(before)), other, appositive]
+}
+
+/// `s` without a trailing "the town of", "la ville de", "la localite d'"
+/// ("96 km east of the town of Abeche": the words before it say what the
+/// place is to the incident).
+fn strip_kind(s: &str) -> Option<&str> {
+    const KINDS: &[&str] = &[
+        "town of",
+        "city of",
+        "village of",
+        "ville de",
+        "ville d'",
+        "localite de",
+        "localite d'",
+        "commune de",
+        "commune d'",
+    ];
+    let w = last_words(s);
+    let kind = KINDS.iter().find(|k| w[1] == **k)?;
+    let head = s[..s.len() - kind.len()].trim_end();
+    let bare = strip_article(head);
+    (bare.len() < head.len()).then(|| bare.trim_end_matches([' ', ',']))
 }
 
 /// `s` without a trailing "the capital", "the Nigerien capital", "la

@@ -751,6 +751,34 @@ fn capital_speaks(text: &str, slex: &[LexHit], start: usize, end: usize) -> bool
     announces(text, slex, end, 12)
 }
 
+/// A place that the sentence describes ("Abeche (600 km de la capitale)
+/// est une ville strategique ou...", "Gao is the largest city of the
+/// north"): what the story says of a reference town, not the scene.
+fn described(text: &str, end: usize) -> bool {
+    const COPULAS: &[&str] = &[
+        " est une ",
+        " est un ",
+        " est la ",
+        " est le ",
+        " est situe",
+        " is a ",
+        " is an ",
+        " is the ",
+        " is located",
+        " is situated",
+        " lies ",
+    ];
+    let mut rest = &text[end..];
+    // over a parenthesis of its own ("Abeche (600 km de la capitale) est")
+    if let Some(x) = rest.strip_prefix(" (") {
+        match x.find(')') {
+            Some(k) if k < 60 => rest = &x[k + 1..],
+            _ => return false,
+        }
+    }
+    COPULAS.iter().any(|c| rest.starts_with(c))
+}
+
 /// Whether a speech verb follows `end` within `reach` bytes, with only
 /// auxiliaries between: "Bamako said", "N'Djamena a affirme", "Algeria has
 /// also said".
@@ -2179,6 +2207,9 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
         let snums = &d.nums[sent.n0..sent.n1];
         if origin_context(text, slex, snums, ph.start, ph.end, demonym) {
             ctx *= 0.3;
+        }
+        if described(text, ph.end) {
+            ctx *= 0.5;
         }
         ph.ctx = ctx;
     }

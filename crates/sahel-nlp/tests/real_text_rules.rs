@@ -1777,3 +1777,22 @@ fn a_post_targeted_by_armed_men_was_attacked() {
         assert_eq!(f.location.as_deref(), Some("Koumbri"), "{t}");
     }
 }
+
+// ---- 45. a reference town: measured from with an elided "d'", named as a town, described ----
+
+#[test]
+fn a_town_measured_from_is_the_reference_in_every_spelling() {
+    for (t, b) in [
+        (
+            "Tchad : combats dans l'est",
+            "Vendredi, de violents combats ont été engagés près d'Am-Dam, à plus de 100 km au sud d'Abéché, selon les deux parties. Abéché (600 km de la capitale) est une ville stratégique où se trouvent les sièges de plusieurs ONG et le commandement militaire de l'est.",
+        ),
+        (
+            "Chad army says it killed rebels in the east",
+            "Government forces attacked a rebel column near Am Dam on Monday, some 100 km south of the town of Abeche, the army said. Abeche is the hub of the aid effort for the refugees of the east.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.location.as_deref(), Some("Am Dam"), "{t}");
+    }
+}
