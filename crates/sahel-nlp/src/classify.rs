@@ -39,6 +39,9 @@ const MISHAP_PENALTY: f32 = 6.0;
 
 /// What a hostages' release costs the score: its story retells the abduction.
 const RELEASE_PENALTY: f32 = 4.0;
+/// A title that tells a place reopened ("Mali hotel reopens after deadly
+/// siege"): the incident's aftermath.
+const REOPEN_PENALTY: f32 = 5.0;
 
 /// Labels that open the title of a piece that is not breaking news:
 /// "Analyse : dans le Centre-Nord, la guerre des axes", "Opinion | …".
@@ -108,6 +111,22 @@ fn hostages_freed(d: &Doc<'_>) -> Option<(usize, usize)> {
     }
     lex.iter()
         .find(|h| h.cat == Cat::Released)
+        .map(|h| (h.start, h.end))
+}
+
+/// A title that tells a place opened again after an incident ("Mali hotel
+/// reopens after deadly Islamist siege", "le marché de Djibo rouvre ses
+/// portes"), and no killing: the news is the aftermath. Returns the span
+/// of the cue.
+fn reopened(d: &Doc<'_>) -> Option<(usize, usize)> {
+    let si = d.sents.iter().position(|s| s.zone == Zone::Title)?;
+    let lex = d.lex_of(si);
+    let killing = lex.iter().any(|h| matches!(h.cat, Cat::Kill)) || d.sents[si].has_kill;
+    if killing {
+        return None;
+    }
+    lex.iter()
+        .find(|h| h.cat == Cat::Reopened)
         .map(|h| (h.start, h.end))
 }
 
@@ -543,6 +562,11 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
             hostages_freed(&d),
             RELEASE_PENALTY,
             "the title tells hostages freed, not a new abduction",
+        ),
+        (
+            reopened(&d),
+            REOPEN_PENALTY,
+            "the title tells a place reopened: the aftermath, not a new incident",
         ),
         (
             explosion_mishap(&d),

@@ -129,6 +129,9 @@ pub(crate) enum Cat {
     /// Hostages released or freed: the abduction words of its sentence are
     /// no new abduction.
     Released,
+    /// A place opened again after an incident ("hotel reopens", "rouvre ses
+    /// portes"): the aftermath.
+    Reopened,
     /// The cause of an explosion that is no attack: an accident or a
     /// mishandled device (`accident`), or what was stored and blew up
     /// (`cause`: dynamite, chemicals, a gas cylinder), an accident only
@@ -323,6 +326,7 @@ fn parse_cat(s: &str) -> Result<Cat, String> {
         "negation" => Negation,
         "defused" => Defused,
         "released" => Released,
+        "reopened" => Reopened,
         "mishap" => match args.first().copied() {
             Some("accident") => Mishap { cause: false },
             Some("cause") => Mishap { cause: true },

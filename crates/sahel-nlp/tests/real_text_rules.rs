@@ -1796,3 +1796,43 @@ fn a_town_measured_from_is_the_reference_in_every_spelling() {
         assert_eq!(f.location.as_deref(), Some("Am Dam"), "{t}");
     }
 }
+
+// ---- 46. a sentence to prison for an old attack; a place reopened ----
+
+#[test]
+fn a_life_sentence_for_an_old_attack_is_no_new_incident() {
+    for (t, b) in [
+        (
+            "Trois hommes condamnés pour une attaque djihadiste",
+            "La justice du Burkina Faso a infligé mercredi une peine d'emprisonnement à vie à trois hommes pour leur rôle dans une attaque djihadiste en octobre 2015. La brigade de gendarmerie de Samorogouan avait été la cible d'une cinquantaine d'assaillants, qui avaient tué trois gendarmes.",
+        ),
+        (
+            "Three men jailed for jihadist attack",
+            "A court in Burkina Faso handed life imprisonment on Wednesday to three men for their part in a jihadist attack in October 2015. The gendarmerie post of Samorogouan came under attack by some fifty gunmen, who killed three gendarmes.",
+        ),
+    ] {
+        assert!(!run(t, b).is_attack, "{t}");
+    }
+}
+
+#[test]
+fn a_place_reopened_after_an_attack_is_its_aftermath() {
+    for (t, b) in [
+        (
+            "Mali hotel reopens after deadly siege",
+            "The president on Tuesday hailed the reopening of the hotel at the centre of a deadly attack by gunmen, saying it was a victory over jihadist violence. Gunmen took guests and staff hostage at the hotel in Bamako in a siege that left 20 people dead.",
+        ),
+        (
+            "Bamako : l'hôtel rouvre ses portes après l'attaque meurtrière",
+            "Le président a salué mardi la réouverture de l'hôtel visé par une attaque meurtrière d'hommes armés. Des assaillants avaient pris en otage clients et employés de l'hôtel à Bamako lors d'un siège qui avait fait 20 morts.",
+        ),
+    ] {
+        assert!(!run(t, b).is_attack, "{t}");
+    }
+    // a killing told with the reopening is news
+    let f = attack(
+        "Gunmen kill two guards as market reopens in Djibo",
+        "Gunmen killed two guards on Thursday as the market of Djibo reopened after weeks of closure, residents said.",
+    );
+    assert_eq!(f.location.as_deref(), Some("Djibo"));
+}
