@@ -84,13 +84,14 @@ pub struct StoryEvidence<'a> {
 }
 
 /// Name keys of the canonical names of the places an analysis found in the
-/// story's incident sentences (its `place` reasons of weight ≥ 0.5), so that
+/// story's incident sentences (its `place` reasons of weight ≥ 0.5, and the
+/// towns it measures the scene from: its `reference` reasons), so that
 /// "Labezanga" and "Labbezanga" meet.
 pub fn places_named(a: &sahel_nlp::Analysis, gaz: &sahel_nlp::Gazetteer) -> Vec<String> {
     let mut v: Vec<String> = a
         .reasons
         .iter()
-        .filter(|r| r.kind == "place" && r.weight >= 0.5)
+        .filter(|r| (r.kind == "place" && r.weight >= 0.5) || r.kind == "reference")
         .flat_map(|r| {
             let found = gaz.lookup(r.text.trim());
             if found.is_empty() {
@@ -1539,6 +1540,29 @@ mod tests {
         inc.places.push(name_key("Banamba"));
         let m = score(&ev(&c), &inc).unwrap();
         assert!(m.score < 1.2, "{m:?}");
+    }
+
+    #[test]
+    fn the_town_a_story_measures_the_scene_from_is_named_for_its_incident() {
+        // one outlet: "north of the town of Douentza, near the village of
+        // Bambara Maoude" (Tombouctou); another: at Douentza (Mopti)
+        let engine = sahel_nlp::Engine::new(sahel_nlp::Gazetteer::embedded());
+        let a = engine.analyze(&sahel_nlp::Document {
+            title: "Convoi de la Minusma attaqué au Mali",
+            body: "Un convoi de la Minusma a été attaqué dimanche dans le centre du Mali. Un casque bleu a été tué et sept autres blessés.\n\nLe convoi a sauté sur une mine. Les faits ont eu lieu au nord de la ville de Douentza, près du village de Bambara Maoudé.\n\nLes soldats ont riposté.",
+            published: chrono::DateTime::parse_from_rfc3339("2016-11-07T10:00:00+00:00").ok(),
+            language: None,
+        });
+        let fa = a.facts.clone().expect("facts");
+        assert_eq!(fa.location.as_deref(), Some("Bambara Maoude"));
+        let named = places_named(&a, engine.gazetteer());
+        assert!(named.contains(&name_key("Douentza")), "{named:?}");
+        let mut inc = incident_from(&fa);
+        inc.places = named;
+        let mut b = facts("Douentza", "Mopti", 15.0015, -2.9498, "2016-11-06", Some(1));
+        b.country = Some("ML".into());
+        let m = score(&ev(&b), &inc).unwrap();
+        assert!(m.score >= 1.2, "{m:?}");
     }
 
     #[test]

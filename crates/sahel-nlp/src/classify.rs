@@ -130,6 +130,32 @@ fn reopened(d: &Doc<'_>) -> Option<(usize, usize)> {
         .map(|h| (h.start, h.end))
 }
 
+/// Reasons of kind `reference` for the towns the story measures the scene
+/// from ("30 km north of Djibo"), outside background clauses, at most three.
+fn reference_towns(d: &Doc<'_>, reasons: &mut Vec<Reason>) {
+    let mut n = 0;
+    for ph in &d.places {
+        let s = &d.sents[ph.sent];
+        if !ph.anchor || ph.reported || ph.cands.is_empty() || ph.start >= s.bg_from {
+            continue;
+        }
+        let text = d.text(ph.start, ph.end);
+        if reasons
+            .iter()
+            .any(|r| r.kind == "reference" && r.text == text)
+        {
+            continue;
+        }
+        push_reason(reasons, "reference", text, 0.0, || {
+            "the scene is measured from it".into()
+        });
+        n += 1;
+        if n == 3 {
+            break;
+        }
+    }
+}
+
 /// A tally of many operations ("more than 140 terrorists neutralised in
 /// October in the Tillaberi, Tahoua and Diffa regions", "bilan mensuel des
 /// opérations"): the title or lead names a reporting period, or a month
@@ -351,19 +377,23 @@ fn push_reason(
     weight: f32,
     note: impl FnOnce() -> String,
 ) {
-    // Places get room of their own: deduplication relies on them.
-    // Places get room of their own (deduplication relies on them), and every
-    // casualty figure is shown: one of them decides the toll.
+    // Places and reference towns get room of their own (deduplication
+    // relies on them), and every casualty figure is shown: one of them
+    // decides the toll.
     let cap = if matches!(
         kind,
-        "place" | "foreign_place" | "score" | "date" | "casualty"
+        "place" | "foreign_place" | "reference" | "score" | "date" | "casualty"
     ) {
         40
     } else {
         24
     };
     if reasons.len() >= cap
-        || (weight.abs() < 0.2 && !matches!(kind, "date" | "foreign_place" | "score" | "casualty"))
+        || (weight.abs() < 0.2
+            && !matches!(
+                kind,
+                "date" | "foreign_place" | "reference" | "score" | "casualty"
+            ))
     {
         return;
     }
@@ -647,6 +677,12 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
     } else {
         None
     };
+    // The towns the scene is measured from ("au nord de la ville de
+    // Douentza, pres du village de Bambara Maoude"): another outlet may
+    // place the incident at them.
+    if facts.is_some() {
+        reference_towns(&d, &mut reasons);
+    }
 
     // Age of the incident.
     let mut too_old = false;
