@@ -1476,7 +1476,26 @@ fn byline_line(line: &str) -> bool {
         return false;
     }
     let lower = l.to_lowercase();
+    // a page's invitations ("Click to follow The Independent Online",
+    // "Lire aussi", "Share this article")
+    const INVITES: &[&str] = &[
+        "click to ",
+        "click here",
+        "share this",
+        "sign up",
+        "subscribe",
+        "follow us",
+        "read more",
+        "read also",
+        "lire aussi",
+        "lire la suite",
+        "abonnez-vous",
+        "partager",
+        "advertisement",
+        "publicité",
+    ];
     (l.starts_with('(') && l.ends_with(')'))
+        || INVITES.iter().any(|x| lower.starts_with(x))
         || lower.starts_with("by ")
         || lower.starts_with("par ")
         || stamped(&lower)

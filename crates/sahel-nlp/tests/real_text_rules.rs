@@ -1836,3 +1836,14 @@ fn a_place_reopened_after_an_attack_is_its_aftermath() {
     );
     assert_eq!(f.location.as_deref(), Some("Djibo"));
 }
+
+// ---- 47. "kills and abducts" in a headline; a page's invitation above the article ----
+
+#[test]
+fn a_headline_that_kills_and_abducts_is_violent() {
+    let f = attack(
+        "Mali: al-Qaeda kills tourist and abducts three others",
+        "Click to follow The Independent Online\n\nThe kidnappers burst into a restaurant in Timbuktu and grabbed the tourists, who were dining there on Friday.\n\nThe German was killed when he resisted.",
+    );
+    assert_eq!(f.location.as_deref(), Some("Timbuktu"));
+}
