@@ -93,8 +93,7 @@ fn genre_label(d: &Doc<'_>) -> Option<(usize, usize)> {
 /// hostages and no killing. The story retells the abduction, which is old
 /// news. Returns the span of the release word.
 fn hostages_freed(d: &Doc<'_>) -> Option<(usize, usize)> {
-    let si = d.sents.iter().position(|s| s.zone == Zone::Title)?;
-    let lex = d.lex_of(si);
+    let lex = title_without_killing(d)?;
     // the hostages named, not an abduction told ("Gunmen abduct three
     // workers, one later freed" is news of the abduction)
     let strongest = lex
@@ -104,9 +103,7 @@ fn hostages_freed(d: &Doc<'_>) -> Option<(usize, usize)> {
             _ => None,
         })
         .reduce(f32::max);
-    let abduction = strongest.is_some_and(|w| w < 1.0);
-    let killing = lex.iter().any(|h| matches!(h.cat, Cat::Kill)) || d.sents[si].has_kill;
-    if !abduction || killing {
+    if !strongest.is_some_and(|w| w < 1.0) {
         return None;
     }
     lex.iter()
@@ -114,18 +111,21 @@ fn hostages_freed(d: &Doc<'_>) -> Option<(usize, usize)> {
         .map(|h| (h.start, h.end))
 }
 
+/// The lexicon hits of the title, unless it tells a killing.
+fn title_without_killing<'a>(d: &'a Doc<'_>) -> Option<&'a [crate::dates::LexHit]> {
+    let si = d.sents.iter().position(|s| s.zone == Zone::Title)?;
+    let lex = d.lex_of(si);
+    let killing = lex.iter().any(|h| matches!(h.cat, Cat::Kill)) || d.sents[si].has_kill;
+    (!killing).then_some(lex)
+}
+
 /// A title that tells a place opened again after an incident ("Mali hotel
 /// reopens after deadly Islamist siege", "le marché de Djibo rouvre ses
 /// portes"), and no killing: the news is the aftermath. Returns the span
 /// of the cue.
 fn reopened(d: &Doc<'_>) -> Option<(usize, usize)> {
-    let si = d.sents.iter().position(|s| s.zone == Zone::Title)?;
-    let lex = d.lex_of(si);
-    let killing = lex.iter().any(|h| matches!(h.cat, Cat::Kill)) || d.sents[si].has_kill;
-    if killing {
-        return None;
-    }
-    lex.iter()
+    title_without_killing(d)?
+        .iter()
         .find(|h| h.cat == Cat::Reopened)
         .map(|h| (h.start, h.end))
 }
@@ -133,26 +133,18 @@ fn reopened(d: &Doc<'_>) -> Option<(usize, usize)> {
 /// Reasons of kind `reference` for the towns the story measures the scene
 /// from ("30 km north of Djibo"), outside background clauses, at most three.
 fn reference_towns(d: &Doc<'_>, reasons: &mut Vec<Reason>) {
-    let mut n = 0;
     for ph in &d.places {
         let s = &d.sents[ph.sent];
         if !ph.anchor || ph.reported || ph.cands.is_empty() || ph.start >= s.bg_from {
             continue;
         }
-        let text = d.text(ph.start, ph.end);
-        if reasons
-            .iter()
-            .any(|r| r.kind == "reference" && r.text == text)
-        {
-            continue;
-        }
-        push_reason(reasons, "reference", text, 0.0, || {
-            "the scene is measured from it".into()
-        });
-        n += 1;
-        if n == 3 {
+        if reasons.iter().filter(|r| r.kind == "reference").count() == 3 {
             break;
         }
+        // push_reason keeps one reason a town
+        push_reason(reasons, "reference", d.text(ph.start, ph.end), 0.0, || {
+            "the scene is measured from it".into()
+        });
     }
 }
 

@@ -1415,27 +1415,27 @@ fn near_spellings(
 /// Tillaberi)": the one-letter guess Djaballa is a thousand kilometres
 /// away, in Diffa). The guess yields to the names the sentence spells.
 fn elsewhere_named(gaz: &crate::Gazetteer, exact: &[PlaceHit], si: usize, cands: &[usize]) -> bool {
-    let region = |p: &crate::gazetteer::Place| match p.kind {
-        PlaceKind::Admin1 | PlaceKind::Admin1New => Some(p.name.clone()),
-        PlaceKind::Place | PlaceKind::Admin2 => p.admin1.clone(),
-        _ => None,
-    };
-    let guessed: Vec<(&str, Option<String>)> = cands
-        .iter()
-        .map(|&c| (gaz.places()[c].country.as_str(), region(&gaz.places()[c])))
-        .collect();
+    fn region(p: &crate::gazetteer::Place) -> Option<&str> {
+        match p.kind {
+            PlaceKind::Admin1 | PlaceKind::Admin1New => Some(&p.name),
+            PlaceKind::Place | PlaceKind::Admin2 => p.admin1.as_deref(),
+            _ => None,
+        }
+    }
+    let places = gaz.places();
     let mut named_other = false;
-    for h in exact.iter().filter(|h| h.sent == si) {
-        for &c in &h.cands {
-            let p = &gaz.places()[c as usize];
-            let Some(r) = region(p) else { continue };
-            for (cc, gr) in &guessed {
-                if *cc == p.country {
-                    if gr.as_deref() == Some(r.as_str()) {
-                        return false;
-                    }
-                    named_other = true;
+    let spelled = exact
+        .iter()
+        .filter(|h| h.sent == si)
+        .flat_map(|h| h.cands.iter().map(|&c| &places[c as usize]));
+    for p in spelled {
+        let Some(r) = region(p) else { continue };
+        for guess in cands.iter().map(|&c| &places[c]) {
+            if guess.country == p.country {
+                if region(guess) == Some(r) {
+                    return false;
                 }
+                named_other = true;
             }
         }
     }
@@ -1518,20 +1518,11 @@ fn stamped(line: &str) -> bool {
 /// 2018 ") when a capitalised word follows it: the end of a dateline.
 fn dated_head(s: &str) -> Option<usize> {
     let words: Vec<&str> = s.splitn(5, ' ').collect();
-    let month = |w: &str| {
-        let w = w.trim_end_matches(['.', ',']).to_lowercase();
-        MONTHS.contains(&w.as_str())
-    };
-    let day = |w: &str| {
-        let w = w.trim_end_matches(',');
-        (1..=2).contains(&w.len()) && w.bytes().all(|b| b.is_ascii_digit())
-    };
-    let year = |w: &str| w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit());
     let n = match words.as_slice() {
-        [a, b, ..] if (month(a) && day(b)) || (day(a) && month(b)) => 2,
+        [a, b, ..] if day_and_month(a, b) => 2,
         _ => return None,
     };
-    let n = if words.get(n).is_some_and(|w| year(w)) {
+    let n = if words.get(n).is_some_and(|w| year_word(w)) {
         n + 1
     } else {
         n
@@ -1549,17 +1540,26 @@ fn date_alone(s: &str) -> bool {
     let s = s.trim_end_matches(|c: char| c.is_whitespace() || c == '.');
     let s = s.strip_prefix("le ").unwrap_or(s);
     let words: Vec<&str> = s.split(' ').collect();
+    match words.as_slice() {
+        [a, b] => day_and_month(a, b),
+        [a, b, c] => day_and_month(a, b) && year_word(c),
+        _ => false,
+    }
+}
+
+/// "Dec. 30," and "30 Dec": a month's name and a day's number, either way
+/// round.
+fn day_and_month(a: &str, b: &str) -> bool {
     let month = |w: &str| MONTHS.contains(&w.trim_end_matches(['.', ',']).to_lowercase().as_str());
     let day = |w: &str| {
         let w = w.trim_end_matches(',');
         (1..=2).contains(&w.len()) && w.bytes().all(|b| b.is_ascii_digit())
     };
-    let year = |w: &str| w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit());
-    match words.as_slice() {
-        [a, b] => (month(a) && day(b)) || (day(a) && month(b)),
-        [a, b, c] => ((month(a) && day(b)) || (day(a) && month(b))) && year(c),
-        _ => false,
-    }
+    (month(a) && day(b)) || (day(a) && month(b))
+}
+
+fn year_word(w: &str) -> bool {
+    w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The first folded offset in `[start, end)` at or after original offset

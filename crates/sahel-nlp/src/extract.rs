@@ -1505,6 +1505,10 @@ pub(crate) fn facts(
     // in the desert north": a capital the story never names again, nor
     // calls the capital, while it puts the incident in another part of the
     // country, is where it was filed.
+    // Mentions of one place: they share a candidate.
+    let same_place = |a: &crate::doc::PlaceHit, b: &crate::doc::PlaceHit| {
+        a.cands.iter().any(|c| b.cands.contains(c))
+    };
     let capital_again = |pi: usize| {
         let ph = &d.places[pi];
         let elsewhere = crate::context::AWAY_FROM_CAPITAL
@@ -1512,12 +1516,9 @@ pub(crate) fn facts(
             .any(|x| d.f.text.contains(x));
         !elsewhere
             || d.f.text.contains("capital")
-            || d.places.iter().any(|o| {
-                !d.in_dateline(o.start)
-                    && !o.anchor
-                    && !o.reported
-                    && o.cands.iter().any(|c| ph.cands.contains(c))
-            })
+            || d.places
+                .iter()
+                .any(|o| !d.in_dateline(o.start) && !o.anchor && !o.reported && same_place(o, ph))
     };
     let others_named = (0..d.places.len()).any(|pi| {
         let ph = &d.places[pi];
@@ -1529,13 +1530,10 @@ pub(crate) fn facts(
     // attack in it; none of its mentions is the scene.
     let capital_aside = |pi: usize| {
         let ph = &d.places[pi];
-        let same = |o: &&crate::doc::PlaceHit| o.cands.iter().any(|c| ph.cands.contains(c));
+        let mentions = || d.places.iter().filter(|o| same_place(o, ph));
         crate::doc::is_capital(&d.f.text[ph.start..ph.end])
-            && d.places.iter().filter(same).any(|o| o.reported)
-            && !d
-                .places
-                .iter()
-                .filter(same)
+            && mentions().any(|o| o.reported)
+            && !mentions()
                 .any(|o| (o.target || o.locative) && !o.reported && !d.in_dateline(o.start))
     };
     for pi in 0..d.places.len() {
