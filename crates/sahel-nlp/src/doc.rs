@@ -14,7 +14,7 @@ use crate::context::{context_flags, CTX_ANCHOR, CTX_AWAY, CTX_LOCATIVE, CTX_TAKE
 use chrono::NaiveDate;
 
 use crate::dates::{self, DateCue, LexHit};
-use crate::lexicon::{is_state, Cat, Entry, Hit, COMMON_WORD_NAMES, REGION_ONLY_NAMES};
+use crate::lexicon::{is_state, AType, Cat, Entry, Hit, COMMON_WORD_NAMES, REGION_ONLY_NAMES};
 use crate::numbers::{self, Num};
 use crate::text::{detect_language, FoldedText};
 use crate::{Document, Engine, PlaceKind, PlaceSource};
@@ -2421,6 +2421,7 @@ pub(crate) fn mark_sentences(d: &mut Doc<'_>) {
                     bg_from = bg_from.min(h.start)
                 }
                 Cat::Aggregate => bg_from = bg_from.min(h.start),
+                Cat::Tally if tally_span(d, si) => bg_from = bg_from.min(h.start),
                 Cat::Since => {
                     // "since 2015", "since the start", "depuis le debut".
                     let rest = crate::text::span_after(text, h.end, d.sents[si].end, 24);
@@ -2494,6 +2495,39 @@ pub(crate) fn mark_sentences(d: &mut Doc<'_>) {
         d.sents[si].bg_from = bg_from;
         d.sents[si].refugee = refugee;
     }
+}
+
+/// Does the sentence of a perfect of killing tell a running total? "Ethnic
+/// militias have killed over 200 civilians ... during 2018", "have killed
+/// 7,800 civilians ... this year", "jihadists have killed hundreds of
+/// people": a span (a year after "in" or "during", or an aggregate, since or
+/// period cue), thousands, or hundreds where no attack is named. "Gunmen
+/// have killed four soldiers in Menaka" and "have killed at least 134 people
+/// in an attack on the village" are one incident.
+fn tally_span(d: &Doc<'_>, si: usize) -> bool {
+    let s = &d.sents[si];
+    let text = &d.f.text;
+    let lex = &d.lex[s.l0..s.l1];
+    let cue = lex
+        .iter()
+        .any(|h| matches!(h.cat, Cat::Aggregate | Cat::Since | Cat::Period));
+    let year = d.nums_of(si).iter().any(|n| {
+        n.year_like && {
+            let pre = text[s.start..n.start].trim_end();
+            ["in", "during", "throughout", "en"]
+                .iter()
+                .any(|w| pre.rsplit(' ').next() == Some(w))
+        }
+    });
+    let attack = lex.iter().any(|h| {
+        matches!(h.cat, Cat::Generic(_))
+            || matches!(h.cat, Cat::Attack(_, t) if !matches!(t, AType::None | AType::Armed | AType::Clash))
+    });
+    let big = d
+        .nums_of(si)
+        .iter()
+        .any(|n| !n.year_like && (n.value >= 1000 || (n.value >= 100 && !attack)));
+    cue || year || big
 }
 
 /// Words that take up the incident named before ("this attack", "cet

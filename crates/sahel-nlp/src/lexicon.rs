@@ -94,8 +94,12 @@ pub(crate) enum Cat {
     After,
     /// since / depuis: aggregate when followed by a year or "the start".
     Since,
-    /// Aggregate counts (this year, the war has killed...).
+    /// Aggregate counts (this year, the war, the insurgency...).
     Aggregate,
+    /// The perfect of killing ("have killed"): a running total only where
+    /// its sentence tells a span or hundreds ([`crate::doc`]'s
+    /// `mark_sentences`); "gunmen have killed four soldiers" is news.
+    Tally,
     /// A reporting period ("monthly bulletin", "over the past week", "bilan
     /// mensuel"): a tally of many operations, not one incident.
     Period,
@@ -307,6 +311,7 @@ fn parse_cat(s: &str) -> Result<Cat, String> {
         "after" => After,
         "since" => Since,
         "aggregate" => Aggregate,
+        "tally" => Tally,
         "period" => Period,
         "metaphor" => Metaphor(num(0)?),
         "non_event" => NonEvent(num(0)?),

@@ -1847,3 +1847,42 @@ fn a_headline_that_kills_and_abducts_is_violent() {
     );
     assert_eq!(f.location.as_deref(), Some("Timbuktu"));
 }
+
+// ---- 48. "have killed": one incident's toll, unless its sentence tells a span or hundreds ----
+
+#[test]
+fn have_killed_gives_the_incidents_toll() {
+    for (t, b) in [
+        (
+            "Attack in northern Niger",
+            "Rebels have killed three people and abducted seven others near Agadez, officials said.",
+        ),
+        (
+            "Deadly raid on a village in Mopti region",
+            "Gunmen have killed three villagers near Djenne on Tuesday night, a local official said.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.killed, Some(3), "{b}");
+    }
+}
+
+#[test]
+fn have_killed_with_a_span_or_hundreds_is_a_running_total() {
+    for (t, b) in [
+        (
+            "Rights group report on central Mali",
+            "Ethnic militias have killed over 200 civilians and burned dozens of villages in central Mali during 2018, the rights group said in a report released today.",
+        ),
+        (
+            "Sahel: the toll of the insurgency",
+            "Jihadists have killed hundreds of people in Mali, Burkina Faso and Niger, and displaced many more.",
+        ),
+        (
+            "Sahel deaths rise",
+            "Armed groups have killed at least 1,200 civilians in the region during the first seven months of this year, monitors said.",
+        ),
+    ] {
+        assert!(!run(t, b).is_attack, "{b}");
+    }
+}
