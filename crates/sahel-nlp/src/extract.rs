@@ -552,24 +552,52 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
         if h.start >= s.bg_from || d.in_dateline(h.start) {
             continue;
         }
-        // Verb, article, noun: "killed a farmer", "a tue un enseignant".
+        // Verb, article, noun: "killed a farmer", "a tue un enseignant",
+        // "killed the village chief" (the definite article with a noun of one).
         let after = span_after(text, h.end, s.end, 8);
-        let art_after = [" a ", " an ", " un ", " une "]
+        let indefinite_after = [" a ", " an ", " un ", " une "]
             .iter()
-            .any(|a| after.starts_with(a))
-            // "the lives of a number of soldiers" is no one victim
-            && !span_after(text, h.end, s.end, 24)
-                .split(' ')
-                .take(3)
-                .any(|w| QUANTITY_NOUNS.contains(&w));
-        let victim_after = if art_after {
+            .any(|a| after.starts_with(a));
+        let definite_after = [" the ", " le ", " la ", " l'"]
+            .iter()
+            .any(|a| after.starts_with(a));
+        // "the lives of a number of soldiers" is no one victim
+        let quantity = span_after(text, h.end, s.end, 24)
+            .split(' ')
+            .take(3)
+            .any(|w| QUANTITY_NOUNS.contains(&w));
+        let victim_after = if (indefinite_after || definite_after) && !quantity {
             lex[k + 1..].iter().take(3).find_map(|x| match x.cat {
-                Cat::Noun(n) if x.start <= h.end + 28 && n != Noun::Attacker => Some((n, x)),
+                Cat::Noun(n)
+                    if x.start <= h.end + 28
+                        && n != Noun::Attacker
+                        && (indefinite_after || one_of(&text[x.start..x.end])) =>
+                {
+                    Some((n, x))
+                }
                 _ => None,
             })
         } else {
             None
         };
+        // "Militiamen killed a Dozo", "killed a presumed cattle thief": a
+        // killing's object after an indefinite article is one victim, named
+        // by a noun the lexicon lacks.
+        let unnamed_after =
+            (victim_after.is_none() && indefinite_after && !quantity && role == Role::Killed)
+                .then(|| unnamed_victim(text, h.end, s.end))
+                .flatten()
+                // "shot dead a would-be suicide bomber", "killed a JNIM leader":
+                // an attacker is no victim
+                .filter(|&end| {
+                    !lex[k + 1..].iter().any(|x| {
+                        x.start < end
+                            && matches!(
+                                x.cat,
+                                Cat::Noun(Noun::Attacker) | Cat::Attack(..) | Cat::Actor(_)
+                            )
+                    })
+                });
         // Article, noun, singular passive: "a soldier was killed".
         // (the hit before the verb's words: a form of two categories,
         // "shot dead", has a hit of each on the same words)
@@ -584,12 +612,41 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
             .filter(|(_, x)| {
                 let link = text.get(x.end..h.start).unwrap_or("").trim();
                 passive_link(link) && {
+                    // the article, maybe one or two words before the noun:
+                    // "an Italian tourist was killed", "a young farmer"
                     let pre = text[s.start..x.start].trim_end();
-                    let article = pre.rsplit([' ', '\'']).next().unwrap_or("");
-                    matches!(
-                        article,
-                        "a" | "an" | "un" | "une" | "the" | "le" | "la" | "l"
-                    )
+                    let mut words = pre.rsplit([' ', '\'']);
+                    let article = |w: &str| {
+                        matches!(w, "a" | "an" | "un" | "une" | "the" | "le" | "la" | "l")
+                    };
+                    let qualifier = |w: &str| {
+                        !w.is_empty()
+                            && w.chars().all(|c| c.is_alphabetic() || c == '-')
+                            && !QUANTITY_NOUNS.contains(&w)
+                            && !matches!(
+                                w,
+                                "of" | "and" | "et" | "de" | "des" | "du" | "other" | "autre"
+                            )
+                            && !ARMED_QUALIFIERS.contains(&w)
+                    };
+                    // "a rebel leader was killed": an armed side's word
+                    // between them makes the noun an attacker
+                    let armed_between = lex[..k].iter().any(|y| {
+                        y.end <= x.start
+                            && y.start + 24 >= x.start
+                            && matches!(
+                                y.cat,
+                                Cat::Noun(Noun::Attacker) | Cat::Attack(..) | Cat::Actor(_)
+                            )
+                    });
+                    let w1 = words.next().unwrap_or("");
+                    article(w1)
+                        || !armed_between && {
+                            let w2 = words.next().unwrap_or("");
+                            qualifier(w1)
+                                && (article(w2)
+                                    || (qualifier(w2) && article(words.next().unwrap_or(""))))
+                        }
                 }
             });
         // The plural passive after a list of singular victims: "un
@@ -597,11 +654,33 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
         let list_before = listed_victims_before(text, lex, k, s.start);
         let (noun, x, value, a) = if let Some((noun, x)) = victim_after {
             let n = 1 + more_listed_after(text, &lex[k + 1..], x.end, s.end);
-            (noun, x, n, x.start.min(h.start))
+            (Some(noun), x, n, x.start.min(h.start))
+        } else if let Some(end) = unnamed_after {
+            // no noun hit: the verb stands for the span, the toll ends at the noun
+            let b = end;
+            let overlaps =
+                |t: &Toll| t.sent == si && t.role == role && t.start.abs_diff(h.start) < 60;
+            if out.iter().any(overlaps)
+                || d.nums_of(si)
+                    .iter()
+                    .any(|n| n.start >= h.start && n.end <= b)
+            {
+                continue;
+            }
+            out.push(Toll {
+                sent: si,
+                start: h.start,
+                end: b,
+                value: 1,
+                role,
+                vague: false,
+                noun: None,
+            });
+            continue;
         } else if let Some((noun, first, n)) = list_before {
-            (noun, &lex[k], n, first)
+            (Some(noun), &lex[k], n, first)
         } else if let Some((noun, x)) = victim_before {
-            (noun, x, 1, x.start)
+            (Some(noun), x, 1, x.start)
         } else {
             continue;
         };
@@ -629,10 +708,94 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
             value,
             role,
             vague: false,
-            noun: Some(noun),
+            noun,
         });
     }
 }
+
+/// A noun of one: "the village chief", "le maire", not "the soldiers",
+/// "the police" or "the army".
+fn one_of(noun: &str) -> bool {
+    const MANY: &[&str] = &[
+        "police",
+        "army",
+        "personnel",
+        "staff",
+        "militia",
+        "military",
+        "fama",
+        "vdp",
+        "fds",
+        "faithful",
+        "population",
+        "displaced",
+        "people",
+        "armee",
+        "gendarmerie",
+    ];
+    let last = noun.rsplit(' ').next().unwrap_or(noun);
+    !last.ends_with(['s', 'x']) && !MANY.contains(&last)
+}
+
+/// The end of an unnamed victim after a killing's indefinite article: one
+/// to three words up to a preposition, a conjunction or a stop ("killed a
+/// Dozo in", "a presumed cattle thief."), when none is a quantity, a unit
+/// of time or a number ("killed a total of", "a day after", "a further
+/// three").
+fn unnamed_victim(text: &str, verb_end: usize, sent_end: usize) -> Option<usize> {
+    const STOP: &[&str] = &[
+        "in", "at", "on", "near", "from", "of", "with", "and", "who", "while", "after", "before",
+        "during", "as", "when", "whom", "outside", "inside", "by", "dans", "a", "au", "aux", "de",
+        "du", "des", "pres", "et", "qui", "lors", "pendant", "apres", "avant", "sur", "entre",
+        "par",
+    ];
+    const NOT_ONE: &[&str] = &[
+        "total", "further", "day", "week", "month", "year", "time", "lot", "record", "majority",
+        "third", "half", "quarter", "jour", "semaine", "mois", "fois", "moyenne", "bit", "dozen",
+        "hundred", "thousand", "second", "first", "large", "small", "minimum", "maximum",
+    ];
+    let span = span_after(text, verb_end, sent_end, 60);
+    let art = [" a ", " an ", " un ", " une "]
+        .into_iter()
+        .find(|a| span.starts_with(a))?;
+    let mut end = verb_end + art.len();
+    let mut words = 0;
+    for token in span[art.len()..].split(' ') {
+        let word = token.trim_end_matches([',', '.', ';', ':', ')', '"']);
+        if word.is_empty() || STOP.contains(&word) {
+            break;
+        }
+        if NOT_ONE.contains(&word) || word.chars().any(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        words += 1;
+        end += usize::from(words > 1) + word.len();
+        if words == 3 || word.len() != token.len() {
+            break;
+        }
+    }
+    (words > 0).then_some(end)
+}
+
+/// Words that make the noun after them an armed side's: "a rebel leader",
+/// "un chef jihadiste".
+const ARMED_QUALIFIERS: &[&str] = &[
+    "rebel",
+    "jihadist",
+    "islamist",
+    "militant",
+    "terrorist",
+    "insurgent",
+    "armed",
+    "enemy",
+    "separatist",
+    "extremist",
+    "rebelle",
+    "jihadiste",
+    "djihadiste",
+    "terroriste",
+    "islamiste",
+];
 
 /// Nouns of quantity after an article: "a number of", "a few", "une dizaine de".
 const QUANTITY_NOUNS: &[&str] = &[

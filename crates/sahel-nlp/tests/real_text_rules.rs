@@ -1886,3 +1886,42 @@ fn have_killed_with_a_span_or_hundreds_is_a_running_total() {
         assert!(!run(t, b).is_attack, "{b}");
     }
 }
+
+// ---- 49. one victim: a definite noun of one, a qualified noun, a noun the lexicon lacks ----
+
+#[test]
+fn one_victim_named_with_the_or_a_qualifier_is_one_killed() {
+    for (t, b) in [
+        (
+            "Gunmen kill village chief in Soum province",
+            "Gunmen killed the village chief near Djibo on Tuesday night, local sources said.",
+        ),
+        (
+            "Tourist killed in northern Niger",
+            "An Italian tourist was killed by gunmen near Agadez on Tuesday, officials said.",
+        ),
+        (
+            "Attaque près de Djibo",
+            "Des hommes armés ont tué le maire près de Djibo mardi soir, selon des sources locales.",
+        ),
+    ] {
+        assert_eq!(attack(t, b).killed, Some(1), "{b}");
+    }
+}
+
+#[test]
+fn a_killings_object_the_lexicon_lacks_is_one_victim_but_not_an_attacker() {
+    let f = attack(
+        "Militia kills suspected thief in Zorgo area",
+        "Gunmen killed a presumed cattle thief near Djibo on Tuesday, residents said.",
+    );
+    assert_eq!(f.killed, Some(1));
+    // an attacker, and a number of them, are no single victim
+    for b in [
+        "Soldiers shot dead a would-be suicide bomber near a military post in Djibo on Tuesday, the army said.",
+        "Niger says a rebel leader was killed when troops attacked a rebel position near Agadez on Tuesday.",
+    ] {
+        let a = run("Army operation in the north", b);
+        assert_ne!(a.facts.and_then(|f| f.killed), Some(1), "{b}");
+    }
+}
