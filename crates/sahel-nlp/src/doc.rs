@@ -451,6 +451,26 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
             }
             continue;
         }
+        // The headline's copy on a paragraph's first line, then the page's
+        // byline, a photo's credit and its caption ("Publié le ... |
+        // source\nCérémonie\n© abamako.com par DIA\n<the caption>"): the
+        // whole paragraph is the page's, and the article starts after it.
+        if si > 0
+            && body_para <= 3
+            && headline_and_caption(&orig[f.orig(s)..f.orig(e)], &f.text[t0..t1])
+        {
+            for x in sents.iter_mut().filter(|x| x.zone == Zone::Lead) {
+                x.zone = Zone::Body;
+                x.weight = 0.3;
+            }
+            body_para = 0;
+            for &(a, b) in spans.iter() {
+                let mut sent = new_sent(a, b, Zone::Body, 0.05);
+                sent.caption = true;
+                sents.push(sent);
+            }
+            continue;
+        }
         // Nor is a dateline on a line of its own ("Bamako, Jan 28 (AFP) Jan
         // 28, 2018"); it is still read as a dateline.
         let bare_dateline = || {
@@ -462,6 +482,24 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
                 let mut sent = new_sent(a, b, Zone::Body, 0.3);
                 sent.para_first = true;
                 sents.push(sent);
+            }
+            continue;
+        }
+        // Nor is a line of the page's chrome above the article: a menu, a
+        // breadcrumb or a row of tags ("::Koaci.com Bamako:: Tombouctou
+        // Search Tombouctou ::") tells no sentence.
+        if si > 0
+            && body_para == 0
+            && chrome(
+                &orig[f.orig(s)..f.orig(e)],
+                segs.get(si + 1).map(|&(a, _)| &orig[f.orig(a)..]),
+            )
+            && segs[si + 1..]
+                .iter()
+                .any(|&(a, b)| !no_sentence(&f.text[a..b]))
+        {
+            for &(a, b) in spans.iter() {
+                sents.push(new_sent(a, b, Zone::Body, 0.3));
             }
             continue;
         }
@@ -1469,6 +1507,33 @@ fn named_place_phrases(b: &[u8]) -> Vec<(usize, usize)> {
     out
 }
 
+/// A paragraph of the page's chrome: it ends no sentence, and it is short
+/// (up to six words), broken into lines, cut by separators ("|", "·",
+/// "::") or in capitals. A standfirst without its stop ("Official sources
+/// say three of the four attackers were killed") is prose, and so is a line
+/// the next one goes on from in lower case (an excerpt's wrapped lines).
+fn chrome(para: &str, next: Option<&str>) -> bool {
+    let p = para.trim();
+    let continued = next
+        .and_then(|n| n.trim_start().chars().next())
+        .is_some_and(char::is_lowercase);
+    no_sentence(p)
+        && !continued
+        && (p.split_whitespace().nth(6).is_none()
+            || p.contains(['|', '\u{b7}', '\n'])
+            || p.contains("::")
+            || !p.chars().any(char::is_lowercase))
+}
+
+/// A paragraph that ends no sentence: no stop at its end or inside it.
+fn no_sentence(para: &str) -> bool {
+    let p = para.trim_end();
+    !p.ends_with(['.', '!', '?', '"', ')', '\u{bb}', '\u{201d}'])
+        && !p.contains(". ")
+        && !p.contains("? ")
+        && !p.contains("! ")
+}
+
 /// A line that is a byline, a date stamp or an editor's note.
 fn byline_line(line: &str) -> bool {
     let l = line.trim();
@@ -1640,6 +1705,14 @@ fn dateline_opens_article(sents: &mut [Sent], datelines: &[(usize, usize); 3]) {
 }
 
 /// The same words, whatever the punctuation and spacing (folded text).
+/// A paragraph whose first line is the headline's copy (`title`, folded)
+/// and which carries a photo's credit ("©") on a later line.
+fn headline_and_caption(para: &str, title: &str) -> bool {
+    let mut lines = para.lines();
+    let first = lines.next().unwrap_or("");
+    lines.any(|l| l.contains('\u{a9}')) && same_words(&crate::text::fold(first), title)
+}
+
 fn same_words(a: &str, b: &str) -> bool {
     fn words(t: &str) -> impl Iterator<Item = u8> + '_ {
         t.bytes().filter(u8::is_ascii_alphanumeric)

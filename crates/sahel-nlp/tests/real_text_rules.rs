@@ -1925,3 +1925,40 @@ fn a_killings_object_the_lexicon_lacks_is_one_victim_but_not_an_attacker() {
         assert_ne!(a.facts.and_then(|f| f.killed), Some(1), "{b}");
     }
 }
+
+// ---- 50. the page's chrome above the article; the headline's copy with a photo's caption ----
+
+#[test]
+fn a_line_of_the_pages_chrome_is_not_the_lead() {
+    for b in [
+        "::Infos.example Bamako:: Tombouctou Search Tombouctou : le chef régional du renseignement Search renseignement ::\n\nTombouctou, mercredi soir, un officier de l'armée malienne a été assassiné chez lui par des hommes armés non identifiés.\n\nL'officier dirigeait les services de renseignement de la région.",
+        "Accueil | Actualités | Société\n\nTombouctou, mercredi soir, un officier de l'armée malienne a été assassiné chez lui par des hommes armés non identifiés.\n\nL'officier dirigeait les services de renseignement de la région.",
+    ] {
+        let f = attack("Tombouctou : le chef régional du renseignement", b);
+        assert_eq!(f.admin1.as_deref(), Some("Tombouctou"), "{b}");
+    }
+}
+
+#[test]
+fn wrapped_lines_and_a_standfirst_without_its_stop_are_still_the_article() {
+    let f = attack(
+        "Niger: news from a drilling firm in Toumour",
+        "Gunmen killed seven employees of a\n\ndrilling firm in Toumour on Thursday, officials said.\n\nThe region had been calm for months.",
+    );
+    assert_eq!(f.killed, Some(7));
+    let f = attack(
+        "Lake Chad: suicide bombers strike an island",
+        "Official sources say three of the four attackers were killed near the island of Kaiga Kindjiria\n\nThe bombers struck on Tuesday morning, a security source said.",
+    );
+    assert_eq!(f.country.as_deref(), Some("TD"));
+}
+
+#[test]
+fn the_headlines_copy_with_a_photos_credit_and_caption_is_the_pages() {
+    // a long caption under the headline's copy tells an earlier attack; the
+    // article tells a handover of prisoners
+    let t = "Mali : le gouvernement remet des prisonniers à l'ONU";
+    let b = "Accueil\nNews\n\nMali : le gouvernement remet des prisonniers à l'ONU\nPublié le lundi 3 juin 2024 | Agence\nAttaque\n© site.example par X\nAttaque de Banamba : images de désolation après l'assaut contre la prison\nDimanche 2 juin 2024. Banamba. Au lendemain de l'assaut des hommes armés contre la prison, qui ont tué deux gardiens et libéré des détenus, ce sont des images de désolation qui s'offrent aux visiteurs devant les bâtiments publics saccagés, pillés ou brûlés par les assaillants venus à moto.\n\nLe gouvernement a remis lundi des prisonniers à la mission de l'ONU, a annoncé le ministère. La cérémonie s'est tenue à Bamako en présence du chef de la mission.";
+    let a = run(t, b);
+    assert!(!a.is_attack, "{:#?}", a.reasons);
+}
