@@ -786,7 +786,7 @@ fn capital_speaks(text: &str, slex: &[LexHit], start: usize, end: usize) -> bool
             return true;
         }
     }
-    announces(text, slex, end, 12)
+    announces(text, slex, end, 60)
 }
 
 /// A place that the sentence describes ("Abeche (600 km de la capitale)
@@ -817,6 +817,51 @@ fn described(text: &str, end: usize) -> bool {
     COPULAS.iter().any(|c| rest.starts_with(c))
 }
 
+/// What may stand between a speaker and its verb: auxiliaries, a negation
+/// and adverbs ("Niamey n'a tout de meme pas encore officiellement
+/// confirme", "Bamako a cependant dementi", "Niger has not yet said").
+const AUXILIARIES: &[&str] = &[
+    "",
+    "a",
+    "has",
+    "have",
+    "had",
+    "ont",
+    "avait",
+    "also",
+    "aussi",
+    "n'a",
+    "n'ont",
+    "n'avait",
+    "ne",
+    "pas",
+    "not",
+    "yet",
+    "encore",
+    "tout",
+    "de",
+    "meme",
+    "officiellement",
+    "officially",
+    "cependant",
+    "however",
+    "pourtant",
+    "toutefois",
+    "immediately",
+    "immediatement",
+    "quickly",
+    "rapidement",
+    "deja",
+    "already",
+    "still",
+    "toujours",
+    "since",
+    "depuis",
+    "later",
+    "plus",
+    "tard",
+];
+
 /// Whether a speech verb follows `end` within `reach` bytes, with only
 /// auxiliaries between: "Bamako said", "N'Djamena a affirme", "Algeria has
 /// also said".
@@ -825,12 +870,9 @@ fn announces(text: &str, slex: &[LexHit], end: usize, reach: usize) -> bool {
         h.cat == Cat::Announce
             && h.start >= end
             && h.start - end <= reach
-            && text[end..h.start].split(' ').all(|w| {
-                matches!(
-                    w,
-                    "" | "a" | "has" | "have" | "had" | "ont" | "avait" | "also" | "aussi"
-                )
-            })
+            && text[end..h.start]
+                .split([' ', ','])
+                .all(|w| AUXILIARIES.contains(&w))
     })
 }
 

@@ -1962,3 +1962,23 @@ fn the_headlines_copy_with_a_photos_credit_and_caption_is_the_pages() {
     let a = run(t, b);
     assert!(!a.is_attack, "{:#?}", a.reasons);
 }
+
+// ---- 51. a capital that denies or has not yet confirmed speaks for its government ----
+
+#[test]
+fn a_capital_that_denies_or_has_not_confirmed_is_not_the_scene() {
+    for (t, b) in [
+        (
+            "Al-Qaïda dit avoir tué 28 soldats maliens",
+            "Al-Qaïda au Maghreb islamique a affirmé hier avoir tué 28 soldats maliens dans une embuscade dans le nord du Mali. Bamako a cependant démenti et parle de propagande.",
+        ),
+        (
+            "Niger : au moins cinquante soldats tués dans une attaque de Boko Haram",
+            "Une attaque de Boko Haram sur une île du lac Tchad a coûté la vie à au moins cinquante soldats nigériens samedi, selon des sources militaires. Niamey n'a pas encore officiellement confirmé l'information.",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_ne!(f.admin1.as_deref(), Some("Bamako"), "{b}");
+        assert_ne!(f.admin1.as_deref(), Some("Niamey"), "{b}");
+    }
+}
