@@ -346,6 +346,12 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8, deaths: bool) -> (f32, boo
     if clash_w > 0.0 && armed_side && (state_side || armed_sides >= 2) {
         v += 0.6;
     }
+    // "An armed group killed a presumed cattle thief", "rebels have killed
+    // three people": an armed side's killing with its victims counted is an
+    // attack, as its attack verb would be.
+    if k && cas > 0 && armed_side && !event_verb {
+        v += 0.5;
+    }
     if k || cas > 0 {
         v += if a + g > 0.0 { 1.0 } else { 0.35 };
     }

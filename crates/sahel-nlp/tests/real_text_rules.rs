@@ -1982,3 +1982,14 @@ fn a_capital_that_denies_or_has_not_confirmed_is_not_the_scene() {
         assert_ne!(f.admin1.as_deref(), Some("Niamey"), "{b}");
     }
 }
+
+// ---- 52. an armed side that kills a counted victim attacks ----
+
+#[test]
+fn an_armed_group_that_kills_a_counted_victim_is_an_attack() {
+    let f = attack(
+        ".",
+        "On Tuesday, a local armed group killed a presumed cattle thief in the Djibo area.",
+    );
+    assert_eq!(f.killed, Some(1));
+}
