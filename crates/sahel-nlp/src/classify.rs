@@ -230,6 +230,66 @@ fn explosion_mishap(d: &Doc<'_>) -> Option<(usize, usize)> {
     })
 }
 
+/// Words of dying that tell no killer ("12 soldiers died", "were killed"):
+/// an armed side named before them is not their agent.
+const INTRANSITIVE_DEATH: &[&str] = &[
+    "were ",
+    "was ",
+    "been ",
+    "ont ete",
+    "a ete",
+    "died",
+    "die",
+    "dying",
+    "perish",
+    "slain",
+    "lost their lives",
+    "lost his life",
+    "ont peri",
+    "peri",
+    "decede",
+    "succombe",
+    "a succombe",
+    "ont succombe",
+    "trouve la mort",
+    "perdu la vie",
+    "ont perdu la vie",
+    "tombes",
+    "morts au combat",
+];
+
+/// Words after a killing's verb that tell it has no object: a place, a
+/// time, an agent ("killed in", "tues lors de", "killed by").
+const NO_OBJECT: &[&str] = &[
+    "in",
+    "at",
+    "on",
+    "near",
+    "by",
+    "during",
+    "when",
+    "after",
+    "as",
+    "while",
+    "overnight",
+    "yesterday",
+    "today",
+    "last",
+    "dans",
+    "au",
+    "aux",
+    "pres",
+    "par",
+    "lors",
+    "pendant",
+    "apres",
+    "hier",
+    "-",
+    "and",
+    "et",
+    "",
+];
+
 /// Per-sentence violence from the non-background hits.
 /// `cas`: 0 no casualty figure, 1 a figure, 2 a victims' death toll, 3 a
 /// death toll of soldiers or civilians.
@@ -275,6 +335,7 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8, deaths: bool) -> (f32, boo
     // is a battle with an armed side or a killing.
     let mut clash_w = 0.0f32;
     let mut event = cas > 0;
+    let mut armed_kills = false;
     let lex = d.lex_of(si);
     let is_attacker = |h: &crate::dates::LexHit| {
         lex.iter().any(|x| {
@@ -307,7 +368,25 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8, deaths: bool) -> (f32, boo
                 // "Gendarmerie station attacked overnight": the passive.
                 object |= last_target.is_some_and(|t| h.start - t <= 40);
             }
-            Cat::Kill => k = true,
+            Cat::Kill => {
+                k = true;
+                // the armed side named before an active killing is its agent
+                let before = text.get(s.start..h.start).unwrap_or("").trim_end();
+                let verb = text.get(h.start..h.end).unwrap_or("");
+                armed_kills |= armed_sides > 0
+                    && !["were", "was", "been", "ete", "etaient", "and", "et"]
+                        .iter()
+                        .any(|w| before.ends_with(w))
+                    && !INTRANSITIVE_DEATH.iter().any(|w| verb.starts_with(w))
+                    // an object follows: "killed a presumed thief", not the
+                    // headline's "80 terrorists killed in ..."
+                    && text
+                        .get(h.end..s.end)
+                        .unwrap_or("")
+                        .split_whitespace()
+                        .next()
+                        .is_some_and(|w| !NO_OBJECT.contains(&w.trim_end_matches([',', '.', ';', ':'])));
+            }
             Cat::Noun(Noun::Attacker) => {
                 armed_subject |= generic_at.is_none();
                 armed_sides += 1;
@@ -349,7 +428,7 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8, deaths: bool) -> (f32, boo
     // "An armed group killed a presumed cattle thief", "rebels have killed
     // three people": an armed side's killing with its victims counted is an
     // attack, as its attack verb would be.
-    if k && cas > 0 && armed_side && !event_verb {
+    if armed_kills && cas > 0 && !event_verb {
         v += 0.5;
     }
     if k || cas > 0 {
