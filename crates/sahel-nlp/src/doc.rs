@@ -254,7 +254,8 @@ const ABBREVIATIONS: &[&str] = &[
     "gen", "lt", "col", "capt", "cpt", "maj", "sgt", "cpl", "mr", "mrs", "ms", "dr", "st", "no",
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "m",
     "mme", "mgr", "cf", "etc", "vs", "gov", "sen", "rep", "pres", "prof", "insp", "cdt", "adj",
-    "brig", "lieut", "cmdt", "u.s", "u.n", "a.m", "p.m", "al", "approx", "est",
+    "brig", "lieut", "cmdt", "u.s", "u.n", "a.m", "p.m", "al", "approx", "est", "incl", "esp",
+    "resp",
 ];
 
 /// Split folded `[s, e)` into sentences.

@@ -583,6 +583,36 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
         // "Militiamen killed a Dozo", "killed a presumed cattle thief": a
         // killing's object after an indefinite article is one victim, named
         // by a noun the lexicon lacks.
+        // "opened fire on two youths, killing one of them", "tuant l'un
+        // d'eux": one of the people just named.
+        let one_of_them = victim_after.is_none()
+            && role == Role::Killed
+            && [
+                " one of them",
+                " one of the ",
+                " l'un d'eux",
+                " l'un d'entre eux",
+                " l'une d'elles",
+            ]
+            .iter()
+            .any(|p| span_after(text, h.end, s.end, 24).starts_with(p));
+        if one_of_them {
+            let b = (h.end + 12).min(s.end);
+            let overlaps =
+                |t: &Toll| t.sent == si && t.role == role && t.start.abs_diff(h.start) < 60;
+            if !out.iter().any(overlaps) {
+                out.push(Toll {
+                    sent: si,
+                    start: h.start,
+                    end: b,
+                    value: 1,
+                    role,
+                    vague: false,
+                    noun: None,
+                });
+            }
+            continue;
+        }
         let unnamed_after =
             (victim_after.is_none() && indefinite_after && !quantity && role == Role::Killed)
                 .then(|| unnamed_victim(text, h.end, s.end))

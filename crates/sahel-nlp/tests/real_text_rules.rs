@@ -1993,3 +1993,23 @@ fn an_armed_group_that_kills_a_counted_victim_is_an_attack() {
     );
     assert_eq!(f.killed, Some(1));
 }
+
+// ---- 53. "killing one of them"; "incl." does not end a sentence ----
+
+#[test]
+fn one_of_them_killed_is_one_victim_and_incl_is_no_sentence_end() {
+    for (t, b, n) in [
+        (
+            ".",
+            "On Tuesday, gendarmes opened fire on two youths who failed to stop at a checkpoint in Ayorou, killing one of them.",
+            1,
+        ),
+        (
+            ".",
+            "Three men incl. the village chief assassinated overnight in the Soum province, near the border with Mali.",
+            3,
+        ),
+    ] {
+        assert_eq!(attack(t, b).killed, Some(n), "{b}");
+    }
+}
