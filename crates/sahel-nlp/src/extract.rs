@@ -596,24 +596,9 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
             ]
             .iter()
             .any(|p| span_after(text, h.end, s.end, 24).starts_with(p));
-        if one_of_them {
-            let b = (h.end + 12).min(s.end);
-            let overlaps =
-                |t: &Toll| t.sent == si && t.role == role && t.start.abs_diff(h.start) < 60;
-            if !out.iter().any(overlaps) {
-                out.push(Toll {
-                    sent: si,
-                    start: h.start,
-                    end: b,
-                    value: 1,
-                    role,
-                    vague: false,
-                    noun: None,
-                });
-            }
-            continue;
-        }
-        let unnamed_after =
+        let unnamed_after = if one_of_them {
+            Some((h.end + 12).min(s.end))
+        } else {
             (victim_after.is_none() && indefinite_after && !quantity && role == Role::Killed)
                 .then(|| unnamed_victim(text, h.end, s.end))
                 .flatten()
@@ -627,7 +612,8 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
                                 Cat::Noun(Noun::Attacker) | Cat::Attack(..) | Cat::Actor(_)
                             )
                     })
-                });
+                })
+        };
         // Article, noun, singular passive: "a soldier was killed".
         // (the hit before the verb's words: a form of two categories,
         // "shot dead", has a hit of each on the same words)
@@ -690,11 +676,13 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
             let b = end;
             let overlaps =
                 |t: &Toll| t.sent == si && t.role == role && t.start.abs_diff(h.start) < 60;
-            if out.iter().any(overlaps)
-                || d.nums_of(si)
+            // a figure of its own counts it ("killed a further three"), but
+            // "one of them" is this victim
+            let counted = !one_of_them
+                && d.nums_of(si)
                     .iter()
-                    .any(|n| n.start >= h.start && n.end <= b)
-            {
+                    .any(|n| n.start >= h.start && n.end <= b);
+            if out.iter().any(overlaps) || counted {
                 continue;
             }
             out.push(Toll {
