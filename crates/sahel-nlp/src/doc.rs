@@ -1747,7 +1747,6 @@ fn dateline_opens_article(sents: &mut [Sent], datelines: &[(usize, usize); 3]) {
     }
 }
 
-/// The same words, whatever the punctuation and spacing (folded text).
 /// A paragraph whose first line is the headline's copy (`title`, folded)
 /// and which carries a photo's credit ("©") on a later line.
 fn headline_and_caption(para: &str, title: &str) -> bool {
@@ -1756,6 +1755,7 @@ fn headline_and_caption(para: &str, title: &str) -> bool {
     lines.any(|l| l.contains('\u{a9}')) && same_words(&crate::text::fold(first), title)
 }
 
+/// The same words, whatever the punctuation and spacing (folded text).
 fn same_words(a: &str, b: &str) -> bool {
     fn words(t: &str) -> impl Iterator<Item = u8> + '_ {
         t.bytes().filter(u8::is_ascii_alphanumeric)

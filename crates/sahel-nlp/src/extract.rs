@@ -580,9 +580,6 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
         } else {
             None
         };
-        // "Militiamen killed a Dozo", "killed a presumed cattle thief": a
-        // killing's object after an indefinite article is one victim, named
-        // by a noun the lexicon lacks.
         // "opened fire on two youths, killing one of them", "tuant l'un
         // d'eux": one of the people just named.
         let one_of_them = victim_after.is_none()
@@ -596,6 +593,9 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
             ]
             .iter()
             .any(|p| span_after(text, h.end, s.end, 24).starts_with(p));
+        // "Militiamen killed a Dozo", "killed a presumed cattle thief": a
+        // killing's object after an indefinite article is one victim, named
+        // by a noun the lexicon lacks.
         let unnamed_after = if one_of_them {
             Some((h.end + 12).min(s.end))
         } else {
@@ -605,13 +605,9 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
                 // "shot dead a would-be suicide bomber", "killed a JNIM leader":
                 // an attacker is no victim
                 .filter(|&end| {
-                    !lex[k + 1..].iter().any(|x| {
-                        x.start < end
-                            && matches!(
-                                x.cat,
-                                Cat::Noun(Noun::Attacker) | Cat::Attack(..) | Cat::Actor(_)
-                            )
-                    })
+                    !lex[k + 1..]
+                        .iter()
+                        .any(|x| x.start < end && armed_word(x.cat))
                 })
         };
         // Article, noun, singular passive: "a soldier was killed".
@@ -647,14 +643,9 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
                     };
                     // "a rebel leader was killed": an armed side's word
                     // between them makes the noun an attacker
-                    let armed_between = lex[..k].iter().any(|y| {
-                        y.end <= x.start
-                            && y.start + 24 >= x.start
-                            && matches!(
-                                y.cat,
-                                Cat::Noun(Noun::Attacker) | Cat::Attack(..) | Cat::Actor(_)
-                            )
-                    });
+                    let armed_between = lex[..k]
+                        .iter()
+                        .any(|y| y.end <= x.start && y.start + 24 >= x.start && armed_word(y.cat));
                     let w1 = words.next().unwrap_or("");
                     article(w1)
                         || !armed_between && {
@@ -668,44 +659,22 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
         // The plural passive after a list of singular victims: "un
         // directeur d'ecole et un villageois ... ont ete abattus".
         let list_before = listed_victims_before(text, lex, k, s.start);
-        let (noun, x, value, a) = if let Some((noun, x)) = victim_after {
+        let (noun, b, value, a) = if let Some((noun, x)) = victim_after {
             let n = 1 + more_listed_after(text, &lex[k + 1..], x.end, s.end);
-            (Some(noun), x, n, x.start.min(h.start))
+            (Some(noun), x.end.max(h.end), n, x.start.min(h.start))
         } else if let Some(end) = unnamed_after {
-            // no noun hit: the verb stands for the span, the toll ends at the noun
-            let b = end;
-            let overlaps =
-                |t: &Toll| t.sent == si && t.role == role && t.start.abs_diff(h.start) < 60;
-            // a figure of its own counts it ("killed a further three"), but
-            // "one of them" is this victim
-            let counted = !one_of_them
-                && d.nums_of(si)
-                    .iter()
-                    .any(|n| n.start >= h.start && n.end <= b);
-            if out.iter().any(overlaps) || counted {
-                continue;
-            }
-            out.push(Toll {
-                sent: si,
-                start: h.start,
-                end: b,
-                value: 1,
-                role,
-                vague: false,
-                noun: None,
-            });
-            continue;
+            // no noun hit: the toll runs from the verb to the unnamed noun
+            (None, end, 1, h.start)
         } else if let Some((noun, first, n)) = list_before {
-            (Some(noun), &lex[k], n, first)
+            (Some(noun), h.end, n, first)
         } else if let Some((noun, x)) = victim_before {
-            (Some(noun), x, 1, x.start)
+            (Some(noun), x.end.max(h.end), 1, x.start)
         } else {
             continue;
         };
         // A figure already counted for this role in the clause wins; a
         // list of several ("un enseignant et un habitant": its articles read
         // as figures of one) outweighs the figures of one inside it.
-        let b = x.end.max(h.end);
         let overlaps = |t: &Toll| t.sent == si && t.role == role && t.start.abs_diff(a) < 60;
         if value > 1 {
             let ones = |n: &crate::numbers::Num| n.start >= a && n.end <= b && n.value != 1;
@@ -715,7 +684,9 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
             }
             out.retain(|t| !(overlaps(t) && t.start >= a && t.end <= b));
         } else if out.iter().any(overlaps)
-            || d.nums_of(si).iter().any(|n| n.start >= a && n.end <= b)
+            // a figure of its own counts it ("killed a further three"),
+            // but the "one" of "one of them" is this victim
+            || !one_of_them && d.nums_of(si).iter().any(|n| n.start >= a && n.end <= b)
         {
             continue;
         }
@@ -729,6 +700,14 @@ fn single_victims(d: &Doc<'_>, si: usize, out: &mut Vec<Toll>) {
             noun,
         });
     }
+}
+
+/// A word of an armed side: an attacker, an attack's word, a group's name.
+fn armed_word(c: Cat) -> bool {
+    matches!(
+        c,
+        Cat::Noun(Noun::Attacker) | Cat::Attack(..) | Cat::Actor(_)
+    )
 }
 
 /// A noun of one: "the village chief", "le maire", not "the soldiers",
