@@ -14,7 +14,7 @@
 //! context-weighted vote of places, demonyms and country names) is watched,
 //! and the incident is not older than [`MAX_AGE_DAYS`] days.
 
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 
 use crate::dates::DKind;
 use crate::doc::{clause_start, mark_sentences, prepare, Doc, Zone};
@@ -438,11 +438,30 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8, deaths: bool) -> (f32, boo
     let accident = d
         .lex_of(si)
         .iter()
-        .any(|h| matches!(h.cat, Cat::NonEvent(_)));
+        .any(|h| matches!(h.cat, Cat::NonEvent(_) | Cat::Crowd(_)));
     if cas == 3 && s.zone != Zone::Body && a + g == 0.0 && !accident {
         v += 0.9;
     }
     (v.min(4.5), k)
+}
+
+/// The crowd word of a title or lead sentence that also tells people killed
+/// ("three killed after troops fire at protest", "un manifestant a été tué
+/// par balle"): the crowd was fired on, so its words are no non-event cue.
+fn lethal_crowd(d: &Doc, tolls: &[extract::Toll]) -> Option<(usize, usize)> {
+    (0..d.sents.len())
+        .filter(|&si| d.sents[si].zone != Zone::Body)
+        .filter(|&si| {
+            tolls
+                .iter()
+                .any(|t| t.sent == si && t.role == extract::Role::Killed && t.value > 0)
+        })
+        .find_map(|si| {
+            d.lex_of(si)
+                .iter()
+                .find(|h| matches!(h.cat, Cat::Crowd(_)) && h.start < d.sents[si].bg_from)
+                .map(|h| (h.start, h.end))
+        })
 }
 
 /// Adds a reason unless it is too weak, a repeat or over the cap; `note`
@@ -469,7 +488,7 @@ fn push_reason(
         || (weight.abs() < 0.2
             && !matches!(
                 kind,
-                "date" | "foreign_place" | "reference" | "score" | "casualty"
+                "date" | "foreign_place" | "reference" | "score" | "casualty" | "crowd"
             ))
     {
         return;
@@ -507,6 +526,34 @@ fn years_ago_in_title<'a>(d: &'a Doc<'_>) -> Option<(&'a str, u32)> {
             (n.start >= h.start && n.end <= h.end) || (n.end <= h.start && h.start - n.end <= 2)
         })?;
         (n.value >= 1 && n.value <= 100).then_some((t, n.value))
+    })
+}
+
+/// A year in the title that ended weeks before publication ("victims of the
+/// 2014 uprising", "abducted in Timbuktu in 2011", "deadly 2015 attacks"):
+/// the story recalls an old incident. Not a span's start ("since 2015",
+/// "de 2015 à 2019"), which is a tally's.
+fn old_year_in_title<'a>(d: &'a Doc<'_>) -> Option<(&'a str, u32)> {
+    let title = d.sents.first().filter(|s| s.zone == Zone::Title)?;
+    let p = d.pub_date?;
+    let lex = d.lex_of(0);
+    d.dates_of(0).iter().find_map(|c| {
+        if c.kind != DKind::YearOnly || c.start >= title.end {
+            return None;
+        }
+        let year_end = NaiveDate::from_ymd_opt(c.date.year(), 12, 31)?;
+        // "since 2015", "depuis 2015" (an aggregate cue of its own)
+        let since = lex.iter().any(|h| {
+            matches!(h.cat, Cat::Since | Cat::Aggregate)
+                && h.start < c.start
+                && c.start <= h.end + 3
+        });
+        let span = d
+            .dates_of(0)
+            .iter()
+            .any(|o| o.kind == DKind::YearOnly && o.start > c.end && o.start - c.end <= 4);
+        ((p - year_end).num_days() > MAX_AGE_DAYS && !since && !span)
+            .then(|| (d.text(c.start, c.end), (p.year() - c.date.year()) as u32))
     })
 }
 
@@ -557,6 +604,12 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
 
     // Casualty numbers per sentence (for violence) — from the extractor.
     let tolls = extract::tolls(&d);
+    let fired_on = lethal_crowd(&d, &tolls);
+    if let Some((s0, e0)) = fired_on {
+        push_reason(&mut reasons, "crowd", d.text(s0, e0), 0.0, || {
+            "people killed at the crowd: the protest is the scene, not a non-event".into()
+        });
+    }
     let mut violence = 0.0f32;
     let mut lead_violence = 0.0f32;
     let mut metaphor = 0.0f32;
@@ -622,7 +675,9 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
                         format!("{where_} (a device found or defused)")
                     });
                 }
-                Cat::NonEvent(nw) => {
+                // A crowd fired on is the scene (`lethal_crowd`).
+                Cat::Crowd(_) if fired_on.is_some() => {}
+                Cat::NonEvent(nw) | Cat::Crowd(nw) => {
                     non_event += nw * w;
                     push_reason(&mut reasons, "non_event", t(), -0.6 * nw * w, || {
                         where_.into()
@@ -774,7 +829,7 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
             too_old = true;
         }
     }
-    if let Some((hit, years)) = years_ago_in_title(&d) {
+    if let Some((hit, years)) = years_ago_in_title(&d).or_else(|| old_year_in_title(&d)) {
         too_old = true;
         push_reason(&mut reasons, "background", hit, -3.0, || {
             format!("the title recalls an incident {years} years before publication")

@@ -105,6 +105,10 @@ pub(crate) enum Cat {
     Period,
     Metaphor(f32),
     NonEvent(f32),
+    /// Protests, riots and strikes: a non-event cue, unless the title or
+    /// lead tells people killed at the crowd (`classify`'s `lethal_crowd`):
+    /// forces that fire on a crowd are an incident's perpetrators.
+    Crowd(f32),
     Refugee,
     /// Where people come from ("originaires de", "natives of"): the place
     /// after it is not the scene.
@@ -315,6 +319,7 @@ fn parse_cat(s: &str) -> Result<Cat, String> {
         "period" => Period,
         "metaphor" => Metaphor(num(0)?),
         "non_event" => NonEvent(num(0)?),
+        "crowd" => Crowd(num(0)?),
         "refugee" => Refugee,
         "origin" => Origin,
         "presence" => Presence,

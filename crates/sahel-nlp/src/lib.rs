@@ -105,7 +105,8 @@ pub struct Facts {
 
 /// One piece of evidence behind a decision: what matched, where, and how much
 /// it weighed. `kind` is one of: attack_term, casualty, place, country,
-/// foreign_place, actor, date, background, metaphor, non_event, number, ...
+/// foreign_place, actor, date, background, metaphor, non_event, crowd (a
+/// protest whose crowd was fired on: its words no non-event), number, ...
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reason {
     pub kind: String,

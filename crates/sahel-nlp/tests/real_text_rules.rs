@@ -2013,3 +2013,76 @@ fn one_of_them_killed_is_one_victim_and_incl_is_no_sentence_end() {
         assert_eq!(attack(t, b).killed, Some(n), "{b}");
     }
 }
+
+// ---- 54. forces that fire on a crowd and kill: the protest is the scene ----
+
+#[test]
+fn people_killed_when_forces_fire_on_a_protest_are_an_incident() {
+    for (t, b, n) in [
+        (
+            "At least two killed after police in Niger fire at protest",
+            "Police in the town of Tahoua killed at least two people on Thursday when they used live rounds to disperse protesters angry over fuel prices, witnesses said. A police spokesman said only warning shots were fired.",
+            2,
+        ),
+        (
+            "Mauritanie : un mort dans une manifestation à Kiffa",
+            "Un homme a été tué par balle jeudi à Kiffa, dans le centre de la Mauritanie, pendant la dispersion d'une manifestation contre la vie chère, selon une source sécuritaire. Les gendarmes ont tiré en l'air puis sur la foule.",
+            1,
+        ),
+    ] {
+        let a = run(t, b);
+        assert!(a.is_attack, "{t}: {:#?}", a.reasons);
+        assert_eq!(a.facts.unwrap().killed, Some(n), "{t}");
+    }
+}
+
+#[test]
+fn a_protest_without_deaths_is_still_no_attack() {
+    for (t, b) in [
+        (
+            "Police fire tear gas at protest in Niamey",
+            "Police in Niamey fired tear gas on Thursday to disperse hundreds of protesters angry over fuel prices; several demonstrators were wounded, witnesses said.",
+        ),
+        (
+            "Manifestation à Kiffa : la gendarmerie disperse la foule",
+            "Les gendarmes ont dispersé jeudi à coups de gaz lacrymogènes une manifestation contre la vie chère à Kiffa ; plusieurs manifestants ont été blessés.",
+        ),
+    ] {
+        let a = run(t, b);
+        assert!(!a.is_attack, "{t}: {:#?}", a.reasons);
+    }
+}
+
+// ---- 55. a year in the title that ended weeks before publication ----
+
+#[test]
+fn a_title_that_names_a_past_year_recalls_an_old_incident() {
+    for (t, b) in [
+        (
+            "Burkina : qui sont les victimes de l’insurrection de 2014 ?",
+            "Au cœur de la procédure, sept citoyens abattus par des soldats dans les rues de Ouagadougou. Selon un comité d’experts, 24 personnes sont mortes et 625 ont été blessées, dont 19 par balle.",
+        ),
+        (
+            "Burkina Faso: who were the victims of the 2014 uprising?",
+            "At the heart of the case are seven citizens shot dead by soldiers in the streets of Ouagadougou. An experts committee said 24 people died and 625 were wounded, 19 of them by gunfire.",
+        ),
+    ] {
+        let a = run(t, b);
+        assert!(!a.is_attack, "{t}: {:#?}", a.reasons);
+    }
+}
+
+#[test]
+fn a_span_of_years_or_this_years_date_in_the_title_is_no_recall() {
+    // "since 2015" is a tally's span; the same year as publication is news
+    let a = run(
+        "Gunmen kill twelve in Djibo, the deadliest attack in 2024",
+        "Gunmen killed twelve civilians on Thursday in the town of Djibo, in northern Burkina Faso, local sources said.",
+    );
+    assert!(a.is_attack, "{:#?}", a.reasons);
+    let a = run(
+        "Attaque de Djibo : douze civils tués, la pire depuis 2015",
+        "Des hommes armés ont tué douze civils jeudi dans la ville de Djibo, dans le nord du Burkina Faso, selon des sources locales.",
+    );
+    assert!(a.is_attack, "{:#?}", a.reasons);
+}
