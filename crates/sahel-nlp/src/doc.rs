@@ -570,6 +570,14 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
                 .map(|(k, _)| folded_at(&f, s.start, s.end, o0 + k + 1));
             std::iter::once(s.start)
                 .chain(lines)
+                .flat_map(|a| {
+                    // "date 2017-04-10 NIAMEY, Niger —", "April 10, 2017
+                    // BAMAKO (AP) -": the page's date before the dateline.
+                    let o = f.orig(a);
+                    let k = date_prefix(orig.get(o..o1.max(o)).unwrap_or(""));
+                    let b = (k > 0).then(|| folded_at(&f, s.start, s.end, o + k));
+                    std::iter::once(a).chain(b)
+                })
                 .find_map(|a| dateline_of(&f, &orig, a, s.end).map(|end| (a, end)))
         });
     let found: Vec<(usize, usize)> = found.take(3).collect();
@@ -1290,6 +1298,40 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
         }
     }
     None
+}
+
+/// The length of a date that opens `line` before a capitalised word
+/// ("date 2017-04-10 ", "April 10, 2017 ", "10/04/2017 - "): its words are
+/// numbers, month names and "date", "updated" or "published", one of them
+/// a number; 0 where there is none.
+fn date_prefix(line: &str) -> usize {
+    let mut end = 0;
+    let mut number = false;
+    for (k, w) in line.split_inclusive(' ').enumerate().take(6) {
+        let t = w.trim_end().trim_end_matches([',', '.', ':', '-', '|']);
+        let lower = t.to_lowercase();
+        let digits = !t.is_empty()
+            && t.bytes().any(|b| b.is_ascii_digit())
+            && t.bytes()
+                .all(|b| b.is_ascii_digit() || b"-/.:".contains(&b));
+        let word = MONTHS.contains(&lower.as_str())
+            || (k == 0 && matches!(lower.as_str(), "date" | "updated" | "published"));
+        if w.trim().is_empty() || matches!(w.trim(), "-" | "|" | "—" | "–") {
+            end += w.len();
+            continue;
+        }
+        if !(digits || word) {
+            break;
+        }
+        number |= digits;
+        end += w.len();
+    }
+    let rest = &line[end..];
+    if number && rest.chars().next().is_some_and(char::is_uppercase) {
+        end
+    } else {
+        0
+    }
 }
 
 /// The first `n` characters of `s` (all of it when shorter), counted by
