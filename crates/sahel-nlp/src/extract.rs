@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use crate::dates::{DKind, LexHit};
-use crate::doc::{Doc, Zone};
+use crate::doc::{clause_start, Doc, Zone};
 use crate::lexicon::{
     actors, is_state, state_forces_of, AType, ActorKind, Cat, Noun, ACTOR_AQ, ACTOR_GUNMEN,
     ACTOR_IS, ACTOR_ISSP, ACTOR_ISWAP, ACTOR_JNIM,
@@ -1162,6 +1162,24 @@ pub(crate) fn event_date(d: &Doc<'_>, _x: Option<()>) -> Option<(NaiveDate, DKin
             if d.in_dateline(c.start) {
                 continue;
             }
+            // "a councillor, who had escaped an attempt on his life in
+            // November, was shot dead": a pluperfect's date is of an
+            // earlier event, unless it tells the violence ("militants who
+            // had attacked a village overnight").
+            if let Some(had) = pluperfect(
+                &d.f.text,
+                clause_start(&d.f.text, s.start, c.start),
+                c.start,
+            ) {
+                let violence = lex.iter().any(|h| {
+                    h.start >= had
+                        && h.end <= c.start
+                        && matches!(h.cat, Cat::Attack(..) | Cat::Generic(_) | Cat::Kill)
+                });
+                if !violence {
+                    continue;
+                }
+            }
             // "conducted between March 23 and 31", "entre le 23 et le 31
             // mars": a period; a day named elsewhere dates the incident better.
             if !allow_announce {
@@ -1311,6 +1329,23 @@ pub(crate) fn event_date(d: &Doc<'_>, _x: Option<()>) -> Option<(NaiveDate, DKin
         }
     }
     None
+}
+
+/// Where the clause `text[from..to]` (folded) puts its verb in the
+/// pluperfect ("had", "avait", "avaient"), unless a "that"/"que" opens a
+/// clause of its own after it.
+fn pluperfect(text: &str, from: usize, to: usize) -> Option<usize> {
+    let mut at = None;
+    let mut k = from;
+    for w in text[from..to].split(|c: char| !c.is_ascii_alphanumeric()) {
+        match w {
+            "had" | "avait" | "avaient" => at = Some(k),
+            "that" | "que" | "qu" => at = None,
+            _ => {}
+        }
+        k += w.len() + 1;
+    }
+    at
 }
 
 pub(crate) struct Vote {
