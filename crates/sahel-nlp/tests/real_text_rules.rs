@@ -2086,3 +2086,61 @@ fn a_span_of_years_or_this_years_date_in_the_title_is_no_recall() {
     );
     assert!(a.is_attack, "{:#?}", a.reasons);
 }
+
+// ---- 56. the page's date before a dateline ----
+
+#[test]
+fn a_dateline_after_the_pages_date_is_still_where_the_story_was_filed() {
+    let f = attack(
+        "Niger security forces kill militants",
+        "date 2024-06-07 NIAMEY, Niger — Niger's Ministry of Defence says security forces killed at least 50 extremists who had attacked a village in the eastern Diffa region overnight.\n\nThe ministry said Friday that 12 soldiers were wounded in fighting with the extremists in Gueskerou, about 30 kilometres from Diffa.",
+    );
+    assert_eq!(f.admin1.as_deref(), Some("Diffa"));
+    // a number that opens a sentence is no date
+    let f = attack(
+        "Burkina : attaque à Djibo",
+        "12 Soldats ont été tués jeudi à Djibo - une attaque revendiquée par un groupe armé.",
+    );
+    assert_eq!(f.admin1.as_deref(), Some("Sahel"));
+}
+
+// ---- 57. a pluperfect's date is of an earlier event ----
+
+#[test]
+fn the_date_of_a_pluperfect_clause_does_not_date_the_incident() {
+    let f = attack(
+        "Burkina : un conseiller municipal et son fils abattus à Yorsala",
+        "Un conseiller municipal de la commune de Soboulé, qui avait échappé en avril à une tentative d'assassinat, a été abattu avec son fils à Yorsala, dans la province du Loroum.",
+    );
+    assert_ne!(f.event_date, Some(date("2024-04-15")));
+    let f = attack(
+        "A councillor and his son shot dead in northern Burkina",
+        "A municipal councillor, who had escaped an attempt on his life in April, was shot dead with his son at Yorsala, in the Loroum province.",
+    );
+    assert_ne!(f.event_date, Some(date("2024-04-15")));
+    // the pluperfect of the violence itself dates it
+    let f = attack(
+        "Niger security forces kill militants",
+        "Security forces killed at least 50 extremists who had attacked a village near Diffa on Wednesday, the ministry said on Friday.",
+    );
+    assert_eq!(f.event_date, Some(date("2024-06-05")));
+}
+
+// ---- 58. men not yet identified who burst in and fire; a prison attacked ----
+
+#[test]
+fn unidentified_men_who_burst_in_firing_and_a_prison_attacked_are_incidents() {
+    for (t, b) in [
+        (
+            "Tirs entendus dans le village de Kerboulé",
+            "Aux environs de 16 heures ce jeudi, une dizaine d’hommes non identifiés ont fait irruption dans le village de Kerboulé, à une soixantaine de kilomètre de Djibo. Selon des témoins, ils auraient commencé à tirer sur tout ce qui bouge.",
+        ),
+        (
+            ".",
+            "Le groupe Boko Haram continue de faire parler de lui. C'est en terre nigérienne qu'il laisse des traces avec une attaque à la prison de Diffa, proche de la frontière. Bilan, au moins un mort.",
+        ),
+    ] {
+        let a = run(t, b);
+        assert!(a.is_attack, "{t}: {:#?}", a.reasons);
+    }
+}
