@@ -173,6 +173,21 @@ fn periodic_tally(d: &Doc<'_>, engine: &Engine) -> Option<(usize, usize)> {
             return Some((h.start, h.end));
         }
     }
+    // "Ten Tuareg rebels killed in March", "50 morts en mars": a month's
+    // toll in the title.
+    if let Some(t) = d.sents.first().filter(|s| s.zone == Zone::Title) {
+        let in_month = d.dates_of(0).iter().find(|c| {
+            c.kind == DKind::MonthOnly && c.start < t.end && {
+                let before = d.f.text[t.start..c.start].trim_end();
+                ["in", "en", "during", "durant", "de"]
+                    .iter()
+                    .any(|w| before.ends_with(&format!(" {w}")))
+            }
+        });
+        if let Some(c) = in_month {
+            return Some((c.start, c.end));
+        }
+    }
     // A month and several regions.
     let month = head.iter().find_map(|&si| {
         d.dates_of(si)
