@@ -224,6 +224,16 @@ pub(crate) const AWAY_FROM_CAPITAL: &[&str] = &[
     " au sud du pays",
     " pres de la frontiere",
     " a la frontiere",
+    " southeastern ",
+    " northeastern ",
+    " southwestern ",
+    " northwestern ",
+    " border region",
+    " du sud-est",
+    " du nord-est",
+    " du sud-ouest",
+    " du nord-ouest",
+    " region frontaliere",
 ];
 
 /// The last one, two and three words of folded `text[..pos]` (each a

@@ -555,6 +555,14 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
     // Datelines at the start of the first body paragraphs (after a page's
     // menus and bylines): "BAMAKO, Sept 17 —", "NIAMEY, Nov 5 (Wire Desk) -".
     let mut datelines = [(0usize, 0usize); 3];
+    // The headline's copy above the article ("Officials: Janjaweed militia
+    // kills 65") is no dateline, whatever its colon.
+    let title = sents
+        .first()
+        .filter(|s| s.zone == Zone::Title)
+        .map(|s| f.text[s.start..s.end].trim())
+        .filter(|t| t.len() >= 12);
+    let headline_copy = |a: usize| title.is_some_and(|t| f.text[a..].starts_with(t));
     let found = sents
         .iter()
         .filter(|s| s.zone != Zone::Title && s.para_first)
@@ -578,6 +586,7 @@ pub(crate) fn prepare<'e>(engine: &'e Engine, doc: &Document<'_>) -> Doc<'e> {
                     let b = (k > 0).then(|| folded_at(&f, s.start, s.end, o + k));
                     std::iter::once(a).chain(b)
                 })
+                .filter(|&a| !headline_copy(a))
                 .find_map(|a| dateline_of(&f, &orig, a, s.end).map(|end| (a, end)))
         });
     let found: Vec<(usize, usize)> = found.take(3).collect();
@@ -1291,10 +1300,15 @@ fn dateline_of(f: &FoldedText, orig: &str, start: usize, end: usize) -> Option<u
     }
     // "NIAMEY, Aug 22 (Reuters) Tuareg-led rebels said": the credit and a
     // capitalised sentence, no dash.
+    // "Niamey (AFP) March 31, 2008 Ten Tuareg rebels...": the date after
+    // the credit is the dateline's too.
     if let Some(k) = agency.filter(|&k| head.is_char_boundary(k)) {
         let after = &head[k..];
-        if after.starts_with(' ') && after[1..].chars().next().is_some_and(char::is_uppercase) {
-            return Some(folded_at(f, start, end, o0 + k + 1));
+        if let Some(rest) = after.strip_prefix(' ') {
+            let date = dated_head(rest);
+            if date.is_some() || rest.chars().next().is_some_and(char::is_uppercase) {
+                return Some(folded_at(f, start, end, o0 + k + 1 + date.unwrap_or(0)));
+            }
         }
     }
     None
@@ -2245,6 +2259,24 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
     let mut places = std::mem::take(&mut d.places);
     let routes = route_pairs(text, &places);
     let region_ctxs = region_contexts(d, text, &places);
+    // "a Inhalil, pres de Tessalit", "at Ber, near Timbuktu": the place a
+    // named place is near is the reference, not the scene.
+    let near_named: Vec<bool> = (0..places.len())
+        .map(|pi| {
+            let ph = &places[pi];
+            pi > 0 && !places[pi - 1].cands.is_empty() && {
+                let between = &text[places[pi - 1].end..ph.start];
+                [
+                    ", near ",
+                    ", pres de ",
+                    ", non loin de ",
+                    ", not far from ",
+                    ", close to ",
+                ]
+                .contains(&between)
+            }
+        })
+        .collect();
     for (pi, ph) in places.iter_mut().enumerate() {
         let route_first = routes.iter().any(|&(x, _)| x == pi);
         let route_second = routes.iter().any(|&(_, y)| y == pi);
@@ -2281,7 +2313,7 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
                 || pre.contains(" a l'ouest de ")
         };
         if !ph.anchor {
-            ph.anchor = near_reference(text, ph.start, folded);
+            ph.anchor = near_reference(text, ph.start, folded) || near_named[pi];
         }
         {
             let mut a = ph.start.saturating_sub(40);
@@ -2402,6 +2434,28 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
             pi += 1;
         }
         s.p1 = pi;
+    }
+    // "Suicide bombing near Tessalit" above "at Inhalil, near Tessalit":
+    // the place is the reference wherever it is said to be near.
+    for pi in 0..places.len() {
+        if !near_named[pi] {
+            continue;
+        }
+        let cands = places[pi].cands.clone();
+        for o in places.iter_mut() {
+            let mut a = o.start.saturating_sub(16);
+            while !text.is_char_boundary(a) {
+                a += 1;
+            }
+            let pre = &text[a..o.start];
+            if o.cands == cands
+                && ["near ", "pres de ", "non loin de "]
+                    .iter()
+                    .any(|w| pre.ends_with(w))
+            {
+                o.anchor = true;
+            }
+        }
     }
     d.places = places;
 }

@@ -1348,6 +1348,22 @@ fn pluperfect(text: &str, from: usize, to: usize) -> Option<usize> {
     at
 }
 
+/// Whether folded `text` calls a place the capital other than to measure
+/// a distance from it ("550 miles from the capital", "a 200 km de la
+/// capitale"): "in the capital", "la capitale Niamey".
+fn capital_named(text: &str) -> bool {
+    text.match_indices("capital").any(|(k, _)| {
+        let mut a = k.saturating_sub(40);
+        while !text.is_char_boundary(a) {
+            a += 1;
+        }
+        let before = &text[a..k];
+        let distance = ["km", "kilomet", "mile"].iter().any(|u| before.contains(u))
+            && (before.ends_with("from the ") || before.ends_with("de la "));
+        !distance
+    })
+}
+
 pub(crate) struct Vote {
     pub best: Option<String>,
     /// Share of the best country in all the evidence.
@@ -1710,7 +1726,7 @@ pub(crate) fn facts(
             .iter()
             .any(|x| d.f.text.contains(x));
         !elsewhere
-            || d.f.text.contains("capital")
+            || capital_named(&d.f.text)
             || d.places
                 .iter()
                 .any(|o| !d.in_dateline(o.start) && !o.anchor && !o.reported && same_place(o, ph))
