@@ -2144,3 +2144,55 @@ fn unidentified_men_who_burst_in_firing_and_a_prison_attacked_are_incidents() {
         assert!(a.is_attack, "{t}: {:#?}", a.reasons);
     }
 }
+
+// ---- 59. a month's toll in the title; the date after an agency's credit ----
+
+#[test]
+fn a_toll_of_a_month_in_the_title_is_a_tally() {
+    for (t, b) in [
+        (
+            "Ten rebels killed in May: Niger army",
+            "Niamey (AFP) May 31, 2024 Ten rebels were killed and many others wounded in the last three weeks of May in strikes against hideouts in the Air mountains, a spokesman for the armed forces said Friday. Five soldiers were also killed in the operations, three of them by a mine.",
+        ),
+        (
+            "Niger : dix rebelles tués en mai, selon l'armée",
+            "Niamey (AFP) 31 mai 2024 Dix rebelles ont été tués ces trois dernières semaines lors de frappes contre leurs repaires dans l'Aïr, a déclaré vendredi un porte-parole de l'armée. Cinq soldats ont également été tués, dont trois par une mine.",
+        ),
+    ] {
+        let a = run(t, b);
+        assert!(!a.is_attack, "{t}: {:#?}", a.reasons);
+    }
+}
+
+// ---- 60. a capital only measured from; the headline's copy is no dateline ----
+
+#[test]
+fn a_capital_dateline_under_the_headlines_copy_is_not_the_scene() {
+    let f = attack(
+        "Officials: Janjaweed militia kills at least 65",
+        "Officials: Janjaweed militia kills at least 65\nPosted | Comment | Print |\nN'DJAMENA, Chad (AP) — Janjaweed militia attacked two Chadian villages in the volatile southeastern border region close to Sudan, killing at least 65 people, officials said Friday.\n\nThe attacks took place Wednesday in the border villages of Tiero and Marena, some 550 miles from the capital, N'djamena.",
+    );
+    assert_eq!(f.country.as_deref(), Some("TD"));
+    assert_ne!(f.admin1.as_deref(), Some("N'Djamena"));
+}
+
+// ---- 61. other spellings of known places ----
+
+#[test]
+fn other_spellings_of_known_places_resolve() {
+    for (t, b, place) in [
+        (
+            "Après Aguel'hoc : Andraboukane attaqué par les rebelles",
+            "La petite localité d'Andraboukane, à la frontière entre le Mali et le Niger, a été attaquée jeudi vers 5 heures du matin par des combattants rebelles.",
+            "Anderamboukane",
+        ),
+        (
+            "Mali: attentat-suicide près de Tessalit",
+            "Un attentat-suicide à la voiture piégée a fait au moins cinq morts jeudi à Inhalil, près de Tessalit, dans le nord-est du Mali.",
+            "In Khalil",
+        ),
+    ] {
+        let f = attack(t, b);
+        assert_eq!(f.location.as_deref(), Some(place), "{t}");
+    }
+}
