@@ -690,8 +690,16 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
                         format!("{where_} (a device found or defused)")
                     });
                 }
-                // A crowd fired on is the scene (`lethal_crowd`).
+                // A crowd fired on is the scene (`lethal_crowd`); goods
+                // taken where people were killed are the attack's loot.
                 Cat::Crowd(_) if fired_on.is_some() => {}
+                Cat::Theft(_) if k || cas > 0 => {}
+                Cat::Theft(nw) => {
+                    non_event += nw * w;
+                    push_reason(&mut reasons, "non_event", t(), -0.6 * nw * w, || {
+                        format!("{where_} (goods taken)")
+                    });
+                }
                 Cat::NonEvent(nw) | Cat::Crowd(nw) => {
                     non_event += nw * w;
                     push_reason(&mut reasons, "non_event", t(), -0.6 * nw * w, || {

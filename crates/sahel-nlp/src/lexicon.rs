@@ -109,6 +109,10 @@ pub(crate) enum Cat {
     /// lead tells people killed at the crowd (`classify`'s `lethal_crowd`):
     /// forces that fire on a crowd are an incident's perpetrators.
     Crowd(f32),
+    /// A vehicle or goods taken ("seized their vehicle", "robbed"): a
+    /// non-event cue in a sentence that tells no killing (theft is no
+    /// attack by itself; "killed twelve herdsmen and stole the cattle" is).
+    Theft(f32),
     Refugee,
     /// Where people come from ("originaires de", "natives of"): the place
     /// after it is not the scene.
@@ -320,6 +324,7 @@ fn parse_cat(s: &str) -> Result<Cat, String> {
         "metaphor" => Metaphor(num(0)?),
         "non_event" => NonEvent(num(0)?),
         "crowd" => Crowd(num(0)?),
+        "theft" => Theft(num(0)?),
         "refugee" => Refugee,
         "origin" => Origin,
         "presence" => Presence,

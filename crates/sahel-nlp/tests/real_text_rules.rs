@@ -2196,3 +2196,27 @@ fn other_spellings_of_known_places_resolve() {
         assert_eq!(f.location.as_deref(), Some(place), "{t}");
     }
 }
+
+// ---- 62. goods taken are no attack, unless people were killed ----
+
+#[test]
+fn a_vehicle_seized_is_theft_but_killings_with_theft_are_an_attack() {
+    for (t, b) in [
+        (
+            ".",
+            "On Tuesday, unknown gunmen robbed the employees of an NGO and seized their vehicle on the road between Gao and Almoustarat.",
+        ),
+        (
+            ".",
+            "Mardi, des hommes armés non identifiés ont braqué des agents d'une ONG et emporté leur véhicule sur la route entre Gao et Bourem.",
+        ),
+    ] {
+        let a = run(t, b);
+        assert!(!a.is_attack, "{b}: {:#?}", a.reasons);
+    }
+    let f = attack(
+        ".",
+        "Armed bandits attacked cattle herders near Menaka on Tuesday. Twelve herders were killed and 500 cattle were stolen.",
+    );
+    assert_eq!(f.killed, Some(12));
+}
