@@ -422,6 +422,7 @@ pub(crate) const REGION_ONLY_NAMES: &[&str] = &[
     "northern state",
     "far north",
     "extreme-nord",
+    "extreme nord",
     "upper east",
     "upper west",
     "centre-north",

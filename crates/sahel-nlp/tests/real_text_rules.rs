@@ -2220,3 +2220,27 @@ fn a_vehicle_seized_is_theft_but_killings_with_theft_are_an_attack() {
     );
     assert_eq!(f.killed, Some(12));
 }
+
+// ---- 63. "the far north of Chad" is no Cameroonian region ----
+
+#[test]
+fn the_far_north_of_a_watched_country_is_not_cameroons_region() {
+    let a = run(
+        "Tchad : violents combats dans l'extrême nord",
+        "De violents affrontements ont opposé mardi l'armée à des rebelles dans l'extrême nord du Tchad, faisant cinq morts parmi les soldats, selon une source militaire.",
+    );
+    assert!(a.is_attack, "{:#?}", a.reasons);
+    assert!(
+        !a.reasons
+            .iter()
+            .any(|r| r.kind == "foreign_place" && r.note.as_deref() == Some("country CM")),
+        "{:#?}",
+        a.reasons
+    );
+    // the region named as Cameroon's is still foreign
+    let a = run(
+        "Cameroun : attaque dans l'Extrême-Nord",
+        "Des combattants de Boko Haram ont tué mardi cinq civils dans la région de l'Extrême-Nord du Cameroun, près de Kolofata.",
+    );
+    assert!(!a.is_attack, "{:#?}", a.reasons);
+}
