@@ -179,9 +179,8 @@ fn periodic_tally(d: &Doc<'_>, engine: &Engine) -> Option<(usize, usize)> {
         let in_month = d.dates_of(0).iter().find(|c| {
             c.kind == DKind::MonthOnly && c.start < t.end && {
                 let before = d.f.text[t.start..c.start].trim_end();
-                ["in", "en", "during", "durant", "de"]
-                    .iter()
-                    .any(|w| before.ends_with(&format!(" {w}")))
+                let word = before.rsplit(' ').next().unwrap_or("");
+                word.len() < before.len() && ["in", "en", "during", "durant", "de"].contains(&word)
             }
         });
         if let Some(c) = in_month {

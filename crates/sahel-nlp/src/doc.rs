@@ -1323,13 +1323,12 @@ fn date_prefix(line: &str) -> usize {
     let mut number = false;
     for (k, w) in line.split_inclusive(' ').enumerate().take(6) {
         let t = w.trim_end().trim_end_matches([',', '.', ':', '-', '|']);
-        let lower = t.to_lowercase();
         let digits = !t.is_empty()
             && t.bytes().any(|b| b.is_ascii_digit())
             && t.bytes()
                 .all(|b| b.is_ascii_digit() || b"-/.:".contains(&b));
-        let word = MONTHS.contains(&lower.as_str())
-            || (k == 0 && matches!(lower.as_str(), "date" | "updated" | "published"));
+        let named = |list: &[&str]| list.iter().any(|m| m.eq_ignore_ascii_case(t));
+        let word = named(MONTHS) || (k == 0 && named(&["date", "updated", "published"]));
         if w.trim().is_empty() || matches!(w.trim(), "-" | "|" | "—" | "–") {
             end += w.len();
             continue;
