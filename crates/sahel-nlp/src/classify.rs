@@ -459,6 +459,24 @@ fn sentence_violence(d: &Doc<'_>, si: usize, cas: u8, deaths: bool) -> (f32, boo
     (v.min(4.5), k)
 }
 
+/// Whether the sentence after `si`, in the same paragraph, is a toll and
+/// little else ("7 killed.", "54 deaths reported.").
+fn toll_follows(d: &Doc<'_>, tolls: &[extract::Toll], si: usize) -> bool {
+    let Some(next) = d.sents.get(si + 1) else {
+        return false;
+    };
+    !next.para_first
+        && next.zone == d.sents[si].zone
+        && next.end - next.start <= 40
+        && tolls
+            .iter()
+            .any(|t| t.sent == si + 1 && t.role == extract::Role::Killed)
+        && !d
+            .lex_of(si + 1)
+            .iter()
+            .any(|h| matches!(h.cat, Cat::Attack(..) | Cat::Generic(_)))
+}
+
 /// The crowd word of a title or lead sentence that also tells people killed
 /// ("three killed after troops fire at protest", "un manifestant a été tué
 /// par balle"): the crowd was fired on, so its words are no non-event cue.
@@ -629,8 +647,8 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
     let mut metaphor = 0.0f32;
     let mut non_event = 0.0f32;
     let mut background = 0.0f32;
-    for si in 0..d.sents.len() {
-        let cas = tolls
+    let cas_of = |si: usize| {
+        tolls
             .iter()
             .filter(|t| t.sent == si)
             .map(|t| match (t.role, t.noun) {
@@ -644,10 +662,19 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
                 _ => 1,
             })
             .max()
-            .unwrap_or(0);
-        let deaths = tolls
+            .unwrap_or(0)
+    };
+    for si in 0..d.sents.len() {
+        let mut cas = cas_of(si);
+        let mut deaths = tolls
             .iter()
             .any(|t| t.sent == si && t.role == extract::Role::Killed);
+        // "Bissa farmers clashed with Fula herders in Zabre. 7 killed.": a
+        // toll alone in the next sentence of the paragraph is this one's.
+        if cas == 0 && toll_follows(&d, &tolls, si) {
+            cas = cas_of(si + 1);
+            deaths = true;
+        }
         let (v, k) = sentence_violence(&d, si, cas, deaths);
         let w = d.sents[si].weight;
         d.sents[si].violence = v;

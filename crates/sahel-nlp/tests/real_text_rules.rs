@@ -2244,3 +2244,17 @@ fn the_far_north_of_a_watched_country_is_not_cameroons_region() {
     );
     assert!(!a.is_attack, "{:#?}", a.reasons);
 }
+
+// ---- 64. a toll alone in the next sentence is the fight's ----
+
+#[test]
+fn a_toll_alone_after_a_clash_makes_it_deadly() {
+    for b in [
+        "Farmers clashed with herders near Zabre on Tuesday over disputed land. Seven killed.",
+        "Des agriculteurs et des éleveurs se sont affrontés mardi près de Zabré pour des terres. Sept morts.",
+    ] {
+        let a = run(".", b);
+        assert!(a.is_attack, "{b}: {:#?}", a.reasons);
+        assert_eq!(a.facts.unwrap().killed, Some(7), "{b}");
+    }
+}
