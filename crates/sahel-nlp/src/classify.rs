@@ -720,16 +720,14 @@ pub(crate) fn analyze(engine: &Engine, doc: &Document<'_>) -> Analysis {
                 // taken where people were killed are the attack's loot.
                 Cat::Crowd(_) if fired_on.is_some() => {}
                 Cat::Theft(_) if k || cas > 0 => {}
-                Cat::Theft(nw) => {
+                Cat::NonEvent(nw) | Cat::Crowd(nw) | Cat::Theft(nw) => {
                     non_event += nw * w;
                     push_reason(&mut reasons, "non_event", t(), -0.6 * nw * w, || {
-                        format!("{where_} (goods taken)")
-                    });
-                }
-                Cat::NonEvent(nw) | Cat::Crowd(nw) => {
-                    non_event += nw * w;
-                    push_reason(&mut reasons, "non_event", t(), -0.6 * nw * w, || {
-                        where_.into()
+                        if matches!(h.cat, Cat::Theft(_)) {
+                            format!("{where_} (goods taken)")
+                        } else {
+                            where_.into()
+                        }
                     });
                 }
                 Cat::Background(bw) => {

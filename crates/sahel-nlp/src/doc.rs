@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use crate::dates::{self, DateCue, LexHit};
 use crate::lexicon::{is_state, AType, Cat, Entry, Hit, COMMON_WORD_NAMES, REGION_ONLY_NAMES};
 use crate::numbers::{self, Num};
-use crate::text::{detect_language, FoldedText};
+use crate::text::{detect_language, span_before, FoldedText};
 use crate::{Document, Engine, PlaceKind, PlaceSource};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -2012,11 +2012,7 @@ fn name_lists(name: &str) -> (bool, bool) {
 /// distance from it ("40 km from X", "a 40 km de X") or a capital that
 /// the incident was near ("near Niamey", "a quelques encablures de Niamey")?
 fn near_reference(text: &str, start: usize, folded: &str) -> bool {
-    let mut a = start.saturating_sub(32);
-    while !text.is_char_boundary(a) {
-        a += 1;
-    }
-    let pre = &text[a..start];
+    let pre = span_before(text, start, 32);
     // "125 kilometres from the capital Niamey", "a 60 km de la capitale, Niamey"
     let pre = [
         "the capital ",
@@ -2028,37 +2024,52 @@ fn near_reference(text: &str, start: usize, folded: &str) -> bool {
     .find_map(|c| pre.strip_suffix(c))
     .filter(|_| listed(CAPITALS, folded))
     .unwrap_or(pre);
-    const DISTANCE: &[&str] = &[
-        "km from ",
-        "km de ",
-        "km d'",
-        "kms de ",
-        "kms from ",
-        "kilometres de ",
-        "kilometres d'",
-        "kilometres from ",
-        "kilometers from ",
-        "kilometre de ",
-        "miles from ",
-        "km of ",
-        "kilometres of ",
-        "kilometers of ",
-    ];
-    const NEAR: &[&str] = &[
-        "near ",
-        "pres de ",
-        "non loin de ",
-        "encablures de ",
-        "aux portes de ",
-        "outskirts of ",
-        "peripherie de ",
-        "not far from ",
-        "close to ",
-        "proche de ",
-    ];
     DISTANCE.iter().any(|w| pre.ends_with(w))
         || (listed(CAPITALS, folded) && NEAR.iter().any(|w| pre.ends_with(w)))
 }
+
+/// Whether the folded words before `pos` measure a distance from what
+/// follows ("550 miles from the capital", "a 200 km de la capitale").
+pub(crate) fn distance_before(text: &str, pos: usize) -> bool {
+    let pre = span_before(text, pos, 32);
+    let pre = ["the ", "la ", "l'"]
+        .iter()
+        .find_map(|a| pre.strip_suffix(a))
+        .unwrap_or(pre);
+    DISTANCE.iter().any(|w| pre.ends_with(w))
+}
+
+/// A distance before a reference place.
+const DISTANCE: &[&str] = &[
+    "km from ",
+    "km de ",
+    "km d'",
+    "kms de ",
+    "kms from ",
+    "kilometres de ",
+    "kilometres d'",
+    "kilometres from ",
+    "kilometers from ",
+    "kilometre de ",
+    "miles from ",
+    "km of ",
+    "kilometres of ",
+    "kilometers of ",
+];
+
+/// "Near" before a reference place.
+const NEAR: &[&str] = &[
+    "near ",
+    "pres de ",
+    "non loin de ",
+    "encablures de ",
+    "aux portes de ",
+    "outskirts of ",
+    "peripherie de ",
+    "not far from ",
+    "close to ",
+    "proche de ",
+];
 
 /// Capitalised words that stand before a place's name without being a
 /// person's given name: features, units, directions, name particles.
@@ -2263,17 +2274,11 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
     let near_named: Vec<bool> = (0..places.len())
         .map(|pi| {
             let ph = &places[pi];
-            pi > 0 && !places[pi - 1].cands.is_empty() && {
-                let between = &text[places[pi - 1].end..ph.start];
-                [
-                    ", near ",
-                    ", pres de ",
-                    ", non loin de ",
-                    ", not far from ",
-                    ", close to ",
-                ]
-                .contains(&between)
-            }
+            pi > 0
+                && !places[pi - 1].cands.is_empty()
+                && text[places[pi - 1].end..ph.start]
+                    .strip_prefix(", ")
+                    .is_some_and(|w| NEAR.contains(&w))
         })
         .collect();
     for (pi, ph) in places.iter_mut().enumerate() {
@@ -2442,16 +2447,8 @@ fn validate_places(d: &mut Doc<'_>, title_caps: bool) {
         }
         let cands = places[pi].cands.clone();
         for o in places.iter_mut() {
-            let mut a = o.start.saturating_sub(16);
-            while !text.is_char_boundary(a) {
-                a += 1;
-            }
-            let pre = &text[a..o.start];
-            if o.cands == cands
-                && ["near ", "pres de ", "non loin de "]
-                    .iter()
-                    .any(|w| pre.ends_with(w))
-            {
+            let pre = span_before(text, o.start, 16);
+            if o.cands == cands && NEAR.iter().any(|w| pre.ends_with(w)) {
                 o.anchor = true;
             }
         }

@@ -1366,16 +1366,8 @@ fn pluperfect(text: &str, from: usize, to: usize) -> Option<usize> {
 /// a distance from it ("550 miles from the capital", "a 200 km de la
 /// capitale"): "in the capital", "la capitale Niamey".
 fn capital_named(text: &str) -> bool {
-    text.match_indices("capital").any(|(k, _)| {
-        let mut a = k.saturating_sub(40);
-        while !text.is_char_boundary(a) {
-            a += 1;
-        }
-        let before = &text[a..k];
-        let distance = ["km", "kilomet", "mile"].iter().any(|u| before.contains(u))
-            && (before.ends_with("from the ") || before.ends_with("de la "));
-        !distance
-    })
+    text.match_indices("capital")
+        .any(|(k, _)| !crate::doc::distance_before(text, k))
 }
 
 pub(crate) struct Vote {

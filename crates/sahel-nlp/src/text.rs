@@ -474,6 +474,16 @@ pub fn floor_boundary(s: &str, i: usize) -> usize {
     i
 }
 
+/// Up to `len` bytes of `s` before `to`, starting on a char boundary: the
+/// words just before a match.
+pub fn span_before(s: &str, to: usize, len: usize) -> &str {
+    let mut a = to.saturating_sub(len);
+    while !s.is_char_boundary(a) {
+        a += 1;
+    }
+    &s[a..to]
+}
+
 /// Up to `len` bytes of `s` from `from`, not past `end` (a sentence's end):
 /// empty where a multi-word hit already runs past that end ("were\n\nkilled").
 pub fn span_after(s: &str, from: usize, end: usize, len: usize) -> &str {
